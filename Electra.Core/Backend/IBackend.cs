@@ -1,0 +1,91 @@
+using Electra.Core.Tensors;
+
+namespace Electra.Core.Backend;
+
+/// <summary>
+/// A compute backend. Weights are uploaded (and prepared) once at load time and stay resident; each forward pass
+/// runs inside an <see cref="IForwardPass"/>, which a GPU backend may record completely before running it.
+/// A backend is safe to use from several threads, each with its own pass.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    /// <summary>Short name, e.g. "cpu" or "vulkan".</summary>
+    string Name { get; }
+
+    /// <summary>Human-readable description of the device the backend runs on.</summary>
+    string DeviceDescription { get; }
+
+    /// <summary>Uploads a weight tensor (embedding tables, LayerNorm parameters) for the backend's lifetime.</summary>
+    DeviceTensor UploadWeight(HostTensor weight);
+
+    /// <summary>
+    /// Prepares a linear layer: <paramref name="weight"/> is [Out, In] (PyTorch layout), <paramref name="bias"/> is [Out] or null.
+    /// </summary>
+    LinearWeight UploadLinear(HostTensor weight, HostTensor? bias);
+
+    /// <summary>Starts a forward pass. Dispose it to release its activations.</summary>
+    IForwardPass BeginPass();
+}
+
+/// <summary>
+/// One forward computation. Every operation returns a new tensor owned by this pass. A GPU backend may only record
+/// the operations and execute them at the first <see cref="Read"/>; the CPU backend computes eagerly.
+/// A pass is used by one thread at a time.
+/// </summary>
+public interface IForwardPass : IDisposable
+{
+    IBackend Backend { get; }
+
+    /// <summary>Uploads float activations or inputs (e.g. inputs_embeds), row-major with the given shape.</summary>
+    DeviceTensor Upload(ReadOnlySpan<float> data, ReadOnlySpan<int> shape);
+
+    /// <summary>Uploads int32 data (ids, positions) with the given shape.</summary>
+    DeviceTensor UploadInt(ReadOnlySpan<int> data, ReadOnlySpan<int> shape);
+
+    /// <summary>Reads a tensor back to the host, running whatever is recorded so far. Float32 tensors only.</summary>
+    float[] Read(DeviceTensor tensor);
+
+    /// <summary>
+    /// Tells the pass that an activation will not be used again, so its memory can be reused. Optional hint;
+    /// using the tensor afterwards is an error.
+    /// </summary>
+    void Release(DeviceTensor tensor);
+
+    /// <summary>A view of <paramref name="x"/> with another shape of the same element count (no copy).</summary>
+    DeviceTensor Reshape(DeviceTensor x, ReadOnlySpan<int> shape);
+
+    /// <summary>Embedding lookup: table [R, E], ids int32 of shape [...] with values in [0, R) → [..., E].</summary>
+    DeviceTensor Gather(DeviceTensor table, DeviceTensor ids);
+
+    /// <summary>Element-wise a + b (same shape).</summary>
+    DeviceTensor Add(DeviceTensor a, DeviceTensor b);
+
+    /// <summary>y = act(x·Wᵀ + b) over the last dimension of x: [..., In] → [..., Out].</summary>
+    DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity);
+
+    /// <summary>Element-wise activation.</summary>
+    DeviceTensor Activate(DeviceTensor x, Activation activation);
+
+    /// <summary>
+    /// LayerNorm over the last dimension of (x + residual) (residual may be null), biased variance, then ·gamma + beta.
+    /// </summary>
+    DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps);
+
+    /// <summary>
+    /// Multi-head scaled dot-product attention with transformers' additive-mask semantics.
+    /// q [B, Sq, H], k and v [B, Sk, H] (H = heads · headDim); keyMask float [B, Sk] of 1 (attend) / 0 (masked).
+    /// Scores are q·kᵀ/√headDim plus (1 − mask)·float.MinValue; when <paramref name="causal"/> is set, query i
+    /// (at absolute position Sk − Sq + i) also masks keys j &gt; Sk − Sq + i the same way. Softmax is max-shifted.
+    /// </summary>
+    AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads,
+        bool causal, bool returnProbabilities);
+
+    /// <summary>Concatenates [B, S1, H] and [B, S2, H] along the sequence axis → [B, S1 + S2, H] (key/value caches).</summary>
+    DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second);
+
+    /// <summary>Picks one position per row: x [B, S, H], positions int32 [B] → [B, H].</summary>
+    DeviceTensor SelectPositions(DeviceTensor x, DeviceTensor positions);
+
+    /// <summary>Mean over the sequence axis (all positions, padding included, as transformers does): [B, S, H] → [B, H].</summary>
+    DeviceTensor MeanOverSequence(DeviceTensor x);
+}
