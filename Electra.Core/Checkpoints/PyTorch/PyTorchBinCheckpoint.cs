@@ -126,10 +126,7 @@ public sealed class PyTorchBinCheckpoint : IWeightSource
             throw new CheckpointFormatException(path,
                 $"tensor '{key}' (shape {TensorShape.Format(t.Size)}, stride {TensorShape.Format(t.Stride)}, offset {t.StorageOffset}) "
                 + $"needs {end} elements of storage '{s.Key}', which holds only {s.Numel}");
-        long? stored = archive.StorageLength(s.Key);
-        if (stored is null)
-            throw new CheckpointFormatException(path,
-                $"tensor '{key}' uses storage '{s.Key}', but the archive has no entry {archive.StorageEntryName(s.Key)}");
+        long stored = archive.CheckStorageEntry(s.Key, $"tensor '{key}'");
         int elementSize = DTypeConversion.SizeOf(s.DType);
         if (s.Numel > stored / elementSize)
             throw new CheckpointFormatException(path,

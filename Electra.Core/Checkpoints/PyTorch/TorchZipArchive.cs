@@ -72,9 +72,6 @@ internal sealed class TorchZipArchive : IDisposable
         return ReadEntry(entry, _limits.MaxPickleBytes, "the pickle");
     }
 
-    /// <summary>The declared (uncompressed) size of a storage entry, or null when the archive lacks it.</summary>
-    public long? StorageLength(string key) => _zip.GetEntry(StorageEntryName(key))?.Length;
-
     /// <summary>The bytes of one storage, checked against the zip's declared sizes.</summary>
     public byte[] ReadStorage(string key)
     {
@@ -134,7 +131,20 @@ internal sealed class TorchZipArchive : IDisposable
             throw new CheckpointFormatException(Path, $"storages are stored '{text}'-endian; only little-endian is supported");
     }
 
-    private byte[] ReadEntry(ZipArchiveEntry entry, long limit, string what)
+    /// <summary>
+    /// Checks a storage entry's declared sizes without reading it: the entry exists, fits the limits, and its
+    /// declared size is one that its compressed bytes in this file could really produce.
+    /// </summary>
+    /// <returns>The declared (uncompressed) size in bytes.</returns>
+    public long CheckStorageEntry(string key, string what)
+    {
+        var entry = _zip.GetEntry(StorageEntryName(key))
+            ?? throw new CheckpointFormatException(Path, $"{what} uses storage '{key}', but the archive has no entry {StorageEntryName(key)}");
+        CheckDeclaredSizes(entry, _limits.MaxStorageBytes, $"{what}: storage '{key}'");
+        return entry.Length;
+    }
+
+    private void CheckDeclaredSizes(ZipArchiveEntry entry, long limit, string what)
     {
         long declared = entry.Length;
         long compressed = entry.CompressedLength;
@@ -144,7 +154,12 @@ internal sealed class TorchZipArchive : IDisposable
             throw new CheckpointFormatException(Path, $"{what} ({entry.FullName}) declares {compressed} compressed bytes but the whole file has {_fileLength}");
         if (declared > Math.Max(compressed, 1) * MaxDeflateRatio)
             throw new CheckpointFormatException(Path, $"{what} ({entry.FullName}) declares {declared} bytes from {compressed} compressed bytes, more than any real compression yields (zip bomb?)");
+    }
 
+    private byte[] ReadEntry(ZipArchiveEntry entry, long limit, string what)
+    {
+        CheckDeclaredSizes(entry, limit, what);
+        long declared = entry.Length;
         var buffer = new byte[declared];
         try
         {
@@ -159,6 +174,11 @@ internal sealed class TorchZipArchive : IDisposable
         {
             throw new CheckpointFormatException(Path, $"{what} ({entry.FullName}) cannot be read: {e.Message}", e);
         }
+        // A zero CRC means the writer skipped it (torch.serialization.set_crc32_options(False)).
+        uint crc = ZipCrc32.Compute(buffer);
+        if (entry.Crc32 != 0 && crc != entry.Crc32)
+            throw new CheckpointFormatException(Path,
+                $"{what} ({entry.FullName}) fails its CRC-32 check (stored {entry.Crc32:X8}, computed {crc:X8}): corrupt, or its declared size is wrong");
         return buffer;
     }
 }
