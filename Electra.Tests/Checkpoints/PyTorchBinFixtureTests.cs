@@ -1,20 +1,13 @@
 using Electra.Core.Checkpoints;
 using Electra.Core.Checkpoints.PyTorch;
+using Electra.Tests.Support;
 
 namespace Electra.Tests.Checkpoints;
 
 /// <summary>The pytorch_model.bin that torch.save wrote must hold exactly the tensors of the same model's safetensors.</summary>
 public class PyTorchBinFixtureTests
 {
-    private static readonly string Fixtures = Path.Combine("..", "shared", "fixtures");
-
-    private static string FixturePath(params string[] parts)
-    {
-        // Tests run from bin/<config>/<tfm>; the repository root is four levels up.
-        var root = AppContext.BaseDirectory;
-        for (int i = 0; i < 6 && !File.Exists(Path.Combine(root, "Electra.sln")); i++) root = Path.GetFullPath(Path.Combine(root, ".."));
-        return Path.GetFullPath(Path.Combine([root, Fixtures, .. parts]));
-    }
+    private static string FixturePath(string caseName, string file) => Path.Combine(SharedData.Fixture(caseName), file);
 
     [Fact]
     public void TorchSavedBinMatchesSafetensorsBitForBit()
