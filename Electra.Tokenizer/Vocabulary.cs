@@ -86,7 +86,7 @@ public sealed class Vocabulary
     /// Reads a vocab.txt: one token a line, line n (0-based) is id n. Lines end at \n, \r\n or \r, as Python's
     /// universal-newline text mode reads them; nothing else is stripped.
     /// </summary>
-    public static Vocabulary FromFile(string path)
+    public static Vocabulary FromFile(string path, string continuingSubwordPrefix = "##")
     {
         string text;
         try
@@ -100,7 +100,7 @@ public sealed class Vocabulary
         if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
         var tokens = SplitLines(text);
         if (tokens.Count == 0) throw new TokenizerFormatException(path, "line 1", "the vocabulary is empty");
-        return new Vocabulary(tokens);
+        return new Vocabulary(tokens, continuingSubwordPrefix);
     }
 
     private static List<string> SplitLines(string text)
