@@ -28,6 +28,7 @@ internal sealed class TextTokenizer
     {
         internal readonly AlignedText A = new();
         internal readonly AlignedText B = new();
+        internal char[] Lowered = new char[256];
     }
 
     internal TextTokenizer(Vocabulary vocab, BertTokenizerOptions options, int unkId)
@@ -131,18 +132,55 @@ internal sealed class TextTokenizer
         }
     }
 
-    /// <summary>A run of printable ASCII: lower-casing is a table lookup and normalisation is the identity.</summary>
+    /// <summary>
+    /// A run of printable ASCII: lower-casing is a table lookup, normalisation is the identity and every char maps to
+    /// itself in the original string, so pieces are encoded straight from a span with a base offset.
+    /// </summary>
     private void TokenizeAsciiRun(string text, int start, int end, TokenList tokens, List<Word>? words, Scratch scratch)
     {
-        var buf = scratch.A;
-        buf.Clear();
-        for (int i = start; i < end; i++)
+        int length = end - start;
+        ReadOnlySpan<char> run;
+        if (_lower)
         {
-            char c = text[i];
-            if (_lower && (uint)(c - 'A') <= 'Z' - 'A') c = (char)(c + 32);
-            buf.Append(c, i, i + 1);
+            if (scratch.Lowered.Length < length) scratch.Lowered = new char[Math.Max(length, scratch.Lowered.Length * 2)];
+            var lowered = scratch.Lowered;
+            var source = text.AsSpan(start, length);
+            for (int k = 0; k < source.Length; k++)
+            {
+                char c = source[k];
+                lowered[k] = (uint)(c - 'A') <= 'Z' - 'A' ? (char)(c + 32) : c;
+            }
+            run = lowered.AsSpan(0, length);
         }
-        SplitAndEncode(buf, tokens, words, asciiOnly: true);
+        else run = text.AsSpan(start, length);
+
+        if (_neverSplitFirstChars is not null && _neverSplitFirstChars.Contains(run[0]) && _neverSplitBySpan.Contains(run))
+        {
+            EmitAsciiWord(run, 0, length, start, tokens, words);
+            return;
+        }
+        int pieceStart = 0;
+        for (int k = 0; k < run.Length; k++)
+        {
+            if (CharClasses.OfAscii(run[k]) != CharClasses.Kind.Punctuation) continue;
+            if (k > pieceStart) EmitAsciiWord(run, pieceStart, k, start, tokens, words);
+            EmitAsciiWord(run, k, k + 1, start, tokens, words);
+            pieceStart = k + 1;
+        }
+        if (run.Length > pieceStart) EmitAsciiWord(run, pieceStart, run.Length, start, tokens, words);
+    }
+
+    private void EmitAsciiWord(ReadOnlySpan<char> run, int from, int to, int offset, TokenList tokens, List<Word>? words)
+    {
+        int word = tokens.WordCount++;
+        words?.Add(new Word(new string(run[from..to]), offset + from, offset + to));
+        int mark = tokens.Count;
+        WordPiece(run, from, to, tokens, word);
+        for (int k = mark; k < tokens.Count; k++)
+        {
+            tokens.Starts[k] += offset;
+            tokens.Ends[k] += offset;
+        }
     }
 
     private void TokenizeCjk(string text, int at, int length, Rune r, TokenList tokens, List<Word>? words, Scratch scratch)
@@ -256,16 +294,22 @@ internal sealed class TextTokenizer
     {
         int word = tokens.WordCount++;
         words?.Add(new Word(new string(buf.Chars, from, to - from), buf.Starts[from], buf.Ends[to - 1]));
-        WordPiece(buf, from, to, tokens, word);
+        int mark = tokens.Count;
+        WordPiece(buf.Span, from, to, tokens, word);
+        for (int k = mark; k < tokens.Count; k++)
+        {
+            tokens.Starts[k] = buf.Starts[tokens.Starts[k]];
+            tokens.Ends[k] = buf.Ends[tokens.Ends[k] - 1];
+        }
     }
 
     /// <summary>
     /// Greedy longest-match-first WordPiece (tokenization_bert.py WordpieceTokenizer) over code points: a word of
     /// more than max_input_chars_per_word code points, or one that cannot be covered, is a single unknown token.
     /// </summary>
-    private void WordPiece(AlignedText buf, int from, int to, TokenList tokens, int word)
+    /// <remarks>Token spans are written as indices into <paramref name="chars"/>; the caller maps them to the original string.</remarks>
+    private void WordPiece(ReadOnlySpan<char> chars, int from, int to, TokenList tokens, int word)
     {
-        var chars = buf.Chars;
         int codePoints = to - from;
         if (codePoints > _maxCharsPerWord)
         {
@@ -274,7 +318,7 @@ internal sealed class TextTokenizer
         }
         if (codePoints > _maxCharsPerWord)
         {
-            tokens.Add(_unkId, buf.Starts[from], buf.Ends[to - 1], word);
+            tokens.Add(_unkId, from, to, word);
             return;
         }
         int mark = tokens.Count;
@@ -287,7 +331,7 @@ internal sealed class TextTokenizer
             int id = -1;
             while (end > start)
             {
-                var piece = new ReadOnlySpan<char>(chars, start, end - start);
+                var piece = chars[start..end];
                 if (first ? _vocab.TryGetId(piece, out id) : _vocab.TryGetContinuationId(piece, out id)) break;
                 id = -1;
                 end--;
@@ -296,10 +340,10 @@ internal sealed class TextTokenizer
             if (id < 0)
             {
                 tokens.Count = mark;
-                tokens.Add(_unkId, buf.Starts[from], buf.Ends[to - 1], word);
+                tokens.Add(_unkId, from, to, word);
                 return;
             }
-            tokens.Add(id, buf.Starts[start], buf.Ends[end - 1], word);
+            tokens.Add(id, start, end, word);
             start = end;
         }
     }
