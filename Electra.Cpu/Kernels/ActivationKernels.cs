@@ -12,6 +12,7 @@ namespace Electra.Cpu.Kernels;
 public static unsafe class ActivationKernels
 {
     /// <summary>row[i] = act(row[i] + bias[i]) for i &lt; count; <paramref name="bias"/> may be null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BiasActivate(float* row, float* bias, int count, Activation activation)
     {
         if (bias == null && activation == Activation.Identity) return;

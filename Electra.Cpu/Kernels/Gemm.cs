@@ -93,6 +93,7 @@ public static unsafe class Gemm
             }
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         void RunTile<TKernel>(int tile) where TKernel : IMicroKernel
         {
             int mr = TKernel.MR, nr = _nr, k = _k;

@@ -49,6 +49,7 @@ internal readonly struct Avx2Kernel : IMicroKernel
         else PartialTile.Run<Avx2Kernel>(a, lda, rows, b, kc, c, ldc, cols, accumulate, &Full);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void Full(float* a, nint lda, int rows, float* b, int kc, float* c, nint ldc, bool accumulate)
     {
         float* a0 = a;
@@ -111,6 +112,7 @@ internal readonly struct Avx512Kernel : IMicroKernel
         else PartialTile.Run<Avx512Kernel>(a, lda, rows, b, kc, c, ldc, cols, accumulate, &Full);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void Full(float* a, nint lda, int rows, float* b, int kc, float* c, nint ldc, bool accumulate)
     {
         float* a0 = a;
@@ -174,6 +176,7 @@ internal readonly struct PortableKernel : IMicroKernel
         else PartialTile.Run<PortableKernel>(a, lda, rows, b, kc, c, ldc, cols, accumulate, &Full);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void Full(float* a, nint lda, int rows, float* b, int kc, float* c, nint ldc, bool accumulate)
     {
         int w = Vector<float>.Count;
