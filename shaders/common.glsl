@@ -56,10 +56,12 @@ float activate(float x, uint act)
 
 // Element-wise kernels are dispatched over a 2-D grid of workgroups because one dimension is capped at 65535
 // groups; this recovers the flat element index.
-uint flat_invocation_index()
+// groupSize is the kernel's WG specialization constant (gl_WorkGroupSize is not reliably specialized by every
+// compiler and driver).
+uint flat_invocation_index(uint groupSize)
 {
     uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-    return group * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+    return group * groupSize + gl_LocalInvocationID.x;
 }
 
 uint flat_workgroup_index()

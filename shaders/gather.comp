@@ -3,13 +3,14 @@
 // Large tables are split into chunks below maxStorageBufferRange; one dispatch per chunk.
 #include "common.glsl"
 layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 64;
 layout(push_constant) uniform Params { uint count; uint width; uint rowStart; uint rowCount; } p;
 layout(std430, binding = 0) readonly buffer Table { float table[]; };
 layout(std430, binding = 1) readonly buffer Ids { int ids[]; };
 layout(std430, binding = 2) writeonly buffer Out { float o[]; };
 void main()
 {
-    uint i = flat_invocation_index();
+    uint i = flat_invocation_index(WG);
     if (i >= p.count)
         return;
     uint row = i / p.width;

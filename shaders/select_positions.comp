@@ -2,13 +2,14 @@
 // out [B, H] = x [B, S, H] at position positions[b] of each batch row.
 #include "common.glsl"
 layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 64;
 layout(push_constant) uniform Params { uint count; uint seq; uint width; } p;
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer Pos { int positions[]; };
 layout(std430, binding = 2) writeonly buffer Out { float o[]; };
 void main()
 {
-    uint i = flat_invocation_index();
+    uint i = flat_invocation_index(WG);
     if (i >= p.count)
         return;
     uint b = i / p.width;

@@ -46,17 +46,17 @@ public sealed class VulkanOpsTests
     {
         var rng = new Random((int)act);
         // Wide range, including the tails where erf/tanh approximations and exp overflow go wrong.
-        var x = TestData.Random(rng, 3 * 41, 12.0);
+        var x = TestData.Random(rng, 5 * 301, 12.0);   // more elements than one workgroup
         x[0] = 0; x[1] = 30; x[2] = -30; x[3] = 1e-6f; x[4] = -1e-6f; x[5] = 88; x[6] = -88;
         using var pass = Backend.BeginPass();
-        var alone = pass.Read(pass.Activate(pass.Upload(x, [3, 41]), act));
+        var alone = pass.Read(pass.Activate(pass.Upload(x, [5, 301]), act));
         TestData.Close(x.Select(v => Reference.Act(v, act)).ToArray(), alone, 1e-5, $"activate {act}");
 
         // Fused into Linear with an identity weight: y = act(x·I).
-        var identity = new float[41 * 41];
-        for (int i = 0; i < 41; i++) identity[i * 41 + i] = 1;
-        var weight = Backend.UploadLinear(HostTensor.Create(identity, 41, 41), null);
-        var fused = pass.Read(pass.Linear(pass.Upload(x, [3, 41]), weight, act));
+        var identity = new float[301 * 301];
+        for (int i = 0; i < 301; i++) identity[i * 301 + i] = 1;
+        var weight = Backend.UploadLinear(HostTensor.Create(identity, 301, 301), null);
+        var fused = pass.Read(pass.Linear(pass.Upload(x, [5, 301]), weight, act));
         TestData.Close(x.Select(v => Reference.Act(v, act)).ToArray(), fused, 1e-5, $"linear+{act}");
         _fixture.AssertNoValidationMessages();
     }
@@ -66,9 +66,9 @@ public sealed class VulkanOpsTests
     {
         var rng = new Random(7);
         using var pass = Backend.BeginPass();
-        var a = TestData.Random(rng, 2 * 3 * 5);
-        var b = TestData.Random(rng, 2 * 3 * 5);
-        var sum = pass.Read(pass.Add(pass.Upload(a, [2, 3, 5]), pass.Upload(b, [2, 3, 5])));
+        var a = TestData.Random(rng, 2 * 3 * 517);
+        var b = TestData.Random(rng, 2 * 3 * 517);
+        var sum = pass.Read(pass.Add(pass.Upload(a, [2, 3, 517]), pass.Upload(b, [2, 3, 517])));
         TestData.Close(a.Zip(b, (p, q) => (double)p + q).ToArray(), sum, 1e-6, "add");
 
         var table = TestData.Random(rng, 11 * 7);
