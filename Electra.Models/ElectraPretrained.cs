@@ -16,7 +16,7 @@ namespace Electra.Models;
 /// Thread-safe: each <see cref="Forward"/> call runs in its own backend pass. The weights belong to the backend,
 /// which the caller owns and disposes.
 /// </summary>
-public sealed class ElectraPretrained
+public sealed record ElectraPretrained
 {
     private ElectraPretrained(ElectraConfig config, ElectraArchitecture architecture, ElectraBody body, Head head,
         IBackend backend, LoadReport report)
@@ -36,6 +36,9 @@ public sealed class ElectraPretrained
     public IBackend Backend { get; }
     public LoadReport Report { get; }
 
+    /// <summary>The folder the model was loaded from, when it came from one.</summary>
+    public string? SourceDirectory { get; init; }
+
     /// <summary>
     /// Loads config.json and the weights of a model folder onto <paramref name="backend"/>. The head is
     /// <paramref name="architecture"/> when given, else config.json's <c>architectures[0]</c>, else ElectraModel.
@@ -44,7 +47,7 @@ public sealed class ElectraPretrained
     {
         var config = ElectraConfigJson.Load(Path.Combine(modelDirectory, "config.json"));
         using var weights = CheckpointLoader.Open(modelDirectory);
-        return FromWeights(config, weights, backend, architecture);
+        return FromWeights(config, weights, backend, architecture) with { SourceDirectory = modelDirectory };
     }
 
     /// <summary>Builds a model from a config and any weight source (e.g. tensors made in memory).</summary>

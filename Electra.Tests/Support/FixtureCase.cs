@@ -10,11 +10,11 @@ public sealed record FixtureCase(string Name, string Folder, string ClassName, d
 {
     public static FixtureCase Load(string nameOrFolder)
     {
-        var folder = Directory.Exists(nameOrFolder) ? nameOrFolder : SharedData.Fixture(nameOrFolder);
+        var folder = Directory.Exists(nameOrFolder) ? nameOrFolder : SharedData.CaseFolder(nameOrFolder);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "case.json")));
         var root = doc.RootElement;
         var tol = root.GetProperty("tolerance");
-        return new FixtureCase(Path.GetFileName(folder), folder, root.GetProperty("class").GetString()!,
+        return new FixtureCase(nameOrFolder, folder, root.GetProperty("class").GetString()!,
             tol.GetProperty("abs").GetDouble(), tol.GetProperty("rel").GetDouble());
     }
 

@@ -10,12 +10,23 @@ public static class SharedData
     public static string Fixture(string name) => Path.Combine(Fixtures, name);
     public static string Models => Path.Combine(Root, "models");
 
-    /// <summary>Every model case folder (those with a case.json).</summary>
+    /// <summary>
+    /// Every model case: the folders of fixtures/ with a case.json, and the shipped models that carry reference
+    /// outputs in the same format (named models/...).
+    /// </summary>
     public static IEnumerable<string> CaseNames() =>
         Directory.GetDirectories(Fixtures)
             .Where(d => File.Exists(Path.Combine(d, "case.json")))
-            .Select(Path.GetFileName)
-            .OrderBy(n => n, StringComparer.Ordinal)!;
+            .Select(d => Path.GetFileName(d)!)
+            .Concat(Directory.EnumerateFiles(Models, "case.json", SearchOption.AllDirectories)
+                .Select(f => "models/" + Path.GetRelativePath(Models, Path.GetDirectoryName(f)!).Replace('\\', '/')))
+            .OrderBy(n => n, StringComparer.Ordinal);
+
+    /// <summary>The folder of a case returned by <see cref="CaseNames"/>.</summary>
+    public static string CaseFolder(string name) =>
+        name.StartsWith("models/", StringComparison.Ordinal)
+            ? Path.Combine(Models, name["models/".Length..])
+            : Fixture(name);
 
     private static string FindRepoRoot()
     {
