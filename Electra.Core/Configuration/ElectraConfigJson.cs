@@ -34,10 +34,24 @@ public static class ElectraConfigJson
     /// <summary>Parses config.json text; <paramref name="source"/> names it in error messages.</summary>
     public static ElectraConfig Parse(string json, string source = "config.json")
     {
+        try
+        {
+            return ParseChecked(json, source);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json throws this when a string holds an escaped lone surrogate ("\ud800").
+            throw new ConfigException($"{source}: a string is not valid Unicode: {ex.Message}", ex);
+        }
+    }
+
+    private static ElectraConfig ParseChecked(string json, string source)
+    {
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
+            // Duplicate keys are refused: JsonObject would otherwise throw ArgumentException on first lookup.
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) as JsonObject
                    ?? throw new ConfigException($"{source}: not a JSON object");
         }
         catch (JsonException ex)
@@ -178,9 +192,10 @@ public static class ElectraConfigJson
         {
             var n = Get(key);
             if (n is null) return null;
-            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number)
+            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number
+                && double.IsFinite(e.GetDouble()))
                 return e.GetDouble();
-            throw Wrong(key, "a number", n);
+            throw Wrong(key, "a finite number", n);
         }
 
         public bool Bool(string key, bool fallback)

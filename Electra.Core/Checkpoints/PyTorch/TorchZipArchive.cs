@@ -48,7 +48,8 @@ internal sealed class TorchZipArchive : IDisposable
         {
             CheckSignature(path, stream);
             ZipArchive zip;
-            try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false); }
+            // The central directory is read lazily by Entries; touching it here keeps a corrupt directory inside this catch.
+            try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false); _ = zip.Entries.Count; }
             catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
             {
                 throw new CheckpointFormatException(path, $"not a readable zip archive (truncated or corrupt?): {e.Message}", e);
