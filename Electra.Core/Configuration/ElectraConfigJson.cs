@@ -19,6 +19,9 @@ public static class ElectraConfigJson
         "bos_token_id", "eos_token_id", "torch_dtype", "transformers_version", "num_labels",
     ];
 
+    /// <summary>The largest num_labels accepted.</summary>
+    public const int MaxLabels = 1_000_000;
+
     /// <summary>Reads config.json from a file or from a model folder.</summary>
     /// <exception cref="ConfigException">missing file, invalid JSON, wrong types or invalid values (the message names the field).</exception>
     public static ElectraConfig Load(string path)
@@ -67,6 +70,9 @@ public static class ElectraConfigJson
 
         var id2label = r.Id2Label();
         var numLabels = r.Int("num_labels", -1);
+        // The label maps are built eagerly, so an absurd count would exhaust memory before any weight is read.
+        if (numLabels > MaxLabels)
+            throw new ConfigException($"{source}: num_labels {numLabels} is more than {MaxLabels}; no classification head is that large");
         if (id2label is null)
             id2label = ElectraConfig.DefaultLabels(numLabels > 0 ? numLabels : 2);
         var label2id = r.Label2Id() ?? id2label.ToImmutableSortedDictionary(kv => kv.Value, kv => kv.Key);

@@ -273,10 +273,12 @@ public sealed class TokenizerTarget : FuzzTarget
             var source = encoding.SequenceIds[i] == 1 ? pair! : text;
             Check(o.Start >= 0 && o.Start <= o.End && o.End <= (encoding.SequenceIds[i] is null ? 0 : source.Length), $"offset {o} of token {i} outside its text");
         }
-        // Like transformers' slow tokenizer, only_first/only_second leave the input whole (and log) when the chosen
-        // sequence is too short to cut, so the length bound is checked for longest_first with room for the specials.
+        // Like transformers' slow tokenizer, truncation leaves the input whole (and logs) when the sequence to cut is
+        // not longer than the tokens to remove: only_first/only_second always may, longest_first on a single text
+        // when max_length leaves no room for a text token. Elsewhere the length bound must hold.
         int specials = options.AddSpecialTokens ? (pair is null ? 2 : 3) : 0;
-        if (truncation == TruncationStrategy.LongestFirst && options.Padding == PaddingStrategy.None && options.MaxLength is int max && max >= specials)
+        if (truncation == TruncationStrategy.LongestFirst && options.Padding == PaddingStrategy.None && options.MaxLength is int max
+            && (pair is null ? max > specials : max >= specials))
             Check(encoding.Length <= max, $"length {encoding.Length} above max_length {max}");
         _ = tokenizer.Decode(encoding.InputIds.ToArray(), skipSpecialTokens: (b & 1) == 1);
         Span<int> ids = stackalloc int[64];
