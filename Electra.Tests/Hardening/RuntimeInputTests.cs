@@ -102,6 +102,26 @@ public sealed class RuntimeInputTests : IDisposable
     }
 
     [Fact]
+    public void OverlongTextIsRefusedUnlessTruncationWasAsked()
+    {
+        var folder = Path.Combine(SharedData.RepoRoot, "models", "electra-tiny-rtd", "discriminator");
+        using var backend = new CpuBackend();
+        var model = ElectraPretrained.Load(folder, backend);
+        var tokenizer = Electra.Tokenizer.BertTokenizer.Load(folder);
+        var text = string.Join(" ", Enumerable.Repeat("the quick brown fox jumps over the lazy dog", 80));
+        ModelInputs Inputs(Electra.Tokenizer.EncodeOptions options)
+        {
+            var e = tokenizer.Encode(text, null, options);
+            return ModelInputs.FromIds([e.InputIds.ToArray()], [e.AttentionMask.ToArray()], [e.TokenTypeIds.ToArray()]);
+        }
+        int max = model.Config.MaxPositionEmbeddings;
+        var ex = Assert.Throws<InputException>(() => model.Forward(Inputs(Electra.Tokenizer.EncodeOptions.Default)));
+        Assert.Contains($"max_position_embeddings {max}", ex.Message);
+        var truncated = new Electra.Tokenizer.EncodeOptions { Truncation = Electra.Tokenizer.TruncationStrategy.LongestFirst, MaxLength = max };
+        Assert.Equal(max, model.Forward(Inputs(truncated)).Tensors["logits"].Shape[1]);
+    }
+
+    [Fact]
     public void ModelStaysUsableAfterRefusedInputs()
     {
         var good = ModelInputs.FromIds([[1, 2, 3]]);

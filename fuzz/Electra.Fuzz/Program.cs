@@ -61,6 +61,15 @@ var watchdog = new Thread(() =>
 }) { IsBackground = true };
 watchdog.Start();
 
+// A run stopped by SIGTERM (timeout, kill) still reports what it did.
+bool finished = false;
+AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+{
+    if (!finished)
+        Console.WriteLine($"{target.Name}: stopped after {execs} executions in {clock.Elapsed.TotalSeconds:F1} s, {crashes} crashes, " +
+                          $"0 hangs, slowest input {slowest:F1} ms, {outcomes.Count} distinct outcomes, seed {seed}");
+};
+
 // Seeds run first, unmutated.
 int seedIndex = 0;
 while (execs < maxExecs && clock.Elapsed.TotalSeconds < seconds)
@@ -104,6 +113,7 @@ while (execs < maxExecs && clock.Elapsed.TotalSeconds < seconds)
         Console.WriteLine($"{target.Name}: {execs} execs, {execs / clock.Elapsed.TotalSeconds:F0}/s, {outcomes.Count} outcomes, {crashes} crashes");
 }
 
+finished = true;
 Console.WriteLine($"{target.Name}: {execs} executions in {clock.Elapsed.TotalSeconds:F1} s ({execs / clock.Elapsed.TotalSeconds:F0}/s), " +
                   $"{accepted} accepted, {rejected} typed errors, {crashes} crashes, 0 hangs, slowest input {slowest:F1} ms, " +
                   $"{outcomes.Count} distinct outcomes, corpus {corpus.Count}, seed {seed}");
