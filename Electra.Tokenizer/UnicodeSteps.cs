@@ -9,21 +9,6 @@ namespace Electra.Tokenizer;
 /// </summary>
 internal static class UnicodeSteps
 {
-    /// <summary>NFD-without-Mn of every char below U+0300, where no reordering or composition can happen.</summary>
-    private static readonly string[] StrippedLatin = BuildStrippedLatin();
-
-    private static string[] BuildStrippedLatin()
-    {
-        var table = new string[0x300];
-        for (int c = 0; c < table.Length; c++)
-        {
-            var s = ((char)c).ToString();
-            if (c >= 0xD800 && c <= 0xDFFF) { table[c] = s; continue; }
-            table[c] = DropNonSpacingMarks(SafeNormalize(s, NormalizationForm.FormD));
-        }
-        return table;
-    }
-
     /// <summary>
     /// Python's <c>str.lower()</c> of one code point. .NET's invariant lower-casing is the simple mapping, which
     /// matches Python's full mapping except for U+0130 (the only unconditional multi-char lower-case mapping).
@@ -72,16 +57,53 @@ internal static class UnicodeSteps
         }
     }
 
-    /// <summary>Strips accents from text whose chars are all below U+0300 (table lookup, exact).</summary>
-    internal static void StripAccentsLatin(AlignedText src, AlignedText dst)
+    /// <summary>Per BMP char: its NFD with Mn removed, filled on first use (benign races: the strings are equal).</summary>
+    private static readonly string?[] StrippedBmp = new string?[0x10000];
+
+    /// <summary>Per BMP char: 1 when per-char stripping is exact for it, 2 when it must go the whole-string way.</summary>
+    private static readonly byte[] StripSafety = new byte[0x10000];
+
+    /// <summary>
+    /// Strips accents char by char from a cache. Equal to NFD of the whole text minus Mn because canonical
+    /// reordering only moves chars with a non-zero combining class, which are Mn (dropped) or Mc/Me: any char whose
+    /// decomposition holds Mc/Me, and any surrogate, makes this return false and leave the work to
+    /// <see cref="Normalize"/>.
+    /// </summary>
+    internal static bool TryStripAccentsPerChar(AlignedText src, AlignedText dst)
     {
         dst.Clear();
         for (int i = 0; i < src.Length; i++)
         {
             char c = src.Chars[i];
-            if (c < 0x80) dst.Append(c, src.Starts[i], src.Ends[i]);
-            else dst.Append(StrippedLatin[c], src.Starts[i], src.Ends[i]);
+            if (c < 0x80)
+            {
+                dst.Append(c, src.Starts[i], src.Ends[i]);
+                continue;
+            }
+            byte safety = StripSafety[c];
+            if (safety == 0) safety = ComputeStrip(c);
+            if (safety != 1) return false;
+            dst.Append(StrippedBmp[c], src.Starts[i], src.Ends[i]);
         }
+        return true;
+    }
+
+    private static byte ComputeStrip(char c)
+    {
+        byte safety = 1;
+        string stripped = "";
+        if (char.IsSurrogate(c)) safety = 2;
+        else
+        {
+            var decomposed = SafeNormalize(c.ToString(), NormalizationForm.FormD);
+            foreach (char d in decomposed)
+                if (char.IsSurrogate(d) || char.GetUnicodeCategory(d) is UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
+                    safety = 2;
+            stripped = DropNonSpacingMarks(decomposed);
+        }
+        StrippedBmp[c] = stripped;
+        System.Threading.Volatile.Write(ref StripSafety[c], safety);
+        return safety;
     }
 
     /// <summary>
