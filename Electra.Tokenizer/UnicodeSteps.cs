@@ -57,11 +57,14 @@ internal static class UnicodeSteps
         }
     }
 
-    /// <summary>Per BMP char: its NFD with Mn removed, filled on first use (benign races: the strings are equal).</summary>
+    /// <summary>
+    /// Per BMP char: its NFD with Mn removed, or <see cref="NotPerChar"/>; filled on first use. Threads racing to
+    /// fill an entry compute equal values, and a reader sees either null (and computes) or a complete string.
+    /// </summary>
     private static readonly string?[] StrippedBmp = new string?[0x10000];
 
-    /// <summary>Per BMP char: 1 when per-char stripping is exact for it, 2 when it must go the whole-string way.</summary>
-    private static readonly byte[] StripSafety = new byte[0x10000];
+    /// <summary>Marks chars that per-char stripping must not handle (a fresh instance, compared by reference).</summary>
+    private static readonly string NotPerChar = new('\uFFFF', 1);
 
     /// <summary>
     /// Strips accents char by char from a cache. Equal to NFD of the whole text minus Mn because canonical
@@ -80,30 +83,27 @@ internal static class UnicodeSteps
                 dst.Append(c, src.Starts[i], src.Ends[i]);
                 continue;
             }
-            byte safety = StripSafety[c];
-            if (safety == 0) safety = ComputeStrip(c);
-            if (safety != 1) return false;
-            dst.Append(StrippedBmp[c], src.Starts[i], src.Ends[i]);
+            var stripped = System.Threading.Volatile.Read(ref StrippedBmp[c]) ?? ComputeStrip(c);
+            if (ReferenceEquals(stripped, NotPerChar)) return false;
+            dst.Append(stripped, src.Starts[i], src.Ends[i]);
         }
         return true;
     }
 
-    private static byte ComputeStrip(char c)
+    private static string ComputeStrip(char c)
     {
-        byte safety = 1;
-        string stripped = "";
-        if (char.IsSurrogate(c)) safety = 2;
+        string result;
+        if (char.IsSurrogate(c)) result = NotPerChar;
         else
         {
             var decomposed = SafeNormalize(c.ToString(), NormalizationForm.FormD);
-            foreach (char d in decomposed)
-                if (char.IsSurrogate(d) || char.GetUnicodeCategory(d) is UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
-                    safety = 2;
-            stripped = DropNonSpacingMarks(decomposed);
+            result = decomposed.Any(d => char.IsSurrogate(d)
+                    || char.GetUnicodeCategory(d) is UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
+                ? NotPerChar
+                : DropNonSpacingMarks(decomposed);
         }
-        StrippedBmp[c] = stripped;
-        System.Threading.Volatile.Write(ref StripSafety[c], safety);
-        return safety;
+        System.Threading.Volatile.Write(ref StrippedBmp[c], result);
+        return result;
     }
 
     /// <summary>
