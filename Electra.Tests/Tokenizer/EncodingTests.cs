@@ -117,3 +117,47 @@ public class EncodingTests
         Assert.NotEqual(new[] { "[UNK]" }, Uncased.Tokenize(new string('a', 100)));
     }
 }
+
+/// <summary>Fast-tokenizer style overflow windows for long-document question answering.</summary>
+public class WindowTests
+{
+    private static BertTokenizer Uncased => TokenizerFixtures.Uncased;
+
+    [Fact]
+    public void Windows_over_the_context_overlap_by_stride_and_cover_it()
+    {
+        var question = "who?";
+        var context = "one two three four five six seven eight nine ten";
+        var windows = Uncased.EncodeWindows(question, context, new EncodeOptions
+        {
+            Truncation = TruncationStrategy.OnlySecond, MaxLength = 10, Stride = 2, Padding = PaddingStrategy.MaxLength,
+        });
+        // room = 10 - 3 - 2 = 5 context tokens, step 3: [0,5) [3,8) [6,10)
+        Assert.Equal(3, windows.Length);
+        string Context(BertEncoding w) => string.Join(" ", w.Tokens.Where((t, i) => w.SequenceIds[i] == 1));
+        Assert.Equal("one two three four five", Context(windows[0]));
+        Assert.Equal("four five six seven eight", Context(windows[1]));
+        Assert.Equal("seven eight nine ten", Context(windows[2]));
+        Assert.All(windows, w => Assert.Equal(10, w.Length));
+        Assert.All(windows, w => Assert.Equal(new[] { "[CLS]", "who", "?", "[SEP]" }, w.Tokens.Take(4)));
+        var seven = windows[2].Tokens.IndexOf("seven");
+        Assert.Equal("seven", context[windows[2].Offsets[seven].Start..windows[2].Offsets[seven].End]);
+    }
+
+    [Fact]
+    public void A_single_text_that_fits_is_one_window()
+    {
+        var windows = Uncased.EncodeWindows("short text", options: new EncodeOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = 16 });
+        Assert.Single(windows);
+        Assert.Equal(Uncased.Encode("short text").InputIds.ToArray(), windows[0].InputIds.ToArray());
+    }
+
+    [Fact]
+    public void Impossible_windows_are_input_errors()
+    {
+        var o = new EncodeOptions { Truncation = TruncationStrategy.OnlySecond, MaxLength = 6, Stride = 0 };
+        Assert.Throws<InputException>(() => Uncased.EncodeWindows("a b c d", "e f g h", o));
+        Assert.Throws<InputException>(() => Uncased.EncodeWindows("a", "e f g h i j k", o with { Stride = 2 }));
+        Assert.Throws<InputException>(() => Uncased.EncodeWindows("a b", "c d e f g h", o with { Truncation = TruncationStrategy.LongestFirst }));
+    }
+}
