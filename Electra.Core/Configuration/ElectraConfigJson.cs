@@ -1,0 +1,253 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Electra.Core.Errors;
+
+namespace Electra.Core.Configuration;
+
+/// <summary>Reads and writes <see cref="ElectraConfig"/> as HF config.json.</summary>
+public static class ElectraConfigJson
+{
+    private static readonly HashSet<string> Known =
+    [
+        "vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+        "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings", "type_vocab_size",
+        "initializer_range", "layer_norm_eps", "summary_type", "summary_use_proj", "summary_activation",
+        "summary_last_dropout", "pad_token_id", "position_embedding_type", "use_cache", "classifier_dropout",
+        "architectures", "model_type", "id2label", "label2id", "problem_type", "is_decoder", "tie_word_embeddings",
+        "bos_token_id", "eos_token_id", "torch_dtype", "transformers_version", "num_labels",
+    ];
+
+    /// <summary>Reads config.json from a file or from a model folder.</summary>
+    /// <exception cref="ConfigException">missing file, invalid JSON, wrong types or invalid values (the message names the field).</exception>
+    public static ElectraConfig Load(string path)
+    {
+        if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
+        if (!File.Exists(path)) throw new ConfigException($"{path}: file not found");
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (IOException ex) { throw new ConfigException($"{path}: cannot read: {ex.Message}", ex); }
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses config.json text; <paramref name="source"/> names it in error messages.</summary>
+    public static ElectraConfig Parse(string json, string source = "config.json")
+    {
+        JsonObject root;
+        try
+        {
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
+                   ?? throw new ConfigException($"{source}: not a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            throw new ConfigException($"{source}: invalid JSON: {ex.Message}", ex);
+        }
+
+        var r = new Reader(root, source);
+        var d = new ElectraConfig();
+        var modelType = r.String("model_type", d.ModelType)!;
+        if (modelType != "electra")
+            throw new ConfigException($"{source}: model_type is '{modelType}', expected 'electra'");
+
+        var id2label = r.Id2Label();
+        var numLabels = r.Int("num_labels", -1);
+        if (id2label is null)
+            id2label = ElectraConfig.DefaultLabels(numLabels > 0 ? numLabels : 2);
+        var label2id = r.Label2Id() ?? id2label.ToImmutableSortedDictionary(kv => kv.Value, kv => kv.Key);
+
+        var extras = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var (key, node) in root)
+            if (!Known.Contains(key)) extras[key] = node?.ToJsonString() ?? "null";
+
+        var config = new ElectraConfig
+        {
+            VocabSize = r.Int("vocab_size", d.VocabSize),
+            EmbeddingSize = r.Int("embedding_size", d.EmbeddingSize),
+            HiddenSize = r.Int("hidden_size", d.HiddenSize),
+            NumHiddenLayers = r.Int("num_hidden_layers", d.NumHiddenLayers),
+            NumAttentionHeads = r.Int("num_attention_heads", d.NumAttentionHeads),
+            IntermediateSize = r.Int("intermediate_size", d.IntermediateSize),
+            HiddenAct = r.String("hidden_act", d.HiddenAct)!,
+            HiddenDropoutProb = r.Double("hidden_dropout_prob", d.HiddenDropoutProb),
+            AttentionProbsDropoutProb = r.Double("attention_probs_dropout_prob", d.AttentionProbsDropoutProb),
+            MaxPositionEmbeddings = r.Int("max_position_embeddings", d.MaxPositionEmbeddings),
+            TypeVocabSize = r.Int("type_vocab_size", d.TypeVocabSize),
+            InitializerRange = r.Double("initializer_range", d.InitializerRange),
+            LayerNormEps = r.Double("layer_norm_eps", d.LayerNormEps),
+            SummaryType = r.String("summary_type", d.SummaryType)!,
+            SummaryUseProj = r.Bool("summary_use_proj", d.SummaryUseProj),
+            SummaryActivation = r.String("summary_activation", d.SummaryActivation),
+            SummaryLastDropout = r.Double("summary_last_dropout", d.SummaryLastDropout),
+            PadTokenId = r.Int("pad_token_id", d.PadTokenId),
+            PositionEmbeddingType = r.String("position_embedding_type", d.PositionEmbeddingType)!,
+            UseCache = r.Bool("use_cache", d.UseCache),
+            ClassifierDropout = r.NullableDouble("classifier_dropout"),
+            Architectures = r.StringArray("architectures"),
+            ModelType = modelType,
+            Id2Label = id2label,
+            Label2Id = label2id,
+            ProblemType = r.String("problem_type", null),
+            IsDecoder = r.Bool("is_decoder", false),
+            TieWordEmbeddings = r.Bool("tie_word_embeddings", true),
+            BosTokenId = r.NullableInt("bos_token_id"),
+            EosTokenId = r.NullableInt("eos_token_id"),
+            TorchDtype = r.String("torch_dtype", null),
+            TransformersVersion = r.String("transformers_version", null),
+            ExtraFields = extras.ToImmutable(),
+        };
+        return config.Validate(source);
+    }
+
+    /// <summary>Writes the config as config.json text (HF key names; the default two-label map is omitted as save_pretrained does).</summary>
+    public static string ToJson(ElectraConfig c)
+    {
+        var o = new JsonObject();
+        if (!c.Architectures.IsDefaultOrEmpty) o["architectures"] = new JsonArray(c.Architectures.Select(a => (JsonNode?)a).ToArray());
+        o["attention_probs_dropout_prob"] = c.AttentionProbsDropoutProb;
+        if (c.BosTokenId is { } bos) o["bos_token_id"] = bos;
+        o["classifier_dropout"] = c.ClassifierDropout;
+        o["embedding_size"] = c.EmbeddingSize;
+        if (c.EosTokenId is { } eos) o["eos_token_id"] = eos;
+        o["hidden_act"] = c.HiddenAct;
+        o["hidden_dropout_prob"] = c.HiddenDropoutProb;
+        o["hidden_size"] = c.HiddenSize;
+        if (!c.Id2Label.SequenceEqual(ElectraConfig.DefaultLabels(2)))
+        {
+            var id2 = new JsonObject();
+            foreach (var (k, v) in c.Id2Label) id2[k.ToString(CultureInfo.InvariantCulture)] = v;
+            o["id2label"] = id2;
+            var l2 = new JsonObject();
+            foreach (var (k, v) in c.Label2Id) l2[k] = v;
+            o["label2id"] = l2;
+        }
+        o["initializer_range"] = c.InitializerRange;
+        o["intermediate_size"] = c.IntermediateSize;
+        if (c.IsDecoder) o["is_decoder"] = true;
+        o["layer_norm_eps"] = c.LayerNormEps;
+        o["max_position_embeddings"] = c.MaxPositionEmbeddings;
+        o["model_type"] = c.ModelType;
+        o["num_attention_heads"] = c.NumAttentionHeads;
+        o["num_hidden_layers"] = c.NumHiddenLayers;
+        o["pad_token_id"] = c.PadTokenId;
+        o["position_embedding_type"] = c.PositionEmbeddingType;
+        if (c.ProblemType is not null) o["problem_type"] = c.ProblemType;
+        o["summary_activation"] = c.SummaryActivation;
+        o["summary_last_dropout"] = c.SummaryLastDropout;
+        o["summary_type"] = c.SummaryType;
+        o["summary_use_proj"] = c.SummaryUseProj;
+        if (!c.TieWordEmbeddings) o["tie_word_embeddings"] = false;
+        if (c.TorchDtype is not null) o["torch_dtype"] = c.TorchDtype;
+        if (c.TransformersVersion is not null) o["transformers_version"] = c.TransformersVersion;
+        o["type_vocab_size"] = c.TypeVocabSize;
+        o["use_cache"] = c.UseCache;
+        o["vocab_size"] = c.VocabSize;
+        foreach (var (k, raw) in c.ExtraFields) o[k] = JsonNode.Parse(raw);
+        var sorted = new JsonObject();
+        foreach (var kv in o.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList())
+        {
+            o.Remove(kv.Key);
+            sorted[kv.Key] = kv.Value;
+        }
+        return sorted.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Typed access to config.json fields with errors that name the field and the found value.</summary>
+    private sealed class Reader(JsonObject root, string source)
+    {
+        private JsonNode? Get(string key) => root.TryGetPropertyValue(key, out var n) ? n : null;
+
+        private ConfigException Wrong(string key, string expected, JsonNode? node) =>
+            new($"{source}: field '{key}' must be {expected}, found {node?.ToJsonString() ?? "null"}");
+
+        public int Int(string key, int fallback) => NullableInt(key) ?? fallback;
+
+        public int? NullableInt(string key)
+        {
+            var n = Get(key);
+            if (n is null) return null;
+            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var i))
+                return i;
+            throw Wrong(key, "an integer", n);
+        }
+
+        public double Double(string key, double fallback) => NullableDouble(key) ?? fallback;
+
+        public double? NullableDouble(string key)
+        {
+            var n = Get(key);
+            if (n is null) return null;
+            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number)
+                return e.GetDouble();
+            throw Wrong(key, "a number", n);
+        }
+
+        public bool Bool(string key, bool fallback)
+        {
+            var n = Get(key);
+            if (n is null) return fallback;
+            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                return e.GetBoolean();
+            throw Wrong(key, "true or false", n);
+        }
+
+        public string? String(string key, string? fallback)
+        {
+            var n = Get(key);
+            if (n is null) return fallback;
+            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.String)
+                return e.GetString();
+            throw Wrong(key, "a string", n);
+        }
+
+        public ImmutableArray<string> StringArray(string key)
+        {
+            var n = Get(key);
+            if (n is null) return ImmutableArray<string>.Empty;
+            if (n is not JsonArray a) throw Wrong(key, "a list of strings", n);
+            var b = ImmutableArray.CreateBuilder<string>();
+            foreach (var item in a)
+            {
+                if (item is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.String)
+                    b.Add(e.GetString()!);
+                else throw Wrong(key, "a list of strings", n);
+            }
+            return b.ToImmutable();
+        }
+
+        public ImmutableSortedDictionary<int, string>? Id2Label()
+        {
+            var n = Get("id2label");
+            if (n is null) return null;
+            if (n is not JsonObject o) throw Wrong("id2label", "an object of index → label", n);
+            var b = ImmutableSortedDictionary.CreateBuilder<int, string>();
+            foreach (var (k, v) in o)
+            {
+                if (!int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+                    throw new ConfigException($"{source}: id2label key '{k}' is not a non-negative integer");
+                if (v is not JsonValue jv || !jv.TryGetValue<string>(out var label))
+                    throw Wrong($"id2label.{k}", "a string", v);
+                b[id] = label;
+            }
+            for (int i = 0; i < b.Count; i++)
+                if (!b.ContainsKey(i)) throw new ConfigException($"{source}: id2label has no entry for class {i} (keys must be 0..{b.Count - 1})");
+            return b.ToImmutable();
+        }
+
+        public ImmutableSortedDictionary<string, int>? Label2Id()
+        {
+            var n = Get("label2id");
+            if (n is null) return null;
+            if (n is not JsonObject o) throw Wrong("label2id", "an object of label → index", n);
+            var b = ImmutableSortedDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+            foreach (var (k, v) in o)
+            {
+                if (v is not JsonValue jv || !jv.TryGetValue<JsonElement>(out var e) || !e.TryGetInt32(out var id))
+                    throw Wrong($"label2id.{k}", "an integer", v);
+                b[k] = id;
+            }
+            return b.ToImmutable();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Collections.Immutable;
+using Electra.Core.Backend;
+using Electra.Models.Layers;
+
+namespace Electra.Models.Forward;
+
+/// <summary>Cached keys and values of one decoder layer, [Rows, S_past, H] each.</summary>
+public sealed record LayerCache(DeviceTensor Keys, DeviceTensor Values);
+
+/// <summary>HF: ElectraEncoder / ElectraLayer.forward (eval mode, so dropout is the identity).</summary>
+internal static class EncoderForward
+{
+    public sealed record Result(DeviceTensor Last, ImmutableArray<DeviceTensor> Hidden, ImmutableArray<DeviceTensor> Attentions,
+        ImmutableArray<LayerCache> Cache);
+
+    /// <param name="keyMask">float [Rows, S_past + S] of 1/0.</param>
+    /// <param name="past">per-layer caches for incremental decoding, or default for none.</param>
+    public static Result Run(IForwardPass pass, ElectraBody body, DeviceTensor input, DeviceTensor keyMask,
+        ForwardOptions options, ImmutableArray<LayerCache> past, bool keepCache)
+    {
+        var hidden = ImmutableArray.CreateBuilder<DeviceTensor>();
+        var attentions = ImmutableArray.CreateBuilder<DeviceTensor>();
+        var cache = ImmutableArray.CreateBuilder<LayerCache>();
+        if (options.OutputHiddenStates) hidden.Add(input);
+        var x = input;
+        for (int l = 0; l < body.Layers.Length; l++)
+        {
+            var layer = body.Layers[l];
+            var layerPast = past.IsDefaultOrEmpty ? null : past[l];
+            var (next, probs, layerCache) = Layer(pass, layer, x, keyMask, body.IsDecoder, options.OutputAttentions, layerPast, keepCache);
+            if (options.OutputAttentions) attentions.Add(probs!);
+            if (layerCache is not null) cache.Add(layerCache);
+            if (options.OutputHiddenStates) hidden.Add(next);
+            else if (x != input) pass.Release(x);
+            x = next;
+        }
+        return new Result(x, hidden.ToImmutable(), attentions.ToImmutable(), cache.ToImmutable());
+    }
+
+    private static (DeviceTensor Output, DeviceTensor? Probabilities, LayerCache? Cache) Layer(IForwardPass pass, EncoderLayer layer,
+        DeviceTensor x, DeviceTensor keyMask, bool causal, bool wantProbabilities, LayerCache? past, bool keepCache)
+    {
+        var a = layer.Attention;
+        var q = pass.Linear(x, a.Query);
+        var k = pass.Linear(x, a.Key);
+        var v = pass.Linear(x, a.Value);
+        if (past is not null)
+        {
+            // The session owns the cache: once extended, the shorter cache and the step's own keys are dead.
+            var (newK, newV) = (k, v);
+            k = pass.ConcatSequence(past.Keys, newK);
+            v = pass.ConcatSequence(past.Values, newV);
+            foreach (var t in new[] { newK, newV, past.Keys, past.Values }) pass.Release(t);
+        }
+        var attention = pass.Attention(q, k, v, keyMask, a.Heads, causal, wantProbabilities);
+        pass.Release(q);
+        LayerCache? cache = keepCache ? new LayerCache(k, v) : null;
+        if (!keepCache)
+        {
+            pass.Release(k);
+            pass.Release(v);
+        }
+
+        var projected = pass.Linear(attention.Context, layer.AttentionOutput.Dense);
+        pass.Release(attention.Context);
+        var ln = layer.AttentionOutput.LayerNorm;
+        var attended = pass.LayerNorm(projected, x, ln.Weight, ln.Bias, ln.Eps);
+        pass.Release(projected);
+
+        var intermediate = pass.Linear(attended, layer.Intermediate.Dense, layer.Intermediate.Activation);
+        var output = pass.Linear(intermediate, layer.Output.Dense);
+        pass.Release(intermediate);
+        var on = layer.Output.LayerNorm;
+        var result = pass.LayerNorm(output, attended, on.Weight, on.Bias, on.Eps);
+        pass.Release(output);
+        pass.Release(attended);
+        return (result, attention.Probabilities, cache);
+    }
+}

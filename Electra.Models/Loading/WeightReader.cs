@@ -1,0 +1,42 @@
+using Electra.Core.Backend;
+using Electra.Core.Checkpoints;
+using Electra.Core.Errors;
+using Electra.Core.Tensors;
+
+namespace Electra.Models.Loading;
+
+/// <summary>
+/// Reads named tensors from a checkpoint with shape checks, uploads them to a backend, and remembers which keys were
+/// used so that unexpected keys can be reported.
+/// </summary>
+internal sealed class WeightReader(IWeightSource source, IBackend backend)
+{
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> Used => _used;
+
+    public bool Has(string key) => source.Contains(key);
+
+    public HostTensor Read(string key, params int[] shape)
+    {
+        if (!source.Contains(key))
+            throw new WeightMismatchException(key,
+                $"{source.Location}: missing tensor '{key}' (expected shape {TensorShape.Format(shape)})");
+        var info = source.GetInfo(key);
+        if (!info.Shape.Select(d => d).SequenceEqual(shape.Select(d => (long)d)))
+            throw new WeightMismatchException(key,
+                $"{source.Location}: tensor '{key}' has shape {TensorShape.Format(info.Shape)}, expected {TensorShape.Format(shape)}");
+        _used.Add(key);
+        return source.ReadFloat32(key);
+    }
+
+    public DeviceTensor Weight(string key, params int[] shape) => backend.UploadWeight(Read(key, shape));
+
+    public LinearWeight Linear(string prefix, int outFeatures, int inFeatures, bool bias = true) =>
+        backend.UploadLinear(Read(prefix + ".weight", outFeatures, inFeatures), bias ? Read(prefix + ".bias", outFeatures) : null);
+
+    public LinearWeight Upload(HostTensor weight, HostTensor? bias) => backend.UploadLinear(weight, bias);
+
+    public Layers.LayerNormWeights LayerNorm(string prefix, int size, double eps) =>
+        new(Weight(prefix + ".weight", size), Weight(prefix + ".bias", size), (float)eps);
+}

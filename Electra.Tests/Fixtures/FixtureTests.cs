@@ -1,0 +1,35 @@
+using Electra.Models;
+using Electra.Tests.Support;
+
+namespace Electra.Tests.Fixtures;
+
+/// <summary>Every shared fixture, every reference output, within the case's tolerance, on every backend.</summary>
+public class FixtureTests
+{
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var backend in TestBackends.Names)
+            foreach (var name in SharedData.CaseNames())
+                data.Add(name, backend);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesTransformers(string caseName, string backendName)
+    {
+        var fixture = FixtureCase.Load(caseName);
+        using var backend = TestBackends.Create(backendName);
+        var model = ElectraPretrained.Load(fixture.Folder, backend);
+        Assert.Equal(fixture.ClassName, model.Architecture.ToString());
+        var output = model.Forward(fixture.Inputs(), ForwardOptions.Everything);
+        var reference = fixture.Reference();
+        foreach (var (name, expected) in reference.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            Assert.True(output.Tensors.ContainsKey(name), $"{caseName}: output '{name}' missing; we produced {string.Join(", ", output.Tensors.Keys)}");
+            TensorAssert.Close($"{caseName}/{name}", expected, output.Tensors[name], fixture.Abs, fixture.Rel);
+        }
+        TestBackends.AssertClean(backend);
+    }
+}

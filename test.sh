@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test of the solution (Release) and ends with one line: "N passed, N failed".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+results="$root/.build/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+dotnet test "$root/Electra.sln" -c Release --logger "trx" --results-directory "$results" "$@"
+status=$?
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+if [ -x "$root/examples/run.sh" ]; then
+  if "$root/examples/run.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+fi
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then status=1; fi
+echo "$passed passed, $failed failed"
+exit $status
