@@ -144,6 +144,29 @@ public class ModelLocatorTests
         Assert.Equal(snapshot, ModelLocator.Resolve("bert-base-uncased", null, Roots(hub)));
     }
 
+    [Fact]
+    public void SnapshotFilesLinkedToBlobsLoadLikeTheRealCache()
+    {
+        // The hub stores file contents once under blobs/ and links them from snapshots/<commit>/.
+        using var dir = new TempFolder();
+        var repo = Path.Combine(dir.Path, "hub", "models--someone--tiny-electra");
+        var blobs = Directory.CreateDirectory(Path.Combine(repo, "blobs")).FullName;
+        var snapshot = Directory.CreateDirectory(Path.Combine(repo, "snapshots", MainCommit)).FullName;
+        Directory.CreateDirectory(Path.Combine(repo, "refs"));
+        File.WriteAllText(Path.Combine(repo, "refs", "main"), MainCommit);
+        var fixture = Support.SharedData.Fixture("pretraining_loss_silu_bin");
+        foreach (var (file, blob) in new[] { ("config.json", "3f1c"), ("pytorch_model.bin", "9ab2") })
+        {
+            File.Copy(Path.Combine(fixture, file), Path.Combine(blobs, blob));
+            File.CreateSymbolicLink(Path.Combine(snapshot, file), Path.Combine("..", "..", "blobs", blob));
+        }
+
+        var folder = ModelLocator.Resolve("someone/tiny-electra", null, Roots(Path.Combine(dir.Path, "hub")));
+        using var weights = CheckpointLoader.Open(folder);
+        Assert.Equal(57, weights.Keys.Count);
+        Assert.Equal([250, 32], weights.ReadFloat32("electra.embeddings.word_embeddings.weight").Shape.ToArray());
+    }
+
     public static TheoryData<Dictionary<string, string>, string, string> Environments() => new()
     {
         { new() { ["HF_HUB_CACHE"] = "/c/hub", ["HF_HOME"] = "/h", ["XDG_CACHE_HOME"] = "/x" }, "/c/hub", "HF_HUB_CACHE" },
