@@ -48,7 +48,11 @@ internal sealed class TorchZipArchive : IDisposable
         {
             CheckSignature(path, stream);
             ZipArchive zip;
-            try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false); }
+            try
+            {
+                zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false);
+                _ = zip.Entries.Count; // the central directory is parsed lazily; make its errors surface here
+            }
             catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
             {
                 throw new CheckpointFormatException(path, $"not a readable zip archive (truncated or corrupt?): {e.Message}", e);
