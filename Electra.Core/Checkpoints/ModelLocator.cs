@@ -123,17 +123,18 @@ public static partial class ModelLocator
 
     private static ModelNotFoundException NotFound(string name, string revision, ImmutableArray<string> looked, bool isHubId)
     {
-        var message = new System.Text.StringBuilder($"model '{name}' not found. Looked at:");
-        foreach (var place in looked) message.Append("\n  - ").Append(place);
+        // One line, like every CLI error; the places are separated by "; ".
+        var message = new System.Text.StringBuilder($"model '{name}' not found; looked at: ");
+        message.AppendJoin("; ", looked).Append('.');
         if (isHubId)
         {
             string rev = revision == DefaultRevision ? "" : $" --revision {revision}";
-            message.Append($"\nDownload it with `huggingface-cli download {name}{rev}` (or `git clone https://huggingface.co/{name}`")
+            message.Append($" Download it with `huggingface-cli download {name}{rev}` (or `git clone https://huggingface.co/{name}`")
                 .Append(" and pass that folder), or point HF_HUB_CACHE / HF_HOME at the cache that holds it.");
         }
         else
         {
-            message.Append("\nPass the folder that holds config.json and the weights, or a hub id such as google/electra-small-discriminator.");
+            message.Append(" Pass the folder that holds config.json and the weights, or a hub id such as google/electra-small-discriminator.");
         }
         return new ModelNotFoundException(name, looked, message.ToString());
     }
