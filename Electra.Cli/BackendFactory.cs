@@ -9,7 +9,7 @@ public static class BackendFactory
     public static IBackend Create(string? name, int? threads = null, string? device = null) => (name ?? "cpu") switch
     {
         "cpu" => new CpuBackend(new CpuBackendOptions(threads)),
-        "vulkan" => throw new UsageException("--backend vulkan is not available in this build"),
+        "vulkan" => Electra.Vulkan.VulkanBackend.Create(Electra.Vulkan.VulkanOptions.ForDevice(device)),
         var other => throw new UsageException($"unknown backend '{other}': expected cpu or vulkan"),
     };
 }
