@@ -11,6 +11,7 @@ public static class CommandLine
 
         commands:
           forward    run a model on inputs.json and write every output as safetensors
+          tokenize   BERT WordPiece tokenization of JSON lines, exactly as transformers
           help       this text
 
         run `electra <command> --help` for a command's options.
@@ -28,6 +29,7 @@ public static class CommandLine
         string usage = command switch
         {
             "forward" => ForwardCommand.Usage,
+            "tokenize" => TokenizeCommand.Usage,
             _ => "",
         };
         if (rest.Contains("--help"))
@@ -40,6 +42,7 @@ public static class CommandLine
             return command switch
             {
                 "forward" => ForwardCommand.Run(rest, stdout, stderr),
+                "tokenize" => TokenizeCommand.Run(rest, Console.In, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }

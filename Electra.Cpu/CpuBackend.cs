@@ -1,43 +1,73 @@
 using System.Collections.Immutable;
 using Electra.Core.Backend;
+using Electra.Core.Errors;
 using Electra.Core.Tensors;
+using Electra.Cpu.Kernels;
 
 namespace Electra.Cpu;
 
 /// <summary>Options of the CPU backend.</summary>
-/// <param name="Threads">Worker threads for one forward pass; null means one per core.</param>
-public sealed record CpuBackendOptions(int? Threads = null);
+/// <param name="Threads">Threads that share each operation (the calling thread included); null means one per core.</param>
+/// <param name="Isa">GEMM microkernel to use; null picks the best the CPU accelerates.</param>
+public sealed record CpuBackendOptions(int? Threads = null, GemmIsa? Isa = null);
 
-/// <summary>The CPU backend: host memory, TensorPrimitives and hand-written SIMD kernels.</summary>
+/// <summary>
+/// The CPU backend: linear weights are prepacked once for a register-blocked SIMD GEMM, operations are split into
+/// tiles across a small persistent thread pool, and activations come from a pool so that a warmed-up forward pass
+/// does not allocate its large buffers again.
+/// </summary>
+/// <example><code>
+/// using var backend = new CpuBackend(new CpuBackendOptions(Threads: 2));
+/// var model = ElectraPretrained.Load("models/electra-small", backend);
+/// </code></example>
 public sealed class CpuBackend : IBackend
 {
+    readonly WorkerPool _pool;
+
     public CpuBackend() : this(new CpuBackendOptions()) { }
 
     public CpuBackend(CpuBackendOptions options)
     {
         Options = options;
-        Threads = Math.Max(1, options.Threads ?? Environment.ProcessorCount);
+        if (options.Threads is < 1)
+            throw new BackendException($"the CPU backend needs at least one thread, got {options.Threads}");
+        Threads = options.Threads ?? Environment.ProcessorCount;
+        Isa = options.Isa ?? GemmIsaDetection.Best;
+        _pool = new WorkerPool(Threads);
     }
 
     public CpuBackendOptions Options { get; }
     public int Threads { get; }
+    public GemmIsa Isa { get; }
     public string Name => "cpu";
-    public string DeviceDescription => $"CPU, {Threads} thread(s), {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}";
+    public string DeviceDescription =>
+        $"CPU, {Threads} thread(s), {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {Isa} GEMM";
+
+    internal WorkerPool Pool => _pool;
+    internal BufferPool<float> Floats { get; } = new();
+    internal BufferPool<int> Ints { get; } = new();
 
     public DeviceTensor UploadWeight(HostTensor weight) => new CpuTensor(weight.Shape, weight.Data);
 
     public LinearWeight UploadLinear(HostTensor weight, HostTensor? bias)
     {
-        if (weight.Rank != 2) throw new ArgumentException($"a linear weight must be [Out, In], got {TensorShape.Format(weight.Shape)}");
+        if (weight.Rank != 2)
+            throw new WeightMismatchException("weight", $"a linear weight must be [Out, In], got {TensorShape.Format(weight.Shape)}");
         int outFeatures = weight.Shape[0], inFeatures = weight.Shape[1];
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outFeatures))
-            throw new ArgumentException($"a linear bias must be [{outFeatures}], got {TensorShape.Format(bias.Shape)}");
-        return new CpuLinearWeight(weight.Data, bias?.Data, inFeatures, outFeatures);
+            throw new WeightMismatchException("bias", $"a linear bias must be [{outFeatures}], got {TensorShape.Format(bias.Shape)}");
+        return new CpuLinearWeight(PackedWeight.Pack(weight.Span, outFeatures, inFeatures,
+            bias is null ? default : bias.Span, bias is not null, Isa));
     }
 
     public IForwardPass BeginPass() => new CpuForwardPass(this);
 
-    public void Dispose() { }
+    public void Dispose()
+    {
+        _pool.Dispose();
+        Floats.Clear();
+        Ints.Clear();
+    }
 
     internal static ImmutableArray<int> ShapeOf(ReadOnlySpan<int> shape) => ImmutableArray.Create(shape.ToArray());
 }

@@ -1,36 +1,72 @@
 using System.Collections.Immutable;
 using System.Numerics.Tensors;
 using Electra.Core.Backend;
+using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Cpu.Kernels;
 
 namespace Electra.Cpu;
 
-/// <summary>A forward pass of the CPU backend; every operation runs eagerly.</summary>
-internal sealed class CpuForwardPass(CpuBackend backend) : IForwardPass
+/// <summary>
+/// A forward pass of the CPU backend; every operation runs eagerly on the backend's thread pool. Outputs are
+/// pooled arrays, recycled on <see cref="Release"/> or when the pass is disposed.
+/// </summary>
+internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
 {
+    readonly List<CpuTensor> _owned = new();
+    bool _disposed;
+
     public IBackend Backend => backend;
+
+    CpuTensor NewFloat(ImmutableArray<int> shape)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var t = new CpuTensor(shape, backend.Floats.Rent(checked((int)TensorShape.ElementCount(shape))), this);
+        _owned.Add(t);
+        return t;
+    }
+
+    CpuTensor NewInt(ImmutableArray<int> shape)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var t = new CpuTensor(shape, backend.Ints.Rent(checked((int)TensorShape.ElementCount(shape))), this);
+        _owned.Add(t);
+        return t;
+    }
 
     public DeviceTensor Upload(ReadOnlySpan<float> data, ReadOnlySpan<int> shape)
     {
         CheckCount(data.Length, shape);
-        return new CpuTensor(CpuBackend.ShapeOf(shape), data.ToArray());
+        var t = NewFloat(CpuBackend.ShapeOf(shape));
+        data.CopyTo(t.PooledFloats);
+        return t;
     }
 
     public DeviceTensor UploadInt(ReadOnlySpan<int> data, ReadOnlySpan<int> shape)
     {
         CheckCount(data.Length, shape);
-        return new CpuTensor(CpuBackend.ShapeOf(shape), data.ToArray());
+        var t = NewInt(CpuBackend.ShapeOf(shape));
+        data.CopyTo(t.PooledInts);
+        return t;
     }
 
     public float[] Read(DeviceTensor tensor) => Cpu(tensor).Floats.ToArray();
 
-    public void Release(DeviceTensor tensor) { }
+    public void Release(DeviceTensor tensor)
+    {
+        if (tensor is not CpuTensor t || t.Owner != this || t.HasViews) return;
+        int index = _owned.LastIndexOf(t);
+        if (index < 0) return;
+        _owned.RemoveAt(index);
+        if (t.PooledFloats is { } f) backend.Floats.Return(f);
+        if (t.PooledInts is { } i) backend.Ints.Return(i);
+    }
 
     public DeviceTensor Reshape(DeviceTensor x, ReadOnlySpan<int> shape)
     {
         var t = Cpu(x);
         CheckCount(t.ElementCount, shape);
+        t.HasViews = true;
         return t.DType == DeviceDType.Float32
             ? new CpuTensor(CpuBackend.ShapeOf(shape), t.FloatMemory)
             : new CpuTensor(CpuBackend.ShapeOf(shape), t.IntMemory);
@@ -40,151 +76,162 @@ internal sealed class CpuForwardPass(CpuBackend backend) : IForwardPass
     {
         var t = Cpu(table);
         var idx = Cpu(ids).Ints;
-        if (t.Rank != 2) throw new ArgumentException($"gather table must be [R, E], got {TensorShape.Format(t.Shape)}");
+        if (t.Rank != 2) throw new InputException($"gather table must be [R, E], got {TensorShape.Format(t.Shape)}");
         int rows = t.Shape[0], width = t.Shape[1];
-        var result = new float[idx.Length * width];
+        var result = NewFloat(ids.Shape.Add(width));
+        var dst = result.Writable;
         var src = t.Floats;
         for (int i = 0; i < idx.Length; i++)
         {
             int id = idx[i];
-            if ((uint)id >= (uint)rows) throw new ArgumentOutOfRangeException(nameof(ids), $"index {id} at position {i} is outside [0, {rows})");
-            src.Slice(id * width, width).CopyTo(result.AsSpan(i * width, width));
+            if ((uint)id >= (uint)rows)
+                throw new InputException($"index {id} at position {i} is outside the embedding table's [0, {rows})");
+            src.Slice(id * width, width).CopyTo(dst.Slice(i * width, width));
         }
-        return new CpuTensor(ids.Shape.Add(width), result);
+        return result;
     }
 
     public DeviceTensor Add(DeviceTensor a, DeviceTensor b)
     {
         SameShape(a, b, "add");
-        var result = new float[a.ElementCount];
-        TensorPrimitives.Add(Cpu(a).Floats, Cpu(b).Floats, result);
-        return new CpuTensor(a.Shape, result);
+        var result = NewFloat(a.Shape);
+        TensorPrimitives.Add(Cpu(a).Floats, Cpu(b).Floats, result.Writable);
+        return result;
     }
 
     public DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity)
     {
-        var w = (CpuLinearWeight)weight;
+        var w = weight as CpuLinearWeight ?? throw new InputException($"{weight} was not prepared by the CPU backend");
         if (x.LastDim != w.InFeatures)
-            throw new ArgumentException($"linear expects last dimension {w.InFeatures}, got {TensorShape.Format(x.Shape)}");
-        int m = (int)x.Rows;
-        var result = new float[(long)m * w.OutFeatures];
-        LinearKernel.Forward(Cpu(x).Floats, w.Weight.Span, w.Bias is { } b ? b.Span : default, m, w.InFeatures, w.OutFeatures, activation, result);
-        return new CpuTensor(x.Shape.SetItem(x.Rank - 1, w.OutFeatures), result);
+            throw new InputException($"linear expects last dimension {w.InFeatures}, got {TensorShape.Format(x.Shape)}");
+        int m = checked((int)x.Rows);
+        var result = NewFloat(x.Shape.SetItem(x.Rank - 1, w.OutFeatures));
+        fixed (float* px = Cpu(x).Floats)
+        fixed (float* py = result.Writable)
+            Gemm.Multiply(px, w.InFeatures, m, w.Packed, py, w.OutFeatures, activation, backend.Pool);
+        return result;
     }
 
     public DeviceTensor Activate(DeviceTensor x, Activation activation)
     {
-        var result = Cpu(x).Floats.ToArray();
-        ActivationKernels.Apply(activation, result);
-        return new CpuTensor(x.Shape, result);
+        var result = NewFloat(x.Shape);
+        Cpu(x).Floats.CopyTo(result.Writable);
+        ActivationKernels.Activate(result.Writable, activation);
+        return result;
     }
 
     public DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps)
     {
         if (residual is not null) SameShape(x, residual, "layer norm residual");
         if (gamma.ElementCount != x.LastDim || beta.ElementCount != x.LastDim)
-            throw new ArgumentException($"layer norm over {x.LastDim} features got gamma {TensorShape.Format(gamma.Shape)} and beta {TensorShape.Format(beta.Shape)}");
-        var result = new float[x.ElementCount];
-        LayerNormKernel.Forward(Cpu(x).Floats, residual is null ? default : Cpu(residual).Floats, Cpu(gamma).Floats, Cpu(beta).Floats, eps, result);
-        return new CpuTensor(x.Shape, result);
+            throw new InputException($"layer norm over {x.LastDim} features got gamma {TensorShape.Format(gamma.Shape)} and beta {TensorShape.Format(beta.Shape)}");
+        var result = NewFloat(x.Shape);
+        LayerNormKernel.Forward(Cpu(x).Floats, residual is null ? default : Cpu(residual).Floats, Cpu(gamma).Floats,
+            Cpu(beta).Floats, eps, result.Writable, backend.Pool);
+        return result;
     }
 
     public AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads,
         bool causal, bool returnProbabilities)
     {
         if (q.Rank != 3 || k.Rank != 3 || v.Rank != 3)
-            throw new ArgumentException($"attention expects [B, S, H] tensors, got q {TensorShape.Format(q.Shape)}, k {TensorShape.Format(k.Shape)}, v {TensorShape.Format(v.Shape)}");
+            throw new InputException($"attention expects [B, S, H] tensors, got q {TensorShape.Format(q.Shape)}, k {TensorShape.Format(k.Shape)}, v {TensorShape.Format(v.Shape)}");
         SameShape(k, v, "attention keys and values");
         int batch = q.Shape[0], sq = q.Shape[1], hidden = q.Shape[2], sk = k.Shape[1];
         if (k.Shape[0] != batch || k.Shape[2] != hidden)
-            throw new ArgumentException($"attention keys {TensorShape.Format(k.Shape)} do not fit queries {TensorShape.Format(q.Shape)}");
+            throw new InputException($"attention keys {TensorShape.Format(k.Shape)} do not fit queries {TensorShape.Format(q.Shape)}");
         if (keyMask.Rank != 2 || keyMask.Shape[0] != batch || keyMask.Shape[1] != sk)
-            throw new ArgumentException($"attention mask must be [{batch}, {sk}], got {TensorShape.Format(keyMask.Shape)}");
-        if (hidden % heads != 0) throw new ArgumentException($"hidden size {hidden} is not a multiple of {heads} heads");
+            throw new InputException($"attention mask must be [{batch}, {sk}], got {TensorShape.Format(keyMask.Shape)}");
+        if (heads <= 0 || hidden % heads != 0) throw new InputException($"hidden size {hidden} is not a multiple of {heads} heads");
 
-        var context = new float[(long)batch * sq * hidden];
-        var probs = returnProbabilities ? new float[(long)batch * heads * sq * sk] : null;
-        var qs = Cpu(q).FloatMemory;
-        var ks = Cpu(k).FloatMemory;
-        var vs = Cpu(v).FloatMemory;
-        var ms = Cpu(keyMask).FloatMemory;
-        Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = backend.Threads }, b =>
-        {
-            AttentionKernel.Forward(
-                qs.Span.Slice(b * sq * hidden, sq * hidden),
-                ks.Span.Slice(b * sk * hidden, sk * hidden),
-                vs.Span.Slice(b * sk * hidden, sk * hidden),
-                ms.Span.Slice(b * sk, sk), sq, sk, hidden, heads, causal,
-                context.AsSpan(b * sq * hidden, sq * hidden),
-                probs is null ? default : probs.AsSpan(b * heads * sq * sk, heads * sq * sk));
-        });
-        return new AttentionResult(
-            new CpuTensor(q.Shape, context),
-            probs is null ? null : new CpuTensor(ImmutableArray.Create(batch, heads, sq, sk), probs));
+        var context = NewFloat(q.Shape);
+        var probs = returnProbabilities ? NewFloat(ImmutableArray.Create(batch, heads, sq, sk)) : null;
+        var shape = new AttentionKernel.Shape(batch, sq, sk, heads, hidden / heads, hidden, hidden, hidden, hidden, causal);
+        fixed (float* pq = Cpu(q).Floats)
+        fixed (float* pk = Cpu(k).Floats)
+        fixed (float* pv = Cpu(v).Floats)
+        fixed (float* pm = Cpu(keyMask).Floats)
+        fixed (float* pc = context.Writable)
+        fixed (float* pp = probs is null ? default : probs.Writable)
+            AttentionKernel.Run(shape, pq, pk, pv, pm, pc, probs is null ? null : pp, backend.Isa, backend.Pool);
+        return new AttentionResult(context, probs);
     }
 
     public DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second)
     {
         if (first.Rank != 3 || second.Rank != 3 || first.Shape[0] != second.Shape[0] || first.Shape[2] != second.Shape[2])
-            throw new ArgumentException($"cannot concatenate {TensorShape.Format(first.Shape)} and {TensorShape.Format(second.Shape)} along the sequence");
+            throw new InputException($"cannot concatenate {TensorShape.Format(first.Shape)} and {TensorShape.Format(second.Shape)} along the sequence");
         int batch = first.Shape[0], s1 = first.Shape[1], s2 = second.Shape[1], h = first.Shape[2];
-        var result = new float[(long)batch * (s1 + s2) * h];
+        var result = NewFloat(ImmutableArray.Create(batch, s1 + s2, h));
+        var dst = result.Writable;
         var a = Cpu(first).Floats;
         var b = Cpu(second).Floats;
         for (int i = 0; i < batch; i++)
         {
-            a.Slice(i * s1 * h, s1 * h).CopyTo(result.AsSpan(i * (s1 + s2) * h));
-            b.Slice(i * s2 * h, s2 * h).CopyTo(result.AsSpan((i * (s1 + s2) + s1) * h));
+            a.Slice(i * s1 * h, s1 * h).CopyTo(dst.Slice(i * (s1 + s2) * h));
+            b.Slice(i * s2 * h, s2 * h).CopyTo(dst.Slice((i * (s1 + s2) + s1) * h));
         }
-        return new CpuTensor(ImmutableArray.Create(batch, s1 + s2, h), result);
+        return result;
     }
 
     public DeviceTensor SelectPositions(DeviceTensor x, DeviceTensor positions)
     {
-        if (x.Rank != 3) throw new ArgumentException($"select expects [B, S, H], got {TensorShape.Format(x.Shape)}");
+        if (x.Rank != 3) throw new InputException($"select expects [B, S, H], got {TensorShape.Format(x.Shape)}");
         int batch = x.Shape[0], seq = x.Shape[1], h = x.Shape[2];
         var pos = Cpu(positions).Ints;
-        if (pos.Length != batch) throw new ArgumentException($"select needs {batch} positions, got {pos.Length}");
+        if (pos.Length != batch) throw new InputException($"select needs {batch} positions, got {pos.Length}");
         var src = Cpu(x).Floats;
-        var result = new float[batch * h];
+        var result = NewFloat(ImmutableArray.Create(batch, h));
+        var dst = result.Writable;
         for (int b = 0; b < batch; b++)
         {
-            if ((uint)pos[b] >= (uint)seq) throw new ArgumentOutOfRangeException(nameof(positions), $"position {pos[b]} of row {b} is outside [0, {seq})");
-            src.Slice((b * seq + pos[b]) * h, h).CopyTo(result.AsSpan(b * h, h));
+            if ((uint)pos[b] >= (uint)seq) throw new InputException($"position {pos[b]} of row {b} is outside [0, {seq})");
+            src.Slice((b * seq + pos[b]) * h, h).CopyTo(dst.Slice(b * h, h));
         }
-        return new CpuTensor(ImmutableArray.Create(batch, h), result);
+        return result;
     }
 
     public DeviceTensor MeanOverSequence(DeviceTensor x)
     {
-        if (x.Rank != 3) throw new ArgumentException($"mean expects [B, S, H], got {TensorShape.Format(x.Shape)}");
+        if (x.Rank != 3) throw new InputException($"mean expects [B, S, H], got {TensorShape.Format(x.Shape)}");
         int batch = x.Shape[0], seq = x.Shape[1], h = x.Shape[2];
         var src = Cpu(x).Floats;
-        var result = new float[batch * h];
+        var result = NewFloat(ImmutableArray.Create(batch, h));
+        var dst = result.Writable;
         for (int b = 0; b < batch; b++)
             for (int j = 0; j < h; j++)
             {
                 double sum = 0;
                 for (int s = 0; s < seq; s++) sum += src[(b * seq + s) * h + j];
-                result[b * h + j] = (float)(sum / seq);
+                dst[b * h + j] = (float)(sum / seq);
             }
-        return new CpuTensor(ImmutableArray.Create(batch, h), result);
+        return result;
     }
 
-    public void Dispose() { }
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var t in _owned)
+        {
+            if (t.PooledFloats is { } f) backend.Floats.Return(f);
+            if (t.PooledInts is { } i) backend.Ints.Return(i);
+        }
+        _owned.Clear();
+    }
 
     private static CpuTensor Cpu(DeviceTensor t) =>
-        t as CpuTensor ?? throw new ArgumentException($"{t} belongs to another backend, not the CPU backend");
+        t as CpuTensor ?? throw new InputException($"{t} belongs to another backend, not the CPU backend");
 
     private static void SameShape(DeviceTensor a, DeviceTensor b, string what)
     {
         if (!a.Shape.SequenceEqual(b.Shape))
-            throw new ArgumentException($"{what}: shapes {TensorShape.Format(a.Shape)} and {TensorShape.Format(b.Shape)} differ");
+            throw new InputException($"{what}: shapes {TensorShape.Format(a.Shape)} and {TensorShape.Format(b.Shape)} differ");
     }
 
     private static void CheckCount(long count, ReadOnlySpan<int> shape)
     {
         if (TensorShape.ElementCount(shape) != count)
-            throw new ArgumentException($"{count} values do not fill shape {TensorShape.Format(shape.ToArray())}");
+            throw new InputException($"{count} values do not fill shape {TensorShape.Format(shape.ToArray())}");
     }
 }

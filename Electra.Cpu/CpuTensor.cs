@@ -3,7 +3,10 @@ using Electra.Core.Backend;
 
 namespace Electra.Cpu;
 
-/// <summary>A tensor of the CPU backend: a row-major span of host memory.</summary>
+/// <summary>
+/// A tensor of the CPU backend: a row-major span of host memory. Activations own a pooled array that their pass
+/// recycles; weights wrap the checkpoint's memory (possibly a memory map) without copying.
+/// </summary>
 public sealed class CpuTensor : DeviceTensor
 {
     private readonly ReadOnlyMemory<float> _floats;
@@ -12,6 +15,20 @@ public sealed class CpuTensor : DeviceTensor
     public CpuTensor(ImmutableArray<int> shape, ReadOnlyMemory<float> data) : base(shape, DeviceDType.Float32) => _floats = data;
 
     public CpuTensor(ImmutableArray<int> shape, ReadOnlyMemory<int> data) : base(shape, DeviceDType.Int32) => _ints = data;
+
+    internal CpuTensor(ImmutableArray<int> shape, float[] pooled, CpuForwardPass owner) : base(shape, DeviceDType.Float32)
+    {
+        _floats = pooled;
+        PooledFloats = pooled;
+        Owner = owner;
+    }
+
+    internal CpuTensor(ImmutableArray<int> shape, int[] pooled, CpuForwardPass owner) : base(shape, DeviceDType.Int32)
+    {
+        _ints = pooled;
+        PooledInts = pooled;
+        Owner = owner;
+    }
 
     public ReadOnlySpan<float> Floats => DType == DeviceDType.Float32
         ? _floats.Span
@@ -23,18 +40,24 @@ public sealed class CpuTensor : DeviceTensor
 
     internal ReadOnlyMemory<float> FloatMemory => _floats;
     internal ReadOnlyMemory<int> IntMemory => _ints;
+
+    /// <summary>The pooled array this tensor owns (null for weights and views).</summary>
+    internal float[]? PooledFloats { get; }
+    internal int[]? PooledInts { get; }
+    internal CpuForwardPass? Owner { get; }
+
+    /// <summary>Set once a view shares this tensor's memory: its array can then no longer be recycled early.</summary>
+    internal bool HasViews { get; set; }
+
+    /// <summary>Writable span over an activation this backend produced.</summary>
+    internal Span<float> Writable => PooledFloats ?? throw new InvalidOperationException($"{this} is read-only");
 }
 
-/// <summary>A linear layer's weights for the CPU backend, PyTorch layout [Out, In].</summary>
+/// <summary>A linear layer prepared for the CPU backend: its weight prepacked for the GEMM microkernel.</summary>
 public sealed class CpuLinearWeight : LinearWeight
 {
-    public CpuLinearWeight(ReadOnlyMemory<float> weight, ReadOnlyMemory<float>? bias, int inFeatures, int outFeatures)
-        : base(inFeatures, outFeatures, bias is not null)
-    {
-        Weight = weight;
-        Bias = bias;
-    }
+    public CpuLinearWeight(Kernels.PackedWeight packed)
+        : base(packed.InFeatures, packed.OutFeatures, packed.HasBias) => Packed = packed;
 
-    public ReadOnlyMemory<float> Weight { get; }
-    public ReadOnlyMemory<float>? Bias { get; }
+    public Kernels.PackedWeight Packed { get; }
 }

@@ -1,42 +1,100 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Electra.Core.Backend;
 
 namespace Electra.Cpu.Kernels;
 
-/// <summary>Element-wise activations, computed as torch computes them in float32.</summary>
-public static class ActivationKernels
+/// <summary>
+/// Element-wise activations and the fused "add bias, then activate" epilogue of the GEMM, vectorised with
+/// <see cref="Vector256{T}"/>. Tails shorter than a vector go through a padded vector so that every element is
+/// computed by the same code regardless of its position.
+/// </summary>
+public static unsafe class ActivationKernels
 {
-    public static void Apply(Activation activation, Span<float> values)
+    /// <summary>row[i] = act(row[i] + bias[i]) for i &lt; count; <paramref name="bias"/> may be null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BiasActivate(float* row, float* bias, int count, Activation activation)
     {
-        switch (activation)
+        if (bias == null && activation == Activation.Identity) return;
+        int i = 0;
+        for (; i + 8 <= count; i += 8)
         {
-            case Activation.Identity:
-                return;
-            case Activation.Relu:
-                TensorPrimitives.Max(values, 0f, values);
-                return;
-            case Activation.Tanh:
-                TensorPrimitives.Tanh(values, values);
-                return;
-            case Activation.Sigmoid:
-                TensorPrimitives.Sigmoid(values, values);
-                return;
-            default:
-                for (int i = 0; i < values.Length; i++) values[i] = Apply(activation, values[i]);
-                return;
+            var v = Vector256.Load(row + i);
+            if (bias != null) v += Vector256.Load(bias + i);
+            Vector256.Store(Apply(v, activation), row + i);
+        }
+        if (i < count)
+        {
+            var tail = stackalloc float[8];
+            var tailBias = stackalloc float[8];
+            int n = count - i;
+            for (int j = 0; j < 8; j++)
+            {
+                tail[j] = j < n ? row[i + j] : 0f;
+                tailBias[j] = j < n && bias != null ? bias[i + j] : 0f;
+            }
+            var v = Vector256.Load(tail) + Vector256.Load(tailBias);
+            Vector256.Store(Apply(v, activation), tail);
+            for (int j = 0; j < n; j++) row[i + j] = tail[j];
         }
     }
 
-    public static float Apply(Activation activation, float x) => activation switch
+    /// <summary>Applies <paramref name="activation"/> in place.</summary>
+    public static void Activate(Span<float> values, Activation activation)
+    {
+        fixed (float* p = values) BiasActivate(p, null, values.Length, activation);
+    }
+
+    /// <summary>Applies <paramref name="activation"/> in place (argument order of the original kernel API).</summary>
+    public static void Apply(Activation activation, Span<float> values) => Activate(values, activation);
+
+    /// <summary>Applies <paramref name="activation"/> to one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Vector256<float> x, Activation activation) => activation switch
     {
         Activation.Identity => x,
-        Activation.Gelu => (float)(0.5 * x * (1.0 + Erf.Evaluate(x * 0.70710678118654752440))),
-        Activation.GeluTanh => (float)(0.5 * x * (1.0 + Math.Tanh(0.79788456080286535588 * (x + 0.044715 * (double)x * x * x)))),
-        Activation.Relu => x > 0 ? x : 0f,
-        Activation.Silu => (float)(x / (1.0 + Math.Exp(-x))),
-        Activation.Tanh => MathF.Tanh(x),
-        Activation.Sigmoid => (float)(1.0 / (1.0 + Math.Exp(-x))),
-        Activation.QuickGelu => (float)(x / (1.0 + Math.Exp(-1.702 * x))),
-        _ => throw new ArgumentOutOfRangeException(nameof(activation)),
+        Activation.Gelu => VectorMath.Gelu(x),
+        Activation.Relu => Vector256.Max(x, Vector256<float>.Zero),
+        _ => ApplyRare(x, activation),
     };
+
+    static Vector256<float> ApplyRare(Vector256<float> x, Activation activation) => activation switch
+    {
+        Activation.GeluTanh => GeluTanh(x),
+        Activation.Silu => x * Sigmoid(x),
+        Activation.Tanh => Tanh(x),
+        Activation.Sigmoid => Sigmoid(x),
+        Activation.QuickGelu => x * Sigmoid(x * Vector256.Create(1.702f)),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation"),
+    };
+
+    static Vector256<float> Sigmoid(Vector256<float> x) =>
+        Vector256<float>.One / (Vector256<float>.One + VectorMath.Exp(-x));
+
+    /// <summary>tanh with a Taylor series near 0 (where 1 − 2/(e^{2x}+1) would cancel) and the exp form elsewhere.</summary>
+    static Vector256<float> Tanh(Vector256<float> x)
+    {
+        var a = Vector256.Abs(x);
+        var x2 = x * x;
+        // Taylor coefficients of tanh up to x^13; on |x| < 0.4 the first omitted term is below 1e-9 relative.
+        var p = Vector256.Create(21844f / 6081075f);
+        p = Vector256.FusedMultiplyAdd(p, -x2, Vector256.Create(1382f / 155925f));
+        p = Vector256.FusedMultiplyAdd(p, -x2, Vector256.Create(62f / 2835f));
+        p = Vector256.FusedMultiplyAdd(p, -x2, Vector256.Create(17f / 315f));
+        p = Vector256.FusedMultiplyAdd(p, -x2, Vector256.Create(2f / 15f));
+        p = Vector256.FusedMultiplyAdd(p, -x2, Vector256.Create(1f / 3f));
+        var small = Vector256.FusedMultiplyAdd(-p * x2, x, x);
+
+        var e = VectorMath.Exp(a + a);
+        var large = Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
+        var signBit = Vector256.Create(-0f);
+        large = large | (x & signBit);
+        return Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(0.4f)), small, large);
+    }
+
+    static Vector256<float> GeluTanh(Vector256<float> x)
+    {
+        var inner = Vector256.Create(0.7978845608028654f) * (x + Vector256.Create(0.044715f) * x * x * x);
+        return Vector256.Create(0.5f) * x * (Vector256<float>.One + Tanh(inner));
+    }
 }

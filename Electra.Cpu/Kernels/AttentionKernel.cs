@@ -1,58 +1,198 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Electra.Cpu.Kernels;
 
 /// <summary>
-/// Multi-head attention for one batch row at a time, with transformers' additive mask:
-/// scores = q·kᵀ/√d + (1 − mask)·float.MinValue, softmax max-shifted, context = P·v.
+/// Multi-head scaled dot-product attention with transformers' additive-mask semantics (ElectraSelfAttention):
+/// scores = q·kᵀ / √d + (1 − mask)·float.MinValue, softmax over keys, context = P·v.
+/// Work is split into tiles of (batch, head, block of queries); a tile packs its head's K and V into microkernel
+/// panels and keeps its score block (≤ <see cref="QueryBlock"/> × Sk floats) in cache while it goes through
+/// scores → softmax → P·V. Both products run on the GEMM microkernels.
 /// </summary>
-public static class AttentionKernel
+public static unsafe class AttentionKernel
 {
-    /// <param name="q">[Sq, H] of one batch row.</param>
-    /// <param name="k">[Sk, H].</param>
-    /// <param name="v">[Sk, H].</param>
-    /// <param name="keyMask">[Sk] of 1/0.</param>
-    /// <param name="context">[Sq, H] output.</param>
-    /// <param name="probabilities">[A, Sq, Sk] output, or empty when not wanted.</param>
-    public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
-        ReadOnlySpan<float> keyMask, int sq, int sk, int hidden, int heads, bool causal,
-        Span<float> context, Span<float> probabilities)
+    /// <summary>Queries per tile (a multiple of every kernel's MR).</summary>
+    public const int QueryBlock = 48;
+
+    [ThreadStatic] static ScratchBuffer? t_keys, t_values, t_scores;
+    [ThreadStatic] static AttentionJob? t_job;
+
+    /// <summary>Shapes and strides of one attention call (rows strides in floats).</summary>
+    public readonly record struct Shape(int Batch, int QueryLength, int KeyLength, int Heads, int HeadDim,
+        int QueryStride, int KeyStride, int ValueStride, int ContextStride, bool Causal);
+
+    /// <summary>
+    /// q: [B, Sq, ·] with head h at columns h·d.., k and v: [B, Sk, ·]; keyMask: [B, Sk] of 1/0; context: [B, Sq, ·]
+    /// written at columns h·d..; probabilities: [B, heads, Sq, Sk] or null.
+    /// </summary>
+    public static void Run(in Shape shape, float* q, float* k, float* v, float* keyMask, float* context,
+        float* probabilities, GemmIsa isa, WorkerPool? pool)
     {
-        int d = hidden / heads;
-        float scale = 1f / MathF.Sqrt(d);
-        int offset = sk - sq;
-        Span<float> scores = sk <= 1024 ? stackalloc float[sk] : new float[sk];
-        Span<float> acc = d <= 512 ? stackalloc float[d] : new float[d];
-        for (int h = 0; h < heads; h++)
+        if (shape.Batch == 0 || shape.QueryLength == 0) return;
+        var job = t_job ??= new AttentionJob();
+        job.Shape = shape;
+        job.Q = q; job.K = k; job.V = v; job.Mask = keyMask; job.Context = context; job.Probabilities = probabilities;
+        job.Isa = isa;
+        job.QueryBlocks = (shape.QueryLength + QueryBlock - 1) / QueryBlock;
+        int tiles = shape.Batch * shape.Heads * job.QueryBlocks;
+        if (pool == null) for (int t = 0; t < tiles; t++) job.RunTile(t);
+        else pool.Run(job, tiles);
+    }
+
+    sealed class AttentionJob : TileJob
+    {
+        public Shape Shape;
+        public float* Q, K, V, Mask, Context, Probabilities;
+        public GemmIsa Isa;
+        public int QueryBlocks;
+
+        public override void RunTile(int tile)
         {
-            for (int i = 0; i < sq; i++)
+            switch (Isa)
             {
-                var qi = q.Slice(i * hidden + h * d, d);
-                for (int j = 0; j < sk; j++)
-                {
-                    float s = TensorPrimitives.Dot(qi, k.Slice(j * hidden + h * d, d)) * scale;
-                    bool masked = keyMask[j] == 0f || (causal && j > offset + i);
-                    scores[j] = masked ? s + float.MinValue : s;
-                }
-                float max = TensorPrimitives.Max(scores);
-                double sum = 0;
-                for (int j = 0; j < sk; j++)
-                {
-                    float e = MathF.Exp(scores[j] - max);
-                    scores[j] = e;
-                    sum += e;
-                }
-                float inv = (float)(1.0 / sum);
-                TensorPrimitives.Multiply(scores, inv, scores);
-                if (!probabilities.IsEmpty) scores.CopyTo(probabilities.Slice((h * sq + i) * sk, sk));
-                acc.Clear();
-                for (int j = 0; j < sk; j++)
-                {
-                    if (scores[j] == 0f) continue;
-                    TensorPrimitives.MultiplyAdd(v.Slice(j * hidden + h * d, d), scores[j], acc, acc);
-                }
-                acc.CopyTo(context.Slice(i * hidden + h * d, d));
+                case GemmIsa.Avx2: RunTile<Avx2Kernel>(tile); break;
+                case GemmIsa.Avx512: RunTile<Avx512Kernel>(tile); break;
+                default: RunTile<PortableKernel>(tile); break;
             }
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        void RunTile<TKernel>(int tile) where TKernel : IMicroKernel
+        {
+            var s = Shape;
+            int qb = tile % QueryBlocks, bh = tile / QueryBlocks;
+            int h = bh % s.Heads, b = bh / s.Heads;
+            int d = s.HeadDim, sk = s.KeyLength, mr = TKernel.MR, nr = TKernel.NR;
+            int q0 = qb * QueryBlock, rows = Math.Min(QueryBlock, s.QueryLength - q0);
+            int keyPanels = (sk + nr - 1) / nr, skPad = keyPanels * nr;
+            int dimPanels = (d + nr - 1) / nr;
+
+            // Kᵀ for this head as panels of nr keys: [panel][d][nr], zero past Sk.
+            float* kt = (t_keys ??= new ScratchBuffer()).Get((long)skPad * d);
+            float* kBase = K + (long)b * sk * s.KeyStride + h * d;
+            for (int p = 0; p < keyPanels; p++)
+            {
+                float* panel = kt + (long)p * d * nr;
+                int keys = Math.Min(nr, sk - p * nr);
+                for (int j = 0; j < keys; j++)
+                {
+                    float* row = kBase + (long)(p * nr + j) * s.KeyStride;
+                    for (int t = 0; t < d; t++) panel[t * nr + j] = row[t];
+                }
+                for (int j = keys; j < nr; j++)
+                    for (int t = 0; t < d; t++) panel[t * nr + j] = 0f;
+            }
+            // V for this head as panels of nr head dimensions: [panel][Sk][nr], zero past d.
+            float* vp = (t_values ??= new ScratchBuffer()).Get((long)dimPanels * sk * nr);
+            float* vBase = V + (long)b * sk * s.ValueStride + h * d;
+            for (int p = 0; p < dimPanels; p++)
+            {
+                float* panel = vp + (long)p * sk * nr;
+                int cols = Math.Min(nr, d - p * nr);
+                for (int j = 0; j < sk; j++)
+                {
+                    float* row = vBase + (long)j * s.ValueStride + p * nr;
+                    float* dst = panel + (long)j * nr;
+                    int t = 0;
+                    for (; t < cols; t++) dst[t] = row[t];
+                    for (; t < nr; t++) dst[t] = 0f;
+                }
+            }
+
+            float* scores = (t_scores ??= new ScratchBuffer()).Get((long)QueryBlock * skPad);
+            float* qBase = Q + ((long)b * s.QueryLength + q0) * s.QueryStride + h * d;
+            for (int p = 0; p < keyPanels; p++)
+                for (int r = 0; r < rows; r += mr)
+                    TKernel.Run(qBase + (long)r * s.QueryStride, s.QueryStride, Math.Min(mr, rows - r),
+                        kt + (long)p * d * nr, d, scores + (long)r * skPad + p * nr, skPad, nr, accumulate: false);
+
+            // torch divides the float32 scores by the scalar √d cast to float32.
+            float divisor = (float)Math.Sqrt(d);
+            float* mask = Mask + (long)b * sk;
+            for (int r = 0; r < rows; r++)
+            {
+                int visible = s.Causal ? Math.Min(sk, sk - s.QueryLength + q0 + r + 1) : sk;
+                Softmax(scores + (long)r * skPad, mask, sk, visible, divisor);
+                if (Probabilities != null)
+                {
+                    float* dst = Probabilities + (((long)b * s.Heads + h) * s.QueryLength + q0 + r) * sk;
+                    new ReadOnlySpan<float>(scores + (long)r * skPad, sk).CopyTo(new Span<float>(dst, sk));
+                }
+            }
+
+            float* cBase = Context + ((long)b * s.QueryLength + q0) * s.ContextStride + h * d;
+            for (int p = 0; p < dimPanels; p++)
+            {
+                int cols = Math.Min(nr, d - p * nr);
+                for (int r = 0; r < rows; r += mr)
+                    TKernel.Run(scores + (long)r * skPad, skPad, Math.Min(mr, rows - r), vp + (long)p * sk * nr, sk,
+                        cBase + (long)r * s.ContextStride + p * nr, s.ContextStride, cols, accumulate: false);
+            }
+        }
+    }
+
+    static float HorizontalMax(Vector256<float> v)
+    {
+        float m = v[0];
+        for (int i = 1; i < 8; i++) m = MathF.Max(m, v[i]);
+        return m;
+    }
+
+    /// <summary>
+    /// In place over one score row: x/divisor + (1 − mask)·MinValue (keys at or past <paramref name="visible"/> get
+    /// MinValue added as well, the causal mask), then a max-shifted softmax.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Softmax(float* row, float* mask, int length, int visible, float divisor)
+    {
+        var div = Vector256.Create(divisor);
+        var one = Vector256<float>.One;
+        var min = Vector256.Create(float.MinValue);
+        var max = Vector256.Create(float.NegativeInfinity);
+        int j = 0;
+        for (; j + 8 <= length; j += 8)
+        {
+            var x = Vector256.Load(row + j) / div + (one - Vector256.Load(mask + j)) * min;
+            Vector256.Store(x, row + j);
+            max = Vector256.Max(max, x);
+        }
+        float m = HorizontalMax(max);
+        for (; j < length; j++)
+        {
+            float x = row[j] / divisor + (1f - mask[j]) * float.MinValue;
+            row[j] = x;
+            m = MathF.Max(m, x);
+        }
+        if (visible < length)
+        {
+            // transformers multiplies the causal and padding masks before turning them additive, so a key
+            // that is both future and padding gets MinValue once (binary masks).
+            for (int t = visible; t < length; t++)
+                if (mask[t] != 0f) row[t] += float.MinValue;
+            m = float.NegativeInfinity;
+            for (int t = 0; t < length; t++) m = MathF.Max(m, row[t]);
+        }
+
+        var shift = Vector256.Create(m);
+        var sum = Vector256<float>.Zero;
+        j = 0;
+        for (; j + 8 <= length; j += 8)
+        {
+            var e = VectorMath.Exp(Vector256.Load(row + j) - shift);
+            Vector256.Store(e, row + j);
+            sum += e;
+        }
+        float total = Vector256.Sum(sum);
+        for (; j < length; j++)
+        {
+            float e = VectorMath.Exp(row[j] - m);
+            row[j] = e;
+            total += e;
+        }
+        var inv = Vector256.Create(1f / total);
+        j = 0;
+        for (; j + 8 <= length; j += 8) Vector256.Store(Vector256.Load(row + j) * inv, row + j);
+        for (; j < length; j++) row[j] *= 1f / total;
     }
 }

@@ -1,0 +1,52 @@
+namespace Electra.Cpu;
+
+/// <summary>
+/// Recycles activation arrays by exact length. A forward pass of a given shape asks for the same lengths every
+/// time, so after the first pass every request is served from the pool and nothing is allocated.
+/// Thread-safe: passes on different threads share one pool.
+/// </summary>
+internal sealed class BufferPool<T>
+{
+    readonly Dictionary<int, Stack<T[]>> _free = new();
+    readonly object _lock = new();
+    long _pooledElements;
+
+    /// <summary>Pooled memory is dropped rather than kept once it passes this many elements.</summary>
+    public long Capacity { get; init; } = 1L << 30;
+
+    public T[] Rent(int length)
+    {
+        if (length == 0) return [];
+        lock (_lock)
+        {
+            if (_free.TryGetValue(length, out var stack) && stack.Count > 0)
+            {
+                _pooledElements -= length;
+                return stack.Pop();
+            }
+        }
+        return GC.AllocateUninitializedArray<T>(length);
+    }
+
+    public void Return(T[] array)
+    {
+        if (array.Length == 0) return;
+        lock (_lock)
+        {
+            if (_pooledElements + array.Length > Capacity) return;
+            if (!_free.TryGetValue(array.Length, out var stack)) _free[array.Length] = stack = new Stack<T[]>();
+            stack.Push(array);
+            _pooledElements += array.Length;
+        }
+    }
+
+    /// <summary>Forgets every pooled array.</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _free.Clear();
+            _pooledElements = 0;
+        }
+    }
+}

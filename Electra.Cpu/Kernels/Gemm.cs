@@ -1,0 +1,126 @@
+using Electra.Core.Backend;
+using Electra.Core.Errors;
+
+namespace Electra.Cpu.Kernels;
+
+/// <summary>
+/// y[M, N] = act(x[M, K] · Wᵀ + b) with W prepacked (<see cref="PackedWeight"/>). The output is cut into tiles of
+/// <see cref="TileRows"/> rows × <see cref="TilePanels"/> panels that threads take independently; inside a tile the
+/// loops are k-block → panel → row block, so a packed panel slice (kc × NR) stays in L1 while the microkernel runs
+/// down the tile's rows, and the tile's x block stays in L2 across panels. Bias and activation are applied to each
+/// register tile right after its last k-block, while it is still in L1.
+/// </summary>
+public static unsafe class Gemm
+{
+    /// <summary>Rows of x per thread tile (a multiple of every kernel's MR).</summary>
+    public const int TileRows = 72;
+    /// <summary>Packed panels per thread tile.</summary>
+    public const int TilePanels = 8;
+    /// <summary>Depth of one k-block: keeps kc × NR floats of the panel within L1.</summary>
+    public const int BlockDepth = 256;
+
+    [ThreadStatic] static GemmJob? t_job;
+
+    /// <summary>
+    /// Computes y = act(x·Wᵀ + b). x is [rows, W.InFeatures] with row stride <paramref name="ldx"/>, y is
+    /// [rows, W.OutFeatures] with row stride <paramref name="ldy"/>. Runs on <paramref name="pool"/> when given.
+    /// </summary>
+    public static void Multiply(float* x, nint ldx, int rows, PackedWeight weight, float* y, nint ldy,
+        Activation activation = Activation.Identity, WorkerPool? pool = null)
+    {
+        if (rows == 0) return;
+        var job = t_job ??= new GemmJob();
+        job.Set(x, ldx, rows, weight, y, ldy, activation);
+        int tiles = job.TileCount;
+        if (pool == null) for (int t = 0; t < tiles; t++) job.RunTile(t);
+        else pool.Run(job, tiles);
+        job.Clear();
+    }
+
+    /// <summary>Span overload: x is [rows, In] and y is [rows, Out], both dense.</summary>
+    /// <exception cref="InputException">the spans do not match the weight's shape.</exception>
+    public static void Multiply(ReadOnlySpan<float> x, PackedWeight weight, Span<float> y,
+        Activation activation = Activation.Identity, WorkerPool? pool = null)
+    {
+        int k = weight.InFeatures, n = weight.OutFeatures;
+        if (x.Length % k != 0)
+            throw new InputException($"linear input has {x.Length} values, not a multiple of in_features {k}");
+        int rows = x.Length / k;
+        if (y.Length != (long)rows * n)
+            throw new InputException($"linear output has {y.Length} values, expected [{rows}, {n}]");
+        fixed (float* px = x)
+        fixed (float* py = y)
+            Multiply(px, k, rows, weight, py, n, activation, pool);
+    }
+
+    /// <summary>Array overload of <see cref="Multiply(ReadOnlySpan{float}, PackedWeight, Span{float}, Activation, WorkerPool?)"/>.</summary>
+    public static float[] Multiply(float[] x, PackedWeight weight, Activation activation = Activation.Identity, WorkerPool? pool = null)
+    {
+        var y = new float[x.Length / weight.InFeatures * weight.OutFeatures];
+        Multiply(x, weight, y, activation, pool);
+        return y;
+    }
+
+    sealed class GemmJob : TileJob
+    {
+        float* _x, _y, _panels, _bias;
+        nint _ldx, _ldy;
+        int _rows, _n, _k, _nr, _panelCount, _rowTiles, _panelTiles;
+        GemmIsa _isa;
+        Activation _activation;
+        PackedWeight? _weight; // keeps the pinned arrays reachable while tiles run
+
+        public int TileCount => _rowTiles * _panelTiles;
+
+        public void Set(float* x, nint ldx, int rows, PackedWeight w, float* y, nint ldy, Activation activation)
+        {
+            _x = x; _ldx = ldx; _rows = rows; _y = y; _ldy = ldy; _activation = activation;
+            _weight = w; _panels = w.Panels; _bias = w.BiasPointer;
+            _n = w.OutFeatures; _k = w.InFeatures; _nr = w.PanelWidth; _panelCount = w.PanelCount; _isa = w.Isa;
+            _rowTiles = (rows + TileRows - 1) / TileRows;
+            _panelTiles = (_panelCount + TilePanels - 1) / TilePanels;
+        }
+
+        public void Clear() => _weight = null;
+
+        public override void RunTile(int tile)
+        {
+            switch (_isa)
+            {
+                case GemmIsa.Avx2: RunTile<Avx2Kernel>(tile); break;
+                case GemmIsa.Avx512: RunTile<Avx512Kernel>(tile); break;
+                default: RunTile<PortableKernel>(tile); break;
+            }
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        void RunTile<TKernel>(int tile) where TKernel : IMicroKernel
+        {
+            int mr = TKernel.MR, nr = _nr, k = _k;
+            int r0 = tile / _panelTiles * TileRows, r1 = Math.Min(_rows, r0 + TileRows);
+            int p0 = tile % _panelTiles * TilePanels, p1 = Math.Min(_panelCount, p0 + TilePanels);
+            int blocks = (k + BlockDepth - 1) / BlockDepth;
+            // Equal k-blocks: a short last block would waste the C reload.
+            int kcMax = (k + blocks - 1) / blocks;
+            for (int k0 = 0; k0 < k; k0 += kcMax)
+            {
+                int kc = Math.Min(kcMax, k - k0);
+                bool accumulate = k0 > 0, last = k0 + kc == k;
+                for (int p = p0; p < p1; p++)
+                {
+                    float* b = _panels + (nint)p * nr * k + (nint)k0 * nr;
+                    int col = p * nr, cols = Math.Min(nr, _n - col);
+                    for (int r = r0; r < r1; r += mr)
+                    {
+                        int rows = Math.Min(mr, r1 - r);
+                        float* c = _y + r * _ldy + col;
+                        TKernel.Run(_x + r * _ldx + k0, _ldx, rows, b, kc, c, _ldy, cols, accumulate);
+                        if (last && (_bias != null || _activation != Activation.Identity))
+                            for (int i = 0; i < rows; i++)
+                                ActivationKernels.BiasActivate(c + i * _ldy, _bias == null ? null : _bias + col, cols, _activation);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Runtime.CompilerServices;
+using Electra.Core.Errors;
+
+namespace Electra.Cpu.Kernels;
+
+/// <summary>
+/// A linear layer's weight [Out, In] (PyTorch layout) prepacked once for the GEMM microkernel: column panels of
+/// <see cref="PanelWidth"/> outputs, each stored k-major ([In][PanelWidth], zero-padded past Out) and 64-byte aligned,
+/// so the microkernel streams a panel with aligned, contiguous vector loads.
+/// </summary>
+public sealed class PackedWeight
+{
+    readonly float[] _storage; // pinned: the microkernel reads it through raw pointers
+    readonly int _offset;      // first element at a 64-byte boundary
+    readonly float[]? _bias;   // pinned too
+
+    PackedWeight(GemmIsa isa, int outFeatures, int inFeatures, float[] storage, int offset, float[]? bias)
+    {
+        Isa = isa;
+        OutFeatures = outFeatures;
+        InFeatures = inFeatures;
+        PanelWidth = GemmIsaDetection.PanelWidth(isa);
+        PanelCount = (outFeatures + PanelWidth - 1) / PanelWidth;
+        _storage = storage;
+        _offset = offset;
+        _bias = bias;
+    }
+
+    public GemmIsa Isa { get; }
+    /// <summary>N: output features (rows of the PyTorch weight).</summary>
+    public int OutFeatures { get; }
+    /// <summary>K: input features.</summary>
+    public int InFeatures { get; }
+    public int PanelWidth { get; }
+    public int PanelCount { get; }
+    public bool HasBias => _bias != null;
+
+    /// <summary>The bias (length Out) or empty.</summary>
+    public ReadOnlySpan<float> Bias => _bias;
+
+    internal unsafe float* Panels => (float*)Unsafe.AsPointer(ref _storage[_offset]);
+    internal unsafe float* BiasPointer => _bias == null ? null : (float*)Unsafe.AsPointer(ref _bias[0]);
+
+    /// <summary>Packs <paramref name="weight"/> [outFeatures, inFeatures] row-major and an optional bias [outFeatures].</summary>
+    /// <exception cref="WeightMismatchException">the spans do not have the stated sizes.</exception>
+    public static PackedWeight Pack(ReadOnlySpan<float> weight, int outFeatures, int inFeatures,
+        ReadOnlySpan<float> bias = default, bool hasBias = false, GemmIsa? isa = null)
+    {
+        var chosen = isa ?? GemmIsaDetection.Best;
+        if (outFeatures <= 0 || inFeatures <= 0)
+            throw new WeightMismatchException("linear.weight", $"linear weight must be non-empty, got [{outFeatures}, {inFeatures}]");
+        if (weight.Length != (long)outFeatures * inFeatures)
+            throw new WeightMismatchException("linear.weight",
+                $"linear weight holds {weight.Length} values, expected [{outFeatures}, {inFeatures}] = {(long)outFeatures * inFeatures}");
+        if (hasBias && bias.Length != outFeatures)
+            throw new WeightMismatchException("linear.bias", $"linear bias has {bias.Length} values, expected [{outFeatures}]");
+
+        int nr = GemmIsaDetection.PanelWidth(chosen);
+        int panels = (outFeatures + nr - 1) / nr;
+        long length = (long)panels * nr * inFeatures;
+        if (length > Array.MaxLength - 16)
+            throw new WeightMismatchException("linear.weight", $"linear weight [{outFeatures}, {inFeatures}] is too large to pack");
+        var storage = GC.AllocateArray<float>((int)length + 16, pinned: true);
+        int offset;
+        unsafe
+        {
+            nint address = (nint)Unsafe.AsPointer(ref storage[0]);
+            offset = (int)(((64 - (address & 63)) & 63) / sizeof(float));
+        }
+        var packed = storage.AsSpan(offset, (int)length);
+        for (int p = 0; p < panels; p++)
+        {
+            var panel = packed.Slice(p * nr * inFeatures, nr * inFeatures);
+            int cols = Math.Min(nr, outFeatures - p * nr);
+            for (int j = 0; j < cols; j++)
+            {
+                var row = weight.Slice((p * nr + j) * inFeatures, inFeatures);
+                for (int k = 0; k < inFeatures; k++) panel[k * nr + j] = row[k];
+            }
+        }
+        return new PackedWeight(chosen, outFeatures, inFeatures, storage, offset, hasBias ? PinnedCopy(bias) : null);
+    }
+
+    static float[] PinnedCopy(ReadOnlySpan<float> values)
+    {
+        var copy = GC.AllocateUninitializedArray<float>(values.Length, pinned: true);
+        values.CopyTo(copy);
+        return copy;
+    }
+
+    /// <summary>Array overload of <see cref="Pack(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, bool, GemmIsa?)"/>.</summary>
+    public static PackedWeight Pack(float[] weight, int outFeatures, int inFeatures, float[]? bias = null, GemmIsa? isa = null) =>
+        Pack(weight, outFeatures, inFeatures, bias, bias != null, isa);
+
+    public override string ToString() => $"PackedWeight(out {OutFeatures}, in {InFeatures}, {Isa}, bias {HasBias})";
+}

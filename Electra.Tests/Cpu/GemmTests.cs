@@ -1,0 +1,125 @@
+using Electra.Core.Backend;
+using Electra.Core.Errors;
+using Electra.Cpu.Kernels;
+using FsCheck;
+using FsCheck.Xunit;
+
+namespace Electra.Tests.Cpu;
+
+public class GemmTests : IDisposable
+{
+    readonly WorkerPool _pool = new(2);
+    public void Dispose() => _pool.Dispose();
+
+    // Sizes that hit every edge: single row/column, below and above the register tile, not a multiple of any
+    // vector width, and larger than one thread tile or k-block.
+    static readonly int[] Special = [1, 7, 37, 129];
+
+    static int PickSize(byte selector) => selector < 96 ? Special[selector % Special.Length] : 1 + selector % 150;
+
+    static readonly GemmIsa[] Isas = [GemmIsa.Portable, GemmIsa.Avx2, GemmIsa.Avx512];
+
+    static float[] RandomArray(Random rng, int length, float scale = 1f)
+    {
+        var a = new float[length];
+        for (int i = 0; i < length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
+        return a;
+    }
+
+    static void AssertMatches(float[] actual, double[] expected, double[] magnitude, string what)
+    {
+        for (int i = 0; i < actual.Length; i++)
+        {
+            // float32 accumulation of K products: error grows with Σ|x·w|, not with the (possibly cancelled) sum.
+            double tolerance = 2e-6 * magnitude[i] + 1e-6 * Math.Abs(expected[i]) + 1e-30;
+            if (!(Math.Abs(actual[i] - expected[i]) <= tolerance))
+                Assert.Fail($"{what}: element {i} = {actual[i]}, expected {expected[i]} (diff {Math.Abs(actual[i] - expected[i]):E2}, tolerance {tolerance:E2})");
+        }
+    }
+
+    [Property(MaxTest = 40)]
+    public void GemmMatchesNaiveDoubleReference(byte mSel, byte nSel, byte kSel, int seed, bool withBias, bool threaded, byte isaSel, byte actSel)
+    {
+        int m = PickSize(mSel), n = PickSize(nSel), k = PickSize(kSel);
+        var isa = Isas[isaSel % Isas.Length];
+        var activation = (Activation)(actSel % 8);
+        var rng = new Random(seed);
+        var x = RandomArray(rng, m * k);
+        var w = RandomArray(rng, n * k, 0.5f);
+        var b = withBias ? RandomArray(rng, n) : null;
+
+        var packed = PackedWeight.Pack(w, n, k, b, isa);
+        var y = Gemm.Multiply(x, packed, activation, threaded ? _pool : null);
+
+        var (expected, magnitude) = ReferenceMath.Linear(x, w, b, m, n, k, activation);
+        AssertMatches(y, expected, magnitude, $"{isa} [{m}x{k}]·[{n}x{k}]ᵀ bias {withBias} {activation}");
+    }
+
+    [Theory]
+    [InlineData(GemmIsa.Portable)]
+    [InlineData(GemmIsa.Avx2)]
+    [InlineData(GemmIsa.Avx512)]
+    public void DeepKSpansSeveralBlocksAndTiles(GemmIsa isa)
+    {
+        // K = 700 → three k-blocks; M = 150, N = 300 → several thread tiles in both directions.
+        const int m = 150, n = 300, k = 700;
+        var rng = new Random(7);
+        var x = RandomArray(rng, m * k);
+        var w = RandomArray(rng, n * k, 0.1f);
+        var b = RandomArray(rng, n);
+        var y = Gemm.Multiply(x, PackedWeight.Pack(w, n, k, b, isa), Activation.Gelu, _pool);
+        var (expected, magnitude) = ReferenceMath.Linear(x, w, b, m, n, k, Activation.Gelu);
+        AssertMatches(y, expected, magnitude, $"{isa} deep");
+    }
+
+    [Fact]
+    public void StridedInputAndOutputLeaveOtherColumnsAlone()
+    {
+        const int m = 13, n = 19, k = 23, ldx = 30, ldy = 25;
+        var rng = new Random(3);
+        var xWide = RandomArray(rng, m * ldx);
+        var w = RandomArray(rng, n * k);
+        var yWide = Enumerable.Repeat(42f, m * ldy).ToArray();
+        var packed = PackedWeight.Pack(w, n, k);
+        unsafe
+        {
+            fixed (float* px = xWide)
+            fixed (float* py = yWide)
+                Gemm.Multiply(px, ldx, m, packed, py, ldy);
+        }
+        var x = new float[m * k];
+        for (int i = 0; i < m; i++) Array.Copy(xWide, i * ldx, x, i * k, k);
+        var (expected, magnitude) = ReferenceMath.Linear(x, w, null, m, n, k, Activation.Identity);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+                Assert.True(Math.Abs(yWide[i * ldy + j] - expected[i * n + j]) <= 2e-6 * magnitude[i * n + j] + 1e-30);
+            for (int j = n; j < ldy; j++) Assert.Equal(42f, yWide[i * ldy + j]);
+        }
+    }
+
+    [Fact]
+    public void PackRejectsWrongSizes()
+    {
+        var e = Assert.Throws<WeightMismatchException>(() => PackedWeight.Pack(new float[10], 3, 4));
+        Assert.Contains("[3, 4]", e.Message);
+        var eb = Assert.Throws<WeightMismatchException>(() => PackedWeight.Pack(new float[12], 3, 4, new float[2]));
+        Assert.Contains("bias", eb.Message);
+    }
+
+    [Fact]
+    public void MultiplyRejectsMismatchedInput()
+    {
+        var packed = PackedWeight.Pack(new float[12], 3, 4);
+        var e = Assert.Throws<InputException>(() => Gemm.Multiply(new float[10], packed));
+        Assert.Contains("in_features 4", e.Message);
+    }
+
+    [Fact]
+    public void BestIsaIsHardwareAccelerated()
+    {
+        // Documents what the benchmark machine runs; Portable is acceptable only where no x64 SIMD exists.
+        var best = GemmIsaDetection.Best;
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported) Assert.NotEqual(GemmIsa.Portable, best);
+    }
+}

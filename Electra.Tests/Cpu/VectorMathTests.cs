@@ -1,0 +1,101 @@
+using Electra.Core.Backend;
+using Electra.Cpu.Kernels;
+using FsCheck;
+using FsCheck.Xunit;
+
+namespace Electra.Tests.Cpu;
+
+public class VectorMathTests
+{
+    static double UlpError(float actual, double expected)
+    {
+        float e = (float)expected;
+        double ulp = Math.Max(Math.Abs(MathF.BitIncrement(Math.Abs(e)) - Math.Abs(e)), float.Epsilon);
+        return Math.Abs(actual - expected) / ulp;
+    }
+
+    [Fact]
+    public void ReferenceErfMatchesKnownValues()
+    {
+        // Values from Abramowitz & Stegun table 7.1 / high-precision tables.
+        Assert.Equal(0.8427007929497149, ReferenceMath.Erf(1), 15);
+        Assert.Equal(0.1124629160182849, ReferenceMath.Erf(0.1), 15);
+        Assert.Equal(0.9953222650189527, ReferenceMath.Erf(2), 15);
+        Assert.Equal(0.9999779095030014, ReferenceMath.Erf(3), 15);
+        Assert.Equal(-0.7421009647076605, ReferenceMath.Erf(-0.8), 15);
+        Assert.Equal(0.9999999845827421, ReferenceMath.Erf(4), 15);
+    }
+
+    [Fact]
+    public void ErfIsWithinTwoUlpsOnADenseSweep()
+    {
+        double worst = 0; float worstAt = 0;
+        for (float x = -6f; x <= 6f; x += 1f / 1024)
+        {
+            double err = UlpError(VectorMath.Erf(x), ReferenceMath.Erf(x));
+            if (err > worst) { worst = err; worstAt = x; }
+        }
+        Assert.True(worst <= 2.0, $"erf max error {worst:F2} ulp at x = {worstAt}");
+    }
+
+    [Fact]
+    public void ExpIsWithinOneUlpOnADenseSweep()
+    {
+        double worst = 0; float worstAt = 0;
+        for (float x = -87f; x <= 88.5f; x += 1f / 64)
+        {
+            double err = UlpError(VectorMath.Exp(x), Math.Exp(x));
+            if (err > worst) { worst = err; worstAt = x; }
+        }
+        Assert.True(worst <= 1.0, $"exp max error {worst:F2} ulp at x = {worstAt}");
+    }
+
+    [Fact]
+    public void ErfHandlesSpecialValues()
+    {
+        Assert.Equal(1f, VectorMath.Erf(float.PositiveInfinity));
+        Assert.Equal(-1f, VectorMath.Erf(float.NegativeInfinity));
+        Assert.Equal(0f, VectorMath.Erf(0f));
+        Assert.True(float.IsNaN(VectorMath.Erf(float.NaN)));
+    }
+
+    [Property(MaxTest = 300)]
+    public bool GeluMatchesDoubleReference(NormalFloat value)
+    {
+        // Activations in practice sit in [-20, 20]; scale FsCheck's floats into that band.
+        float x = (float)Math.Clamp(value.Get, -1e6, 1e6) % 20f;
+        double expected = ReferenceMath.Activate(x, Activation.Gelu);
+        float actual = VectorMath.Gelu(x);
+        return Math.Abs(actual - expected) <= 3e-7 * Math.Abs(x) + 1e-30;
+    }
+
+    [Theory]
+    [InlineData(Activation.Identity)]
+    [InlineData(Activation.Gelu)]
+    [InlineData(Activation.GeluTanh)]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.Silu)]
+    [InlineData(Activation.Tanh)]
+    [InlineData(Activation.Sigmoid)]
+    [InlineData(Activation.QuickGelu)]
+    public void EveryActivationMatchesDoubleReference(Activation activation)
+    {
+        var xs = new float[4001];
+        for (int i = 0; i < xs.Length; i++) xs[i] = (i - 2000) / 100f; // [-20, 20], odd length exercises the tail
+        var ys = (float[])xs.Clone();
+        ActivationKernels.Activate(ys, activation);
+        for (int i = 0; i < xs.Length; i++)
+        {
+            double expected = ReferenceMath.Activate(xs[i], activation);
+            // GELU variants compute 1 + erf (or 1 + tanh), which cancels for negative x in torch as well: the
+            // error there is bounded by |x|·ulp(1), not by the tiny result.
+            bool cancels = activation is Activation.Gelu or Activation.GeluTanh;
+            // exp(z) in float inherits the rounding of z itself: relative error |z|·eps for the sigmoid family.
+            bool expConditioned = activation is Activation.Silu or Activation.Sigmoid or Activation.QuickGelu;
+            double relative = 4e-7 + (expConditioned ? 2 * 1.2e-7 * Math.Abs(xs[i]) : 0);
+            double tolerance = relative * Math.Abs(expected) + (cancels ? 1.2e-7 * Math.Abs(xs[i]) : 1e-37);
+            Assert.True(Math.Abs(ys[i] - expected) <= tolerance,
+                $"{activation}({xs[i]}) = {ys[i]}, expected {expected} (diff {Math.Abs(ys[i] - expected):E2})");
+        }
+    }
+}
