@@ -9,7 +9,7 @@ public static class GemmBench
 {
     public sealed record Result(int M, int N, int K, Activation Activation, double MsMedian, double Gflops);
 
-    public static Result Run(int m, int n, int k, Activation activation, WorkerPool pool, int iterations = 30)
+    public static Result Run(int m, int n, int k, Activation activation, WorkerPool pool, int iterations = 15)
     {
         var rng = new Random(1);
         var x = new float[m * k];
