@@ -5,7 +5,10 @@ using Electra.Cpu.Kernels;
 using Electra.Models;
 
 // electra-benchmarks [ort|base|gemm|all] [--threads T] [--model DIR] [--iterations N]
+// electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+// `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand).
+if (args.Length > 0 && args[0] == "bench") return Electra.Cli.Commands.BenchCommand.Run(args[1..], Console.Out, Console.Error);
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = ArgInt("--threads") ?? 2;
 int iterations = ArgInt("--iterations") ?? 15;
@@ -49,6 +52,7 @@ if (mode is "gemm")
     }
 }
 Console.WriteLine($"load average at end: {CpuInfo.LoadAverage()}");
+return 0;
 
 int? ArgInt(string name) => ArgString(name) is { } v ? int.Parse(v) : null;
 string? ArgString(string name)
