@@ -146,7 +146,8 @@ public sealed class QuestionAnswering
             foreach (var (s, e, score) in DecodeSpans(start, end, options.TopK, options.MaxAnswerLen, desired))
             {
                 var (from, to) = CharSpan(context, wordSpans, window.Window.Start - contextFrom, s, e, contextFrom, contextTo, options.AlignToWords);
-                answers.Add(new Answer(score, from, to, contextText[from..to]));
+                // A zero-score span may end before it starts; Python's slice then gives "".
+                answers.Add(new Answer(score, from, to, to > from ? contextText[from..to] : ""));
             }
         }
         if (options.HandleImpossibleAnswer) answers.Add(new Answer(minNullScore, 0, 0, ""));
