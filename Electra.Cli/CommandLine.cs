@@ -12,6 +12,7 @@ public static class CommandLine
         commands:
           forward    run a model on inputs.json and write every output as safetensors
           tokenize   BERT WordPiece tokenization of JSON lines, exactly as transformers
+          validate   compare a model's outputs with transformers' reference outputs, per tensor and layer
           help       this text
 
         run `electra <command> --help` for a command's options.
@@ -30,6 +31,7 @@ public static class CommandLine
         {
             "forward" => ForwardCommand.Usage,
             "tokenize" => TokenizeCommand.Usage,
+            "validate" => ValidateCommand.Usage,
             _ => "",
         };
         if (rest.Contains("--help"))
@@ -43,6 +45,7 @@ public static class CommandLine
             {
                 "forward" => ForwardCommand.Run(rest, stdout, stderr),
                 "tokenize" => TokenizeCommand.Run(rest, Console.In, stdout, stderr),
+                "validate" => ValidateCommand.Run(rest, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }
