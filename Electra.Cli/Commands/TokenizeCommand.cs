@@ -12,7 +12,7 @@ namespace Electra.Cli.Commands;
 public static class TokenizeCommand
 {
     public const string Usage =
-        "usage: electra tokenize (--model DIR | --vocab FILE | --tokenizer-json FILE) [--lowercase true|false]\n" +
+        "usage: electra tokenize (--model DIR|HUB_ID | --vocab FILE | --tokenizer-json FILE) [--lowercase true|false]\n" +
         "         [--strip-accents true|false|auto] [--chinese-chars true|false] [--max-length N]\n" +
         "         [--truncation longest_first|only_first|only_second|none] [--padding longest|max_length|none]\n" +
         "         [--pad-to-multiple-of N] [--stride N] [--offsets] [--input FILE] [--skip-errors]\n" +
@@ -126,7 +126,7 @@ public static class TokenizeCommand
             if (a.ChineseChars is bool cjk) o = o with { TokenizeChineseChars = cjk };
             return o;
         }
-        if (a.Model is not null) return BertTokenizer.Load(a.Model, Configure);
+        if (a.Model is not null) return BertTokenizer.Load(ModelDirectory.Resolve(a.Model), Configure);
         if (a.TokenizerJson is not null) return BertTokenizer.FromTokenizerJson(a.TokenizerJson, Configure);
         return BertTokenizer.FromVocabFile(a.Vocab!, Configure(BertTokenizerOptions.Default));
     }

@@ -47,8 +47,11 @@ internal static class EncoderForward
         var v = pass.Linear(x, a.Value);
         if (past is not null)
         {
-            k = pass.ConcatSequence(past.Keys, k);
-            v = pass.ConcatSequence(past.Values, v);
+            // The session owns the cache: once extended, the shorter cache and the step's own keys are dead.
+            var (newK, newV) = (k, v);
+            k = pass.ConcatSequence(past.Keys, newK);
+            v = pass.ConcatSequence(past.Values, newV);
+            foreach (var t in new[] { newK, newV, past.Keys, past.Values }) pass.Release(t);
         }
         var attention = pass.Attention(q, k, v, keyMask, a.Heads, causal, wantProbabilities);
         pass.Release(q);
