@@ -40,6 +40,11 @@ internal static class JsonLinesInput
             {
                 throw new InputException($"{source} line {lineNumber}: {e.Message}");
             }
+            catch (InvalidOperationException e)
+            {
+                // JsonElement.GetString on an escaped lone surrogate ("\ud800").
+                throw new InputException($"{source} line {lineNumber}: a string is not valid Unicode: {e.Message}");
+            }
             yield return new Numbered<T>($"{source} line {lineNumber}", item);
         }
     }
