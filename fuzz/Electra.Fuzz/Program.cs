@@ -42,6 +42,7 @@ var clock = Stopwatch.StartNew();
 
 // The watchdog owns hang detection: the loop publishes when the current input started.
 long currentStart = 0;
+long cpuAtStart = 0;
 byte[] current = [];
 var watchdog = new Thread(() =>
 {
@@ -49,7 +50,9 @@ var watchdog = new Thread(() =>
     {
         Thread.Sleep(500);
         long started = Interlocked.Read(ref currentStart);
-        if (started != 0 && clock.Elapsed.TotalMilliseconds - started / 1000.0 > 10_000)
+        // Wall time alone misreads a starved process (nice 19 on a loaded machine) as hung; a parser loop burns CPU.
+        if (started != 0 && clock.Elapsed.TotalMilliseconds - started / 1000.0 > 10_000
+            && (Environment.CpuUsage.TotalTime.Ticks - Interlocked.Read(ref cpuAtStart)) > 5 * TimeSpan.TicksPerSecond)
         {
             Directory.CreateDirectory(crashDir);
             var file = Path.Combine(crashDir, "hang-" + Hash(current));
@@ -77,6 +80,7 @@ while (execs < maxExecs && clock.Elapsed.TotalSeconds < seconds)
     byte[] input = seedIndex < corpus.Count ? corpus[seedIndex++] : mutator.Mutate(corpus[rng.Next(corpus.Count)], corpus, structured);
     current = input;
     double begin = clock.Elapsed.TotalMilliseconds;
+    Interlocked.Exchange(ref cpuAtStart, Environment.CpuUsage.TotalTime.Ticks);
     Interlocked.Exchange(ref currentStart, (long)(begin * 1000) | 1);
     string outcome;
     try
@@ -92,6 +96,8 @@ while (execs < maxExecs && clock.Elapsed.TotalSeconds < seconds)
     }
     catch (Exception ex)
     {
+        // Reporting (stack-trace symbolication on first use) is not the parser's time.
+        Interlocked.Exchange(ref currentStart, 0);
         crashes++;
         Directory.CreateDirectory(crashDir);
         var file = Path.Combine(crashDir, "crash-" + Hash(input));
