@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Electra.Cli.Commands;
 
 /// <summary>A one-line progress bar with rate and ETA, redrawn in place on a terminal's stderr.</summary>
-internal sealed class ProgressBar(TextWriter stderr, int total)
+public sealed class ProgressBar(TextWriter stderr, int total)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _lastDraw = TimeSpan.MinValue;
