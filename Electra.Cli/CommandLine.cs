@@ -17,6 +17,7 @@ public static class CommandLine
           classify   text classification (ElectraForSequenceClassification)
           ner        token classification / named entities (ElectraForTokenClassification)
           qa         extractive question answering over contexts of any length (ElectraForQuestionAnswering)
+          validate   compare a model's outputs with transformers' reference outputs, per tensor and layer
           help       this text
 
         run `electra <command> --help` for a command's options.
@@ -40,6 +41,7 @@ public static class CommandLine
             "classify" => ClassifyCommand.Usage,
             "ner" => NerCommand.Usage,
             "qa" => QaCommand.Usage,
+            "validate" => ValidateCommand.Usage,
             _ => "",
         };
         if (rest.Contains("--help"))
@@ -58,6 +60,7 @@ public static class CommandLine
                 "classify" => ClassifyCommand.Run(rest, stdout, stderr),
                 "ner" => NerCommand.Run(rest, stdout, stderr),
                 "qa" => QaCommand.Run(rest, stdout, stderr),
+                "validate" => ValidateCommand.Run(rest, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }
