@@ -227,6 +227,21 @@ public sealed class PipelineCommandTests : IDisposable
     }
 
     [Fact]
+    public void ProgressBarRedrawsInPlaceAndEndsTheLine()
+    {
+        var err = new StringWriter();
+        var bar = new Electra.Cli.Commands.ProgressBar(err, 10);
+        bar.Update(3);
+        bar.Update(4);   // within 100 ms of the first draw: skipped
+        bar.Finish(10);
+        var text = err.ToString();
+        Assert.StartsWith("\r[#########", text);
+        Assert.DoesNotContain("4/10", text);
+        Assert.Contains("\r[##############################] 10/10 ", text);
+        Assert.EndsWith(Environment.NewLine, text);
+    }
+
+    [Fact]
     public void ProgressLineShowsRateAndEta()
     {
         var line = Electra.Cli.Commands.ProgressBar.Line(25, 100, 5);
