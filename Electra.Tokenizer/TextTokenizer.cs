@@ -205,7 +205,7 @@ internal sealed class TextTokenizer
             UnicodeSteps.Normalize(buf, scratch.B, NormalizationForm.FormC, dropMarks: false);
             buf = scratch.B;
         }
-        SplitAndEncode(buf, tokens, words, asciiOnly: false);
+        SplitAndEncode(buf, tokens, words);
     }
 
     /// <summary>The general path: any run that holds a non-ASCII or removed character.</summary>
@@ -236,7 +236,7 @@ internal sealed class TextTokenizer
             // lower-cased: stripping can start from the cleaned, lower-cased text.
             if (!UnicodeSteps.TryStripAccentsPerChar(buf, other))
                 UnicodeSteps.Normalize(buf, other, NormalizationForm.FormD, dropMarks: true);
-            SplitAndEncode(other, tokens, words, asciiOnly: false);
+            SplitAndEncode(other, tokens, words);
             return;
         }
 
@@ -264,7 +264,7 @@ internal sealed class TextTokenizer
                 UnicodeSteps.Normalize(buf, other, NormalizationForm.FormD, dropMarks: true);
             (buf, other) = (other, buf);
         }
-        SplitAndEncode(buf, tokens, words, asciiOnly: false);
+        SplitAndEncode(buf, tokens, words);
     }
 
     private bool IsNeverSplit(AlignedText buf) =>
@@ -272,14 +272,9 @@ internal sealed class TextTokenizer
         && _neverSplitBySpan.Contains(buf.Span);
 
     /// <summary>Splits off punctuation (tokenization_bert.py _run_split_on_punc) and WordPiece-encodes each piece.</summary>
-    private void SplitAndEncode(AlignedText buf, TokenList tokens, List<Word>? words, bool asciiOnly)
+    private void SplitAndEncode(AlignedText buf, TokenList tokens, List<Word>? words)
     {
         if (buf.Length == 0) return;
-        if (asciiOnly && IsNeverSplit(buf))
-        {
-            EmitWord(buf, 0, buf.Length, tokens, words);
-            return;
-        }
         var chars = buf.Chars;
         int pieceStart = 0;
         int i = 0;
