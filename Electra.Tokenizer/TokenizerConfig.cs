@@ -42,6 +42,11 @@ internal static class TokenizerConfig
         {
             throw new TokenizerFormatException(path, null, $"cannot read the file: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // JsonElement.GetString throws this for invalid UTF-8 or an escaped lone surrogate inside a string.
+            throw new TokenizerFormatException(path, null, $"a string is not valid Unicode: {e.Message}", e);
+        }
     }
 
     private static BertTokenizerOptions ApplyConfig(string path, JsonElement root, BertTokenizerOptions o)
