@@ -277,8 +277,9 @@ public sealed class TokenizerTarget : FuzzTarget
         // not longer than the tokens to remove: only_first/only_second always may, longest_first on a single text
         // when max_length leaves no room for a text token. Elsewhere the length bound must hold.
         int specials = options.AddSpecialTokens ? (pair is null ? 2 : 3) : 0;
+        // max_length 0 means "no limit" to transformers (`if ... and max_length and ...`), so it truncates nothing.
         if (truncation == TruncationStrategy.LongestFirst && options.Padding == PaddingStrategy.None && options.MaxLength is int max
-            && (pair is null ? max > specials : max >= specials))
+            && max > 0 && (pair is null ? max > specials : max >= specials))
             Check(encoding.Length <= max, $"length {encoding.Length} above max_length {max}");
         _ = tokenizer.Decode(encoding.InputIds.ToArray(), skipSpecialTokens: (b & 1) == 1);
         Span<int> ids = stackalloc int[64];
