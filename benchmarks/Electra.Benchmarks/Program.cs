@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|base|gemm|all] [--threads T] [--model DIR] [--iterations N]
+// electra-benchmarks [ort|base|gemm|checkpoint|all] [--threads T] [--model DIR] [--iterations N]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand).
@@ -51,6 +51,9 @@ if (mode is "gemm")
         Console.WriteLine($"{m}x{n}x{k} {act}: {r.MsMedian:F3} ms {r.Gflops:F1} GFLOP/s ({100 * r.Gflops / peakT:F0}% of peak {peakT:F0}); per CPU-second {r.GflopsPerCpuSecond:F1} = {100 * r.GflopsPerCpuSecond / peakCpu:F0}% of the per-CPU-second peak");
     }
 }
+if (mode is "checkpoint")
+    CheckpointLoadBench.Run(modelDir, iterations);
+
 Console.WriteLine($"load average at end: {CpuInfo.LoadAverage()}");
 return 0;
 
