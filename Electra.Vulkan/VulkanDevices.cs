@@ -15,9 +15,9 @@ public static class VulkanDevices
     }
 
     /// <summary>The device <see cref="VulkanBackend.Create"/> would pick for these options.</summary>
-    public static VulkanDeviceInfo Preferred(VulkanOptions options)
-    {
-        var devices = List();
-        return DeviceSelection.Select(devices, d => d, options);
-    }
+    public static VulkanDeviceInfo Preferred(VulkanOptions options) => DeviceSelection.Select(List(), d => d, options);
+
+    /// <summary>Index of the device the options (default: none) select among <paramref name="devices"/>.</summary>
+    public static int PreferredIndex(IReadOnlyList<VulkanDeviceInfo> devices, VulkanOptions? options = null) =>
+        DeviceSelection.Select(devices, d => d, options ?? VulkanOptions.Default).Index;
 }

@@ -69,17 +69,31 @@ internal sealed partial class VulkanForwardPass : IForwardPass
         long bytes = t.ByteSize;
         var result = new float[t.ElementCount];
         if (bytes == 0) return result;
+        if (!_backend.ForceStagedReads && t.Storage.Chunks.All(c => c.IsHostVisible))
+        {
+            // Unified memory: run what is recorded (if anything) and read the buffers in place.
+            if (_recorder.HasPendingWork) Flush();
+            long offset = 0;
+            foreach (var chunk in t.Storage.Chunks)
+            {
+                int n = (int)Math.Min(chunk.Size / 4, result.Length - offset);
+                if (n <= 0) break;
+                chunk.HostSpan<float>(n).CopyTo(result.AsSpan((int)offset, n));
+                offset += n;
+            }
+            return result;
+        }
+
         using var readback = new GpuBuffer(_backend.Context, bytes, BufferKind.Readback);
-        long offset = 0;
+        long copied = 0;
         foreach (var chunk in t.Storage.Chunks)
         {
-            long n = Math.Min(chunk.Size, bytes - offset);
+            long n = Math.Min(chunk.Size, bytes - copied);
             if (n <= 0) break;
-            _recorder.Copy(chunk, readback, n, 0, offset);
-            offset += n;
+            _recorder.Copy(chunk, readback, n, 0, copied);
+            copied += n;
         }
-        _recorder.SubmitAndWait();
-        FreeStaging();
+        Flush();
         readback.HostSpan<float>(result.Length).CopyTo(result);
         return result;
     }
@@ -144,6 +158,12 @@ internal sealed partial class VulkanForwardPass : IForwardPass
         if (t.Released || t.Storage.Released)
             throw new InputException($"{op}: {argument} {TensorShape.Format(t.Shape)} was released and cannot be used");
         return t;
+    }
+
+    private void Flush()
+    {
+        _recorder.SubmitAndWait();
+        FreeStaging();
     }
 
     private void FreeStaging()

@@ -29,4 +29,14 @@ public sealed record VulkanOptions
     public long? MaxStorageBufferBytes { get; init; }
 
     public static VulkanOptions Default { get; } = new();
+
+    /// <summary>
+    /// Options for a command-line <c>--device</c> value: a number is an index into <see cref="VulkanDevices.List"/>,
+    /// anything else a case-insensitive part of the device name; null or empty picks the best device.
+    /// </summary>
+    public static VulkanOptions ForDevice(string? device) =>
+        string.IsNullOrWhiteSpace(device) ? Default
+        : int.TryParse(device, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index)
+            ? new VulkanOptions { DeviceIndex = index }
+            : new VulkanOptions { DeviceNameContains = device };
 }

@@ -75,13 +75,19 @@ internal sealed unsafe class GpuBuffer : IDisposable
         context.Created();
         VulkanLoader.Check(vk.BindBufferMemory(context.Device, buffer, memory, 0), "vkBindBufferMemory");
 
-        if (kind != BufferKind.DeviceLocal)
+        // Device-local memory that is also host-visible (integrated GPUs, lavapipe, resizable BAR) is mapped too,
+        // so reads need no copy.
+        var typeFlags = context.MemoryProperties.MemoryTypes[(int)alloc.MemoryTypeIndex].PropertyFlags;
+        const MemoryPropertyFlags hostCoherent = MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit;
+        if (kind != BufferKind.DeviceLocal || (typeFlags & hostCoherent) == hostCoherent)
         {
             void* mapped;
             VulkanLoader.Check(vk.MapMemory(context.Device, memory, 0, Vk.WholeSize, 0, &mapped), "vkMapMemory");
             Mapped = mapped;
         }
     }
+
+    public bool IsHostVisible => Mapped != null;
 
     public Span<T> HostSpan<T>(int count) where T : unmanaged
     {
