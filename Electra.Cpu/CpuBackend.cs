@@ -56,8 +56,11 @@ public sealed class CpuBackend : IBackend
         int outFeatures = weight.Shape[0], inFeatures = weight.Shape[1];
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outFeatures))
             throw new WeightMismatchException("bias", $"a linear bias must be [{outFeatures}], got {TensorShape.Format(bias.Shape)}");
-        return new CpuLinearWeight(PackedWeight.Pack(weight.Span, outFeatures, inFeatures,
-            bias is null ? default : bias.Span, bias is not null, Isa));
+        var packed = PackedWeight.Pack(weight.Span, outFeatures, inFeatures,
+            bias is null ? default : bias.Span, bias is not null, Isa);
+        // The packed copy is all the GEMM reads; a memory-mapped original need not stay resident as well.
+        MappedPages.Release(weight.Data);
+        return new CpuLinearWeight(packed);
     }
 
     public IForwardPass BeginPass() => new CpuForwardPass(this);

@@ -30,3 +30,45 @@ public sealed partial class BertTokenizer
     /// <summary>See <see cref="EncodeIds(string, Span{int})"/>.</summary>
     public int EncodeIds(string text, Memory<int> destination) => EncodeIds(text, destination.Span);
 }
+
+public sealed partial class BertTokenizer
+{
+    /// <summary>
+    /// The allocation-free batch path: encodes <paramref name="texts"/> on all cores into row-major
+    /// <c>[texts.Count, rowLength]</c> matrices, each row <c>[CLS] ids [SEP]</c> truncated as
+    /// <see cref="EncodeIds(string, Span{int})"/> does and padded with [PAD] (mask 0). Returns each row's token count.
+    /// </summary>
+    /// <exception cref="InputException">rowLength is below 2 or a matrix is smaller than texts.Count × rowLength.</exception>
+    public int[] EncodeBatchIds(IReadOnlyList<string> texts, Memory<int> inputIds, Memory<int> attentionMask, int rowLength)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (rowLength < 2) throw new InputException($"rowLength must be at least 2 ([CLS] and [SEP]), got {rowLength}");
+        long needed = (long)texts.Count * rowLength;
+        if (inputIds.Length < needed || attentionMask.Length < needed)
+            throw new InputException($"{texts.Count} rows of {rowLength} need {needed} ids; inputIds holds {inputIds.Length}, attentionMask {attentionMask.Length}");
+        var lengths = new int[texts.Count];
+        const int chunk = 64;
+        int chunks = (texts.Count + chunk - 1) / chunk;
+        Parallel.For(0, chunks, c =>
+        {
+            var ids = inputIds.Span;
+            var mask = attentionMask.Span;
+            int end = Math.Min(texts.Count, (c + 1) * chunk);
+            for (int i = c * chunk; i < end; i++)
+            {
+                var row = ids.Slice(i * rowLength, rowLength);
+                int n = EncodeIds(texts[i] ?? throw new ArgumentException($"text {i} is null", nameof(texts)), row);
+                row[n..].Fill(PadTokenId);
+                var maskRow = mask.Slice(i * rowLength, rowLength);
+                maskRow[..n].Fill(1);
+                maskRow[n..].Clear();
+                lengths[i] = n;
+            }
+        });
+        return lengths;
+    }
+
+    /// <summary>See <see cref="EncodeBatchIds(IReadOnlyList{string}, Memory{int}, Memory{int}, int)"/>.</summary>
+    public int[] EncodeBatchIds(IReadOnlyList<string> texts, int[] inputIds, int[] attentionMask, int rowLength) =>
+        EncodeBatchIds(texts, inputIds.AsMemory(), attentionMask.AsMemory(), rowLength);
+}

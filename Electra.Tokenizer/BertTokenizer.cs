@@ -156,7 +156,20 @@ public sealed partial class BertTokenizer
                 plan = Truncation.Compute(lenA, second is null ? -1 : lenB, total - m, o.Truncation, o.Stride, side);
         }
 
-        int length = numSpecial + plan.KeepFirst + plan.KeepSecond;
+        int fromFirst = side == Side.Right ? 0 : lenA - plan.KeepFirst;
+        int fromSecond = side == Side.Right ? 0 : lenB - plan.KeepSecond;
+        var overflowSource = plan.OverflowFromSecond ? second! : first;
+        var overflow = overflowSource.Ids.AsSpan(plan.OverflowFrom, plan.OverflowCount).ToArray();
+        return Build(first, fromFirst, plan.KeepFirst, second, fromSecond, plan.KeepSecond, o, padTo, overflow, numTruncated);
+    }
+
+    /// <summary>Lays out <c>[CLS] first[range] [SEP] (second[range] [SEP])</c> and pads it.</summary>
+    private BertEncoding Build(TokenList first, int fromFirst, int countFirst, TokenList? second, int fromSecond, int countSecond,
+        EncodeOptions o, int? padTo, int[] overflow, int numTruncated)
+    {
+        bool special = o.AddSpecialTokens;
+        int numSpecial = special ? (second is null ? 2 : 3) : 0;
+        int length = numSpecial + countFirst + countSecond;
         int target = length;
         if (o.Padding != PaddingStrategy.None)
         {
@@ -180,10 +193,9 @@ public sealed partial class BertTokenizer
             ids[at] = id; types[at] = type; mask[at] = 1; specialMask[at] = 1;
             at++;
         }
-        void AddSequence(TokenList list, int keep, int type, int sequence)
+        void AddSequence(TokenList list, int from, int count, int type, int sequence)
         {
-            int from = side == Side.Right ? 0 : list.Count - keep;
-            for (int k = from; k < from + keep; k++)
+            for (int k = from; k < from + count; k++)
             {
                 ids[at] = list.Ids[k]; types[at] = type; mask[at] = 1;
                 offsets[at] = new TokenOffset(list.Starts[k], list.Ends[k]);
@@ -193,11 +205,11 @@ public sealed partial class BertTokenizer
         }
 
         if (special) AddSpecial(ClsTokenId, 0);
-        AddSequence(first, plan.KeepFirst, 0, 0);
+        AddSequence(first, fromFirst, countFirst, 0, 0);
         if (special) AddSpecial(SepTokenId, 0);
         if (second is not null)
         {
-            AddSequence(second, plan.KeepSecond, Options.PairTypeId, 1);
+            AddSequence(second, fromSecond, countSecond, Options.PairTypeId, 1);
             if (special) AddSpecial(SepTokenId, Options.PairTypeId);
         }
         int padStart = padLeft ? 0 : length;
@@ -207,8 +219,6 @@ public sealed partial class BertTokenizer
             specialMask[k] = 1;
         }
 
-        var overflowSource = plan.OverflowFromSecond ? second! : first;
-        var overflow = overflowSource.Ids.AsSpan(plan.OverflowFrom, plan.OverflowCount).ToArray();
         var tokens = new string[target];
         for (int k = 0; k < target; k++) tokens[k] = Vocabulary.TokenAt(ids[k]);
 

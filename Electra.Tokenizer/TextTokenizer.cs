@@ -29,6 +29,7 @@ internal sealed class TextTokenizer
         internal readonly AlignedText A = new();
         internal readonly AlignedText B = new();
         internal char[] Lowered = new char[256];
+        internal int[] Punctuation = new int[256];
     }
 
     internal TextTokenizer(Vocabulary vocab, BertTokenizerOptions options, int unkId)
@@ -109,7 +110,7 @@ internal sealed class TextTokenizer
             }
 
             int runStart = i;
-            bool ascii = true;
+            if (c < 128 && TryTokenizeAsciiRun(text, ref i, end, tokens, words, scratch)) continue;
             while (i < end)
             {
                 c = text[i];
@@ -117,57 +118,67 @@ internal sealed class TextTokenizer
                 {
                     var k = CharClasses.OfAscii(c);
                     if (k == CharClasses.Kind.Whitespace) break;
-                    if (k == CharClasses.Kind.Removed) ascii = false;
                     i++;
                     continue;
                 }
                 Rune.DecodeFromUtf16(text.AsSpan(i, end - i), out var r, out int n);
                 var kind = CharClasses.OfRuneForScan(r, _splitCjk);
                 if (kind is CharClasses.Kind.Whitespace or CharClasses.Kind.Cjk) break;
-                ascii = false;
                 i += n;
             }
-            if (ascii) TokenizeAsciiRun(text, runStart, i, tokens, words, scratch);
-            else TokenizeRun(text, runStart, i, tokens, words, scratch);
+            TokenizeRun(text, runStart, i, tokens, words, scratch);
         }
     }
 
     /// <summary>
-    /// A run of printable ASCII: lower-casing is a table lookup, normalisation is the identity and every char maps to
-    /// itself in the original string, so pieces are encoded straight from a span with a base offset.
+    /// The fast path for a run of printable ASCII, in one pass: lower-casing is a table lookup, normalisation is the
+    /// identity and every char maps to itself in the original string. Returns false, consuming nothing, when the
+    /// run holds a non-ASCII or removed char (the general path then takes it).
     /// </summary>
-    private void TokenizeAsciiRun(string text, int start, int end, TokenList tokens, List<Word>? words, Scratch scratch)
+    private bool TryTokenizeAsciiRun(string text, ref int position, int end, TokenList tokens, List<Word>? words, Scratch scratch)
     {
-        int length = end - start;
-        ReadOnlySpan<char> run;
-        if (_lower)
+        int start = position;
+        int limit = end - start;
+        if (scratch.Lowered.Length < limit) scratch.Lowered = new char[Math.Max(limit, scratch.Lowered.Length * 2)];
+        if (scratch.Punctuation.Length < limit) scratch.Punctuation = new int[Math.Max(limit, scratch.Punctuation.Length * 2)];
+        var lowered = scratch.Lowered;
+        var punctuation = scratch.Punctuation;
+        var source = text.AsSpan(start, limit);
+        bool lower = _lower;
+        int punctuationCount = 0;
+        int length = 0;
+        for (; length < source.Length; length++)
         {
-            if (scratch.Lowered.Length < length) scratch.Lowered = new char[Math.Max(length, scratch.Lowered.Length * 2)];
-            var lowered = scratch.Lowered;
-            var source = text.AsSpan(start, length);
-            for (int k = 0; k < source.Length; k++)
+            char c = source[length];
+            if (c >= 128) return false;
+            var kind = CharClasses.OfAscii(c);
+            if (kind == CharClasses.Kind.WordChar)
             {
-                char c = source[k];
-                lowered[k] = (uint)(c - 'A') <= 'Z' - 'A' ? (char)(c + 32) : c;
+                lowered[length] = lower && (uint)(c - 'A') <= 'Z' - 'A' ? (char)(c + 32) : c;
+                continue;
             }
-            run = lowered.AsSpan(0, length);
+            if (kind == CharClasses.Kind.Whitespace) break;
+            if (kind == CharClasses.Kind.Removed) return false;
+            lowered[length] = c;
+            punctuation[punctuationCount++] = length;
         }
-        else run = text.AsSpan(start, length);
-
+        position = start + length;
+        var run = lowered.AsSpan(0, length);
         if (_neverSplitFirstChars is not null && _neverSplitFirstChars.Contains(run[0]) && _neverSplitBySpan.Contains(run))
         {
             EmitAsciiWord(run, 0, length, start, tokens, words);
-            return;
+            return true;
         }
         int pieceStart = 0;
-        for (int k = 0; k < run.Length; k++)
+        for (int p = 0; p < punctuationCount; p++)
         {
-            if (CharClasses.OfAscii(run[k]) != CharClasses.Kind.Punctuation) continue;
+            int k = punctuation[p];
             if (k > pieceStart) EmitAsciiWord(run, pieceStart, k, start, tokens, words);
             EmitAsciiWord(run, k, k + 1, start, tokens, words);
             pieceStart = k + 1;
         }
-        if (run.Length > pieceStart) EmitAsciiWord(run, pieceStart, run.Length, start, tokens, words);
+        if (length > pieceStart) EmitAsciiWord(run, pieceStart, length, start, tokens, words);
+        return true;
     }
 
     private void EmitAsciiWord(ReadOnlySpan<char> run, int from, int to, int offset, TokenList tokens, List<Word>? words)
@@ -218,6 +229,17 @@ internal sealed class TextTokenizer
         if (buf.Length == 0) return;
 
         var other = scratch.B;
+        bool mayBeNeverSplit = _neverSplitFirstChars is not null && _neverSplitFirstChars.Contains(buf.Chars[0]);
+        if (_strip && !mayBeNeverSplit)
+        {
+            // NFD(NFC(x)) = NFD(x), and lower-casing again after NFC changes nothing once every char was
+            // lower-cased: stripping can start from the cleaned, lower-cased text.
+            if (!UnicodeSteps.TryStripAccentsPerChar(buf, other))
+                UnicodeSteps.Normalize(buf, other, NormalizationForm.FormD, dropMarks: true);
+            SplitAndEncode(other, tokens, words, asciiOnly: false);
+            return;
+        }
+
         // Below U+0300 every character is NFC and nothing composes: NFC is the identity.
         if (maxChar >= 0x300)
         {
@@ -238,18 +260,11 @@ internal sealed class TextTokenizer
         }
         if (_strip)
         {
-            if (maxChar < 0x300 && !HasCharAtOrAbove(buf, (char)0x300)) UnicodeSteps.StripAccentsLatin(buf, other);
-            else UnicodeSteps.Normalize(buf, other, NormalizationForm.FormD, dropMarks: true);
+            if (!UnicodeSteps.TryStripAccentsPerChar(buf, other))
+                UnicodeSteps.Normalize(buf, other, NormalizationForm.FormD, dropMarks: true);
             (buf, other) = (other, buf);
         }
         SplitAndEncode(buf, tokens, words, asciiOnly: false);
-    }
-
-    private static bool HasCharAtOrAbove(AlignedText buf, char limit)
-    {
-        for (int i = 0; i < buf.Length; i++)
-            if (buf.Chars[i] >= limit) return true;
-        return false;
     }
 
     private bool IsNeverSplit(AlignedText buf) =>

@@ -42,11 +42,20 @@ internal static class TokenizerConfig
         {
             throw new TokenizerFormatException(path, null, $"cannot read the file: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // JsonElement.GetString throws this for invalid UTF-8 or an escaped lone surrogate inside a string.
+            throw new TokenizerFormatException(path, null, $"a string is not valid Unicode: {e.Message}", e);
+        }
     }
 
     private static BertTokenizerOptions ApplyConfig(string path, JsonElement root, BertTokenizerOptions o)
     {
         o = ApplySpecialTokens(path, root, o);
+        if (Bool(path, root, "do_basic_tokenize") == false)
+            throw new TokenizerFormatException(path, "do_basic_tokenize", "false is not supported (WordPiece without the basic tokenizer)");
+        if (root.TryGetProperty("never_split", out var neverSplit) && neverSplit.ValueKind == JsonValueKind.Array && neverSplit.GetArrayLength() > 0)
+            throw new TokenizerFormatException(path, "never_split", "a never_split list is not supported; add the tokens as special tokens instead");
         if (Bool(path, root, "do_lower_case") is bool lower) o = o with { DoLowerCase = lower };
         if (root.TryGetProperty("strip_accents", out _)) o = o with { StripAccents = Bool(path, root, "strip_accents") };
         if (Bool(path, root, "tokenize_chinese_chars") is bool cjk) o = o with { TokenizeChineseChars = cjk };

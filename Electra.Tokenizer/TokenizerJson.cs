@@ -25,7 +25,23 @@ internal static class TokenizerJson
         {
             throw new TokenizerFormatException(path, null, $"cannot read the file: {e.Message}", e);
         }
-        using (doc)
+        try
+        {
+            return ReadDocument(path, doc);
+        }
+        catch (InvalidOperationException e)
+        {
+            // JsonElement.GetString throws this for invalid UTF-8 or an escaped lone surrogate inside a string.
+            throw new TokenizerFormatException(path, null, $"a string is not valid Unicode: {e.Message}", e);
+        }
+        finally
+        {
+            doc.Dispose();
+        }
+    }
+
+    private static (Vocabulary Vocabulary, BertTokenizerOptions Options) ReadDocument(string path, JsonDocument doc)
+    {
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Error(path, "(root)", "expected a JSON object");
@@ -61,15 +77,18 @@ internal static class TokenizerJson
                 && decoder.TryGetProperty("cleanup", out var cleanup) && cleanup.ValueKind is JsonValueKind.True or JsonValueKind.False)
                 options = options with { CleanUpTokenizationSpaces = cleanup.GetBoolean() };
 
-            int count = vocabEntries.Count == 0 ? 0 : vocabEntries.Keys.Max() + 1;
+            if (vocabEntries.Count == 0) throw Error(path, "model.vocab", "the vocabulary is empty");
+            // Ids are distinct and non-negative, so they are 0..Count-1 exactly when none is Count or more; checking
+            // that first keeps an absurd id (2^31-1) from sizing the token array.
+            int count = vocabEntries.Count;
+            int largest = vocabEntries.Keys.Max();
             var tokens = new string[count];
             for (int id = 0; id < count; id++)
             {
                 if (!vocabEntries.TryGetValue(id, out var token))
-                    throw Error(path, "model.vocab", $"ids are not contiguous: no token has id {id} (largest id {count - 1})");
+                    throw Error(path, "model.vocab", $"ids are not contiguous: no token has id {id} (largest id {largest})");
                 tokens[id] = token;
             }
-            if (count == 0) throw Error(path, "model.vocab", "the vocabulary is empty");
             return (new Vocabulary(tokens, options.ContinuingSubwordPrefix), options);
         }
     }
@@ -164,7 +183,7 @@ internal static class TokenizerJson
         {
             var at = $"added_tokens[{i++}]";
             var content = RequiredString(path, t, "content", at + ".content");
-            if (!t.TryGetProperty("id", out var idJson) || !idJson.TryGetInt32(out int id) || id < 0)
+            if (!t.TryGetProperty("id", out var idJson) || idJson.ValueKind != JsonValueKind.Number || !idJson.TryGetInt32(out int id) || id < 0)
                 throw Error(path, at + ".id", "expected a non-negative integer");
             foreach (var flag in new[] { "lstrip", "rstrip", "single_word" })
                 if (OptionalBool(path, t, $"{at}.{flag}", flag) == true)
@@ -183,6 +202,7 @@ internal static class TokenizerJson
     private static JsonElement Required(string path, JsonElement obj, string name, JsonValueKind kind, string? field = null)
     {
         field ??= name;
+        RequireObject(path, obj, field);
         if (!obj.TryGetProperty(name, out var v)) throw Error(path, field, "missing");
         if (v.ValueKind != kind) throw Error(path, field, $"expected {kind}, got {v.ValueKind}");
         return v;
@@ -193,6 +213,7 @@ internal static class TokenizerJson
 
     private static string? OptionalString(string path, JsonElement obj, string field, string name)
     {
+        RequireObject(path, obj, field);
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.String) throw Error(path, field, $"expected a string, got {v.ValueKind}");
         return v.GetString();
@@ -200,6 +221,7 @@ internal static class TokenizerJson
 
     private static bool? OptionalBool(string path, JsonElement obj, string field, string name)
     {
+        RequireObject(path, obj, field);
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) throw Error(path, field, $"expected true or false, got {v}");
         return v.GetBoolean();
@@ -207,9 +229,20 @@ internal static class TokenizerJson
 
     private static int? OptionalInt(string path, JsonElement obj, string field, string name)
     {
+        RequireObject(path, obj, field);
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int i)) throw Error(path, field, $"expected an integer, got {v}");
         return i;
+    }
+
+    // JsonElement.TryGetProperty throws InvalidOperationException on a non-object; a hostile file must get a typed
+    // error naming the field's parent instead (e.g. "normalizer": 5).
+    private static void RequireObject(string path, JsonElement obj, string field)
+    {
+        if (obj.ValueKind == JsonValueKind.Object) return;
+        int dot = field.LastIndexOf('.');
+        var parent = dot > 0 ? field[..dot] : "(root)";
+        throw Error(path, parent, $"expected a JSON object, got {obj.ValueKind}");
     }
 
     private static TokenizerFormatException Error(string path, string field, string message) => new(path, field, message);

@@ -9,21 +9,6 @@ namespace Electra.Tokenizer;
 /// </summary>
 internal static class UnicodeSteps
 {
-    /// <summary>NFD-without-Mn of every char below U+0300, where no reordering or composition can happen.</summary>
-    private static readonly string[] StrippedLatin = BuildStrippedLatin();
-
-    private static string[] BuildStrippedLatin()
-    {
-        var table = new string[0x300];
-        for (int c = 0; c < table.Length; c++)
-        {
-            var s = ((char)c).ToString();
-            if (c >= 0xD800 && c <= 0xDFFF) { table[c] = s; continue; }
-            table[c] = DropNonSpacingMarks(SafeNormalize(s, NormalizationForm.FormD));
-        }
-        return table;
-    }
-
     /// <summary>
     /// Python's <c>str.lower()</c> of one code point. .NET's invariant lower-casing is the simple mapping, which
     /// matches Python's full mapping except for U+0130 (the only unconditional multi-char lower-case mapping).
@@ -72,16 +57,53 @@ internal static class UnicodeSteps
         }
     }
 
-    /// <summary>Strips accents from text whose chars are all below U+0300 (table lookup, exact).</summary>
-    internal static void StripAccentsLatin(AlignedText src, AlignedText dst)
+    /// <summary>
+    /// Per BMP char: its NFD with Mn removed, or <see cref="NotPerChar"/>; filled on first use. Threads racing to
+    /// fill an entry compute equal values, and a reader sees either null (and computes) or a complete string.
+    /// </summary>
+    private static readonly string?[] StrippedBmp = new string?[0x10000];
+
+    /// <summary>Marks chars that per-char stripping must not handle (a fresh instance, compared by reference).</summary>
+    private static readonly string NotPerChar = new('\uFFFF', 1);
+
+    /// <summary>
+    /// Strips accents char by char from a cache. Equal to NFD of the whole text minus Mn because canonical
+    /// reordering only moves chars with a non-zero combining class, which are Mn (dropped) or Mc/Me: any char whose
+    /// decomposition holds Mc/Me, and any surrogate, makes this return false and leave the work to
+    /// <see cref="Normalize"/>.
+    /// </summary>
+    internal static bool TryStripAccentsPerChar(AlignedText src, AlignedText dst)
     {
         dst.Clear();
         for (int i = 0; i < src.Length; i++)
         {
             char c = src.Chars[i];
-            if (c < 0x80) dst.Append(c, src.Starts[i], src.Ends[i]);
-            else dst.Append(StrippedLatin[c], src.Starts[i], src.Ends[i]);
+            if (c < 0x80)
+            {
+                dst.Append(c, src.Starts[i], src.Ends[i]);
+                continue;
+            }
+            var stripped = System.Threading.Volatile.Read(ref StrippedBmp[c]) ?? ComputeStrip(c);
+            if (ReferenceEquals(stripped, NotPerChar)) return false;
+            dst.Append(stripped, src.Starts[i], src.Ends[i]);
         }
+        return true;
+    }
+
+    private static string ComputeStrip(char c)
+    {
+        string result;
+        if (char.IsSurrogate(c)) result = NotPerChar;
+        else
+        {
+            var decomposed = SafeNormalize(c.ToString(), NormalizationForm.FormD);
+            result = decomposed.Any(d => char.IsSurrogate(d)
+                    || char.GetUnicodeCategory(d) is UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
+                ? NotPerChar
+                : DropNonSpacingMarks(decomposed);
+        }
+        System.Threading.Volatile.Write(ref StrippedBmp[c], result);
+        return result;
     }
 
     /// <summary>

@@ -15,9 +15,9 @@ namespace Electra.Tokenizer;
 public sealed class Vocabulary
 {
     private readonly Dictionary<string, int> _ids;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _idsBySpan;
+    private readonly SpanIdTable _idsBySpan;
     private readonly Dictionary<string, int> _continuations;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _continuationsBySpan;
+    private readonly SpanIdTable _continuationsBySpan;
     private readonly string[] _tokens;
 
     /// <summary>The prefix that marks a piece continuing a word ("##" for BERT).</summary>
@@ -62,8 +62,8 @@ public sealed class Vocabulary
             _continuations = _ids;
             longestContinuation = longest;
         }
-        _idsBySpan = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
-        _continuationsBySpan = _continuations.GetAlternateLookup<ReadOnlySpan<char>>();
+        _idsBySpan = new SpanIdTable(_ids.Select(kv => (kv.Key, kv.Value)).ToList());
+        _continuationsBySpan = new SpanIdTable(_continuations.Select(kv => (kv.Key, kv.Value)).ToList());
         LongestToken = longest;
         LongestContinuation = longestContinuation;
     }

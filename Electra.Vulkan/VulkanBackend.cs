@@ -78,6 +78,9 @@ public sealed class VulkanBackend : IBackend
     /// <summary>Reads through a readback copy even where device memory is host-visible (tests the discrete-GPU path on unified memory).</summary>
     internal bool ForceStagedReads { get; set; }
 
+    /// <summary>Device memory held by the activation buffer pool, in bytes (a steady value means passes do not leak).</summary>
+    public long ActivationPoolBytes => Pool.AllocatedBytes;
+
     /// <summary>Vulkan objects (buffers, memory, pipelines, pools ...) currently alive on the device.</summary>
     internal long LiveObjects => Context.LiveObjects;
 

@@ -12,17 +12,20 @@ namespace Electra.Cli.Commands;
 public static class TokenizeCommand
 {
     public const string Usage =
-        "usage: electra tokenize (--model DIR | --vocab FILE | --tokenizer-json FILE) [--lowercase true|false]\n" +
+        "usage: electra tokenize (--model DIR|HUB_ID | --vocab FILE | --tokenizer-json FILE) [--lowercase true|false]\n" +
         "         [--strip-accents true|false|auto] [--chinese-chars true|false] [--max-length N]\n" +
         "         [--truncation longest_first|only_first|only_second|none] [--padding longest|max_length|none]\n" +
-        "         [--pad-to-multiple-of N] [--stride N] [--offsets] [--input FILE]\n" +
-        "reads JSON lines {\"text\": ..., \"text_pair\": ...} (stdin by default), writes one JSON line per input.";
+        "         [--pad-to-multiple-of N] [--stride N] [--offsets] [--input FILE] [--skip-errors]\n" +
+        "reads JSON lines {\"text\": ..., \"text_pair\": ...} (stdin by default), writes one JSON line per input as it\n" +
+        "is read (with --padding longest, after the last). A bad line stops the run with its line number, the lines\n" +
+        "before it written; --skip-errors reports it on stderr, goes on, and reports how many lines were skipped.";
 
     private sealed class UsageException(string message) : Exception(message);
 
     private sealed record Arguments(
         string? Model, string? Vocab, string? TokenizerJson, bool? Lowercase, string? StripAccents, bool? ChineseChars,
-        int? MaxLength, string? Truncation, string? Padding, int? PadToMultipleOf, int Stride, bool Offsets, string? Input);
+        int? MaxLength, string? Truncation, string? Padding, int? PadToMultipleOf, int Stride, bool Offsets, string? Input,
+        bool SkipErrors = false);
 
     /// <param name="args">The arguments after "tokenize".</param>
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
@@ -42,9 +45,26 @@ public static class TokenizeCommand
         {
             var tokenizer = LoadTokenizer(a);
             var options = EncodeOptionsFor(a);
-            var inputs = ReadInputs(a.Input is null ? stdin : null, a.Input);
-            var encodings = tokenizer.EncodeBatch(inputs, options);
-            WriteOutputs(stdout, encodings, a.Offsets);
+            int skipped = 0;
+            var inputs = ReadInputs(a.Input is null ? stdin : null, a.Input, error =>
+            {
+                if (!a.SkipErrors) throw error;
+                skipped++;
+                stderr.WriteLine($"electra tokenize: skipped {error.Message}");
+            });
+            if (options.Padding == PaddingStrategy.Longest)
+            {
+                // Padding to the longest needs every input first.
+                WriteOutputs(stdout, tokenizer.EncodeBatch(inputs.ToList(), options), a.Offsets);
+            }
+            else
+            {
+                // Streamed: the results before a bad line are written (and valid) when the run stops there.
+                foreach (var input in inputs)
+                    WriteOutputs(stdout, [tokenizer.Encode(input.Text, input.TextPair, options)], a.Offsets);
+            }
+            stdout.Flush();
+            if (skipped > 0) stderr.WriteLine($"electra tokenize: skipped {skipped} bad line(s)");
             return 0;
         }
         catch (Exception e) when (e is ElectraException or IOException or UnauthorizedAccessException)
@@ -80,6 +100,7 @@ public static class TokenizeCommand
                 "--stride" => a with { Stride = ParseInt(name, Value(), 0) },
                 "--offsets" => a with { Offsets = true },
                 "--input" => a with { Input = Value() },
+                "--skip-errors" => a with { SkipErrors = true },
                 _ => throw new UsageException($"unknown option '{name}'"),
             };
         }
@@ -105,7 +126,7 @@ public static class TokenizeCommand
             if (a.ChineseChars is bool cjk) o = o with { TokenizeChineseChars = cjk };
             return o;
         }
-        if (a.Model is not null) return BertTokenizer.Load(a.Model, Configure);
+        if (a.Model is not null) return BertTokenizer.Load(ModelDirectory.Resolve(a.Model), Configure);
         if (a.TokenizerJson is not null) return BertTokenizer.FromTokenizerJson(a.TokenizerJson, Configure);
         return BertTokenizer.FromVocabFile(a.Vocab!, Configure(BertTokenizerOptions.Default));
     }
@@ -137,17 +158,18 @@ public static class TokenizeCommand
         };
     }
 
-    private static List<(string Text, string? TextPair)> ReadInputs(TextReader? stdin, string? path)
+    /// <summary>The inputs, read lazily line by line; a bad line goes to <paramref name="onError"/>, which throws to stop.</summary>
+    private static IEnumerable<(string Text, string? TextPair)> ReadInputs(TextReader? stdin, string? path, Action<InputException> onError)
     {
         using var owned = path is null ? null : OpenInput(path);
         var reader = owned ?? stdin!;
-        var inputs = new List<(string, string?)>();
         string source = path ?? "stdin";
         int lineNumber = 0;
         while (reader.ReadLine() is { } line)
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
+            (string, string?) input;
             try
             {
                 using var doc = JsonDocument.Parse(line);
@@ -159,14 +181,26 @@ public static class TokenizeCommand
                 if (root.TryGetProperty("text_pair", out var p) && p.ValueKind != JsonValueKind.Null)
                     pair = p.ValueKind == JsonValueKind.String ? p.GetString()
                         : throw new InputException($"{source} line {lineNumber}: \"text_pair\" must be a string or null");
-                inputs.Add((text.GetString()!, pair));
+                input = (text.GetString()!, pair);
             }
             catch (JsonException e)
             {
-                throw new InputException($"{source} line {lineNumber}: invalid JSON: {e.Message}");
+                onError(new InputException($"{source} line {lineNumber}: invalid JSON: {e.Message}"));
+                continue;
             }
+            catch (InputException e)
+            {
+                onError(e);
+                continue;
+            }
+            catch (InvalidOperationException e)
+            {
+                // GetString on a lone surrogate escape ("\ud800").
+                onError(new InputException($"{source} line {lineNumber}: a string is not valid Unicode: {e.Message}"));
+                continue;
+            }
+            yield return input;
         }
-        return inputs;
     }
 
     private static StreamReader OpenInput(string path)

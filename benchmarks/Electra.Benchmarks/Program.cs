@@ -1,15 +1,62 @@
+using System.Globalization;
 using Electra.Benchmarks;
-using Electra.Core.Backend;
+using Electra.Cpu;
 using Electra.Cpu.Kernels;
+using Electra.Models;
 
-int threads = 2;
-Console.WriteLine($"ISA {GemmIsaDetection.Best}");
-Console.WriteLine($"FMA peak 1 thread {FmaPeak.Measure(1):F1} GFLOP/s, {threads} threads {FmaPeak.Measure(threads):F1}");
-using var pool = new WorkerPool(threads);
-foreach (var (m, n, k, act) in new[] { (128, 256, 256, Activation.Identity), (128, 1024, 256, Activation.Gelu), (128, 256, 1024, Activation.Identity),
-    (4096, 256, 256, Activation.Identity), (4096, 1024, 256, Activation.Gelu), (4096, 256, 1024, Activation.Identity),
-    (4096, 768, 768, Activation.Identity), (4096, 3072, 768, Activation.Gelu), (4096, 768, 3072, Activation.Identity) })
+// electra-benchmarks [ort|base|gemm|all] [--threads T] [--model DIR] [--iterations N]
+// electra-benchmarks bench <electra bench options>
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+// `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand).
+if (args.Length > 0 && args[0] == "bench") return Electra.Cli.Commands.BenchCommand.Run(args[1..], Console.Out, Console.Error);
+string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
+int threads = ArgInt("--threads") ?? 2;
+int iterations = ArgInt("--iterations") ?? 15;
+string modelDir = ArgString("--model") ?? Path.Combine("..", "shared", "models", "electra-small-random");
+
+Console.WriteLine($"CPU {CpuInfo.ModelName()}, {Environment.ProcessorCount} logical cores, GEMM path {GemmIsaDetection.Best}, threads {threads}");
+Console.WriteLine($"load average at start: {CpuInfo.LoadAverage()}");
+
+if (mode is "ort" or "all")
 {
-    var r = GemmBench.Run(m, n, k, act, pool);
-    Console.WriteLine($"{m}x{n}x{k} {act}: {r.MsMedian:F3} ms {r.Gflops:F1} GFLOP/s");
+    using var backend = new CpuBackend(new CpuBackendOptions(threads));
+    var ours = ElectraPretrained.Load(modelDir, backend);
+    using var ort = new OrtRunner(Path.Combine(modelDir, "model.onnx"), threads);
+    Console.WriteLine("| shape | pad ratio | ours median ms (min) | ORT median ms (min) | ours/ORT | max abs diff of logits | ours bytes allocated per forward |");
+    Console.WriteLine("|---|---|---|---|---|---|---|");
+    foreach (var (b, s, pad, iters) in new[] { (1, 128, 0.0, iterations * 4), (32, 128, 0.0, iterations), (8, 512, 0.0, iterations), (32, 128, 0.5, iterations) })
+    {
+        var r = SideBySide.Run(ours, ort, b, s, pad, warmup: 3, iterations: iters);
+        Console.WriteLine($"| {b} × {s} | {pad} | {r.OursMedian:F2} ({r.OursMin:F2}) | {r.OrtMedian:F2} ({r.OrtMin:F2}) | {r.Ratio:F3} | {r.MaxAbsDiff:E2} | {r.OursAllocatedPerForward} |");
+    }
+}
+
+if (mode is "base" or "all")
+{
+    double peak1 = FmaPeak.Measure(1), peakT = FmaPeak.Measure(threads);
+    Console.WriteLine($"FMA peak (independent chains): 1 thread {peak1:F1} GFLOP/s, {threads} threads {peakT:F1} GFLOP/s");
+    BaseModelBench.Run(threads, peakT, Math.Max(3, iterations / 3));
+}
+
+if (mode is "gemm")
+{
+    var (peakT, peakCpu) = FmaPeak.MeasureBoth(threads);
+    Console.WriteLine($"FMA peak {peakT:F1} GFLOP/s wall, {peakCpu:F1} GFLOP per CPU-second");
+    using var pool = new WorkerPool(threads);
+    foreach (var (m, n, k, act) in new[] { (128, 256, 256, Electra.Core.Backend.Activation.Identity), (128, 1024, 256, Electra.Core.Backend.Activation.Gelu),
+        (4096, 256, 1024, Electra.Core.Backend.Activation.Identity), (4096, 768, 768, Electra.Core.Backend.Activation.Identity),
+        (4096, 3072, 768, Electra.Core.Backend.Activation.Gelu), (4096, 768, 3072, Electra.Core.Backend.Activation.Identity) })
+    {
+        var r = GemmBench.Run(m, n, k, act, pool);
+        Console.WriteLine($"{m}x{n}x{k} {act}: {r.MsMedian:F3} ms {r.Gflops:F1} GFLOP/s ({100 * r.Gflops / peakT:F0}% of peak {peakT:F0}); per CPU-second {r.GflopsPerCpuSecond:F1} = {100 * r.GflopsPerCpuSecond / peakCpu:F0}% of the per-CPU-second peak");
+    }
+}
+Console.WriteLine($"load average at end: {CpuInfo.LoadAverage()}");
+return 0;
+
+int? ArgInt(string name) => ArgString(name) is { } v ? int.Parse(v) : null;
+string? ArgString(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Electra.Core.Errors;
 using Electra.Core.Tensors;
 
@@ -21,13 +22,16 @@ public sealed class PyTorchBinCheckpoint : IWeightSource
     private readonly TorchZipArchive _archive;
     private readonly ImmutableDictionary<string, TensorRef> _tensors;
     private readonly ImmutableArray<string> _keys;
+    private readonly ImmutableDictionary<string, long> _storageBytes;
     private readonly object _gate = new();
 
-    private PyTorchBinCheckpoint(TorchZipArchive archive, ImmutableArray<string> keys, ImmutableDictionary<string, TensorRef> tensors)
+    private PyTorchBinCheckpoint(TorchZipArchive archive, ImmutableArray<string> keys, ImmutableDictionary<string, TensorRef> tensors,
+        ImmutableDictionary<string, long> storageBytes)
     {
         _archive = archive;
         _keys = keys;
         _tensors = tensors;
+        _storageBytes = storageBytes;
     }
 
     public string Location => _archive.Path;
@@ -49,8 +53,9 @@ public sealed class PyTorchBinCheckpoint : IWeightSource
         {
             var root = SafeUnpickler.Load(archive.ReadPickle(), path, limits);
             var (keys, tensors) = ReadStateDict(path, root);
-            foreach (var key in keys) Validate(archive, key, tensors[key]);
-            return new PyTorchBinCheckpoint(archive, keys, tensors);
+            var storageBytes = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var key in keys) storageBytes[tensors[key].Storage.Key] = Validate(archive, key, tensors[key]);
+            return new PyTorchBinCheckpoint(archive, keys, tensors, storageBytes.ToImmutableDictionary(StringComparer.Ordinal));
         }
         catch
         {
@@ -73,6 +78,14 @@ public sealed class PyTorchBinCheckpoint : IWeightSource
         var dtype = t.Storage.DType;
         if (!DTypeConversion.IsFloat(dtype))
             throw new CheckpointFormatException(Location, $"tensor '{key}' is {dtype}, not a floating-point type");
+        var shape = t.Size.Select(d => (int)d).ToImmutableArray();
+        if (IsWholeF32Storage(t))
+        {
+            var values = new float[t.Storage.Numel];
+            lock (_gate) _archive.ReadStorageInto(t.Storage.Key, MemoryMarshal.AsBytes(values.AsSpan()));
+            return new HostTensor(shape, values);
+        }
+
         byte[] bytes;
         lock (_gate) bytes = _archive.ReadStorage(t.Storage.Key);
 
@@ -82,8 +95,14 @@ public sealed class PyTorchBinCheckpoint : IWeightSource
         var window = new float[end - first];
         DTypeConversion.ToFloat32(dtype, bytes.AsSpan((int)(first * elementSize), window.Length * elementSize), window);
         var data = StridedView.Gather(window, first, t.StorageOffset, t.Size, t.Stride);
-        return new HostTensor(t.Size.Select(d => (int)d).ToImmutableArray(), data);
+        return new HostTensor(shape, data);
     }
+
+    // The common case (a float32 parameter that owns its storage) is read straight into the result array.
+    private bool IsWholeF32Storage(TensorRef t) =>
+        BitConverter.IsLittleEndian && t.Storage.DType == StorageDType.F32 && t.StorageOffset == 0
+        && t.Size.Aggregate(1L, (a, d) => a * d) == t.Storage.Numel && StridedView.IsContiguous(t.Size, t.Stride)
+        && _storageBytes[t.Storage.Key] == t.Storage.Numel * 4;
 
     public void Dispose() => _archive.Dispose();
 
@@ -110,7 +129,8 @@ public sealed class PyTorchBinCheckpoint : IWeightSource
         return (keys.ToImmutable(), tensors.ToImmutable());
     }
 
-    private static void Validate(TorchZipArchive archive, string key, TensorRef t)
+    /// <returns>The declared byte size of the tensor's storage entry.</returns>
+    private static long Validate(TorchZipArchive archive, string key, TensorRef t)
     {
         string path = archive.Path;
         var s = t.Storage;
@@ -131,5 +151,6 @@ public sealed class PyTorchBinCheckpoint : IWeightSource
         if (s.Numel > stored / elementSize)
             throw new CheckpointFormatException(path,
                 $"tensor '{key}': storage '{s.Key}' should hold {s.Numel} {s.DType} elements ({elementSize} bytes each) but its entry has {stored} bytes");
+        return stored;
     }
 }

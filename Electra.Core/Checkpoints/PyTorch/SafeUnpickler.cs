@@ -265,7 +265,7 @@ internal sealed class SafeUnpickler
 
     private void Push(object value) => _stack.Add(value);
 
-    private object Peek() => _stack.Count > _stackFloor ? _stack[^1] : throw Fail("stack underflow");
+    private object Peek() => _stack.Count > StackFloor ? _stack[^1] : throw Fail("stack underflow");
 
     private object Pop()
     {
@@ -276,7 +276,7 @@ internal sealed class SafeUnpickler
 
     private ImmutableArray<object> PopN(int count)
     {
-        if (_stack.Count - _stackFloor < count) throw Fail("stack underflow");
+        if (_stack.Count - StackFloor < count) throw Fail("stack underflow");
         var items = _stack.GetRange(_stack.Count - count, count).ToImmutableArray();
         _stack.RemoveRange(_stack.Count - count, count);
         return items;
@@ -293,7 +293,7 @@ internal sealed class SafeUnpickler
     }
 
     // Values below the innermost MARK belong to an enclosing construct; Python's unpickler hides them the same way.
-    private int _stackFloor => _marks.Count == 0 ? 0 : _marks[^1];
+    private int StackFloor => _marks.Count == 0 ? 0 : _marks[^1];
 
     private PickleFormatException Fail(string message) => new(_filePath, _opStart, message);
 }

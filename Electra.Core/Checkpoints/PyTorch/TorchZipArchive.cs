@@ -48,7 +48,11 @@ internal sealed class TorchZipArchive : IDisposable
         {
             CheckSignature(path, stream);
             ZipArchive zip;
-            try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false); }
+            try
+            {
+                zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false);
+                _ = zip.Entries.Count; // the central directory is parsed lazily; make its errors surface here
+            }
             catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
             {
                 throw new CheckpointFormatException(path, $"not a readable zip archive (truncated or corrupt?): {e.Message}", e);
@@ -73,12 +77,23 @@ internal sealed class TorchZipArchive : IDisposable
     }
 
     /// <summary>The bytes of one storage, checked against the zip's declared sizes.</summary>
-    public byte[] ReadStorage(string key)
+    public byte[] ReadStorage(string key) => ReadEntry(StorageEntry(key), _limits.MaxStorageBytes, $"storage '{key}'");
+
+    /// <summary>
+    /// Reads one storage straight into <paramref name="destination"/>, which must be exactly its declared size
+    /// (saves a copy for float32 tensors that are their whole storage).
+    /// </summary>
+    public void ReadStorageInto(string key, Span<byte> destination)
     {
-        var entry = _zip.GetEntry(StorageEntryName(key))
-            ?? throw new CheckpointFormatException(Path, $"storage '{key}' is missing: no entry {StorageEntryName(key)}");
-        return ReadEntry(entry, _limits.MaxStorageBytes, $"storage '{key}'");
+        var entry = StorageEntry(key);
+        CheckDeclaredSizes(entry, _limits.MaxStorageBytes, $"storage '{key}'");
+        if (entry.Length != destination.Length)
+            throw new ArgumentException($"storage '{key}' has {entry.Length} bytes, the destination {destination.Length}");
+        ReadChecked(entry, destination, $"storage '{key}'");
     }
+
+    private ZipArchiveEntry StorageEntry(string key) => _zip.GetEntry(StorageEntryName(key))
+        ?? throw new CheckpointFormatException(Path, $"storage '{key}' is missing: no entry {StorageEntryName(key)}");
 
     public string StorageEntryName(string key) => $"{Prefix}data/{key}";
 
@@ -159,8 +174,15 @@ internal sealed class TorchZipArchive : IDisposable
     private byte[] ReadEntry(ZipArchiveEntry entry, long limit, string what)
     {
         CheckDeclaredSizes(entry, limit, what);
+        var buffer = new byte[entry.Length];
+        ReadChecked(entry, buffer, what);
+        return buffer;
+    }
+
+    /// <summary>Reads exactly the declared bytes, then insists the entry ends there and its CRC-32 matches.</summary>
+    private void ReadChecked(ZipArchiveEntry entry, Span<byte> buffer, string what)
+    {
         long declared = entry.Length;
-        var buffer = new byte[declared];
         try
         {
             using var stream = entry.Open();
@@ -179,6 +201,5 @@ internal sealed class TorchZipArchive : IDisposable
         if (entry.Crc32 != 0 && crc != entry.Crc32)
             throw new CheckpointFormatException(Path,
                 $"{what} ({entry.FullName}) fails its CRC-32 check (stored {entry.Crc32:X8}, computed {crc:X8}): corrupt, or its declared size is wrong");
-        return buffer;
     }
 }

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Electra.Cli.Benchmarking;
+using Electra.Models;
+
+namespace Electra.Cli.Commands;
+
+/// <summary>
+/// <c>electra bench</c>: times the model's forward (as the checkpoint's architecture) on deterministic random ids
+/// and prints the median and minimum time, throughput, load time and peak RSS (one JSON line with --json).
+/// </summary>
+public static class BenchCommand
+{
+    public const string Usage =
+        "usage: electra bench --model DIR [--backend cpu|vulkan] [--device N] [--threads T] --batch B --seq S " +
+        "[--pad-ratio P] [--warmup N] [--iterations N] [--json]";
+
+    /// <summary>One benchmark result, as printed.</summary>
+    public sealed record Result(string Backend, int Threads, int Batch, int Seq, double MsMedian, double MsMin,
+        double SequencesPerSecond, double LoadMs, double PeakRssMb, double PadRatio, int RealTokens, long AllocatedBytesPerForward);
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var a = new Arguments(args, new HashSet<string> { "json" });
+        var modelDir = a.Required("model");
+        var backendName = a.Get("backend") ?? "cpu";
+        var device = a.Get("device");
+        var threads = a.Int("threads");
+        int batch = a.Int("batch") ?? throw new UsageException("missing --batch");
+        int seq = a.Int("seq") ?? throw new UsageException("missing --seq");
+        int warmup = a.Int("warmup") ?? 3;
+        int iterations = a.Int("iterations") ?? 10;
+        var padText = a.Get("pad-ratio");
+        bool json = a.Flag("json");
+        a.RejectUnknown();
+        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+        if (batch < 1 || seq < 1) throw new UsageException("--batch and --seq must be positive");
+        if (warmup < 0 || iterations < 1) throw new UsageException("--warmup must be ≥ 0 and --iterations ≥ 1");
+        if (threads is < 1) throw new UsageException("--threads must be positive");
+        double padRatio = 0;
+        if (padText is not null && (!double.TryParse(padText, NumberStyles.Float, CultureInfo.InvariantCulture, out padRatio) || padRatio is < 0 or > 0.5))
+            throw new UsageException($"--pad-ratio expects a number in [0, 0.5], got '{padText}'");
+
+        var clock = Stopwatch.StartNew();
+        using var backend = BackendFactory.Create(backendName, threads, device);
+        var model = ElectraPretrained.Load(ModelDirectory.Resolve(modelDir), backend);
+        double loadMs = clock.Elapsed.TotalMilliseconds;
+        if (seq > model.Config.MaxPositionEmbeddings)
+            throw new UsageException($"--seq {seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
+
+        var result = Measure(model, backendName, threads ?? Environment.ProcessorCount, batch, seq, padRatio, warmup, iterations, loadMs);
+        stdout.WriteLine(json ? ToJson(result) : Describe(result));
+        return 0;
+    }
+
+    /// <summary>Times <paramref name="model"/>'s forward on <see cref="BenchInputs"/> of the given shape.</summary>
+    public static Result Measure(ElectraPretrained model, string backendName, int threads, int batch, int seq,
+        double padRatio, int warmup, int iterations, double loadMs)
+    {
+        var bench = BenchInputs.Create(batch, seq, padRatio, model.Config.VocabSize);
+        var inputs = bench.ToModelInputs();
+        var timing = Timing.Measure(() => model.Forward(inputs), warmup, iterations);
+        return new Result(backendName, threads, batch, seq, timing.MsMedian, timing.MsMin,
+            batch / (timing.MsMedian / 1000.0), loadMs, ProcessMemory.PeakRssMb(), padRatio, bench.RealTokens,
+            timing.AllocatedBytesPerRun);
+    }
+
+    public static string ToJson(Result r)
+    {
+        var o = new Dictionary<string, object>
+        {
+            ["backend"] = r.Backend,
+            ["threads"] = r.Threads,
+            ["batch"] = r.Batch,
+            ["seq"] = r.Seq,
+            ["ms_median"] = Math.Round(r.MsMedian, 3),
+            ["ms_min"] = Math.Round(r.MsMin, 3),
+            ["sequences_per_second"] = Math.Round(r.SequencesPerSecond, 2),
+            ["load_ms"] = Math.Round(r.LoadMs, 1),
+            ["peak_rss_mb"] = Math.Round(r.PeakRssMb, 1),
+            ["pad_ratio"] = r.PadRatio,
+            ["real_tokens"] = r.RealTokens,
+            ["allocated_bytes_per_forward"] = r.AllocatedBytesPerForward,
+        };
+        return JsonSerializer.Serialize(o);
+    }
+
+    static string Describe(Result r) => string.Create(CultureInfo.InvariantCulture,
+        $"{r.Backend} ({r.Threads} threads) batch {r.Batch} × seq {r.Seq}, pad ratio {r.PadRatio}: " +
+        $"median {r.MsMedian:F2} ms, min {r.MsMin:F2} ms, {r.SequencesPerSecond:F1} sequences/s; " +
+        $"load {r.LoadMs:F0} ms, peak RSS {r.PeakRssMb:F0} MiB, {r.AllocatedBytesPerForward / 1024.0:F0} KiB allocated per forward");
+}

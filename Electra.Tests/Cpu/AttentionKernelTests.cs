@@ -1,0 +1,81 @@
+using Electra.Cpu.Kernels;
+using FsCheck;
+using FsCheck.Xunit;
+
+namespace Electra.Tests.Cpu;
+
+/// <summary>The tiled attention kernel against a double-precision twin written like transformers' eager attention.</summary>
+public class AttentionKernelTests : IDisposable
+{
+    readonly WorkerPool _pool = new(2);
+    public void Dispose() => _pool.Dispose();
+
+    static readonly int[] QueryLengths = [1, 7, 49, 100];
+    static readonly int[] HeadDims = [1, 5, 16, 33, 64];
+    static readonly GemmIsa[] Isas = [GemmIsa.Portable, GemmIsa.Avx2, GemmIsa.Avx512];
+
+    /// <summary>scores = q·kᵀ/√d + (1 − combined mask)·MinValue, softmax, P·v; all in double.</summary>
+    static (double[] Context, double[] Probabilities) Reference(float[] q, float[] k, float[] v, float[] mask,
+        int batch, int sq, int sk, int heads, int d, bool causal)
+    {
+        int hidden = heads * d;
+        var context = new double[batch * sq * hidden];
+        var probs = new double[batch * heads * sq * sk];
+        var scores = new double[sk];
+        for (int b = 0; b < batch; b++)
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < sq; i++)
+                {
+                    double max = double.NegativeInfinity;
+                    for (int j = 0; j < sk; j++)
+                    {
+                        double s = 0;
+                        for (int t = 0; t < d; t++)
+                            s += (double)q[(b * sq + i) * hidden + h * d + t] * k[(b * sk + j) * hidden + h * d + t];
+                        double keep = mask[b * sk + j] * (causal && j > sk - sq + i ? 0 : 1);
+                        scores[j] = (float)(s / (float)Math.Sqrt(d)) + (1 - keep) * float.MinValue;
+                        max = Math.Max(max, scores[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < sk; j++) sum += scores[j] = Math.Exp(scores[j] - max);
+                    for (int j = 0; j < sk; j++)
+                    {
+                        double p = scores[j] / sum;
+                        probs[((b * heads + h) * sq + i) * sk + j] = p;
+                        for (int t = 0; t < d; t++) context[(b * sq + i) * hidden + h * d + t] += p * v[(b * sk + j) * hidden + h * d + t];
+                    }
+                }
+        return (context, probs);
+    }
+
+    [Property(MaxTest = 30)]
+    public unsafe void MatchesDoubleTwin(byte sqSel, byte dSel, byte extraKeys, bool causal, byte heads, byte batch,
+        int seed, byte isaSel, bool threaded)
+    {
+        int sq = QueryLengths[sqSel % QueryLengths.Length], d = HeadDims[dSel % HeadDims.Length];
+        int sk = sq + extraKeys % 20, nHeads = 1 + heads % 3, nBatch = 1 + batch % 2, hidden = nHeads * d;
+        var isa = Isas[isaSel % Isas.Length];
+        var rng = new Random(seed);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var q = Rand(nBatch * sq * hidden);
+        var k = Rand(nBatch * sk * hidden);
+        var v = Rand(nBatch * sk * hidden);
+        // Random padding, and for the first row sometimes every key masked (uniform attention, as torch).
+        var mask = Enumerable.Range(0, nBatch * sk).Select(i => rng.Next(4) == 0 ? 0f : 1f).ToArray();
+        if (rng.Next(3) == 0) Array.Clear(mask, 0, sk);
+        var context = new float[nBatch * sq * hidden];
+        var probs = new float[nBatch * nHeads * sq * sk];
+        var shape = new AttentionKernel.Shape(nBatch, sq, sk, nHeads, d, hidden, hidden, hidden, hidden, causal);
+        fixed (float* pq = q) fixed (float* pk = k) fixed (float* pv = v) fixed (float* pm = mask)
+        fixed (float* pc = context) fixed (float* pp = probs)
+            AttentionKernel.Run(shape, pq, pk, pv, pm, pc, pp, isa, threaded ? _pool : null);
+
+        var (expectedContext, expectedProbs) = Reference(q, k, v, mask, nBatch, sq, sk, nHeads, d, causal);
+        for (int i = 0; i < probs.Length; i++)
+            Assert.True(Math.Abs(probs[i] - expectedProbs[i]) <= 2e-6,
+                $"{isa} sq {sq} sk {sk} d {d} causal {causal}: probability {i} = {probs[i]}, expected {expectedProbs[i]}");
+        for (int i = 0; i < context.Length; i++)
+            Assert.True(Math.Abs(context[i] - expectedContext[i]) <= 1e-5 * (1 + Math.Abs(expectedContext[i])),
+                $"{isa} sq {sq} sk {sk} d {d} causal {causal}: context {i} = {context[i]}, expected {expectedContext[i]}");
+    }
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Electra.Cli.Benchmarking;
+using Electra.Models;
+
+namespace Electra.Benchmarks;
+
+/// <summary>
+/// Ours and ONNX Runtime on the same inputs and threads, interleaved run by run so that both see the same
+/// background load; reports medians, the ratio ours/ORT and the max abs difference of the logits.
+/// </summary>
+public static class SideBySide
+{
+    public sealed record Result(int Batch, int Seq, double PadRatio, double OursMedian, double OursMin, double OrtMedian,
+        double OrtMin, double MaxAbsDiff, long OursAllocatedPerForward)
+    {
+        public double Ratio => OursMedian / OrtMedian;
+    }
+
+    public static Result Run(ElectraPretrained ours, OrtRunner ort, int batch, int seq, double padRatio, int warmup, int iterations)
+    {
+        var inputs = BenchInputs.Create(batch, seq, padRatio, ours.Config.VocabSize);
+        var modelInputs = inputs.ToModelInputs();
+        var feed = ort.Feed(inputs);
+
+        var oursLogits = ours.Forward(modelInputs).Logits!.ToArray();
+        var ortLogits = ort.Run(feed);
+        double maxDiff = 0;
+        for (int i = 0; i < oursLogits.Length; i++)
+            if (inputs.Mask[i] != 0) // padded positions are don't-care outputs in both
+                maxDiff = Math.Max(maxDiff, Math.Abs(oursLogits[i] - ortLogits[i]));
+
+        for (int i = 0; i < warmup; i++) { ours.Forward(modelInputs); ort.Run(feed); }
+        var a = new double[iterations];
+        var b = new double[iterations];
+        long allocated = 0;
+        for (int i = 0; i < iterations; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            long t0 = Stopwatch.GetTimestamp();
+            ours.Forward(modelInputs);
+            a[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            t0 = Stopwatch.GetTimestamp();
+            ort.Run(feed);
+            b[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        Array.Sort(a);
+        Array.Sort(b);
+        return new Result(batch, seq, padRatio, a[iterations / 2], a[0], b[iterations / 2], b[0], maxDiff, allocated / iterations);
+    }
+}
