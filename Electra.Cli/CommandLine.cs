@@ -11,6 +11,13 @@ public static class CommandLine
 
         commands:
           forward    run a model on inputs.json and write every output as safetensors
+          tokenize   BERT WordPiece tokenization of JSON lines, exactly as transformers
+          detect     replaced-token detection: which words look replaced (default: the tiny demo discriminator)
+          fill-mask  the likeliest tokens for each [MASK] (default: the tiny demo generator)
+          classify   text classification (ElectraForSequenceClassification)
+          ner        token classification / named entities (ElectraForTokenClassification)
+          qa         extractive question answering over contexts of any length (ElectraForQuestionAnswering)
+          validate   compare a model's outputs with transformers' reference outputs, per tensor and layer
           help       this text
 
         run `electra <command> --help` for a command's options.
@@ -28,6 +35,13 @@ public static class CommandLine
         string usage = command switch
         {
             "forward" => ForwardCommand.Usage,
+            "tokenize" => TokenizeCommand.Usage,
+            "detect" => DetectCommand.Usage,
+            "fill-mask" => FillMaskCommand.Usage,
+            "classify" => ClassifyCommand.Usage,
+            "ner" => NerCommand.Usage,
+            "qa" => QaCommand.Usage,
+            "validate" => ValidateCommand.Usage,
             _ => "",
         };
         if (rest.Contains("--help"))
@@ -40,6 +54,13 @@ public static class CommandLine
             return command switch
             {
                 "forward" => ForwardCommand.Run(rest, stdout, stderr),
+                "tokenize" => TokenizeCommand.Run(rest, Console.In, stdout, stderr),
+                "detect" => DetectCommand.Run(rest, stdout, stderr),
+                "fill-mask" => FillMaskCommand.Run(rest, stdout, stderr),
+                "classify" => ClassifyCommand.Run(rest, stdout, stderr),
+                "ner" => NerCommand.Run(rest, stdout, stderr),
+                "qa" => QaCommand.Run(rest, stdout, stderr),
+                "validate" => ValidateCommand.Run(rest, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }

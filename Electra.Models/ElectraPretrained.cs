@@ -60,15 +60,20 @@ public sealed record ElectraPretrained
     }
 
     /// <summary>Runs the model. Losses are computed when the inputs carry labels (as transformers does).</summary>
+    /// <param name="cancellationToken">Checked before every layer and before the head runs; a cancelled pass releases
+    /// its activations and leaves the model usable.</param>
     /// <exception cref="Electra.Core.Errors.InputException">inputs are inconsistent with each other or the model.</exception>
-    public ModelOutput Forward(ModelInputs inputs, ForwardOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ModelOutput Forward(ModelInputs inputs, ForwardOptions? options = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         options ??= ForwardOptions.Default;
         var prepared = PreparedInputs.From(inputs, Config, Architecture == ElectraArchitecture.ElectraForMultipleChoice);
         using var pass = Backend.BeginPass();
         var embedded = EmbeddingsForward.Run(pass, Body, prepared);
         var mask = pass.Upload(prepared.AttentionMask.Select(m => (float)m).ToArray(), [prepared.Rows, prepared.Seq]);
-        var encoded = EncoderForward.Run(pass, Body, embedded, mask, options, default, keepCache: false);
+        var encoded = EncoderForward.Run(pass, Body, embedded, mask, options, default, keepCache: false, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
         var tensors = HeadForward.Run(pass, Head, encoded.Last, prepared).ToBuilder();
         for (int i = 0; i < encoded.Hidden.Length; i++)
             tensors[$"hidden_states.{i}"] = new HostTensor(encoded.Hidden[i].Shape, pass.Read(encoded.Hidden[i]));

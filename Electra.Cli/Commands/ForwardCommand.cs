@@ -12,12 +12,13 @@ namespace Electra.Cli.Commands;
 public static class ForwardCommand
 {
     public const string Usage =
-        "usage: electra forward --model DIR --inputs FILE.json --out FILE.safetensors [--backend cpu|vulkan] [--device N] [--threads T] [--head CLASS]";
+        "usage: electra forward --model DIR|HUB_ID [--revision REV] --inputs FILE.json --out FILE.safetensors [--backend cpu|vulkan] [--device N] [--threads T] [--head CLASS]";
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var a = new Arguments(args, new HashSet<string>());
         var modelDir = a.Required("model");
+        var revision = a.Get("revision");
         var inputsPath = a.Required("inputs");
         var outPath = a.Required("out");
         var backendName = a.Get("backend");
@@ -30,7 +31,7 @@ public static class ForwardCommand
         var inputs = ModelInputsJson.Load(inputsPath);
         var clock = Stopwatch.StartNew();
         using var backend = BackendFactory.Create(backendName, threads, device);
-        var model = ElectraPretrained.Load(ModelDirectory.Resolve(modelDir), backend,
+        var model = ElectraPretrained.Load(ModelDirectory.Resolve(modelDir, revision), backend,
             headName is null ? null : ElectraArchitectures.Parse(headName));
         var loadMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();

@@ -39,6 +39,5 @@ public static class CheckpointLoader
         throw new CheckpointFormatException(path, "unknown weight file type: expected .safetensors, .bin or an index .json");
     }
 
-    private static IWeightSource OpenPyTorch(string path) =>
-        throw new CheckpointFormatException(path, "PyTorch .bin checkpoints are not supported yet; convert to safetensors");
+    private static IWeightSource OpenPyTorch(string path) => PyTorch.PyTorchBinCheckpoint.Open(path);
 }

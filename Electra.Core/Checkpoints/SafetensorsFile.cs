@@ -181,6 +181,11 @@ public sealed class SafetensorsFile : IWeightSource
         {
             throw new CheckpointFormatException(path, $"header is not valid JSON: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // JsonElement.GetString throws this for an escaped lone surrogate ("\ud800") in a key or value.
+            throw new CheckpointFormatException(path, $"header holds a string that is not valid Unicode: {ex.Message}", ex);
+        }
 
         CheckCoverage(path, entries.Values, dataLength);
         return (entries.ToImmutable(), dataStart, metadata);

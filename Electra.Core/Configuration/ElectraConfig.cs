@@ -60,6 +60,12 @@ public sealed record ElectraConfig
     /// <summary>The head class from <c>architectures[0]</c>, or null when config.json names none.</summary>
     public string? Architecture => Architectures.IsDefaultOrEmpty ? null : Architectures[0];
 
+    /// <summary>Structural equality: two configs are equal when they write the same config.json.</summary>
+    public bool Equals(ElectraConfig? other) =>
+        other is not null && ElectraConfigJson.ToJson(this) == ElectraConfigJson.ToJson(other);
+
+    public override int GetHashCode() => ElectraConfigJson.ToJson(this).GetHashCode();
+
     public static ImmutableSortedDictionary<int, string> DefaultLabels(int count) =>
         Enumerable.Range(0, count).ToImmutableSortedDictionary(i => i, i => $"LABEL_{i}");
 
@@ -87,7 +93,8 @@ public sealed record ElectraConfig
         if (!(LayerNormEps > 0)) throw new ConfigException($"{source}: layer_norm_eps must be positive, got {LayerNormEps}");
         if (PadTokenId < 0 || PadTokenId >= VocabSize)
             throw new ConfigException($"{source}: pad_token_id {PadTokenId} is outside the vocabulary (size {VocabSize})");
-        _ = HiddenActivation;
+        try { _ = HiddenActivation; }
+        catch (ConfigException ex) { throw new ConfigException($"{source}: hidden_act: {ex.Message}", ex); }
         if (SummaryType is not ("first" or "last" or "mean" or "cls_index" or "attn"))
             throw new ConfigException($"{source}: summary_type '{SummaryType}' is not one of first, last, mean, cls_index");
         if (ProblemType is not (null or "regression" or "single_label_classification" or "multi_label_classification"))

@@ -19,6 +19,9 @@ public static class ElectraConfigJson
         "bos_token_id", "eos_token_id", "torch_dtype", "transformers_version", "num_labels",
     ];
 
+    /// <summary>The largest num_labels accepted.</summary>
+    public const int MaxLabels = 1_000_000;
+
     /// <summary>Reads config.json from a file or from a model folder.</summary>
     /// <exception cref="ConfigException">missing file, invalid JSON, wrong types or invalid values (the message names the field).</exception>
     public static ElectraConfig Load(string path)
@@ -34,10 +37,24 @@ public static class ElectraConfigJson
     /// <summary>Parses config.json text; <paramref name="source"/> names it in error messages.</summary>
     public static ElectraConfig Parse(string json, string source = "config.json")
     {
+        try
+        {
+            return ParseChecked(json, source);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json throws this when a string holds an escaped lone surrogate ("\ud800").
+            throw new ConfigException($"{source}: a string is not valid Unicode: {ex.Message}", ex);
+        }
+    }
+
+    private static ElectraConfig ParseChecked(string json, string source)
+    {
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
+            // Duplicate keys are refused: JsonObject would otherwise throw ArgumentException on first lookup.
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) as JsonObject
                    ?? throw new ConfigException($"{source}: not a JSON object");
         }
         catch (JsonException ex)
@@ -53,6 +70,9 @@ public static class ElectraConfigJson
 
         var id2label = r.Id2Label();
         var numLabels = r.Int("num_labels", -1);
+        // The label maps are built eagerly, so an absurd count would exhaust memory before any weight is read.
+        if (numLabels > MaxLabels)
+            throw new ConfigException($"{source}: num_labels {numLabels} is more than {MaxLabels}; no classification head is that large");
         if (id2label is null)
             id2label = ElectraConfig.DefaultLabels(numLabels > 0 ? numLabels : 2);
         var label2id = r.Label2Id() ?? id2label.ToImmutableSortedDictionary(kv => kv.Value, kv => kv.Key);
@@ -178,9 +198,10 @@ public static class ElectraConfigJson
         {
             var n = Get(key);
             if (n is null) return null;
-            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number)
+            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number
+                && double.IsFinite(e.GetDouble()))
                 return e.GetDouble();
-            throw Wrong(key, "a number", n);
+            throw Wrong(key, "a finite number", n);
         }
 
         public bool Bool(string key, bool fallback)

@@ -16,7 +16,7 @@ internal static class EncoderForward
     /// <param name="keyMask">float [Rows, S_past + S] of 1/0.</param>
     /// <param name="past">per-layer caches for incremental decoding, or default for none.</param>
     public static Result Run(IForwardPass pass, ElectraBody body, DeviceTensor input, DeviceTensor keyMask,
-        ForwardOptions options, ImmutableArray<LayerCache> past, bool keepCache)
+        ForwardOptions options, ImmutableArray<LayerCache> past, bool keepCache, CancellationToken cancellationToken = default)
     {
         var hidden = ImmutableArray.CreateBuilder<DeviceTensor>();
         var attentions = ImmutableArray.CreateBuilder<DeviceTensor>();
@@ -25,6 +25,7 @@ internal static class EncoderForward
         var x = input;
         for (int l = 0; l < body.Layers.Length; l++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var layer = body.Layers[l];
             var layerPast = past.IsDefaultOrEmpty ? null : past[l];
             var (next, probs, layerCache) = Layer(pass, layer, x, keyMask, body.IsDecoder, options.OutputAttentions, layerPast, keepCache);
@@ -46,8 +47,11 @@ internal static class EncoderForward
         var v = pass.Linear(x, a.Value);
         if (past is not null)
         {
-            k = pass.ConcatSequence(past.Keys, k);
-            v = pass.ConcatSequence(past.Values, v);
+            // The session owns the cache: once extended, the shorter cache and the step's own keys are dead.
+            var (newK, newV) = (k, v);
+            k = pass.ConcatSequence(past.Keys, newK);
+            v = pass.ConcatSequence(past.Values, newV);
+            foreach (var t in new[] { newK, newV, past.Keys, past.Values }) pass.Release(t);
         }
         var attention = pass.Attention(q, k, v, keyMask, a.Heads, causal, wantProbabilities);
         pass.Release(q);

@@ -15,6 +15,9 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
 
     public IReadOnlyCollection<string> Used => _used;
 
+    /// <summary>Keys of the tensors read so far that hold NaN or ±Inf, with the count of such values.</summary>
+    public Dictionary<string, long> NonFinite { get; } = new(StringComparer.Ordinal);
+
     public bool Has(string key) => source.Contains(key);
 
     public HostTensor Read(string key, params int[] shape)
@@ -27,7 +30,18 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
             throw new WeightMismatchException(key,
                 $"{source.Location}: tensor '{key}' has shape {TensorShape.Format(info.Shape)}, expected {TensorShape.Format(shape)}");
         _used.Add(key);
-        return source.ReadFloat32(key);
+        var tensor = source.ReadFloat32(key);
+        long nonFinite = CountNonFinite(tensor.Span);
+        if (nonFinite > 0) NonFinite[key] = nonFinite;
+        return tensor;
+    }
+
+    private static long CountNonFinite(ReadOnlySpan<float> values)
+    {
+        long count = 0;
+        foreach (var v in values)
+            if (!float.IsFinite(v)) count++;
+        return count;
     }
 
     public DeviceTensor Weight(string key, params int[] shape) => backend.UploadWeight(Read(key, shape));

@@ -30,5 +30,6 @@ public class FixtureTests
             Assert.True(output.Tensors.ContainsKey(name), $"{caseName}: output '{name}' missing; we produced {string.Join(", ", output.Tensors.Keys)}");
             TensorAssert.Close($"{caseName}/{name}", expected, output.Tensors[name], fixture.Abs, fixture.Rel);
         }
+        TestBackends.AssertClean(backend);
     }
 }

@@ -10,7 +10,7 @@ public sealed record FixtureCase(string Name, string Folder, string ClassName, d
 {
     public static FixtureCase Load(string nameOrFolder)
     {
-        var folder = Directory.Exists(nameOrFolder) ? nameOrFolder : SharedData.CaseFolder(nameOrFolder);
+        var folder = Path.IsPathRooted(nameOrFolder) ? nameOrFolder : SharedData.CaseFolder(nameOrFolder);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "case.json")));
         var root = doc.RootElement;
         var tol = root.GetProperty("tolerance");

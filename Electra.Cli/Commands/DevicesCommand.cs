@@ -1,0 +1,65 @@
+using Electra.Vulkan;
+
+namespace Electra.Cli.Commands;
+
+/// <summary>
+/// <c>electra devices</c>: lists every Vulkan device with the index <c>--device</c> takes, its kind, vendor, driver,
+/// memory, subgroup size and the features the Vulkan backend uses, and marks the one chosen by default.
+/// </summary>
+public static class DevicesCommand
+{
+    public const string Usage = "usage: electra devices";
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var a = new Arguments(args, new HashSet<string>());
+        a.RejectUnknown();
+        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+
+        IReadOnlyList<VulkanDeviceInfo> devices;
+        try
+        {
+            devices = VulkanDevices.List();
+        }
+        catch (VulkanUnavailableException e)
+        {
+            stderr.WriteLine($"electra devices: no Vulkan: {e.Message}");
+            return 1;
+        }
+        if (devices.Count == 0)
+        {
+            stderr.WriteLine("electra devices: the Vulkan driver reports no device with a compute queue");
+            return 1;
+        }
+
+        int preferred = VulkanDevices.PreferredIndex(devices);
+        foreach (var d in devices)
+        {
+            stdout.WriteLine($"[{d.Index}] {d.Name}{(d.Index == preferred ? "  (default)" : "")}");
+            stdout.WriteLine($"    type       {d.Type.ToString().ToLowerInvariant()}");
+            stdout.WriteLine($"    vendor     {d.Vendor}");
+            stdout.WriteLine($"    driver     {Join(d.DriverName, d.DriverInfo)}");
+            stdout.WriteLine($"    vulkan     {d.ApiVersion}");
+            stdout.WriteLine($"    memory     {Bytes(d.DeviceLocalMemoryBytes)} device-local");
+            stdout.WriteLine($"    subgroup   {d.SubgroupSize}");
+            stdout.WriteLine($"    features   16-bit storage {YesNo(d.Supports16BitStorage)}, float16 arithmetic {YesNo(d.SupportsFloat16Arithmetic)}, " +
+                             $"cooperative matrix {YesNo(d.SupportsCooperativeMatrix)}{(d.SupportsCooperativeMatrix ? " (not used)" : "")}");
+            stdout.WriteLine($"    limits     storage buffer {Bytes(d.MaxStorageBufferRange)}, shared memory {Bytes(d.MaxComputeSharedMemoryBytes)}, " +
+                             $"workgroup {d.MaxComputeWorkGroupInvocations} invocations");
+        }
+        stdout.WriteLine($"use: electra forward --backend vulkan --device N (index or part of the name); default is [{preferred}]");
+        return 0;
+    }
+
+    private static string Join(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : $"{a}, {b}";
+
+    private static string YesNo(bool b) => b ? "yes" : "no";
+
+    private static string Bytes(long n) => n switch
+    {
+        >= 1L << 30 => $"{n / (double)(1L << 30):0.#} GiB",
+        >= 1L << 20 => $"{n / (double)(1L << 20):0.#} MiB",
+        >= 1L << 10 => $"{n / (double)(1L << 10):0.#} KiB",
+        _ => $"{n} B",
+    };
+}

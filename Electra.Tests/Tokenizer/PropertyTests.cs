@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text;
+using Electra.Tokenizer;
+using FsCheck;
+using FsCheck.Xunit;
+
+namespace Electra.Tests.Tokenizer;
+
+/// <summary>Invariants on arbitrary Unicode text, generated from a pool of the characters that make tokenization hard.</summary>
+public class PropertyTests
+{
+    private static readonly string[] Pool =
+    {
+        "a", "b", "Z", "e", "q", "x", "1", "9", " ", " ", "  ", "\t", "\n", "\r\n", ".", ",", "!", "'", "#", "$", "[", "]", "^", "`", "~",
+        "é", "E\u0301", "\u0301", "Å", "\u212B", "ß", "İ", "ı", "Σ", "ς", "ﬁ", "Ω", "\u1F71", "\u1FEF",
+        "中", "文", "\uF900", "\U00020000", "\U0002F800", "한", "각", "カ", "。", "、",
+        "\u00A0", "\u3000", "\u2028", "\u2029", "\u200B", "\u00AD", "\uFEFF", "\u0085", "\u0000", "\uFFFD", "\u0007", "\uE000",
+        "\U0001F600", "\U0001D400", "\u0E01\u0E35", "\u0915\u094D", "-", "—", "«", "»", "(", ")",
+        "[MASK]", "[CLS]", "[mask]", "[UNK]", "hello", "world", "unaffable", "transformers", "##", "\uD800", "\uDC00",
+    };
+
+    private static string Build(int[] picks) =>
+        string.Concat((picks ?? Array.Empty<int>()).Select(p => Pool[(int)((uint)p % (uint)Pool.Length)]));
+
+    private static BertTokenizer Uncased => TokenizerFixtures.Uncased;
+
+    [Property(MaxTest = 400)]
+    public void Offsets_lie_in_the_text_in_order_and_cover_their_token(int[] picks)
+    {
+        var text = Build(picks);
+        var enc = Uncased.Encode(text);
+        int previousStart = 0;
+        for (int i = 0; i < enc.Length; i++)
+        {
+            if (enc.SpecialTokensMask[i] == 1 && enc.WordIds[i] is null)
+            {
+                Assert.Equal(default, enc.Offsets[i]);
+                continue;
+            }
+            var (start, end) = (enc.Offsets[i].Start, enc.Offsets[i].End);
+            Assert.InRange(start, 0, text.Length);
+            Assert.InRange(end, start + 1, text.Length);
+            Assert.True(start >= previousStart, $"offsets go back at token {i} in {Show(text)}");
+            previousStart = start;
+            var token = enc.Tokens[i];
+            if (token == "[UNK]") continue;
+            var piece = token.StartsWith("##", StringComparison.Ordinal) ? token[2..] : token;
+            var normalised = string.Concat(Uncased.BasicTokenize(text[start..end]).Select(w => w.Text));
+            Assert.True(normalised.Contains(piece, StringComparison.Ordinal),
+                $"token {i} '{token}' at ({start},{end}) but the text there, {Show(text[start..end])}, normalises to '{normalised}'; text {Show(text)}");
+        }
+    }
+
+    [Property(MaxTest = 300)]
+    public void Any_string_encodes_without_throwing(string? text)
+    {
+        var enc = Uncased.Encode(text ?? "", text, new EncodeOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = 16, Stride = 2 });
+        Assert.True(enc.Length <= 16);
+        var cased = TokenizerFixtures.For("vocab-multilingual-cased.txt", false, null, true);
+        Assert.Equal(cased.Encode(text ?? "").Length, cased.Encode(text ?? "").InputIds.Length);
+        Assert.NotNull(Uncased.Decode(enc.InputIds.ToArray(), skipSpecialTokens: true));
+    }
+
+    [Property(MaxTest = 300)]
+    public void Uncased_ids_ignore_case_and_accents(int[] picks)
+    {
+        // Only letters whose .NET invariant lower-casing equals Python's per-char lower (no U+0130) and no special tokens.
+        var text = Build(picks).Replace("İ", "").Replace("[MASK]", "").Replace("[CLS]", "").Replace("[UNK]", "");
+        var ids = Uncased.Encode(text).InputIds;
+        Assert.True(ids.SequenceEqual(Uncased.Encode(text.ToLowerInvariant()).InputIds), $"lower-casing changed the ids of {Show(text)}");
+        var stripped = new StringBuilder();
+        foreach (var r in text.Normalize(NormalizationForm.FormD).EnumerateRunes())
+            if (Rune.GetUnicodeCategory(r) != UnicodeCategory.NonSpacingMark) stripped.Append(r.ToString());
+        Assert.True(ids.SequenceEqual(Uncased.Encode(stripped.ToString()).InputIds), $"stripping accents changed the ids of {Show(text)}: {string.Join(" ", Uncased.Encode(text).Tokens)} vs {string.Join(" ", Uncased.Encode(stripped.ToString()).Tokens)}");
+    }
+
+    [Property(MaxTest = 300)]
+    public void Pair_truncation_never_exceeds_max_length(int[] first, int[] second, byte max, bool onlySecond)
+    {
+        int maxLength = 3 + max % 40;
+        string a = Build(first), b = Build(second);
+        var longest = Uncased.Encode(a, b, new EncodeOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = maxLength });
+        Assert.True(longest.Length <= maxLength, $"longest_first gave {longest.Length} > {maxLength}");
+
+        var strategy = onlySecond ? TruncationStrategy.OnlySecond : TruncationStrategy.OnlyFirst;
+        var untruncated = Uncased.Encode(a, b);
+        var only = Uncased.Encode(a, b, new EncodeOptions { Truncation = strategy, MaxLength = maxLength, Padding = PaddingStrategy.MaxLength });
+        // HF truncates nothing when the chosen sequence is too short for the cut; otherwise the result fits exactly.
+        Assert.True(only.Length == maxLength || only.InputIds.SequenceEqual(untruncated.InputIds),
+            $"{strategy}: length {only.Length} with max_length {maxLength}");
+    }
+
+    [Property(MaxTest = 100)]
+    public void Batch_encoding_equals_single_encodings_padded(int[][] picks)
+    {
+        var texts = (picks ?? Array.Empty<int[]>()).Select(Build).ToList();
+        var batch = Uncased.EncodeBatch(texts, new EncodeOptions { Padding = PaddingStrategy.Longest });
+        Assert.Equal(texts.Count, batch.Length);
+        int longest = texts.Count == 0 ? 0 : texts.Max(t => Uncased.Encode(t).Length);
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var single = Uncased.Encode(texts[i]);
+            Assert.Equal(longest, batch[i].Length);
+            Assert.Equal(single.InputIds, batch[i].InputIds.Take(single.Length));
+            Assert.Equal(single.Offsets, batch[i].Offsets.Take(single.Length));
+            Assert.All(batch[i].AttentionMask.Skip(single.Length), m => Assert.Equal(0, m));
+            Assert.All(batch[i].InputIds.Skip(single.Length), id => Assert.Equal(Uncased.PadTokenId, id));
+        }
+    }
+
+    private static string Show(string s) =>
+        "\"" + string.Concat(s.Select(c => c < 0x20 || c > 0x7E ? $"\\u{(int)c:X4}" : c.ToString())) + "\"";
+}

@@ -1,0 +1,40 @@
+using Electra.Cli;
+using Electra.Cli.Commands;
+using Electra.Vulkan;
+
+namespace Electra.Tests.Vulkan;
+
+[Collection("Vulkan")]
+public sealed class DevicesCommandTests
+{
+    [VulkanFact]
+    public void Lists_every_device_with_its_capabilities_and_marks_the_default()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.Equal(0, DevicesCommand.Run([], stdout, stderr));
+        var text = stdout.ToString();
+        var devices = VulkanDevices.List();
+        foreach (var d in devices)
+            Assert.Contains($"[{d.Index}] {d.Name}", text);
+        Assert.Contains("(default)", text);
+        Assert.Contains($"subgroup   {devices[0].SubgroupSize}", text);
+        Assert.Contains("16-bit storage", text);
+        Assert.Contains("cooperative matrix", text);
+        Assert.Equal("", stderr.ToString());
+    }
+
+    [Fact]
+    public void Rejects_unknown_options()
+    {
+        Assert.Throws<UsageException>(() => DevicesCommand.Run(["--bogus", "1"], TextWriter.Null, TextWriter.Null));
+    }
+
+    [Fact]
+    public void Device_argument_is_an_index_or_a_name_part()
+    {
+        Assert.Equal(new VulkanOptions { DeviceIndex = 2 }, VulkanOptions.ForDevice("2"));
+        Assert.Equal(new VulkanOptions { DeviceNameContains = "rtx" }, VulkanOptions.ForDevice("rtx"));
+        Assert.Equal(VulkanOptions.Default, VulkanOptions.ForDevice(null));
+    }
+}

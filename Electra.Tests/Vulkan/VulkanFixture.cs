@@ -1,0 +1,71 @@
+using Electra.Vulkan;
+using FsCheck.Xunit;
+
+namespace Electra.Tests.Vulkan;
+
+/// <summary>Whether this machine can run Vulkan at all; tests skip (not fail) only when it cannot.</summary>
+internal static class VulkanAvailability
+{
+    private static readonly Lazy<string?> Reason = new(() =>
+    {
+        try
+        {
+            using var backend = VulkanBackend.Create();   // availability only; tests themselves insist on validation
+            return null;
+        }
+        catch (VulkanUnavailableException e)
+        {
+            return "Vulkan unavailable: " + e.Message;
+        }
+    });
+
+    public static string? SkipReason => Reason.Value;
+}
+
+/// <summary>A fact that is skipped when no Vulkan driver is installed.</summary>
+public sealed class VulkanFactAttribute : FactAttribute
+{
+    public VulkanFactAttribute()
+    {
+        if (VulkanAvailability.SkipReason is string reason) Skip = reason;
+    }
+}
+
+/// <summary>An FsCheck property that is skipped when no Vulkan driver is installed.</summary>
+public sealed class VulkanPropertyAttribute : PropertyAttribute
+{
+    public VulkanPropertyAttribute()
+    {
+        if (VulkanAvailability.SkipReason is string reason) Skip = reason;
+    }
+}
+
+/// <summary>
+/// One validated Vulkan backend shared by every Vulkan test class (lavapipe has a single queue, and device creation
+/// is the slow part). Disposing it asserts that the validation layer stayed silent, leaks included.
+/// </summary>
+public sealed class VulkanFixture : IDisposable
+{
+    private VulkanBackend? _backend;
+
+    public VulkanBackend Backend => _backend ??= VulkanBackend.Create(new VulkanOptions { EnableValidation = true });
+
+    public void AssertNoValidationMessages()
+    {
+        if (_backend == null) return;
+        Assert.True(_backend.ValidationEnabled, "the validation layer should be active in tests");
+        Assert.Empty(_backend.ValidationMessages);
+    }
+
+    public void Dispose()
+    {
+        if (_backend == null) return;
+        _backend.Dispose();
+        Assert.Empty(_backend.ValidationMessages);
+    }
+}
+
+[CollectionDefinition("Vulkan")]
+public sealed class VulkanCollection : ICollectionFixture<VulkanFixture>
+{
+}

@@ -1,0 +1,365 @@
+using System.Buffers;
+using System.Text;
+
+namespace Electra.Tokenizer;
+
+/// <summary>
+/// transformers' slow BertTokenizer pipeline for one string: special-token split, BasicTokenizer (clean, CJK,
+/// NFC, lower-case, strip accents, punctuation) and WordPiece, producing ids with spans in the original string.
+/// Stateless apart from per-thread scratch buffers, so one instance serves all threads.
+/// </summary>
+internal sealed class TextTokenizer
+{
+    private readonly Vocabulary _vocab;
+    private readonly bool _lower;
+    private readonly bool _strip;
+    private readonly bool _splitCjk;
+    private readonly int _maxCharsPerWord;
+    private readonly int _unkId;
+    private readonly string[] _specials;
+    private readonly SearchValues<char>? _specialFirstChars;
+    private readonly HashSet<string> _neverSplit;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _neverSplitBySpan;
+    private readonly SearchValues<char>? _neverSplitFirstChars;
+
+    [ThreadStatic] private static Scratch? t_scratch;
+
+    private sealed class Scratch
+    {
+        internal readonly AlignedText A = new();
+        internal readonly AlignedText B = new();
+        internal char[] Lowered = new char[256];
+        internal int[] Punctuation = new int[256];
+    }
+
+    internal TextTokenizer(Vocabulary vocab, BertTokenizerOptions options, int unkId)
+    {
+        _vocab = vocab;
+        _lower = options.DoLowerCase;
+        _strip = options.StripsAccents;
+        _splitCjk = options.TokenizeChineseChars;
+        _maxCharsPerWord = options.MaxInputCharsPerWord;
+        _unkId = unkId;
+        // Longest first, so that of two specials starting at the same place the longer wins (as the trie does).
+        _specials = options.AllSpecialTokens.Where(t => t.Length > 0).OrderByDescending(t => t.Length).ToArray();
+        _specialFirstChars = _specials.Length > 0 ? SearchValues.Create(_specials.Select(t => t[0]).Distinct().ToArray()) : null;
+        _neverSplit = new HashSet<string>(_specials, StringComparer.Ordinal);
+        _neverSplitBySpan = _neverSplit.GetAlternateLookup<ReadOnlySpan<char>>();
+        _neverSplitFirstChars = _specialFirstChars;
+    }
+
+    internal int IdOrUnk(string token) => _vocab.IdOf(token) ?? _unkId;
+
+    /// <summary>Tokenizes <paramref name="text"/>, appending to <paramref name="tokens"/> and, when given, the words to <paramref name="words"/>.</summary>
+    internal void Tokenize(string text, TokenList tokens, List<Word>? words)
+    {
+        var scratch = t_scratch ??= new Scratch();
+        int pos = 0;
+        while (pos < text.Length)
+        {
+            var (at, special) = FindSpecial(text, pos);
+            int chunkEnd = special is null ? text.Length : at;
+            if (chunkEnd > pos) TokenizeChunk(text, pos, chunkEnd, tokens, words, scratch);
+            if (special is null) break;
+            tokens.Add(IdOrUnk(special), at, at + special.Length, tokens.WordCount++);
+            words?.Add(new Word(special, at, at + special.Length));
+            pos = at + special.Length;
+        }
+    }
+
+    private (int At, string? Special) FindSpecial(string text, int from)
+    {
+        if (_specialFirstChars is null) return (-1, null);
+        int i = from;
+        while (i < text.Length)
+        {
+            int k = text.AsSpan(i).IndexOfAny(_specialFirstChars);
+            if (k < 0) break;
+            i += k;
+            var rest = text.AsSpan(i);
+            foreach (var special in _specials)
+                if (rest.StartsWith(special, StringComparison.Ordinal))
+                    return (i, special);
+            i++;
+        }
+        return (-1, null);
+    }
+
+    /// <summary>Splits a stretch without special tokens into runs between separators and tokenizes each run.</summary>
+    private void TokenizeChunk(string text, int start, int end, TokenList tokens, List<Word>? words, Scratch scratch)
+    {
+        int i = start;
+        while (i < end)
+        {
+            char c = text[i];
+            if (c < 128)
+            {
+                if (CharClasses.OfAscii(c) == CharClasses.Kind.Whitespace) { i++; continue; }
+            }
+            else
+            {
+                Rune.DecodeFromUtf16(text.AsSpan(i, end - i), out var first, out int firstLen);
+                var kind = CharClasses.OfRuneForScan(first, _splitCjk);
+                if (kind == CharClasses.Kind.Whitespace) { i += firstLen; continue; }
+                if (kind == CharClasses.Kind.Cjk)
+                {
+                    TokenizeCjk(text, i, firstLen, first, tokens, words, scratch);
+                    i += firstLen;
+                    continue;
+                }
+            }
+
+            int runStart = i;
+            if (c < 128 && TryTokenizeAsciiRun(text, ref i, end, tokens, words, scratch)) continue;
+            while (i < end)
+            {
+                c = text[i];
+                if (c < 128)
+                {
+                    var k = CharClasses.OfAscii(c);
+                    if (k == CharClasses.Kind.Whitespace) break;
+                    i++;
+                    continue;
+                }
+                Rune.DecodeFromUtf16(text.AsSpan(i, end - i), out var r, out int n);
+                var kind = CharClasses.OfRuneForScan(r, _splitCjk);
+                if (kind is CharClasses.Kind.Whitespace or CharClasses.Kind.Cjk) break;
+                i += n;
+            }
+            TokenizeRun(text, runStart, i, tokens, words, scratch);
+        }
+    }
+
+    /// <summary>
+    /// The fast path for a run of printable ASCII, in one pass: lower-casing is a table lookup, normalisation is the
+    /// identity and every char maps to itself in the original string. Returns false, consuming nothing, when the
+    /// run holds a non-ASCII or removed char (the general path then takes it).
+    /// </summary>
+    private bool TryTokenizeAsciiRun(string text, ref int position, int end, TokenList tokens, List<Word>? words, Scratch scratch)
+    {
+        int start = position;
+        int limit = end - start;
+        if (scratch.Lowered.Length < limit) scratch.Lowered = new char[Math.Max(limit, scratch.Lowered.Length * 2)];
+        if (scratch.Punctuation.Length < limit) scratch.Punctuation = new int[Math.Max(limit, scratch.Punctuation.Length * 2)];
+        var lowered = scratch.Lowered;
+        var punctuation = scratch.Punctuation;
+        var source = text.AsSpan(start, limit);
+        bool lower = _lower;
+        int punctuationCount = 0;
+        int length = 0;
+        for (; length < source.Length; length++)
+        {
+            char c = source[length];
+            if (c >= 128) return false;
+            var kind = CharClasses.OfAscii(c);
+            if (kind == CharClasses.Kind.WordChar)
+            {
+                lowered[length] = lower && (uint)(c - 'A') <= 'Z' - 'A' ? (char)(c + 32) : c;
+                continue;
+            }
+            if (kind == CharClasses.Kind.Whitespace) break;
+            if (kind == CharClasses.Kind.Removed) return false;
+            lowered[length] = c;
+            punctuation[punctuationCount++] = length;
+        }
+        position = start + length;
+        var run = lowered.AsSpan(0, length);
+        if (_neverSplitFirstChars is not null && _neverSplitFirstChars.Contains(run[0]) && _neverSplitBySpan.Contains(run))
+        {
+            EmitAsciiWord(run, 0, length, start, tokens, words);
+            return true;
+        }
+        int pieceStart = 0;
+        for (int p = 0; p < punctuationCount; p++)
+        {
+            int k = punctuation[p];
+            if (k > pieceStart) EmitAsciiWord(run, pieceStart, k, start, tokens, words);
+            EmitAsciiWord(run, k, k + 1, start, tokens, words);
+            pieceStart = k + 1;
+        }
+        if (length > pieceStart) EmitAsciiWord(run, pieceStart, length, start, tokens, words);
+        return true;
+    }
+
+    private void EmitAsciiWord(ReadOnlySpan<char> run, int from, int to, int offset, TokenList tokens, List<Word>? words)
+    {
+        int word = tokens.WordCount++;
+        words?.Add(new Word(new string(run[from..to]), offset + from, offset + to));
+        int mark = tokens.Count;
+        WordPiece(run, from, to, tokens, word);
+        for (int k = mark; k < tokens.Count; k++)
+        {
+            tokens.Starts[k] += offset;
+            tokens.Ends[k] += offset;
+        }
+    }
+
+    private void TokenizeCjk(string text, int at, int length, Rune r, TokenList tokens, List<Word>? words, Scratch scratch)
+    {
+        var buf = scratch.A;
+        buf.Clear();
+        UnicodeSteps.AppendRune(buf, r, at, at + length);
+        // The compatibility ideographs have canonical decompositions to unified ones; the rest are stable.
+        if (r.Value is >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F)
+        {
+            UnicodeSteps.Normalize(buf, scratch.B, NormalizationForm.FormC, dropMarks: false);
+            buf = scratch.B;
+        }
+        SplitAndEncode(buf, tokens, words, asciiOnly: false);
+    }
+
+    /// <summary>The general path: any run that holds a non-ASCII or removed character.</summary>
+    private void TokenizeRun(string text, int start, int end, TokenList tokens, List<Word>? words, Scratch scratch)
+    {
+        var buf = scratch.A;
+        buf.Clear();
+        int maxChar = 0;
+        int i = start;
+        while (i < end)
+        {
+            Rune.DecodeFromUtf16(text.AsSpan(i, end - i), out var r, out int n);
+            if (CharClasses.OfRuneForScan(r, _splitCjk) != CharClasses.Kind.Removed)
+            {
+                if (_lower) UnicodeSteps.AppendLower(buf, r, i, i + n);
+                else UnicodeSteps.AppendRune(buf, r, i, i + n);
+                maxChar = Math.Max(maxChar, r.Value);
+            }
+            i += n;
+        }
+        if (buf.Length == 0) return;
+
+        var other = scratch.B;
+        bool mayBeNeverSplit = _neverSplitFirstChars is not null && _neverSplitFirstChars.Contains(buf.Chars[0]);
+        if (_strip && !mayBeNeverSplit)
+        {
+            // NFD(NFC(x)) = NFD(x), and lower-casing again after NFC changes nothing once every char was
+            // lower-cased: stripping can start from the cleaned, lower-cased text.
+            if (!UnicodeSteps.TryStripAccentsPerChar(buf, other))
+                UnicodeSteps.Normalize(buf, other, NormalizationForm.FormD, dropMarks: true);
+            SplitAndEncode(other, tokens, words, asciiOnly: false);
+            return;
+        }
+
+        // Below U+0300 every character is NFC and nothing composes: NFC is the identity.
+        if (maxChar >= 0x300)
+        {
+            UnicodeSteps.Normalize(buf, other, NormalizationForm.FormC, dropMarks: false);
+            (buf, other) = (other, buf);
+        }
+
+        if (IsNeverSplit(buf))
+        {
+            EmitWord(buf, 0, buf.Length, tokens, words);
+            return;
+        }
+
+        if (_lower && maxChar >= 0x300)
+        {
+            UnicodeSteps.Lower(buf, other);
+            (buf, other) = (other, buf);
+        }
+        if (_strip)
+        {
+            if (!UnicodeSteps.TryStripAccentsPerChar(buf, other))
+                UnicodeSteps.Normalize(buf, other, NormalizationForm.FormD, dropMarks: true);
+            (buf, other) = (other, buf);
+        }
+        SplitAndEncode(buf, tokens, words, asciiOnly: false);
+    }
+
+    private bool IsNeverSplit(AlignedText buf) =>
+        _neverSplitFirstChars is not null && buf.Length > 0 && _neverSplitFirstChars.Contains(buf.Chars[0])
+        && _neverSplitBySpan.Contains(buf.Span);
+
+    /// <summary>Splits off punctuation (tokenization_bert.py _run_split_on_punc) and WordPiece-encodes each piece.</summary>
+    private void SplitAndEncode(AlignedText buf, TokenList tokens, List<Word>? words, bool asciiOnly)
+    {
+        if (buf.Length == 0) return;
+        if (asciiOnly && IsNeverSplit(buf))
+        {
+            EmitWord(buf, 0, buf.Length, tokens, words);
+            return;
+        }
+        var chars = buf.Chars;
+        int pieceStart = 0;
+        int i = 0;
+        while (i < buf.Length)
+        {
+            char c = chars[i];
+            bool punct;
+            int n = 1;
+            if (c < 128) punct = CharClasses.OfAscii(c) == CharClasses.Kind.Punctuation;
+            else
+            {
+                Rune.DecodeFromUtf16(buf.Span[i..], out var r, out n);
+                punct = CharClasses.IsPunctuation(r);
+            }
+            if (punct)
+            {
+                if (i > pieceStart) EmitWord(buf, pieceStart, i, tokens, words);
+                EmitWord(buf, i, i + n, tokens, words);
+                pieceStart = i + n;
+            }
+            i += n;
+        }
+        if (buf.Length > pieceStart) EmitWord(buf, pieceStart, buf.Length, tokens, words);
+    }
+
+    private void EmitWord(AlignedText buf, int from, int to, TokenList tokens, List<Word>? words)
+    {
+        int word = tokens.WordCount++;
+        words?.Add(new Word(new string(buf.Chars, from, to - from), buf.Starts[from], buf.Ends[to - 1]));
+        int mark = tokens.Count;
+        WordPiece(buf.Span, from, to, tokens, word);
+        for (int k = mark; k < tokens.Count; k++)
+        {
+            tokens.Starts[k] = buf.Starts[tokens.Starts[k]];
+            tokens.Ends[k] = buf.Ends[tokens.Ends[k] - 1];
+        }
+    }
+
+    /// <summary>
+    /// Greedy longest-match-first WordPiece (tokenization_bert.py WordpieceTokenizer) over code points: a word of
+    /// more than max_input_chars_per_word code points, or one that cannot be covered, is a single unknown token.
+    /// </summary>
+    /// <remarks>Token spans are written as indices into <paramref name="chars"/>; the caller maps them to the original string.</remarks>
+    private void WordPiece(ReadOnlySpan<char> chars, int from, int to, TokenList tokens, int word)
+    {
+        int codePoints = to - from;
+        if (codePoints > _maxCharsPerWord)
+        {
+            for (int k = from; k < to; k++)
+                if (char.IsLowSurrogate(chars[k])) codePoints--;
+        }
+        if (codePoints > _maxCharsPerWord)
+        {
+            tokens.Add(_unkId, from, to, word);
+            return;
+        }
+        int mark = tokens.Count;
+        int start = from;
+        while (start < to)
+        {
+            bool first = start == from;
+            int end = Math.Min(to, start + (first ? _vocab.LongestToken : _vocab.LongestContinuation));
+            if (end < to && end > start && char.IsLowSurrogate(chars[end])) end--;
+            int id = -1;
+            while (end > start)
+            {
+                var piece = chars[start..end];
+                if (first ? _vocab.TryGetId(piece, out id) : _vocab.TryGetContinuationId(piece, out id)) break;
+                id = -1;
+                end--;
+                if (end > start && char.IsLowSurrogate(chars[end])) end--;
+            }
+            if (id < 0)
+            {
+                tokens.Count = mark;
+                tokens.Add(_unkId, from, to, word);
+                return;
+            }
+            tokens.Add(id, start, end, word);
+            start = end;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using Electra.Core.Errors;
+using Silk.NET.Vulkan;
+
+namespace Electra.Vulkan.Interop;
+
+/// <summary>
+/// The logical device and its one compute queue. Queue submissions are serialized here (lavapipe and many GPUs
+/// expose a single queue); everything else (command pools, descriptor pools) is per pass.
+/// </summary>
+internal sealed unsafe class VulkanContext : IDisposable
+{
+    private readonly object _queueLock = new();
+    private long _liveObjects;
+    private bool _disposed;
+
+    public VulkanInstance Instance { get; }
+    public Vk Vk => Instance.Vk;
+    public PhysicalDeviceCaps Caps { get; }
+    public Device Device { get; }
+    public Queue Queue { get; }
+    public bool Float16StorageEnabled { get; }
+    public PhysicalDeviceMemoryProperties MemoryProperties { get; }
+
+    /// <summary>Largest byte range one storage-buffer descriptor binds (device limit, options cap, allocation cap).</summary>
+    public long MaxBindingBytes { get; }
+
+    /// <summary>Vulkan objects created through this context and not yet destroyed (a leak check for tests).</summary>
+    public long LiveObjects => Interlocked.Read(ref _liveObjects);
+
+    public VulkanContext(VulkanOptions options)
+    {
+        Instance = new VulkanInstance(options.EnableValidation);
+        try
+        {
+            var devices = PhysicalDeviceProbe.Probe(Instance);
+            Caps = DeviceSelection.Select(devices, c => c.Info, options);
+            Float16StorageEnabled = options.UseFloat16Weights && Caps.Info.Supports16BitStorage;
+            Device = CreateDevice(Caps, Float16StorageEnabled);
+            Vk.CurrentDevice = Device;
+            Vk.GetDeviceQueue(Device, Caps.ComputeQueueFamily, 0, out var queue);
+            Queue = queue;
+            Vk.GetPhysicalDeviceMemoryProperties(Caps.Handle, out var memory);
+            MemoryProperties = memory;
+
+            long limit = Caps.Info.MaxStorageBufferRange;
+            if (Caps.MaxMemoryAllocationSize > 0) limit = Math.Min(limit, Caps.MaxMemoryAllocationSize);
+            if (options.MaxStorageBufferBytes is long cap) limit = Math.Min(limit, Math.Max(16, cap));
+            MaxBindingBytes = limit & ~15L;   // keep chunks 16-byte aligned
+        }
+        catch
+        {
+            Instance.Dispose();
+            throw;
+        }
+    }
+
+    private Device CreateDevice(PhysicalDeviceCaps caps, bool float16Storage)
+    {
+        float priority = 1f;
+        var queueInfo = new DeviceQueueCreateInfo
+        {
+            SType = StructureType.DeviceQueueCreateInfo,
+            QueueFamilyIndex = caps.ComputeQueueFamily,
+            QueueCount = 1,
+            PQueuePriorities = &priority,
+        };
+        // Enable only what the shaders use, and only where supported.
+        var storage16 = new PhysicalDevice16BitStorageFeatures
+        {
+            SType = StructureType.PhysicalDevice16BitStorageFeatures,
+            StorageBuffer16BitAccess = float16Storage,
+        };
+        var info = new DeviceCreateInfo
+        {
+            SType = StructureType.DeviceCreateInfo,
+            QueueCreateInfoCount = 1,
+            PQueueCreateInfos = &queueInfo,
+            PNext = float16Storage ? &storage16 : null,
+        };
+        Device device;
+        var result = Vk.CreateDevice(caps.Handle, &info, null, &device);
+        if (result != Result.Success)
+            throw new BackendException($"vkCreateDevice failed on '{caps.Info.Name}': {result}");
+        return device;
+    }
+
+    public void Created() => Interlocked.Increment(ref _liveObjects);
+    public void Destroyed() => Interlocked.Decrement(ref _liveObjects);
+
+    /// <summary>Index of a memory type allowed by <paramref name="typeBits"/> with all the required flags, preferring the preferred ones.</summary>
+    public uint FindMemoryType(uint typeBits, MemoryPropertyFlags required, MemoryPropertyFlags preferred)
+    {
+        int fallback = -1;
+        for (int i = 0; i < MemoryProperties.MemoryTypeCount; i++)
+        {
+            if ((typeBits & (1u << i)) == 0) continue;
+            var flags = MemoryProperties.MemoryTypes[i].PropertyFlags;
+            if ((flags & required) != required) continue;
+            if ((flags & preferred) == preferred) return (uint)i;
+            if (fallback < 0) fallback = i;
+        }
+        if (fallback < 0)
+            throw new BackendException($"device '{Caps.Info.Name}' has no memory type with {required}");
+        return (uint)fallback;
+    }
+
+    /// <summary>Submits one command buffer and waits for it; one submission at a time across threads.</summary>
+    public void SubmitAndWait(CommandBuffer commandBuffer, Fence fence)
+    {
+        var submit = new SubmitInfo
+        {
+            SType = StructureType.SubmitInfo,
+            CommandBufferCount = 1,
+            PCommandBuffers = &commandBuffer,
+        };
+        lock (_queueLock)
+        {
+            VulkanLoader.Check(Vk.ResetFences(Device, 1, &fence), "vkResetFences");
+            VulkanLoader.Check(Vk.QueueSubmit(Queue, 1, &submit, fence), "vkQueueSubmit");
+        }
+        var wait = Vk.WaitForFences(Device, 1, &fence, true, ulong.MaxValue);
+        if (wait != Result.Success)
+            throw new BackendException($"waiting for the Vulkan queue failed: {wait} (device lost or driver reset?)");
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        lock (_queueLock) Vk.DeviceWaitIdle(Device);
+        Vk.DestroyDevice(Device, null);
+        Instance.Dispose();
+    }
+}

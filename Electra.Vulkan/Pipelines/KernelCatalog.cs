@@ -1,0 +1,95 @@
+using System.Runtime.InteropServices;
+using Electra.Core.Errors;
+using Electra.Vulkan.Interop;
+
+namespace Electra.Vulkan.Pipelines;
+
+/// <summary>Push-constant blocks, laid out as the shaders declare them (std430 scalars).</summary>
+internal static class PushConstants
+{
+    [StructLayout(LayoutKind.Sequential)]
+    public record struct Matmul(uint M, uint N, uint K, uint Ldy, uint N0, uint HasBias, uint Act);
+    [StructLayout(LayoutKind.Sequential)]
+    public record struct Count(uint N);
+    [StructLayout(LayoutKind.Sequential)]
+    public record struct CountAct(uint N, uint Act);
+    [StructLayout(LayoutKind.Sequential)]
+    public record struct Gather(uint Count, uint Width, uint RowStart, uint RowCount);
+    [StructLayout(LayoutKind.Sequential)]
+    public record struct LayerNorm(uint Rows, uint Width, uint HasResidual, float Eps);
+    [StructLayout(LayoutKind.Sequential)]
+    public record struct Attention(uint Sq, uint Sk, uint Heads, uint HeadDim, uint Causal, uint WriteProbs, float Scale);
+    [StructLayout(LayoutKind.Sequential)]
+    public record struct Concat(uint Count, uint S1, uint S2, uint Width);
+    [StructLayout(LayoutKind.Sequential)]
+    public record struct SeqReduce(uint Count, uint Seq, uint Width);
+}
+
+/// <summary>
+/// The pipeline variants for one device: workgroup and tile sizes are chosen from its limits and passed as
+/// specialization constants, so one SPIR-V serves every device.
+/// </summary>
+internal sealed class KernelCatalog
+{
+    private readonly PhysicalDeviceCaps _caps;
+
+    public uint ElementwiseGroup { get; }
+    public uint MatmulTileN { get; }
+    public uint MatmulTileM { get; }
+    public uint RowGroup { get; }
+
+    public KernelCatalog(PhysicalDeviceCaps caps)
+    {
+        _caps = caps;
+        uint maxInvocations = (uint)caps.Info.MaxComputeWorkGroupInvocations;   // the spec guarantees >= 128
+        ElementwiseGroup = Math.Min(128u, Math.Min(maxInvocations, caps.MaxWorkGroupSizeX));
+        MatmulTileN = 16;
+        MatmulTileM = maxInvocations >= 256 ? 16u : 8u;
+        RowGroup = Math.Min(128u, (uint)System.Numerics.BitOperations.RoundUpToPowerOf2(ElementwiseGroup + 1) / 2);
+    }
+
+    private static int Size<T>() where T : struct => Marshal.SizeOf<T>();
+
+    public KernelSpec Matmul(bool float16Weights) =>
+        new(float16Weights ? "matmul_f16" : "matmul", 4, Size<PushConstants.Matmul>(), [MatmulTileN, MatmulTileM]);
+
+    public KernelSpec Add => new("add", 3, Size<PushConstants.Count>(), [ElementwiseGroup]);
+    public KernelSpec Activate => new("activate", 2, Size<PushConstants.CountAct>(), [ElementwiseGroup]);
+    public KernelSpec Gather => new("gather", 3, Size<PushConstants.Gather>(), [ElementwiseGroup]);
+    public KernelSpec LayerNorm => new("layernorm", 5, Size<PushConstants.LayerNorm>(), [RowGroup]);
+    public KernelSpec Concat => new("concat_sequence", 3, Size<PushConstants.Concat>(), [ElementwiseGroup]);
+    public KernelSpec SelectPositions => new("select_positions", 3, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
+    public KernelSpec MeanOverSequence => new("mean_sequence", 2, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
+
+    /// <summary>Attention keeps one row of Sk scores in shared memory; the variant is sized to the key count.</summary>
+    public KernelSpec Attention(int keyCount)
+    {
+        uint group = Math.Min(64u, RowGroup);
+        long capacity = (_caps.Info.MaxComputeSharedMemoryBytes - group * 4L) / 4;
+        long wanted = Math.Max(128, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)keyCount));
+        long slots = Math.Min(wanted, capacity);
+        if (keyCount > slots)
+            throw new BackendException(
+                $"attention over {keyCount} keys needs {keyCount * 4L} bytes of shared memory per workgroup; " +
+                $"device '{_caps.Info.Name}' has {_caps.Info.MaxComputeSharedMemoryBytes} (at most {capacity} keys)");
+        return new KernelSpec("attention", 6, Size<PushConstants.Attention>(), [group, (uint)slots]);
+    }
+
+    /// <summary>A 2-D grid of workgroups covering <paramref name="groups"/> groups within the device's per-dimension cap.</summary>
+    public (uint X, uint Y) Grid(long groups)
+    {
+        if (groups <= 0) return (0, 0);
+        long x = Math.Min(groups, _caps.MaxWorkGroupCountX);
+        long y = (groups + x - 1) / x;
+        if (y > _caps.MaxWorkGroupCountY)
+            throw new BackendException($"a dispatch of {groups} workgroups exceeds the device's grid limits");
+        return ((uint)x, (uint)y);
+    }
+
+    public void CheckGroupCount(long count, int dimension, string what)
+    {
+        uint max = dimension switch { 0 => _caps.MaxWorkGroupCountX, 1 => _caps.MaxWorkGroupCountY, _ => _caps.MaxWorkGroupCountZ };
+        if (count > max)
+            throw new BackendException($"{what}: {count} workgroups exceed the device limit {max} in dimension {dimension}");
+    }
+}

@@ -1,0 +1,17 @@
+using Electra.Core.Errors;
+
+namespace Electra.Vulkan.Pipelines;
+
+/// <summary>SPIR-V compiled from shaders/*.comp by glslc at build time and embedded in this assembly.</summary>
+internal static class ShaderBinaries
+{
+    public static byte[] Load(string name)
+    {
+        string resource = $"Shaders.{name}.spv";
+        using var stream = typeof(ShaderBinaries).Assembly.GetManifestResourceStream(resource)
+            ?? throw new BackendException($"embedded shader '{resource}' is missing from Electra.Vulkan (build problem: was glslc run?)");
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+}

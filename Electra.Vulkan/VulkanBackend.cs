@@ -1,0 +1,172 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using Electra.Core.Backend;
+using Electra.Core.Errors;
+using Electra.Core.Tensors;
+using Electra.Vulkan.Interop;
+using Electra.Vulkan.Memory;
+using Electra.Vulkan.Pipelines;
+using Electra.Vulkan.Tensors;
+
+namespace Electra.Vulkan;
+
+/// <summary>
+/// Runs the ELECTRA forward pass with GLSL compute shaders on any Vulkan device. Weights are uploaded once to
+/// device-local memory; each <see cref="IForwardPass"/> records all its work into one command buffer.
+/// Safe to use from several threads, each with its own pass. Dispose releases every Vulkan object.
+/// </summary>
+public sealed class VulkanBackend : IBackend
+{
+    private readonly List<GpuBuffer> _weightBuffers = new();
+    private readonly HashSet<VulkanForwardPass> _passes = new();
+    private readonly object _lock = new();
+    private readonly WeightUploader _uploader;
+    private bool _disposed;
+
+    internal VulkanContext Context { get; }
+    internal KernelCache Kernels { get; }
+    internal KernelCatalog Catalog { get; }
+    internal BufferPool Pool { get; }
+
+    /// <summary>A small buffer bound where a kernel's optional input (bias, residual) is absent.</summary>
+    internal GpuBuffer Placeholder { get; }
+
+    private VulkanBackend(VulkanContext context)
+    {
+        Context = context;
+        Kernels = new KernelCache(context);
+        Catalog = new KernelCatalog(context.Caps);
+        Pool = new BufferPool(context);
+        _uploader = new WeightUploader(context);
+        Placeholder = new GpuBuffer(context, 16, BufferKind.DeviceLocal);
+    }
+
+    /// <summary>Creates the backend on the device the options select.</summary>
+    /// <exception cref="VulkanUnavailableException">no Vulkan loader, driver or matching device.</exception>
+    /// <exception cref="BackendException">the device could not be initialized.</exception>
+    public static VulkanBackend Create(VulkanOptions? options = null)
+    {
+        var context = new VulkanContext(options ?? VulkanOptions.Default);
+        try
+        {
+            return new VulkanBackend(context);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    public string Name => "vulkan";
+
+    public string DeviceDescription => Device.Describe();
+
+    /// <summary>The device this backend runs on.</summary>
+    public VulkanDeviceInfo Device => Context.Caps.Info;
+
+    /// <summary>Whether linear weights are stored as float16 (requested and supported).</summary>
+    public bool UsesFloat16Weights => Context.Float16StorageEnabled;
+
+    /// <summary>Validation-layer warnings and errors so far (empty unless validation is enabled).</summary>
+    public ImmutableArray<string> ValidationMessages =>
+        Context.Instance.Validation?.Messages ?? ImmutableArray<string>.Empty;
+
+    /// <summary>Whether the validation layer is active.</summary>
+    public bool ValidationEnabled => Context.Instance.Validation != null;
+
+    /// <summary>Reads through a readback copy even where device memory is host-visible (tests the discrete-GPU path on unified memory).</summary>
+    internal bool ForceStagedReads { get; set; }
+
+    /// <summary>Device memory held by the activation buffer pool, in bytes (a steady value means passes do not leak).</summary>
+    public long ActivationPoolBytes => Pool.AllocatedBytes;
+
+    /// <summary>Vulkan objects (buffers, memory, pipelines, pools ...) currently alive on the device.</summary>
+    internal long LiveObjects => Context.LiveObjects;
+
+    public DeviceTensor UploadWeight(HostTensor weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        ThrowIfDisposed();
+        var shape = weight.Shape;
+        long rows = shape.Length == 0 ? 1 : shape[0];
+        long rowElements = rows == 0 ? 0 : weight.ElementCount / rows;
+        var storage = UploadRows(MemoryMarshal.AsBytes(weight.Span), rows, rowElements * 4, $"weight {TensorShape.Format(shape)}");
+        return new VulkanTensor(shape.Length == 0 ? [1] : shape, DeviceDType.Float32, storage);
+    }
+
+    public LinearWeight UploadLinear(HostTensor weight, HostTensor? bias)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        ThrowIfDisposed();
+        if (weight.Rank != 2)
+            throw new WeightMismatchException("linear.weight",
+                $"linear weight must be [out, in], got {TensorShape.Format(weight.Shape)}");
+        int outFeatures = weight.Shape[0], inFeatures = weight.Shape[1];
+        if (bias != null && (bias.Rank != 1 || bias.Shape[0] != outFeatures))
+            throw new WeightMismatchException("linear.bias",
+                $"linear bias must be [{outFeatures}] for weight {TensorShape.Format(weight.Shape)}, got {TensorShape.Format(bias.Shape)}");
+
+        bool half = Context.Float16StorageEnabled;
+        TensorStorage storage;
+        if (half)
+        {
+            var halves = new Half[weight.ElementCount];
+            var src = weight.Span;
+            for (int i = 0; i < halves.Length; i++) halves[i] = (Half)src[i];
+            storage = UploadRows(MemoryMarshal.AsBytes(halves.AsSpan()), outFeatures, inFeatures * 2L, $"linear weight {TensorShape.Format(weight.Shape)}");
+        }
+        else
+        {
+            storage = UploadRows(MemoryMarshal.AsBytes(weight.Span), outFeatures, inFeatures * 4L, $"linear weight {TensorShape.Format(weight.Shape)}");
+        }
+
+        GpuBuffer? biasBuffer = null;
+        if (bias != null)
+        {
+            var biasStorage = UploadRows(MemoryMarshal.AsBytes(bias.Span), 1, outFeatures * 4L, $"linear bias [{outFeatures}]");
+            biasBuffer = biasStorage.Single;
+        }
+        return new VulkanLinearWeight(inFeatures, outFeatures, storage, biasBuffer, half);
+    }
+
+    private TensorStorage UploadRows(ReadOnlySpan<byte> data, long rows, long rowBytes, string what)
+    {
+        long rowsPerChunk = _uploader.RowsPerChunk(rows, rowBytes, what);
+        var chunks = _uploader.Upload(data, rows, rowBytes, rowsPerChunk);
+        lock (_lock) _weightBuffers.AddRange(chunks);
+        return new TensorStorage(this, chunks, rowsPerChunk, isWeight: true);
+    }
+
+    public IForwardPass BeginPass()
+    {
+        ThrowIfDisposed();
+        var pass = new VulkanForwardPass(this);
+        lock (_lock) _passes.Add(pass);
+        return pass;
+    }
+
+    internal void PassEnded(VulkanForwardPass pass)
+    {
+        lock (_lock) _passes.Remove(pass);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        VulkanForwardPass[] open;
+        lock (_lock) open = [.. _passes];
+        foreach (var pass in open) pass.Dispose();
+        _disposed = true;
+        Context.Vk.DeviceWaitIdle(Context.Device);
+        _uploader.Dispose();
+        Kernels.Dispose();
+        Pool.Dispose();
+        foreach (var b in _weightBuffers) b.Dispose();
+        _weightBuffers.Clear();
+        Placeholder.Dispose();
+        Context.Dispose();
+    }
+}

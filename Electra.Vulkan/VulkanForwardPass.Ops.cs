@@ -1,0 +1,241 @@
+using System.Collections.Immutable;
+using Electra.Core.Backend;
+using Electra.Core.Errors;
+using Electra.Core.Tensors;
+using Electra.Vulkan.Memory;
+using Electra.Vulkan.Tensors;
+using PC = Electra.Vulkan.Pipelines.PushConstants;
+
+namespace Electra.Vulkan;
+
+/// <summary>The operations: shape checks on the host, then one or more recorded dispatches.</summary>
+internal sealed partial class VulkanForwardPass
+{
+    public DeviceTensor Gather(DeviceTensor table, DeviceTensor ids)
+    {
+        var t = Float(table, "Gather", "table");
+        var i = Int(ids, "Gather", "ids");
+        if (t.Rank != 2)
+            throw new InputException($"Gather: table must be [rows, width], got {TensorShape.Format(t.Shape)}");
+        int rows = t.Shape[0], width = t.Shape[1];
+        var hostIds = i.HostInts!;
+        for (int p = 0; p < hostIds.Length; p++)
+            if ((uint)hostIds[p] >= (uint)rows)
+                throw new InputException($"Gather: id {hostIds[p]} at position {p} is outside the table's {rows} rows");
+
+        var output = NewTensor([.. i.Shape, width], DeviceDType.Float32);
+        long count = output.ElementCount;
+        var kernel = _backend.Kernels.Get(_backend.Catalog.Gather);
+        var grid = _backend.Catalog.Grid(Groups(count));
+        for (int c = 0; c < t.Storage.Chunks.Count; c++)
+        {
+            long rowStart = c * t.Storage.RowsPerChunk;
+            long rowCount = Math.Min(t.Storage.RowsPerChunk, rows - rowStart);
+            _recorder.Dispatch(kernel, [t.Storage.Chunks[c], i.Storage.Single, output.Storage.Single],
+                new PC.Gather((uint)count, (uint)width, (uint)rowStart, (uint)rowCount), grid.X, grid.Y);
+        }
+        return output;
+    }
+
+    public DeviceTensor Add(DeviceTensor a, DeviceTensor b)
+    {
+        var x = Single(a, "Add", "a");
+        var y = Single(b, "Add", "b");
+        SameShape(x, y, "Add", "a", "b");
+        var output = NewTensor(x.Shape, DeviceDType.Float32);
+        long count = output.ElementCount;
+        var grid = _backend.Catalog.Grid(Groups(count));
+        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.Add),
+            [x.Storage.Single, y.Storage.Single, output.Storage.Single], new PC.Count((uint)count), grid.X, grid.Y);
+        return output;
+    }
+
+    public DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity)
+    {
+        var input = Single(x, "Linear", "x");
+        if (weight is not VulkanLinearWeight w || w.Weight.Owner != _backend)
+            throw new InputException($"Linear: weight {weight} was not uploaded to this Vulkan backend");
+        if (input.Rank == 0 || input.LastDim != w.InFeatures)
+            throw new InputException($"Linear: x {TensorShape.Format(input.Shape)} must end in {w.InFeatures} (weight is [{w.OutFeatures}, {w.InFeatures}])");
+
+        var output = NewTensor([.. input.Shape[..^1], w.OutFeatures], DeviceDType.Float32);
+        long m = input.Rows;
+        var catalog = _backend.Catalog;
+        var kernel = _backend.Kernels.Get(catalog.Matmul(w.Float16));
+        long groupsY = (m + catalog.MatmulTileM - 1) / catalog.MatmulTileM;
+        catalog.CheckGroupCount(groupsY, 1, $"Linear over {m} rows");
+        for (int c = 0; c < w.Weight.Chunks.Count; c++)
+        {
+            long n0 = c * w.Weight.RowsPerChunk;
+            long n = Math.Min(w.Weight.RowsPerChunk, w.OutFeatures - n0);
+            long groupsX = (n + catalog.MatmulTileN - 1) / catalog.MatmulTileN;
+            catalog.CheckGroupCount(groupsX, 0, $"Linear with {n} outputs");
+            _recorder.Dispatch(kernel,
+                [input.Storage.Single, w.Weight.Chunks[c], w.Bias ?? _backend.Placeholder, output.Storage.Single],
+                new PC.Matmul((uint)m, (uint)n, (uint)w.InFeatures, (uint)w.OutFeatures, (uint)n0, w.HasBias ? 1u : 0u, (uint)activation),
+                (uint)groupsX, (uint)groupsY);
+        }
+        return output;
+    }
+
+    public DeviceTensor Activate(DeviceTensor x, Activation activation)
+    {
+        var input = Single(x, "Activate", "x");
+        var output = NewTensor(input.Shape, DeviceDType.Float32);
+        long count = output.ElementCount;
+        var grid = _backend.Catalog.Grid(Groups(count));
+        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.Activate),
+            [input.Storage.Single, output.Storage.Single], new PC.CountAct((uint)count, (uint)activation), grid.X, grid.Y);
+        return output;
+    }
+
+    public DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps)
+    {
+        var input = Single(x, "LayerNorm", "x");
+        var res = residual == null ? null : Single(residual, "LayerNorm", "residual");
+        var g = Single(gamma, "LayerNorm", "gamma");
+        var b = Single(beta, "LayerNorm", "beta");
+        if (input.Rank == 0)
+            throw new InputException("LayerNorm: x must have at least one dimension");
+        if (res != null) SameShape(input, res, "LayerNorm", "x", "residual");
+        int width = input.LastDim;
+        if (g.ElementCount != width || b.ElementCount != width)
+            throw new InputException($"LayerNorm: gamma {TensorShape.Format(g.Shape)} and beta {TensorShape.Format(b.Shape)} must hold {width} values (the last dimension of x {TensorShape.Format(input.Shape)})");
+
+        var output = NewTensor(input.Shape, DeviceDType.Float32);
+        long rows = input.Rows;
+        if (width == 0 || rows == 0) return output;
+        var grid = _backend.Catalog.Grid(rows);
+        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.LayerNorm),
+            [input.Storage.Single, res?.Storage.Single ?? _backend.Placeholder, g.Storage.Single, b.Storage.Single, output.Storage.Single],
+            new PC.LayerNorm((uint)rows, (uint)width, res != null ? 1u : 0u, eps), grid.X, grid.Y);
+        return output;
+    }
+
+    public AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads,
+        bool causal, bool returnProbabilities)
+    {
+        var query = Single(q, "Attention", "q");
+        var key = Single(k, "Attention", "k");
+        var value = Single(v, "Attention", "v");
+        var mask = Single(keyMask, "Attention", "keyMask");
+        if (query.Rank != 3 || key.Rank != 3 || value.Rank != 3)
+            throw new InputException($"Attention: q, k, v must be [batch, seq, hidden], got {TensorShape.Format(query.Shape)}, {TensorShape.Format(key.Shape)}, {TensorShape.Format(value.Shape)}");
+        int batch = query.Shape[0], sq = query.Shape[1], hidden = query.Shape[2], sk = key.Shape[1];
+        if (heads <= 0 || hidden % heads != 0)
+            throw new InputException($"Attention: hidden size {hidden} is not divisible by {heads} heads");
+        SameShape(key, value, "Attention", "k", "v");
+        if (key.Shape[0] != batch || key.Shape[2] != hidden)
+            throw new InputException($"Attention: k {TensorShape.Format(key.Shape)} must be [{batch}, Sk, {hidden}] to match q {TensorShape.Format(query.Shape)}");
+        if (mask.Rank != 2 || mask.Shape[0] != batch || mask.Shape[1] != sk)
+            throw new InputException($"Attention: keyMask must be [{batch}, {sk}], got {TensorShape.Format(mask.Shape)}");
+        if (causal && sq > sk)
+            throw new InputException($"Attention: causal attention needs at least as many keys ({sk}) as queries ({sq})");
+        if (sk == 0 && sq > 0)
+            throw new InputException("Attention: there are no keys to attend to (Sk = 0)");
+
+        var context = NewTensor(query.Shape, DeviceDType.Float32);
+        var probs = returnProbabilities ? NewTensor([batch, heads, sq, sk], DeviceDType.Float32) : null;
+        if (batch == 0 || sq == 0) return new AttentionResult(context, probs);
+
+        var catalog = _backend.Catalog;
+        catalog.CheckGroupCount(sq, 0, "Attention queries");
+        catalog.CheckGroupCount(heads, 1, "Attention heads");
+        catalog.CheckGroupCount(batch, 2, "Attention batch");
+        int headDim = hidden / heads;
+        _recorder.Dispatch(_backend.Kernels.Get(catalog.Attention(sk)),
+            [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single,
+             context.Storage.Single, probs?.Storage.Single ?? _backend.Placeholder],
+            new PC.Attention((uint)sq, (uint)sk, (uint)heads, (uint)headDim, causal ? 1u : 0u, probs != null ? 1u : 0u,
+                (float)(1.0 / Math.Sqrt(headDim))),
+            (uint)sq, (uint)heads, (uint)batch);
+        return new AttentionResult(context, probs);
+    }
+
+    public DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second)
+    {
+        var a = Single(first, "ConcatSequence", "first");
+        var b = Single(second, "ConcatSequence", "second");
+        if (a.Rank != 3 || b.Rank != 3 || a.Shape[0] != b.Shape[0] || a.Shape[2] != b.Shape[2])
+            throw new InputException($"ConcatSequence: expected [B, S1, H] and [B, S2, H], got {TensorShape.Format(a.Shape)} and {TensorShape.Format(b.Shape)}");
+        var output = NewTensor([a.Shape[0], a.Shape[1] + b.Shape[1], a.Shape[2]], DeviceDType.Float32);
+        long count = output.ElementCount;
+        var grid = _backend.Catalog.Grid(Groups(count));
+        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.Concat),
+            [a.Storage.Single, b.Storage.Single, output.Storage.Single],
+            new PC.Concat((uint)count, (uint)a.Shape[1], (uint)b.Shape[1], (uint)a.Shape[2]), grid.X, grid.Y);
+        return output;
+    }
+
+    public DeviceTensor SelectPositions(DeviceTensor x, DeviceTensor positions)
+    {
+        var input = Single(x, "SelectPositions", "x");
+        var pos = Int(positions, "SelectPositions", "positions");
+        if (input.Rank != 3)
+            throw new InputException($"SelectPositions: x must be [B, S, H], got {TensorShape.Format(input.Shape)}");
+        int batch = input.Shape[0], seq = input.Shape[1], width = input.Shape[2];
+        if (pos.Rank != 1 || pos.Shape[0] != batch)
+            throw new InputException($"SelectPositions: positions must be [{batch}], got {TensorShape.Format(pos.Shape)}");
+        var host = pos.HostInts!;
+        for (int b = 0; b < host.Length; b++)
+            if ((uint)host[b] >= (uint)seq)
+                throw new InputException($"SelectPositions: position {host[b]} of batch row {b} is outside the sequence length {seq}");
+        var output = NewTensor([batch, width], DeviceDType.Float32);
+        long count = output.ElementCount;
+        var grid = _backend.Catalog.Grid(Groups(count));
+        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.SelectPositions),
+            [input.Storage.Single, pos.Storage.Single, output.Storage.Single],
+            new PC.SeqReduce((uint)count, (uint)seq, (uint)width), grid.X, grid.Y);
+        return output;
+    }
+
+    public DeviceTensor MeanOverSequence(DeviceTensor x)
+    {
+        var input = Single(x, "MeanOverSequence", "x");
+        if (input.Rank != 3)
+            throw new InputException($"MeanOverSequence: x must be [B, S, H], got {TensorShape.Format(input.Shape)}");
+        int batch = input.Shape[0], seq = input.Shape[1], width = input.Shape[2];
+        if (seq == 0)
+            throw new InputException("MeanOverSequence: the sequence is empty (S = 0)");
+        var output = NewTensor([batch, width], DeviceDType.Float32);
+        long count = output.ElementCount;
+        var grid = _backend.Catalog.Grid(Groups(count));
+        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.MeanOverSequence),
+            [input.Storage.Single, output.Storage.Single],
+            new PC.SeqReduce((uint)count, (uint)seq, (uint)width), grid.X, grid.Y);
+        return output;
+    }
+
+    private long Groups(long count) => (count + _backend.Catalog.ElementwiseGroup - 1) / _backend.Catalog.ElementwiseGroup;
+
+    private VulkanTensor Float(DeviceTensor tensor, string op, string argument)
+    {
+        var t = Use(tensor, op, argument);
+        if (t.DType != DeviceDType.Float32)
+            throw new InputException($"{op}: {argument} must be float32, got int32 {TensorShape.Format(t.Shape)}");
+        return t;
+    }
+
+    private VulkanTensor Int(DeviceTensor tensor, string op, string argument)
+    {
+        var t = Use(tensor, op, argument);
+        if (t.DType != DeviceDType.Int32 || t.HostInts == null)
+            throw new InputException($"{op}: {argument} must be an int32 tensor from UploadInt, got {t.DType} {TensorShape.Format(t.Shape)}");
+        return t;
+    }
+
+    /// <summary>A float tensor held in one buffer (weights split into chunks only serve Gather and Linear).</summary>
+    private VulkanTensor Single(DeviceTensor tensor, string op, string argument)
+    {
+        var t = Float(tensor, op, argument);
+        if (t.Storage.IsChunked)
+            throw new BackendException($"{op}: {argument} {TensorShape.Format(t.Shape)} is split across {t.Storage.Chunks.Count} device buffers and can only be used by Gather or Linear");
+        return t;
+    }
+
+    private static void SameShape(VulkanTensor a, VulkanTensor b, string op, string nameA, string nameB)
+    {
+        if (!a.Shape.SequenceEqual(b.Shape))
+            throw new InputException($"{op}: {nameA} {TensorShape.Format(a.Shape)} and {nameB} {TensorShape.Format(b.Shape)} must have the same shape");
+    }
+}

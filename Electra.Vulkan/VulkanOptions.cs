@@ -1,0 +1,42 @@
+namespace Electra.Vulkan;
+
+/// <summary>How <see cref="VulkanBackend.Create"/> picks and configures a device.</summary>
+public sealed record VulkanOptions
+{
+    /// <summary>Index into <see cref="VulkanDevices.List"/>; null picks the best device (discrete &gt; integrated &gt; virtual &gt; CPU).</summary>
+    public int? DeviceIndex { get; init; }
+
+    /// <summary>Case-insensitive substring of the device name; the best matching device is used.</summary>
+    public string? DeviceNameContains { get; init; }
+
+    /// <summary>
+    /// Enables the Khronos validation layer (when installed) and collects every warning and error it reports in
+    /// <see cref="VulkanBackend.ValidationMessages"/>. Slower; meant for tests and debugging.
+    /// </summary>
+    public bool EnableValidation { get; init; }
+
+    /// <summary>
+    /// Stores linear-layer weights as float16 (accumulation stays float32) when the device supports 16-bit storage
+    /// buffers; ignored otherwise. Halves weight memory at the cost of about 1e-3 relative error.
+    /// </summary>
+    public bool UseFloat16Weights { get; init; }
+
+    /// <summary>
+    /// Caps the bytes bound to one storage-buffer descriptor below the device's maxStorageBufferRange (weights
+    /// larger than this are split into several buffers). Null uses the device limit. Mainly for testing the
+    /// splitting on devices with large limits.
+    /// </summary>
+    public long? MaxStorageBufferBytes { get; init; }
+
+    public static VulkanOptions Default { get; } = new();
+
+    /// <summary>
+    /// Options for a command-line <c>--device</c> value: a number is an index into <see cref="VulkanDevices.List"/>,
+    /// anything else a case-insensitive part of the device name; null or empty picks the best device.
+    /// </summary>
+    public static VulkanOptions ForDevice(string? device) =>
+        string.IsNullOrWhiteSpace(device) ? Default
+        : int.TryParse(device, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index)
+            ? new VulkanOptions { DeviceIndex = index }
+            : new VulkanOptions { DeviceNameContains = device };
+}
