@@ -18,6 +18,8 @@ public static class CommandLine
           ner        token classification / named entities (ElectraForTokenClassification)
           qa         extractive question answering over contexts of any length (ElectraForQuestionAnswering)
           validate   compare a model's outputs with transformers' reference outputs, per tensor and layer
+          bench      time a model's forward pass on deterministic random ids (JSON with --json)
+          devices    list the Vulkan devices and the features Electra.NET uses
           help       this text
 
         run `electra <command> --help` for a command's options.
@@ -35,6 +37,8 @@ public static class CommandLine
         string usage = command switch
         {
             "forward" => ForwardCommand.Usage,
+            "devices" => DevicesCommand.Usage,
+            "bench" => BenchCommand.Usage,
             "tokenize" => TokenizeCommand.Usage,
             "detect" => DetectCommand.Usage,
             "fill-mask" => FillMaskCommand.Usage,
@@ -54,6 +58,8 @@ public static class CommandLine
             return command switch
             {
                 "forward" => ForwardCommand.Run(rest, stdout, stderr),
+                "devices" => DevicesCommand.Run(rest, stdout, stderr),
+                "bench" => BenchCommand.Run(rest, stdout, stderr),
                 "tokenize" => TokenizeCommand.Run(rest, Console.In, stdout, stderr),
                 "detect" => DetectCommand.Run(rest, stdout, stderr),
                 "fill-mask" => FillMaskCommand.Run(rest, stdout, stderr),

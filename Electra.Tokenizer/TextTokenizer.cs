@@ -166,22 +166,23 @@ internal sealed class TextTokenizer
         var run = lowered.AsSpan(0, length);
         if (_neverSplitFirstChars is not null && _neverSplitFirstChars.Contains(run[0]) && _neverSplitBySpan.Contains(run))
         {
-            EmitAsciiWord(run, 0, length, start, tokens, words);
+            EmitVerbatimWord(run, 0, length, start, tokens, words);
             return true;
         }
         int pieceStart = 0;
         for (int p = 0; p < punctuationCount; p++)
         {
             int k = punctuation[p];
-            if (k > pieceStart) EmitAsciiWord(run, pieceStart, k, start, tokens, words);
-            EmitAsciiWord(run, k, k + 1, start, tokens, words);
+            if (k > pieceStart) EmitVerbatimWord(run, pieceStart, k, start, tokens, words);
+            EmitVerbatimWord(run, k, k + 1, start, tokens, words);
             pieceStart = k + 1;
         }
-        if (length > pieceStart) EmitAsciiWord(run, pieceStart, length, start, tokens, words);
+        if (length > pieceStart) EmitVerbatimWord(run, pieceStart, length, start, tokens, words);
         return true;
     }
 
-    private void EmitAsciiWord(ReadOnlySpan<char> run, int from, int to, int offset, TokenList tokens, List<Word>? words)
+    /// <summary>Encodes a word whose chars are those of the original string from <paramref name="offset"/> on, one to one.</summary>
+    private void EmitVerbatimWord(ReadOnlySpan<char> run, int from, int to, int offset, TokenList tokens, List<Word>? words)
     {
         int word = tokens.WordCount++;
         words?.Add(new Word(new string(run[from..to]), offset + from, offset + to));
@@ -196,16 +197,18 @@ internal sealed class TextTokenizer
 
     private void TokenizeCjk(string text, int at, int length, Rune r, TokenList tokens, List<Word>? words, Scratch scratch)
     {
+        // The compatibility ideographs have canonical decompositions to unified ones; the rest are stable under
+        // NFC, NFD and lower-casing, so the word is the original text itself.
+        if (r.Value is not (>= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F))
+        {
+            EmitVerbatimWord(text.AsSpan(at, length), 0, length, at, tokens, words);
+            return;
+        }
         var buf = scratch.A;
         buf.Clear();
         UnicodeSteps.AppendRune(buf, r, at, at + length);
-        // The compatibility ideographs have canonical decompositions to unified ones; the rest are stable.
-        if (r.Value is >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F)
-        {
-            UnicodeSteps.Normalize(buf, scratch.B, NormalizationForm.FormC, dropMarks: false);
-            buf = scratch.B;
-        }
-        SplitAndEncode(buf, tokens, words, asciiOnly: false);
+        UnicodeSteps.Normalize(buf, scratch.B, NormalizationForm.FormC, dropMarks: false);
+        SplitAndEncode(scratch.B, tokens, words);
     }
 
     /// <summary>The general path: any run that holds a non-ASCII or removed character.</summary>
@@ -236,7 +239,7 @@ internal sealed class TextTokenizer
             // lower-cased: stripping can start from the cleaned, lower-cased text.
             if (!UnicodeSteps.TryStripAccentsPerChar(buf, other))
                 UnicodeSteps.Normalize(buf, other, NormalizationForm.FormD, dropMarks: true);
-            SplitAndEncode(other, tokens, words, asciiOnly: false);
+            SplitAndEncode(other, tokens, words);
             return;
         }
 
@@ -264,7 +267,7 @@ internal sealed class TextTokenizer
                 UnicodeSteps.Normalize(buf, other, NormalizationForm.FormD, dropMarks: true);
             (buf, other) = (other, buf);
         }
-        SplitAndEncode(buf, tokens, words, asciiOnly: false);
+        SplitAndEncode(buf, tokens, words);
     }
 
     private bool IsNeverSplit(AlignedText buf) =>
@@ -272,14 +275,9 @@ internal sealed class TextTokenizer
         && _neverSplitBySpan.Contains(buf.Span);
 
     /// <summary>Splits off punctuation (tokenization_bert.py _run_split_on_punc) and WordPiece-encodes each piece.</summary>
-    private void SplitAndEncode(AlignedText buf, TokenList tokens, List<Word>? words, bool asciiOnly)
+    private void SplitAndEncode(AlignedText buf, TokenList tokens, List<Word>? words)
     {
         if (buf.Length == 0) return;
-        if (asciiOnly && IsNeverSplit(buf))
-        {
-            EmitWord(buf, 0, buf.Length, tokens, words);
-            return;
-        }
         var chars = buf.Chars;
         int pieceStart = 0;
         int i = 0;

@@ -1,5 +1,5 @@
-// Replaced-token detection, ELECTRA's own task, from F#: tokenize sentences with the model's WordPiece vocabulary,
-// run the demo discriminator on the CPU and print, per token, the probability that it was replaced.
+// Replaced-token detection, ELECTRA's own task, from F#: the demo discriminator scores every token of each sentence
+// with the probability that it was replaced (the ReplacedTokenDetection pipeline: tokenizer, model, sigmoid).
 //   dotnet fsi examples/classify.fsx ["a sentence" ...]
 // examples/run.sh builds the libraries into .build/cli first (./electra does the same).
 #I "../.build/cli"
@@ -8,11 +8,9 @@
 #r "Electra.Tokenizer.dll"
 #r "Electra.Models.dll"
 
-open System
 open System.IO
 open Electra.Cpu
-open Electra.Models
-open Electra.Tokenizer
+open Electra.Models.Pipelines
 
 let modelDir = Path.Combine(__SOURCE_DIRECTORY__, "..", "models", "electra-tiny-rtd", "discriminator")
 let sentences =
@@ -20,24 +18,17 @@ let sentences =
     | [||] -> [| "The quick brown fox fake over the lazy dog"; "The quick brown fox jumps over the lazy dog" |]
     | given -> given
 
-let tokenizer = BertTokenizer.Load(modelDir)
 let backend = new CpuBackend() // disposed at the end: `use` is not allowed at a script's top level
-let model = ElectraPretrained.Load(modelDir, backend)
+let detect = ReplacedTokenDetection.Load(modelDir, backend)
 
-let sigmoid (x: float32) = 1.0 / (1.0 + exp (-(float x)))
-
-for sentence in sentences do
-    let encoding = tokenizer.Encode(sentence)
-    let output = model.Forward(ModelInputs.FromIds [| Seq.toArray encoding.InputIds |])
-    let probabilities = output.Logits.ToArray() |> Array.map sigmoid
-    // Special tokens ([CLS], [SEP]) are never candidates.
-    let scored =
-        Seq.zip3 encoding.Tokens encoding.SpecialTokensMask probabilities
-        |> Seq.filter (fun (_, special, _) -> special = 0)
-        |> Seq.map (fun (token, _, p) -> token, p)
-        |> Seq.toList
-    printfn "%s" sentence
-    printfn "  %s" (scored |> List.map (fun (t, p) -> sprintf "%s %.3f" t p) |> String.concat "  ")
-    let token, p = scored |> List.maxBy snd
-    printfn "  most likely replaced: %s (p=%.3f)" token p
+for result in detect.Run sentences do
+    printfn "%s" result.Text
+    result.Tokens
+    |> Seq.filter (fun t -> not t.IsSpecial)
+    |> Seq.map (fun t -> sprintf "%s %.3f" t.Token t.Score)
+    |> String.concat "  "
+    |> printfn "  %s"
+    match result.MostLikelyReplaced with
+    | null -> printfn "  (no words)"
+    | word -> printfn "  most likely replaced: %s (p=%.3f)" word.Word word.Score
 backend.Dispose()

@@ -3,10 +3,10 @@ using System.Diagnostics;
 namespace Electra.Cli.Commands;
 
 /// <summary>A one-line progress bar with rate and ETA, redrawn in place on a terminal's stderr.</summary>
-internal sealed class ProgressBar(TextWriter stderr, int total)
+public sealed class ProgressBar(TextWriter stderr, int total)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastDraw = TimeSpan.MinValue;
+    private double _lastDrawSeconds = double.NegativeInfinity;
 
     /// <summary>The bar for a file input, or null unless stderr is the process's terminal.</summary>
     public static ProgressBar? ForFile(TextWriter stderr, string? input) =>
@@ -16,10 +16,10 @@ internal sealed class ProgressBar(TextWriter stderr, int total)
 
     public void Update(int done, bool force = false)
     {
-        var now = _clock.Elapsed;
-        if (!force && now - _lastDraw < TimeSpan.FromMilliseconds(100)) return;
-        _lastDraw = now;
-        stderr.Write("\r" + Line(done, total, now.TotalSeconds));
+        double now = _clock.Elapsed.TotalSeconds;
+        if (!force && now - _lastDrawSeconds < 0.1) return;
+        _lastDrawSeconds = now;
+        stderr.Write("\r" + Line(done, total, now));
     }
 
     public void Finish(int done)

@@ -7,7 +7,7 @@ public static class QaCommand
 {
     public const string Usage =
         "usage: electra qa --model DIR (--question Q --context C | --input FILE.jsonl) [--top-k K] [--doc-stride N]\n" +
-        "         [--max-answer-len N] [--max-seq-len N] [--handle-impossible-answer] [--backend cpu|vulkan] [--device N]\n" +
+        "         [--max-answer-len N] [--max-seq-len N] [--handle-impossible-answer] [--revision REV] [--backend cpu|vulkan] [--device N]\n" +
         "         [--threads T] [--batch-size N] [--json]\n" +
         "  --input reads JSON lines {\"question\": ..., \"context\": ...}; output lines are {\"question\", \"answers\": [{\"score\", \"start\", \"end\", \"answer\"}]}.";
 

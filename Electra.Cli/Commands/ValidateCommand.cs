@@ -14,8 +14,9 @@ public static class ValidateCommand
     public const int OutOfTolerance = 3;
 
     public const string Usage =
-        "usage: electra validate --reference DIR [--model DIR] [--backend cpu|vulkan] [--device N] [--threads T] [--abs A --rel R] [--head CLASS]\n" +
+        "usage: electra validate --reference DIR [--model DIR|HUB_ID] [--revision REV] [--backend cpu|vulkan] [--device N] [--threads T] [--abs A --rel R] [--head CLASS] [--json FILE]\n" +
         "  DIR holds inputs.json, reference.safetensors and optionally case.json (tolerance, head class); --model defaults to DIR.\n" +
+        "  --json FILE also writes the report as JSON.\n" +
         "  exit 0: every reference tensor within tolerance; 3: some tensor missing or outside it; 1: bad input; 2: usage.";
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -23,10 +24,12 @@ public static class ValidateCommand
         var a = new Arguments(args, new HashSet<string>());
         var referenceDir = a.Required("reference");
         var modelDir = a.Get("model") ?? referenceDir;
+        var revision = a.Get("revision");
         var backendName = a.Get("backend");
         var threads = a.Int("threads");
         var device = a.Get("device");
         var headName = a.Get("head");
+        var jsonPath = a.Get("json");
         var abs = NonNegative(a, "abs");
         var rel = NonNegative(a, "rel");
         a.RejectUnknown();
@@ -36,11 +39,12 @@ public static class ValidateCommand
         var reference = ReferenceCase.Load(referenceDir);
         var className = headName ?? reference.ClassName;
         using var backend = BackendFactory.Create(backendName, threads, device);
-        var model = ElectraPretrained.Load(ModelDirectory.Resolve(modelDir), backend,
+        var model = ElectraPretrained.Load(ModelDirectory.Resolve(modelDir, revision), backend,
             className is null ? null : ElectraArchitectures.Parse(className));
         var tolerance = abs is null ? null : new Tolerance(abs.Value, rel!.Value);
         var report = ReferenceValidator.Validate(model, reference, tolerance);
         foreach (var line in ValidationReportText.Lines(report)) stdout.WriteLine(line);
+        if (jsonPath is not null) File.WriteAllText(jsonPath, ValidationReportJson.ToJson(report));
         return report.Passed ? 0 : OutOfTolerance;
     }
 

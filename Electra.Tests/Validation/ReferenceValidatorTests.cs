@@ -1,4 +1,3 @@
-using Electra.Cpu;
 using Electra.Models;
 using Electra.Models.Validation;
 using Electra.Tests.Support;
@@ -12,12 +11,16 @@ public class ReferenceValidatorTests
 {
     public static TheoryData<string> Cases() => new(SharedData.CaseNames());
 
-    private static ValidationReport Validate(string folder, Tolerance? tolerance = null)
+    public static TheoryData<string> Backends() => new(TestBackends.Names);
+
+    private static ValidationReport Validate(string folder, Tolerance? tolerance = null, string backendName = "cpu")
     {
-        using var backend = new CpuBackend();
+        using var backend = TestBackends.Create(backendName);
         var reference = ReferenceCase.Load(folder);
         var model = ElectraPretrained.Load(folder, backend, ElectraArchitectures.Parse(reference.ClassName!));
-        return ReferenceValidator.Validate(model, reference, tolerance);
+        var report = ReferenceValidator.Validate(model, reference, tolerance);
+        TestBackends.AssertClean(backend);
+        return report;
     }
 
     [Theory]
@@ -54,6 +57,22 @@ public class ReferenceValidatorTests
         Assert.True(report.Layers[0].Passed);
         Assert.Contains("first divergence at layer 1 (encoder.layer.0): hidden_states.1", ValidationReportText.Verdict(report));
         Assert.Contains("[1, 4, 7]", ValidationReportText.Verdict(report));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public void PerturbedAttentionFailsOnEveryBackend(string backendName)
+    {
+        using var copy = new PerturbedReference("maskedlm_long_relu");
+        int flat = ((1 * 4 + 2) * 40 + 5) * 40 + 9;
+        copy.Shift("attentions.2", flat, 5e-3f);
+        var report = Validate(copy.Folder, backendName: backendName);
+
+        Assert.False(report.Passed);
+        Assert.Equal("layer 3 (encoder.layer.2)", report.FirstDivergingLayer!.Stage.ToString());
+        Assert.Equal("attentions.2", report.FirstFailure!.Name);
+        Assert.Equal(new[] { 1, 2, 5, 9 }, report.FirstFailure.FirstFailure!.Position.ToArray());
+        Assert.Contains(backendName, report.Context["backend"]);
     }
 
     [Fact]

@@ -46,6 +46,24 @@ public class ValidateCommandTests
     }
 
     [Fact]
+    public void JsonReportNamesTheFirstDivergingLayer()
+    {
+        using var copy = new PerturbedReference("model_proj_gelu");
+        copy.Shift("hidden_states.1", 40, 1e-2f);
+        var jsonPath = Path.Combine(copy.Folder, "report.json");
+        var (code, _, _) = Run("validate", "--reference", copy.Folder, "--json", jsonPath);
+        Assert.Equal(ValidateCommand.OutOfTolerance, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(jsonPath));
+        var root = doc.RootElement;
+        Assert.False(root.GetProperty("passed").GetBoolean());
+        Assert.Equal(1, root.GetProperty("first_diverging_layer").GetProperty("layer").GetInt32());
+        Assert.Equal("hidden_states.1", root.GetProperty("first_diverging_layer").GetProperty("tensor").GetString());
+        var tensor = root.GetProperty("tensors").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "hidden_states.1");
+        Assert.Equal(40, tensor.GetProperty("first_failure").GetProperty("flat_index").GetInt64());
+        Assert.Equal(1, tensor.GetProperty("failing_count").GetInt64());
+    }
+
+    [Fact]
     public void LooseExplicitToleranceAcceptsThePerturbation()
     {
         using var copy = new PerturbedReference("model_proj_gelu");

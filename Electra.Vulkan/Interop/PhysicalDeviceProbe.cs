@@ -14,7 +14,8 @@ internal sealed record PhysicalDeviceCaps(
     uint MaxWorkGroupCountZ,
     uint MaxWorkGroupSizeX,
     uint MaxPushConstantsSize,
-    uint ComputeQueueFamily);
+    uint ComputeQueueFamily,
+    uint ApiVersion);
 
 /// <summary>Queries properties, features and limits of physical devices.</summary>
 internal static unsafe class PhysicalDeviceProbe
@@ -92,7 +93,8 @@ internal static unsafe class PhysicalDeviceProbe
             MaxWorkGroupCountZ: p.Limits.MaxComputeWorkGroupCount[2],
             MaxWorkGroupSizeX: p.Limits.MaxComputeWorkGroupSize[0],
             MaxPushConstantsSize: p.Limits.MaxPushConstantsSize,
-            ComputeQueueFamily: family.Value);
+            ComputeQueueFamily: family.Value,
+            ApiVersion: p.ApiVersion);
     }
 
     /// <summary>Prefers a compute-only family (dedicated async-compute queues), else any family with compute.</summary>

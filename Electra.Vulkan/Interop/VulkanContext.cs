@@ -34,6 +34,10 @@ internal sealed unsafe class VulkanContext : IDisposable
         {
             var devices = PhysicalDeviceProbe.Probe(Instance);
             Caps = DeviceSelection.Select(devices, c => c.Info, options);
+            // The shaders are SPIR-V 1.3 (subgroup-era), which needs a Vulkan 1.1 device.
+            if (Caps.ApiVersion < Vk.Version11)
+                throw new VulkanUnavailableException(
+                    $"device '{Caps.Info.Name}' supports Vulkan {Caps.Info.ApiVersion} only; Electra.Vulkan needs 1.1 or newer (update the driver)");
             Float16StorageEnabled = options.UseFloat16Weights && Caps.Info.Supports16BitStorage;
             Device = CreateDevice(Caps, Float16StorageEnabled);
             Vk.CurrentDevice = Device;

@@ -34,8 +34,13 @@ internal sealed class KernelCatalog
     private readonly PhysicalDeviceCaps _caps;
 
     public uint ElementwiseGroup { get; }
-    public uint MatmulTileN { get; }
-    public uint MatmulTileM { get; }
+    /// <summary>Threads of a matmul workgroup along N and M; each computes a 4×4 tile of the output.</summary>
+    public uint MatmulThreadsN { get; }
+    public uint MatmulThreadsM { get; }
+
+    /// <summary>Output block of one matmul workgroup.</summary>
+    public uint MatmulTileN => MatmulThreadsN * 4;
+    public uint MatmulTileM => MatmulThreadsM * 4;
     public uint RowGroup { get; }
 
     public KernelCatalog(PhysicalDeviceCaps caps)
@@ -43,15 +48,15 @@ internal sealed class KernelCatalog
         _caps = caps;
         uint maxInvocations = (uint)caps.Info.MaxComputeWorkGroupInvocations;   // the spec guarantees >= 128
         ElementwiseGroup = Math.Min(128u, Math.Min(maxInvocations, caps.MaxWorkGroupSizeX));
-        MatmulTileN = 16;
-        MatmulTileM = maxInvocations >= 256 ? 16u : 8u;
+        MatmulThreadsN = 16;
+        MatmulThreadsM = maxInvocations >= 256 ? 16u : 8u;
         RowGroup = Math.Min(128u, (uint)System.Numerics.BitOperations.RoundUpToPowerOf2(ElementwiseGroup + 1) / 2);
     }
 
     private static int Size<T>() where T : struct => Marshal.SizeOf<T>();
 
     public KernelSpec Matmul(bool float16Weights) =>
-        new(float16Weights ? "matmul_f16" : "matmul", 4, Size<PushConstants.Matmul>(), [MatmulTileN, MatmulTileM]);
+        new(float16Weights ? "matmul_f16" : "matmul", 4, Size<PushConstants.Matmul>(), [MatmulThreadsN, MatmulThreadsM]);
 
     public KernelSpec Add => new("add", 3, Size<PushConstants.Count>(), [ElementwiseGroup]);
     public KernelSpec Activate => new("activate", 2, Size<PushConstants.CountAct>(), [ElementwiseGroup]);

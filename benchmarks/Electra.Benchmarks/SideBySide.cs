@@ -11,7 +11,7 @@ namespace Electra.Benchmarks;
 public static class SideBySide
 {
     public sealed record Result(int Batch, int Seq, double PadRatio, double OursMedian, double OursMin, double OrtMedian,
-        double OrtMin, double MaxAbsDiff, long OursAllocatedPerForward)
+        double OrtMin, double MaxAbsDiff, long OursAllocatedPerForward, double OursCpuMs, double OrtCpuMs)
     {
         public double Ratio => OursMedian / OrtMedian;
     }
@@ -33,19 +33,30 @@ public static class SideBySide
         var a = new double[iterations];
         var b = new double[iterations];
         long allocated = 0;
+        double oursCpu = 0, ortCpu = 0;
+        using var process = Process.GetCurrentProcess();
         for (int i = 0; i < iterations; i++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
+            process.Refresh();
+            var c0 = process.TotalProcessorTime;
             long t0 = Stopwatch.GetTimestamp();
             ours.Forward(modelInputs);
             a[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            process.Refresh();
+            var c1 = process.TotalProcessorTime;
             t0 = Stopwatch.GetTimestamp();
             ort.Run(feed);
             b[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            process.Refresh();
+            var c2 = process.TotalProcessorTime;
+            oursCpu += (c1 - c0).TotalMilliseconds;
+            ortCpu += (c2 - c1).TotalMilliseconds;
         }
         Array.Sort(a);
         Array.Sort(b);
-        return new Result(batch, seq, padRatio, a[iterations / 2], a[0], b[iterations / 2], b[0], maxDiff, allocated / iterations);
+        return new Result(batch, seq, padRatio, a[iterations / 2], a[0], b[iterations / 2], b[0], maxDiff, allocated / iterations,
+            oursCpu / iterations, ortCpu / iterations);
     }
 }
