@@ -278,7 +278,6 @@ public sealed class TokenizerTarget : FuzzTarget
         // when max_length leaves no room for a text token; max_length 0 is falsy there and truncates nothing.
         // Elsewhere the length bound must hold.
         int specials = options.AddSpecialTokens ? (pair is null ? 2 : 3) : 0;
-        // max_length 0 means "no limit" to transformers (`if ... and max_length and ...`), so it truncates nothing.
         if (truncation == TruncationStrategy.LongestFirst && options.Padding == PaddingStrategy.None && options.MaxLength is int max
             && max > 0 && (pair is null ? max > specials : max >= specials))
             Check(encoding.Length <= max, $"length {encoding.Length} above max_length {max}");
