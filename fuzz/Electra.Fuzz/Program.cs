@@ -68,6 +68,7 @@ watchdog.Start();
 bool finished = false;
 AppDomain.CurrentDomain.ProcessExit += (_, _) =>
 {
+    FuzzTarget.DeleteScratchFiles();
     if (!finished)
         Console.WriteLine($"{target.Name}: stopped after {execs} executions in {clock.Elapsed.TotalSeconds:F1} s, {crashes} crashes, " +
                           $"0 hangs, slowest input {slowest:F1} ms, {outcomes.Count} distinct outcomes, seed {seed}");

@@ -25,10 +25,15 @@ public abstract class FuzzTarget
     protected static string Shared(string repoRoot, params string[] parts) =>
         Path.Combine([Path.GetFullPath(Path.Combine(repoRoot, "..", "shared")), .. parts]);
 
-    protected static string ScratchFile(string name)
+    private static string ScratchDirectory => Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+
+    protected static string ScratchFile(string name) => Path.Combine(ScratchDirectory, $"electra-fuzz-{Environment.ProcessId}-{name}");
+
+    /// <summary>Removes this process's scratch files (the last input of each file-based target).</summary>
+    public static void DeleteScratchFiles()
     {
-        var dir = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
-        return Path.Combine(dir, $"electra-fuzz-{Environment.ProcessId}-{name}");
+        foreach (var f in Directory.EnumerateFiles(ScratchDirectory, $"electra-fuzz-{Environment.ProcessId}-*"))
+            File.Delete(f);
     }
 
     public static FuzzTarget Create(string name) => name switch
