@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build (and, with --tests, the Vulkan tests) need, when they are missing.
+#   build: glslc compiles the GLSL compute shaders to SPIR-V that Electra.Vulkan embeds.
+#   tests: Mesa's lavapipe (a Vulkan driver on the CPU), the Vulkan loader and the Khronos validation layer.
+set -euo pipefail
+packages=(glslc)
+[ "${1:-}" = "--tests" ] && packages+=(mesa-vulkan-drivers libvulkan1 vulkan-validationlayers)
+command -v dpkg >/dev/null 2>&1 || exit 0   # not Debian/Ubuntu: install the equivalents by hand
+need=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+[ ${#need[@]} -eq 0 ] && exit 0
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "missing packages: ${need[*]} — install them with: apt-get install ${need[*]}" >&2; exit 1
+  fi
+fi
+echo "installing ${need[*]} (apt)..." >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
