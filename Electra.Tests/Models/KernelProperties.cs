@@ -34,7 +34,7 @@ public class KernelProperties
                 {
                     double acc = b[c];
                     for (int i = 0; i < k; i++) acc += (double)x[r * k + i] * w[c * k + i];
-                    double expected = ReferenceActivation(activation, acc);
+                    double expected = Cpu.ReferenceMath.Activate(acc, activation);
                     if (Math.Abs(y[r * n + c] - expected) > 1e-5 * (1 + Math.Abs(expected)) * Math.Sqrt(k)) return false;
                 }
             return true;
@@ -88,68 +88,13 @@ public class KernelProperties
                 pass.Upload(v, [batch, sk, hidden]), pass.Upload(mask, [batch, sk]), heads, causal, true);
             var probs = pass.Read(result.Probabilities!);
             var context = pass.Read(result.Context);
-            var (expectedProbs, expectedContext) = ReferenceAttention(q, k, v, mask, batch, sq, sk, heads, d, causal);
+            var (expectedContext, expectedProbs) = Vulkan.Reference.Attention(q, k, v, mask, batch, sq, sk, heads, hidden, causal);
             for (int i = 0; i < probs.Length; i++)
                 if (Math.Abs(probs[i] - expectedProbs[i]) > 1e-5) return false;
             for (int i = 0; i < context.Length; i++)
                 if (Math.Abs(context[i] - expectedContext[i]) > 1e-4 * (1 + Math.Abs(expectedContext[i]))) return false;
             return true;
         });
-
-    /// <summary>transformers' eager attention in double: additive float32-min mask, max-shifted softmax.</summary>
-    public static (double[] Probs, double[] Context) ReferenceAttention(float[] q, float[] k, float[] v, float[] mask,
-        int batch, int sq, int sk, int heads, int d, bool causal)
-    {
-        int hidden = heads * d;
-        var probs = new double[batch * heads * sq * sk];
-        var context = new double[batch * sq * hidden];
-        for (int b = 0; b < batch; b++)
-            for (int h = 0; h < heads; h++)
-                for (int i = 0; i < sq; i++)
-                {
-                    var scores = new double[sk];
-                    for (int j = 0; j < sk; j++)
-                    {
-                        double s = 0;
-                        for (int c = 0; c < d; c++) s += (double)q[(b * sq + i) * hidden + h * d + c] * k[(b * sk + j) * hidden + h * d + c];
-                        s /= Math.Sqrt(d);
-                        bool masked = mask[b * sk + j] == 0 || (causal && j > sk - sq + i);
-                        scores[j] = masked ? (double)(float)(s + float.MinValue) : s;
-                    }
-                    double max = scores.Max();
-                    var e = scores.Select(s => Math.Exp(s - max)).ToArray();
-                    double sum = e.Sum();
-                    for (int j = 0; j < sk; j++)
-                    {
-                        double p = e[j] / sum;
-                        probs[((b * heads + h) * sq + i) * sk + j] = p;
-                        for (int c = 0; c < d; c++) context[(b * sq + i) * hidden + h * d + c] += p * v[(b * sk + j) * hidden + h * d + c];
-                    }
-                }
-        return (probs, context);
-    }
-
-    public static double ReferenceActivation(Activation a, double x) => a switch
-    {
-        Activation.Identity => x,
-        Activation.Gelu => 0.5 * x * (1 + ErfReference(x / Math.Sqrt(2))),
-        Activation.GeluTanh => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))),
-        Activation.Relu => Math.Max(x, 0),
-        Activation.Silu => x / (1 + Math.Exp(-x)),
-        Activation.Tanh => Math.Tanh(x),
-        Activation.Sigmoid => 1 / (1 + Math.Exp(-x)),
-        Activation.QuickGelu => x / (1 + Math.Exp(-1.702 * x)),
-        _ => throw new ArgumentOutOfRangeException(nameof(a)),
-    };
-
-    /// <summary>erf by Simpson integration of 2/√π·e^{-t²}: slow, obviously right, independent of the kernel's series.</summary>
-    public static double ErfReference(double x)
-    {
-        int n = 2000;
-        double h = x / n, sum = 1 + Math.Exp(-x * x);
-        for (int i = 1; i < n; i++) sum += (i % 2 == 1 ? 4 : 2) * Math.Exp(-(i * h) * (i * h));
-        return 2 / Math.Sqrt(Math.PI) * sum * h / 3;
-    }
 
     [Theory]
     [InlineData(0.0, 0.0)]

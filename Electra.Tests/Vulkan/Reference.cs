@@ -8,40 +8,8 @@ namespace Electra.Tests.Vulkan;
 /// </summary>
 internal static class Reference
 {
-    public static double Act(double x, Activation a) => a switch
-    {
-        Activation.Identity => x,
-        Activation.Gelu => 0.5 * x * (1 + Erf(x / Math.Sqrt(2))),
-        Activation.GeluTanh => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))),
-        Activation.Relu => Math.Max(x, 0),
-        Activation.Silu => x / (1 + Math.Exp(-x)),
-        Activation.Tanh => Math.Tanh(x),
-        Activation.Sigmoid => 1 / (1 + Math.Exp(-x)),
-        Activation.QuickGelu => x / (1 + Math.Exp(-1.702 * x)),
-        _ => throw new ArgumentOutOfRangeException(nameof(a)),
-    };
-
-    /// <summary>erf by its Maclaurin series for small |x| and the continued fraction of erfc for large |x| (double accuracy).</summary>
-    public static double Erf(double x)
-    {
-        double ax = Math.Abs(x);
-        if (ax < 3)
-        {
-            double sum = 0, term = ax;
-            for (int n = 0; n < 200; n++)
-            {
-                sum += term / (2 * n + 1);
-                term *= -ax * ax / (n + 1);
-                if (Math.Abs(term) < 1e-17) break;
-            }
-            return Math.Sign(x) * 2 / Math.Sqrt(Math.PI) * sum;
-        }
-        // Lentz evaluation of erfc(x) = exp(-x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...))))
-        double f = ax;
-        for (int k = 60; k >= 1; k--) f = ax + k / 2.0 / f;
-        double erfc = Math.Exp(-ax * ax) / Math.Sqrt(Math.PI) / f;
-        return Math.Sign(x) * (1 - erfc);
-    }
+    // One activation twin for every backend's tests (erf and the activations live in Cpu.ReferenceMath).
+    public static double Act(double x, Activation a) => Cpu.ReferenceMath.Activate(x, a);
 
     /// <summary>y[m, n] = act(Σ_k x[m, k]·W[n, k] + b[n]).</summary>
     public static double[] Linear(float[] x, int m, int k, float[] w, int n, float[]? bias, Activation act)
