@@ -64,14 +64,28 @@ public class PropertyTests
     [Property(MaxTest = 300)]
     public void Uncased_ids_ignore_case_and_accents(int[] picks)
     {
-        // Only letters whose .NET invariant lower-casing equals Python's per-char lower (no U+0130) and no special tokens.
-        var text = Build(picks).Replace("İ", "").Replace("[MASK]", "").Replace("[CLS]", "").Replace("[UNK]", "");
+        // Only letters whose .NET invariant lower-casing equals Python's per-char lower (no U+0130) and no special tokens;
+        // no lone surrogates either, because the test's own string.Normalize below refuses them (the tokenizer does not).
+        var text = WithoutLoneSurrogates(Build(picks).Replace("İ", "").Replace("[MASK]", "").Replace("[CLS]", "").Replace("[UNK]", ""));
         var ids = Uncased.Encode(text).InputIds;
         Assert.True(ids.SequenceEqual(Uncased.Encode(text.ToLowerInvariant()).InputIds), $"lower-casing changed the ids of {Show(text)}");
         var stripped = new StringBuilder();
         foreach (var r in text.Normalize(NormalizationForm.FormD).EnumerateRunes())
             if (Rune.GetUnicodeCategory(r) != UnicodeCategory.NonSpacingMark) stripped.Append(r.ToString());
         Assert.True(ids.SequenceEqual(Uncased.Encode(stripped.ToString()).InputIds), $"stripping accents changed the ids of {Show(text)}: {string.Join(" ", Uncased.Encode(text).Tokens)} vs {string.Join(" ", Uncased.Encode(stripped.ToString()).Tokens)}");
+    }
+
+    private static string WithoutLoneSurrogates(string text)
+    {
+        var kept = new StringBuilder(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                kept.Append(text[i]).Append(text[++i]);
+            else if (!char.IsSurrogate(text[i]))
+                kept.Append(text[i]);
+        }
+        return kept.ToString();
     }
 
     [Property(MaxTest = 300)]
