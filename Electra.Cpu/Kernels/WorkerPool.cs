@@ -93,7 +93,10 @@ public sealed class WorkerPool : IDisposable
 
     void WorkerLoop(int index)
     {
-        long seen = Volatile.Read(ref _generation);
+        // Generation 0 is the pool's state at construction. Reading _generation here instead would lose the first job
+        // when the thread starts after Run has already published it: the worker would wait for the next generation
+        // while Run waits for this worker forever.
+        long seen = 0;
         while (true)
         {
             long start = Stopwatch.GetTimestamp();
