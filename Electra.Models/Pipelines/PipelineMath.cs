@@ -6,18 +6,10 @@ public static class PipelineMath
     /// <summary>Max-shifted softmax of <paramref name="logits"/> (numpy's form in the pipelines: exp(x − max) / Σ).</summary>
     public static double[] Softmax(ReadOnlySpan<float> logits)
     {
-        var result = new double[logits.Length];
-        if (logits.Length == 0) return result;
-        double max = double.NegativeInfinity;
-        foreach (var x in logits) max = Math.Max(max, x);
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++)
-        {
-            result[i] = Math.Exp(logits[i] - max);
-            sum += result[i];
-        }
-        for (int i = 0; i < result.Length; i++) result[i] /= sum;
-        return result;
+        // float → double is exact, so widening first gives the same values as a float loop would.
+        var widened = new double[logits.Length];
+        for (int i = 0; i < logits.Length; i++) widened[i] = logits[i];
+        return Softmax(widened);
     }
 
     /// <summary>Max-shifted softmax of doubles.</summary>
