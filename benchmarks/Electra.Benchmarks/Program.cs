@@ -57,6 +57,27 @@ if (mode is "gemm")
         Console.WriteLine($"{m}x{n}x{k} {act}: {r.MsMedian:F3} ms {r.Gflops:F1} GFLOP/s ({100 * r.Gflops / peakT:F0}% of peak {peakT:F0}); per CPU-second {r.GflopsPerCpuSecond:F1} = {100 * r.GflopsPerCpuSecond / peakCpu:F0}% of the per-CPU-second peak");
     }
 }
+if (mode is "profile")
+{
+    int batch = ArgInt("--batch") ?? 32, seq = ArgInt("--seq") ?? 128;
+    double pad = ArgString("--pad-ratio") is { } pr ? double.Parse(pr) : 0;
+    using var profiler = new OpProfiler(new CpuBackend(new CpuBackendOptions(threads)));
+    var model = ElectraPretrained.Load(modelDir, profiler);
+    var inputs = Electra.Cli.Benchmarking.BenchInputs.Create(batch, seq, pad, model.Config.VocabSize).ToModelInputs();
+    for (int i = 0; i < 3; i++) model.Forward(inputs);
+    profiler.Reset();
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    for (int i = 0; i < iterations; i++) model.Forward(inputs);
+    double total = clock.Elapsed.TotalMilliseconds / iterations;
+    Console.WriteLine($"{batch} x {seq}, pad {pad}: {total:F2} ms per forward");
+    double accounted = 0;
+    foreach (var (kind, ms, calls) in profiler.Totals())
+    {
+        accounted += ms / iterations;
+        Console.WriteLine($"  {kind,-36} {ms / iterations,9:F3} ms  {100 * ms / iterations / total,5:F1}%  ({calls / iterations} calls)");
+    }
+    Console.WriteLine($"  {"(outside backend ops)",-36} {total - accounted,9:F3} ms  {100 * (total - accounted) / total,5:F1}%");
+}
 if (mode is "checkpoint")
     CheckpointLoadBench.Run(modelDir, iterations);
 
