@@ -63,6 +63,15 @@ public static class BenchCommand
     }
 
     /// <summary>Times <paramref name="model"/>'s forward on <see cref="BenchInputs"/> of the given shape.</summary>
+    /// <param name="model">the loaded model.</param>
+    /// <param name="backendName">backend name for the report.</param>
+    /// <param name="threads">thread count for the report.</param>
+    /// <param name="batch">sequences per forward.</param>
+    /// <param name="seq">tokens per sequence, padding included.</param>
+    /// <param name="padRatio">share of padding tokens, in [0, 0.5].</param>
+    /// <param name="warmup">untimed forwards first.</param>
+    /// <param name="iterations">timed forwards.</param>
+    /// <param name="loadMs">model load time for the report.</param>
     /// <param name="skipPadding">skip the padding tokens; by default whenever there is padding.</param>
     public static Result Measure(ElectraPretrained model, string backendName, int threads, int batch, int seq,
         double padRatio, int warmup, int iterations, double loadMs, bool? skipPadding = null)

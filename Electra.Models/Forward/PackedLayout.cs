@@ -18,7 +18,8 @@ internal sealed record PackedLayout(int[] Positions, ImmutableArray<int> Segment
 
     /// <summary>
     /// The layout for <paramref name="head"/>, or null where packing cannot help or cannot be exact: no padding at all,
-    /// a head that pools every position (mean summary), or a head we do not know.
+    /// a per-row head that would compute every position anyway, a head that pools every position (mean summary), or a
+    /// head we do not know.
     /// </summary>
     public static PackedLayout? Plan(PreparedInputs inputs, Head head)
     {
@@ -45,6 +46,8 @@ internal sealed record PackedLayout(int[] Positions, ImmutableArray<int> Segment
             }
         }
         starts.Add(positions.Count);
+        // Per-row heads whose every padded row is read at a padded position (left padding): nothing to skip.
+        if (readPosition is not null && positions.Count == mask.Length) return null;
         if (positions.Count == 0)
         {
             // Nothing is real and no head reads a position: compute row 0 whole anyway so that no backend op sees

@@ -33,9 +33,11 @@ internal static class PackedEquivalence
         var ids = Enumerable.Range(0, rows * seq).Select(_ => rng.Next(config.VocabSize)).ToArray();
         var types = Enumerable.Range(0, rows * seq).Select(_ => rng.Next(config.TypeVocabSize)).ToArray();
         int[] shape = multipleChoice ? [batch, choices, seq] : [batch, seq];
+        bool embeds = rng.Next(4) == 0;
         var inputs = new ModelInputs
         {
-            InputIds = HostIntTensor.Create(ids, shape),
+            InputIds = embeds ? null : HostIntTensor.Create(ids, shape),
+            InputsEmbeds = embeds ? HostTensor.Create(RandomModels.Floats(rng, rows * seq * config.EmbeddingSize), [.. shape, config.EmbeddingSize]) : null,
             AttentionMask = HostIntTensor.Create(mask, shape),
             TokenTypeIds = HostIntTensor.Create(types, shape),
         };
@@ -43,7 +45,7 @@ internal static class PackedEquivalence
         var padded = model.Forward(inputs);
         var skipped = model.Forward(inputs, ForwardOptions.RealTokensOnly);
         bool perToken = PackedOutputs.IsPerToken(architecture);
-        string what = $"{architecture} (summary {config.SummaryType}, decoder {config.IsDecoder}), shape [{string.Join(", ", shape)}], " +
+        string what = $"{architecture} (summary {config.SummaryType}, decoder {config.IsDecoder}, embeds {embeds}), shape [{string.Join(", ", shape)}], " +
                       $"mask {string.Join("", mask)}";
         if (!padded.Tensors.Keys.SequenceEqual(skipped.Tensors.Keys)) return $"{what}: outputs {string.Join(",", skipped.Tensors.Keys)}";
         foreach (var (name, expected) in padded.Tensors)

@@ -43,6 +43,21 @@ public class PackedCpuProperties
     }
 
     [Fact]
+    public void RowsWhosePooledTokenIsPaddingAreComputedWholeAndStayExact()
+    {
+        using var backend = new CountingBackend(new CpuBackend());
+        var rng = new Random(3);
+        var config = RandomModels.Config(rng);
+        var model = RandomModels.Model(config, ElectraArchitecture.ElectraForSequenceClassification, rng, backend);
+        var inputs = ModelInputs.FromIds([[5, 6, 7, 8], [0, 6, 7, 0], [0, 0, 0, 0]], [[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 0, 0]]);
+        var padded = model.Forward(inputs).Logits!;
+        backend.PaddedAttentions = 0;
+        var skipped = model.Forward(inputs, ForwardOptions.RealTokensOnly).Logits!;
+        Assert.Equal(0, backend.PaddedAttentions);
+        TensorAssert.Close("logits", padded, skipped, 1e-6, 1e-6);
+    }
+
+    [Fact]
     public void FallsBackToThePaddedPathWhenItCannotSkipExactly()
     {
         using var backend = new CountingBackend(new CpuBackend());
