@@ -157,6 +157,30 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         return new AttentionResult(context, probs);
     }
 
+    public DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
+        ImmutableArray<int> segmentStarts, int heads, bool causal)
+    {
+        var (_, hidden) = AttentionSegmentChecks.Validate(q, k, v, keyMask, segmentStarts, heads);
+        var context = NewFloat(q.Shape);
+        fixed (float* pq = Cpu(q).Floats)
+        fixed (float* pk = Cpu(k).Floats)
+        fixed (float* pv = Cpu(v).Floats)
+        fixed (float* pm = Cpu(keyMask).Floats)
+        fixed (float* pc = context.Writable)
+        {
+            // Each segment is a batch of one for the ordinary kernel: its rows are contiguous, so offsets suffice.
+            for (int s = 0; s + 1 < segmentStarts.Length; s++)
+            {
+                int start = segmentStarts[s], length = segmentStarts[s + 1] - start;
+                if (length == 0) continue;
+                long offset = (long)start * hidden;
+                var shape = new AttentionKernel.Shape(1, length, length, heads, hidden / heads, hidden, hidden, hidden, hidden, causal);
+                AttentionKernel.Run(shape, pq + offset, pk + offset, pv + offset, pm + start, pc + offset, null, backend.Isa, backend.Pool);
+            }
+        }
+        return context;
+    }
+
     public DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second)
     {
         if (first.Rank != 3 || second.Rank != 3 || first.Shape[0] != second.Shape[0] || first.Shape[2] != second.Shape[2])

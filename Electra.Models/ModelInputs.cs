@@ -55,6 +55,25 @@ public sealed record ModelInputs
 /// <param name="OutputAttentions">Return every layer's attention probabilities.</param>
 public sealed record ForwardOptions(bool OutputHiddenStates = false, bool OutputAttentions = false)
 {
+    /// <summary>
+    /// Skip the work on padding tokens (unpadded, packed execution): positions whose attention_mask is 0 are left out
+    /// of every embedding, linear, LayerNorm and attention step, so a padded batch costs what its real tokens cost.
+    /// Outputs at real positions and per-row outputs (sequence classification, multiple choice) are those of the padded
+    /// computation (a masked key gets exactly zero weight in transformers). Per-token outputs
+    /// (last_hidden_state, logits of the pre-training, masked-LM, causal-LM and token-classification heads,
+    /// start_logits/end_logits) are <b>0 at every padded position</b>, where transformers computes values nobody
+    /// should read; hence off by default, since comparisons with transformers look at every position.
+    /// <para>It falls back to the ordinary padded computation (same outputs as with it off) when there is no padding,
+    /// when hidden states or attentions are requested, when the inputs carry labels or answer positions (losses read
+    /// every position), and for multiple choice with summary_type "mean" (it averages padded positions too).
+    /// A row whose pooled position (token 0, or the last token for summary_type "last"/"cls_index") is padding is
+    /// computed whole. Incremental decoding (<c>Generation</c>) never skips padding.</para>
+    /// </summary>
+    public bool SkipPadding { get; init; }
+
+    /// <summary>Options for pipelines and benchmarks that read real positions only: padding is skipped.</summary>
+    public static readonly ForwardOptions RealTokensOnly = new() { SkipPadding = true };
+
     public static readonly ForwardOptions Default = new();
     public static readonly ForwardOptions Everything = new(true, true);
 }

@@ -152,6 +152,45 @@ internal sealed partial class VulkanForwardPass
         return new AttentionResult(context, probs);
     }
 
+    public DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
+        ImmutableArray<int> segmentStarts, int heads, bool causal)
+    {
+        var query = Single(q, "AttentionSegments", "q");
+        var key = Single(k, "AttentionSegments", "k");
+        var value = Single(v, "AttentionSegments", "v");
+        var mask = Single(keyMask, "AttentionSegments", "keyMask");
+        var (rows, hidden) = AttentionSegmentChecks.Validate(query, key, value, mask, segmentStarts, heads);
+        var context = NewTensor(query.Shape, DeviceDType.Float32);
+        if (rows == 0) return context;
+
+        // The shader reads each query row's segment bounds instead of searching the offsets.
+        var bounds = new int[2 * rows];
+        int longest = 0;
+        for (int s = 0; s + 1 < segmentStarts.Length; s++)
+        {
+            int start = segmentStarts[s], end = segmentStarts[s + 1];
+            longest = Math.Max(longest, end - start);
+            for (int r = start; r < end; r++)
+            {
+                bounds[2 * r] = start;
+                bounds[2 * r + 1] = end;
+            }
+        }
+        var boundsTensor = (VulkanTensor)UploadInt(bounds, [rows, 2]);
+
+        var catalog = _backend.Catalog;
+        catalog.CheckGroupCount(rows, 0, "AttentionSegments queries");
+        catalog.CheckGroupCount(heads, 1, "AttentionSegments heads");
+        int headDim = hidden / heads;
+        _recorder.Dispatch(_backend.Kernels.Get(catalog.AttentionSegments(longest)),
+            [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single,
+             boundsTensor.Storage.Single, context.Storage.Single],
+            new PC.AttentionSegments((uint)rows, (uint)heads, (uint)headDim, causal ? 1u : 0u, (float)(1.0 / Math.Sqrt(headDim))),
+            (uint)rows, (uint)heads, 1);
+        Release(boundsTensor);
+        return context;
+    }
+
     public DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second)
     {
         var a = Single(first, "ConcatSequence", "first");

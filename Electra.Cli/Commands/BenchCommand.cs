@@ -9,20 +9,26 @@ namespace Electra.Cli.Commands;
 /// <summary>
 /// <c>electra bench</c>: times the model's forward (as the checkpoint's architecture) on deterministic random ids
 /// and prints the median and minimum time, throughput, load time and peak RSS (one JSON line with --json).
+/// With padding (--pad-ratio &gt; 0) the forward skips the padding tokens (<see cref="ForwardOptions.SkipPadding"/>)
+/// unless --no-skip-padding is given, so throughput tracks the real tokens.
 /// </summary>
 public static class BenchCommand
 {
     public const string Usage =
         "usage: electra bench --model DIR [--backend cpu|vulkan] [--device N] [--threads T] --batch B --seq S " +
-        "[--pad-ratio P] [--warmup N] [--iterations N] [--json]";
+        "[--pad-ratio P] [--no-skip-padding] [--warmup N] [--iterations N] [--json]";
 
     /// <summary>One benchmark result, as printed.</summary>
     public sealed record Result(string Backend, int Threads, int Batch, int Seq, double MsMedian, double MsMin,
-        double SequencesPerSecond, double LoadMs, double PeakRssMb, double PadRatio, int RealTokens, long AllocatedBytesPerForward);
+        double SequencesPerSecond, double LoadMs, double PeakRssMb, double PadRatio, int RealTokens, long AllocatedBytesPerForward)
+    {
+        /// <summary>Whether the timed forward skipped the padding tokens.</summary>
+        public bool SkipPadding { get; init; }
+    }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var a = new Arguments(args, new HashSet<string> { "json" });
+        var a = new Arguments(args, new HashSet<string> { "json", "no-skip-padding" });
         var modelDir = a.Required("model");
         var backendName = a.Get("backend") ?? "cpu";
         var device = a.Get("device");
@@ -33,6 +39,7 @@ public static class BenchCommand
         int iterations = a.Int("iterations") ?? 10;
         var padText = a.Get("pad-ratio");
         bool json = a.Flag("json");
+        bool noSkipPadding = a.Flag("no-skip-padding");
         a.RejectUnknown();
         if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
         if (batch < 1 || seq < 1) throw new UsageException("--batch and --seq must be positive");
@@ -49,21 +56,34 @@ public static class BenchCommand
         if (seq > model.Config.MaxPositionEmbeddings)
             throw new UsageException($"--seq {seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
 
-        var result = Measure(model, backendName, threads ?? Environment.ProcessorCount, batch, seq, padRatio, warmup, iterations, loadMs);
+        var result = Measure(model, backendName, threads ?? Environment.ProcessorCount, batch, seq, padRatio, warmup, iterations, loadMs,
+            skipPadding: padRatio > 0 && !noSkipPadding);
         stdout.WriteLine(json ? ToJson(result) : Describe(result));
         return 0;
     }
 
     /// <summary>Times <paramref name="model"/>'s forward on <see cref="BenchInputs"/> of the given shape.</summary>
+    /// <param name="model">the loaded model.</param>
+    /// <param name="backendName">backend name for the report.</param>
+    /// <param name="threads">thread count for the report.</param>
+    /// <param name="batch">sequences per forward.</param>
+    /// <param name="seq">tokens per sequence, padding included.</param>
+    /// <param name="padRatio">share of padding tokens, in [0, 0.5].</param>
+    /// <param name="warmup">untimed forwards first.</param>
+    /// <param name="iterations">timed forwards.</param>
+    /// <param name="loadMs">model load time for the report.</param>
+    /// <param name="skipPadding">skip the padding tokens; by default whenever there is padding.</param>
     public static Result Measure(ElectraPretrained model, string backendName, int threads, int batch, int seq,
-        double padRatio, int warmup, int iterations, double loadMs)
+        double padRatio, int warmup, int iterations, double loadMs, bool? skipPadding = null)
     {
         var bench = BenchInputs.Create(batch, seq, padRatio, model.Config.VocabSize);
         var inputs = bench.ToModelInputs();
-        var timing = Timing.Measure(() => model.Forward(inputs), warmup, iterations);
+        bool skip = skipPadding ?? padRatio > 0;
+        var options = skip ? ForwardOptions.RealTokensOnly : ForwardOptions.Default;
+        var timing = Timing.Measure(() => model.Forward(inputs, options), warmup, iterations);
         return new Result(backendName, threads, batch, seq, timing.MsMedian, timing.MsMin,
             batch / (timing.MsMedian / 1000.0), loadMs, ProcessMemory.PeakRssMb(), padRatio, bench.RealTokens,
-            timing.AllocatedBytesPerRun);
+            timing.AllocatedBytesPerRun) { SkipPadding = skip };
     }
 
     public static string ToJson(Result r)
@@ -81,13 +101,14 @@ public static class BenchCommand
             ["peak_rss_mb"] = Math.Round(r.PeakRssMb, 1),
             ["pad_ratio"] = r.PadRatio,
             ["real_tokens"] = r.RealTokens,
+            ["skip_padding"] = r.SkipPadding,
             ["allocated_bytes_per_forward"] = r.AllocatedBytesPerForward,
         };
         return JsonSerializer.Serialize(o);
     }
 
     static string Describe(Result r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Backend} ({r.Threads} threads) batch {r.Batch} × seq {r.Seq}, pad ratio {r.PadRatio}: " +
+        $"{r.Backend} ({r.Threads} threads) batch {r.Batch} × seq {r.Seq}, pad ratio {r.PadRatio}{(r.SkipPadding ? " (padding skipped)" : "")}: " +
         $"median {r.MsMedian:F2} ms, min {r.MsMin:F2} ms, {r.SequencesPerSecond:F1} sequences/s; " +
         $"load {r.LoadMs:F0} ms, peak RSS {r.PeakRssMb:F0} MiB, {r.AllocatedBytesPerForward / 1024.0:F0} KiB allocated per forward");
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Electra.Core.Tensors;
 
 namespace Electra.Core.Backend;
@@ -79,6 +80,17 @@ public interface IForwardPass : IDisposable
     /// </summary>
     AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads,
         bool causal, bool returnProbabilities);
+
+    /// <summary>
+    /// Attention over packed rows of several sequences (unpadded execution): q, k and v are [T, H]
+    /// (H = heads · headDim), the rows of sequence i being <c>segmentStarts[i] .. segmentStarts[i + 1] − 1</c>;
+    /// <paramref name="segmentStarts"/> holds N + 1 ascending offsets, the first 0 and the last T. A query attends only
+    /// to the keys of its own segment, with the same arithmetic as <see cref="Attention"/> on that segment alone:
+    /// keyMask float [T] of 1/0 adds (1 − mask)·float.MinValue, and <paramref name="causal"/> masks the segment's keys
+    /// after the query. Returns the context [T, H]. An empty segment contributes nothing.
+    /// </summary>
+    DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
+        ImmutableArray<int> segmentStarts, int heads, bool causal);
 
     /// <summary>Concatenates [B, S1, H] and [B, S2, H] along the sequence axis → [B, S1 + S2, H] (key/value caches).</summary>
     DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second);

@@ -28,7 +28,8 @@ internal static class EncoderForward
             cancellationToken.ThrowIfCancellationRequested();
             var layer = body.Layers[l];
             var layerPast = past.IsDefaultOrEmpty ? null : past[l];
-            var (next, probs, layerCache) = Layer(pass, layer, x, keyMask, body.IsDecoder, options.OutputAttentions, layerPast, keepCache);
+            var (next, probs, layerCache) = Layer(pass, layer, x, layerPast, keepCache,
+                (q, k, v) => pass.Attention(q, k, v, keyMask, layer.Attention.Heads, body.IsDecoder, options.OutputAttentions));
             if (options.OutputAttentions) attentions.Add(probs!);
             if (layerCache is not null) cache.Add(layerCache);
             if (options.OutputHiddenStates) hidden.Add(next);
@@ -38,8 +39,29 @@ internal static class EncoderForward
         return new Result(x, hidden.ToImmutable(), attentions.ToImmutable(), cache.ToImmutable());
     }
 
+    /// <summary>
+    /// The encoder over packed rows [T, H] of several sequences (unpadded execution): every linear and LayerNorm
+    /// runs on the T rows, attention per segment (see <see cref="IForwardPass.AttentionSegments"/>).
+    /// </summary>
+    /// <param name="keyMask">float [T] of 1/0.</param>
+    public static DeviceTensor RunPacked(IForwardPass pass, ElectraBody body, DeviceTensor input, DeviceTensor keyMask,
+        ImmutableArray<int> segmentStarts, CancellationToken cancellationToken = default)
+    {
+        var x = input;
+        foreach (var layer in body.Layers)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (next, _, _) = Layer(pass, layer, x, null, keepCache: false,
+                (q, k, v) => new AttentionResult(
+                    pass.AttentionSegments(q, k, v, keyMask, segmentStarts, layer.Attention.Heads, body.IsDecoder), null));
+            if (x != input) pass.Release(x);
+            x = next;
+        }
+        return x;
+    }
+
     private static (DeviceTensor Output, DeviceTensor? Probabilities, LayerCache? Cache) Layer(IForwardPass pass, EncoderLayer layer,
-        DeviceTensor x, DeviceTensor keyMask, bool causal, bool wantProbabilities, LayerCache? past, bool keepCache)
+        DeviceTensor x, LayerCache? past, bool keepCache, Func<DeviceTensor, DeviceTensor, DeviceTensor, AttentionResult> attend)
     {
         var a = layer.Attention;
         var q = pass.Linear(x, a.Query);
@@ -53,7 +75,7 @@ internal static class EncoderForward
             v = pass.ConcatSequence(past.Values, newV);
             foreach (var t in new[] { newK, newV, past.Keys, past.Values }) pass.Release(t);
         }
-        var attention = pass.Attention(q, k, v, keyMask, a.Heads, causal, wantProbabilities);
+        var attention = attend(q, k, v);
         pass.Release(q);
         LayerCache? cache = keepCache ? new LayerCache(k, v) : null;
         if (!keepCache)

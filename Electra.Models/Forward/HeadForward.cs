@@ -5,45 +5,51 @@ using Electra.Models.Heads;
 
 namespace Electra.Models.Forward;
 
-/// <summary>The heads' forward functions: last hidden state [Rows, S, H] → named outputs (host tensors).</summary>
+/// <summary>
+/// The heads' forward functions: last hidden state [Rows, S, H] → named outputs (host tensors). With a
+/// <see cref="PackedLayout"/>, hidden is the packed [T, H]: per-token outputs are scattered back to [Rows, S, ·] with
+/// zeros at padded positions, and position reads go through the layout's read index.
+/// </summary>
 internal static class HeadForward
 {
-    public static ImmutableSortedDictionary<string, HostTensor> Run(IForwardPass pass, Head head, DeviceTensor hidden, PreparedInputs inputs)
+    public static ImmutableSortedDictionary<string, HostTensor> Run(IForwardPass pass, Head head, DeviceTensor hidden, PreparedInputs inputs,
+        PackedLayout? layout = null)
     {
+        HostTensor Read(DeviceTensor t) => Tokens(pass, t, inputs, layout);
         var outputs = ImmutableSortedDictionary.CreateBuilder<string, HostTensor>(StringComparer.Ordinal);
         int rows = inputs.Rows, seq = inputs.Seq;
         switch (head)
         {
             case NoHead:
-                outputs["last_hidden_state"] = Read(pass, hidden);
+                outputs["last_hidden_state"] = Read(hidden);
                 break;
             case DiscriminatorHead d:
             {
                 var dense = pass.Linear(hidden, d.Dense, d.Activation);
                 var logits = pass.Linear(dense, d.DensePrediction);
-                outputs["logits"] = Read(pass, logits).Reshape(rows, seq);
+                outputs["logits"] = Read(logits).Reshape(rows, seq);
                 break;
             }
             case GeneratorHead g:
             {
                 var dense = pass.Linear(hidden, g.Dense, Activation.Gelu);
                 var normed = pass.LayerNorm(dense, null, g.LayerNorm.Weight, g.LayerNorm.Bias, g.LayerNorm.Eps);
-                outputs["logits"] = Read(pass, pass.Linear(normed, g.LmHead));
+                outputs["logits"] = Read(pass.Linear(normed, g.LmHead));
                 break;
             }
             case ClassificationHead c:
             {
-                var first = pass.SelectPositions(hidden, pass.UploadInt(new int[rows], [rows]));
+                var first = Pick(pass, hidden, 0, rows, layout);
                 var dense = pass.Linear(first, c.Dense, Activation.Gelu);
-                outputs["logits"] = Read(pass, pass.Linear(dense, c.OutProj));
+                outputs["logits"] = Whole(pass, pass.Linear(dense, c.OutProj));
                 break;
             }
             case TokenClassificationHead t:
-                outputs["logits"] = Read(pass, pass.Linear(hidden, t.Classifier));
+                outputs["logits"] = Read(pass.Linear(hidden, t.Classifier));
                 break;
             case QuestionAnsweringHead q:
             {
-                var both = Read(pass, pass.Linear(hidden, q.QaOutputs)).Span;
+                var both = Read(pass.Linear(hidden, q.QaOutputs)).Span;
                 var start = new float[rows * seq];
                 var end = new float[rows * seq];
                 for (int i = 0; i < rows * seq; i++)
@@ -57,8 +63,8 @@ internal static class HeadForward
             }
             case MultipleChoiceHead m:
             {
-                var summary = Summarize(pass, m.Summary, hidden, rows, seq);
-                var logits = Read(pass, pass.Linear(summary, m.Classifier));
+                var summary = Summarize(pass, m.Summary, hidden, rows, seq, layout);
+                var logits = Whole(pass, pass.Linear(summary, m.Classifier));
                 outputs["logits"] = logits.Reshape(inputs.Batch, inputs.Choices);
                 break;
             }
@@ -68,20 +74,36 @@ internal static class HeadForward
         return outputs.ToImmutable();
     }
 
-    private static DeviceTensor Summarize(IForwardPass pass, SequenceSummary s, DeviceTensor hidden, int rows, int seq)
+    private static DeviceTensor Summarize(IForwardPass pass, SequenceSummary s, DeviceTensor hidden, int rows, int seq, PackedLayout? layout)
     {
         var pooled = s.SummaryType switch
         {
-            "first" => pass.SelectPositions(hidden, pass.UploadInt(new int[rows], [rows])),
+            "first" => Pick(pass, hidden, 0, rows, layout),
             // cls_index without explicit indices takes the last position, as transformers does.
-            "last" or "cls_index" => pass.SelectPositions(hidden, pass.UploadInt(Enumerable.Repeat(seq - 1, rows).ToArray(), [rows])),
-            "mean" => pass.MeanOverSequence(hidden),
+            "last" or "cls_index" => Pick(pass, hidden, seq - 1, rows, layout),
+            "mean" when layout is null => pass.MeanOverSequence(hidden),
             _ => throw new Electra.Core.Errors.ConfigException($"summary_type '{s.SummaryType}' is not supported"),
         };
         if (s.Projection is not null) pooled = pass.Linear(pooled, s.Projection);
         return s.Activation == Activation.Identity ? pooled : pass.Activate(pooled, s.Activation);
     }
 
-    private static HostTensor Read(IForwardPass pass, DeviceTensor t) =>
-        new(t.Shape, pass.Read(t));
+    /// <summary>Hidden state of one position per row → [Rows, H].</summary>
+    private static DeviceTensor Pick(IForwardPass pass, DeviceTensor hidden, int position, int rows, PackedLayout? layout)
+    {
+        if (layout is null) return pass.SelectPositions(hidden, pass.UploadInt(Enumerable.Repeat(position, rows).ToArray(), [rows]));
+        if (layout.ReadIndex is null) throw new InvalidOperationException("the packed layout was planned for a per-token head");
+        return pass.Gather(hidden, pass.UploadInt(layout.ReadIndex, [rows]));
+    }
+
+    /// <summary>A per-row output (one value set per input row): read as it is.</summary>
+    private static HostTensor Whole(IForwardPass pass, DeviceTensor t) => new(t.Shape, pass.Read(t));
+
+    /// <summary>A per-token output: [Rows, S, X] as it is, or packed [T, X] scattered back to [Rows, S, X].</summary>
+    private static HostTensor Tokens(IForwardPass pass, DeviceTensor t, PreparedInputs inputs, PackedLayout? layout)
+    {
+        if (layout is null) return Whole(pass, t);
+        int width = t.LastDim;
+        return HostTensor.Create(layout.Scatter(pass.Read(t), inputs.Rows * inputs.Seq, width), inputs.Rows, inputs.Seq, width);
+    }
 }

@@ -48,7 +48,7 @@ internal static class BatchRunner
             InputIds = HostIntTensor.Create(ids, n, seq),
             AttentionMask = HostIntTensor.Create(mask, n, seq),
             TokenTypeIds = HostIntTensor.Create(types, n, seq),
-        });
+        }, ForwardOptions.RealTokensOnly);   // pipelines read real positions only: the padding is not computed
         for (int b = 0; b < n; b++) results[batch[b]] = new float[outputs.Count][];
         for (int o = 0; o < outputs.Count; o++)
         {

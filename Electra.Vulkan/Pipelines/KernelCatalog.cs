@@ -20,6 +20,8 @@ internal static class PushConstants
     [StructLayout(LayoutKind.Sequential)]
     public record struct Attention(uint Sq, uint Sk, uint Heads, uint HeadDim, uint Causal, uint WriteProbs, float Scale);
     [StructLayout(LayoutKind.Sequential)]
+    public record struct AttentionSegments(uint Rows, uint Heads, uint HeadDim, uint Causal, float Scale);
+    [StructLayout(LayoutKind.Sequential)]
     public record struct Concat(uint Count, uint S1, uint S2, uint Width);
     [StructLayout(LayoutKind.Sequential)]
     public record struct SeqReduce(uint Count, uint Seq, uint Width);
@@ -67,7 +69,14 @@ internal sealed class KernelCatalog
     public KernelSpec MeanOverSequence => new("mean_sequence", 2, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
 
     /// <summary>Attention keeps one row of Sk scores in shared memory; the variant is sized to the key count.</summary>
-    public KernelSpec Attention(int keyCount)
+    public KernelSpec Attention(int keyCount) =>
+        AttentionVariant("attention", 6, Size<PushConstants.Attention>(), keyCount);
+
+    /// <summary>Packed attention keeps one row of its longest segment's scores in shared memory.</summary>
+    public KernelSpec AttentionSegments(int longestSegment) =>
+        AttentionVariant("attention_segments", 6, Size<PushConstants.AttentionSegments>(), longestSegment);
+
+    private KernelSpec AttentionVariant(string shader, int bindings, int pushBytes, int keyCount)
     {
         uint group = Math.Min(64u, RowGroup);
         long capacity = (_caps.Info.MaxComputeSharedMemoryBytes - group * 4L) / 4;
@@ -77,7 +86,7 @@ internal sealed class KernelCatalog
             throw new BackendException(
                 $"attention over {keyCount} keys needs {keyCount * 4L} bytes of shared memory per workgroup; " +
                 $"device '{_caps.Info.Name}' has {_caps.Info.MaxComputeSharedMemoryBytes} (at most {capacity} keys)");
-        return new KernelSpec("attention", 6, Size<PushConstants.Attention>(), [group, (uint)slots]);
+        return new KernelSpec(shader, bindings, pushBytes, [group, (uint)slots]);
     }
 
     /// <summary>A 2-D grid of workgroups covering <paramref name="groups"/> groups within the device's per-dimension cap.</summary>

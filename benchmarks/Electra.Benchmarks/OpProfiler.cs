@@ -51,6 +51,9 @@ public sealed class OpProfiler(IBackend inner) : IBackend
             p.Time("layernorm", () => inner.LayerNorm(x, residual, gamma, beta, eps));
         public AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads, bool causal, bool returnProbabilities) =>
             p.Time("attention", () => inner.Attention(q, k, v, keyMask, heads, causal, returnProbabilities));
+        public DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
+            System.Collections.Immutable.ImmutableArray<int> segmentStarts, int heads, bool causal) =>
+            p.Time("attention segments", () => inner.AttentionSegments(q, k, v, keyMask, segmentStarts, heads, causal));
         public DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second) => p.Time("concat", () => inner.ConcatSequence(first, second));
         public DeviceTensor SelectPositions(DeviceTensor x, DeviceTensor positions) => p.Time("select", () => inner.SelectPositions(x, positions));
         public DeviceTensor MeanOverSequence(DeviceTensor x) => p.Time("mean", () => inner.MeanOverSequence(x));
