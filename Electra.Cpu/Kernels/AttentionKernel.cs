@@ -17,6 +17,11 @@ public static unsafe class AttentionKernel
 
     [ThreadStatic] static ScratchBuffer? t_keys, t_values, t_scores;
     [ThreadStatic] static AttentionJob? t_job;
+    // Which (call, batch·head) this thread's packed K and V belong to: a thread's tiles are mostly consecutive
+    // query blocks of the same head, which then reuse the packing instead of redoing it.
+    [ThreadStatic] static long t_packedCall;
+    [ThreadStatic] static int t_packedHead;
+    static long s_calls;
 
     /// <summary>Shapes and strides of one attention call (rows strides in floats).</summary>
     public readonly record struct Shape(int Batch, int QueryLength, int KeyLength, int Heads, int HeadDim,
@@ -34,6 +39,7 @@ public static unsafe class AttentionKernel
         job.Shape = shape;
         job.Q = q; job.K = k; job.V = v; job.Mask = keyMask; job.Context = context; job.Probabilities = probabilities;
         job.Isa = isa;
+        job.Call = Interlocked.Increment(ref s_calls);
         job.QueryBlocks = (shape.QueryLength + QueryBlock - 1) / QueryBlock;
         int tiles = shape.Batch * shape.Heads * job.QueryBlocks;
         if (pool == null) for (int t = 0; t < tiles; t++) job.RunTile(t);
@@ -46,6 +52,7 @@ public static unsafe class AttentionKernel
         public float* Q, K, V, Mask, Context, Probabilities;
         public GemmIsa Isa;
         public int QueryBlocks;
+        public long Call;
 
         public override void RunTile(int tile)
         {
@@ -68,36 +75,14 @@ public static unsafe class AttentionKernel
             int keyPanels = (sk + nr - 1) / nr, skPad = keyPanels * nr;
             int dimPanels = (d + nr - 1) / nr;
 
-            // Kᵀ for this head as panels of nr keys: [panel][d][nr], zero past Sk.
             float* kt = (t_keys ??= new ScratchBuffer()).Get((long)skPad * d);
-            float* kBase = K + (long)b * sk * s.KeyStride + h * d;
-            for (int p = 0; p < keyPanels; p++)
-            {
-                float* panel = kt + (long)p * d * nr;
-                int keys = Math.Min(nr, sk - p * nr);
-                for (int j = 0; j < keys; j++)
-                {
-                    float* row = kBase + (long)(p * nr + j) * s.KeyStride;
-                    for (int t = 0; t < d; t++) panel[t * nr + j] = row[t];
-                }
-                for (int j = keys; j < nr; j++)
-                    for (int t = 0; t < d; t++) panel[t * nr + j] = 0f;
-            }
-            // V for this head as panels of nr head dimensions: [panel][Sk][nr], zero past d.
             float* vp = (t_values ??= new ScratchBuffer()).Get((long)dimPanels * sk * nr);
-            float* vBase = V + (long)b * sk * s.ValueStride + h * d;
-            for (int p = 0; p < dimPanels; p++)
+            if (t_packedCall != Call || t_packedHead != bh)
             {
-                float* panel = vp + (long)p * sk * nr;
-                int cols = Math.Min(nr, d - p * nr);
-                for (int j = 0; j < sk; j++)
-                {
-                    float* row = vBase + (long)j * s.ValueStride + p * nr;
-                    float* dst = panel + (long)j * nr;
-                    int t = 0;
-                    for (; t < cols; t++) dst[t] = row[t];
-                    for (; t < nr; t++) dst[t] = 0f;
-                }
+                PackKeys(kt, b, h, keyPanels);
+                PackValues(vp, b, h, dimPanels);
+                t_packedCall = Call;
+                t_packedHead = bh;
             }
 
             float* scores = (t_scores ??= new ScratchBuffer()).Get((long)QueryBlock * skPad);
@@ -130,6 +115,54 @@ public static unsafe class AttentionKernel
                         cBase + (long)r * s.ContextStride + p * nr, s.ContextStride, cols, accumulate: false);
             }
         }
+
+        // Kᵀ for one head as panels of nr keys: [panel][d][nr], zero past Sk.
+        void PackKeys(float* kt, int b, int h, int keyPanels)
+        {
+            var s = Shape;
+            int d = s.HeadDim, sk = s.KeyLength, nr = PanelWidth(Isa);
+            float* kBase = K + (long)b * sk * s.KeyStride + h * d;
+            for (int p = 0; p < keyPanels; p++)
+            {
+                float* panel = kt + (long)p * d * nr;
+                int keys = Math.Min(nr, sk - p * nr);
+                for (int j = 0; j < keys; j++)
+                {
+                    float* row = kBase + (long)(p * nr + j) * s.KeyStride;
+                    for (int t = 0; t < d; t++) panel[t * nr + j] = row[t];
+                }
+                for (int j = keys; j < nr; j++)
+                    for (int t = 0; t < d; t++) panel[t * nr + j] = 0f;
+            }
+        }
+
+        // V for one head as panels of nr head dimensions: [panel][Sk][nr], zero past d.
+        void PackValues(float* vp, int b, int h, int dimPanels)
+        {
+            var s = Shape;
+            int d = s.HeadDim, sk = s.KeyLength, nr = PanelWidth(Isa);
+            float* vBase = V + (long)b * sk * s.ValueStride + h * d;
+            for (int p = 0; p < dimPanels; p++)
+            {
+                float* panel = vp + (long)p * sk * nr;
+                int cols = Math.Min(nr, d - p * nr);
+                for (int j = 0; j < sk; j++)
+                {
+                    float* row = vBase + (long)j * s.ValueStride + p * nr;
+                    float* dst = panel + (long)j * nr;
+                    int t = 0;
+                    for (; t < cols; t++) dst[t] = row[t];
+                    for (; t < nr; t++) dst[t] = 0f;
+                }
+            }
+        }
+
+        static int PanelWidth(GemmIsa isa) => isa switch
+        {
+            GemmIsa.Avx2 => Avx2Kernel.NR,
+            GemmIsa.Avx512 => Avx512Kernel.NR,
+            _ => PortableKernel.NR,
+        };
     }
 
     static float HorizontalMax(Vector256<float> v)

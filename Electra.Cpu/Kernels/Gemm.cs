@@ -18,6 +18,8 @@ public static unsafe class Gemm
     public const int TilePanels = 8;
     /// <summary>Depth of one k-block: keeps kc × NR floats of the panel within L1.</summary>
     public const int BlockDepth = 256;
+    /// <summary>Up to this many rows a multi-threaded GEMM splits columns rather than rows (x stays within L2).</summary>
+    public const int SmallRows = 192;
 
     [ThreadStatic] static GemmJob? t_job;
     [ThreadStatic] static ScratchBuffer? t_block;
@@ -31,7 +33,7 @@ public static unsafe class Gemm
     {
         if (rows == 0) return;
         var job = t_job ??= new GemmJob();
-        job.Set(x, ldx, rows, weight, y, ldy, activation);
+        job.Set(x, ldx, rows, weight, y, ldy, activation, pool?.Threads ?? 1);
         int tiles = job.TileCount;
         if (pool == null) for (int t = 0; t < tiles; t++) job.RunTile(t);
         else pool.Run(job, tiles);
@@ -66,21 +68,42 @@ public static unsafe class Gemm
     {
         float* _x, _y, _panels, _bias;
         nint _ldx, _ldy;
-        int _rows, _n, _k, _nr, _panelCount, _rowTiles, _panelTiles;
+        int _rows, _n, _k, _nr, _panelCount, _rowTiles, _panelTiles, _tileRows, _panelsPerTile;
         GemmIsa _isa;
         Activation _activation;
         PackedWeight? _weight; // keeps the pinned arrays reachable while tiles run
 
         public int TileCount => _rowTiles * _panelTiles;
 
-        public void Set(float* x, nint ldx, int rows, PackedWeight w, float* y, nint ldy, Activation activation)
+        public void Set(float* x, nint ldx, int rows, PackedWeight w, float* y, nint ldy, Activation activation, int threads)
         {
             _x = x; _ldx = ldx; _rows = rows; _y = y; _ldy = ldy; _activation = activation;
             _weight = w; _panels = w.Panels; _bias = w.BiasPointer;
             _n = w.OutFeatures; _k = w.InFeatures; _nr = w.PanelWidth; _panelCount = w.PanelCount; _isa = w.Isa;
-            _rowTiles = (rows + TileRows - 1) / TileRows;
-            _panelTiles = (_panelCount + TilePanels - 1) / TilePanels;
+            int mr = MicroKernelRows(_isa);
+            if (rows <= SmallRows)
+            {
+                // Few rows (small batches): the weight, read once per row tile, is what costs; split the columns
+                // instead, so each thread streams only its share of the weight and all rows stay in one tile.
+                _tileRows = (rows + mr - 1) / mr * mr;
+                _rowTiles = 1;
+                _panelsPerTile = Math.Clamp(_panelCount / (2 * threads), 1, TilePanels);
+            }
+            else
+            {
+                _tileRows = TileRows;
+                _rowTiles = (rows + TileRows - 1) / TileRows;
+                _panelsPerTile = TilePanels;
+            }
+            _panelTiles = (_panelCount + _panelsPerTile - 1) / _panelsPerTile;
         }
+
+        static int MicroKernelRows(GemmIsa isa) => isa switch
+        {
+            GemmIsa.Avx2 => Avx2Kernel.MR,
+            GemmIsa.Avx512 => Avx512Kernel.MR,
+            _ => PortableKernel.MR,
+        };
 
         public void Clear() => _weight = null;
 
@@ -98,8 +121,8 @@ public static unsafe class Gemm
         void RunTile<TKernel>(int tile) where TKernel : IMicroKernel
         {
             int mr = TKernel.MR, nr = _nr, k = _k;
-            int r0 = tile / _panelTiles * TileRows, r1 = Math.Min(_rows, r0 + TileRows);
-            int p0 = tile % _panelTiles * TilePanels, p1 = Math.Min(_panelCount, p0 + TilePanels);
+            int r0 = tile / _panelTiles * _tileRows, r1 = Math.Min(_rows, r0 + _tileRows);
+            int p0 = tile % _panelTiles * _panelsPerTile, p1 = Math.Min(_panelCount, p0 + _panelsPerTile);
             int blocks = (k + BlockDepth - 1) / BlockDepth;
             // Equal k-blocks: a short last block would waste the C reload.
             int kcMax = (k + blocks - 1) / blocks;
@@ -107,7 +130,7 @@ public static unsafe class Gemm
             // is often a multiple of 4 KiB (K = 1024, 3072), which would put the microkernel's MR rows in the same
             // L1 sets; the copy is reused across all the tile's panels.
             int lda = kcMax + 16;
-            float* block = (t_block ??= new ScratchBuffer()).Get((long)TileRows * lda);
+            float* block = (t_block ??= new ScratchBuffer()).Get((long)_tileRows * lda);
             for (int k0 = 0; k0 < k; k0 += kcMax)
             {
                 int kc = Math.Min(kcMax, k - k0);

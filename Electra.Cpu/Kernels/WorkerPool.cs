@@ -5,8 +5,9 @@ namespace Electra.Cpu.Kernels;
 /// <summary>
 /// A small set of persistent worker threads that split a <see cref="TileJob"/> with the calling thread.
 /// <para>
-/// Tiles are claimed from one 64-bit word that holds the job's generation, its tile count and the next free tile,
-/// so a claim is only ever granted for the job it was made against. That lets <see cref="Run"/> return as soon as
+/// Each thread owns a contiguous chunk of a job's tiles and claims them from its own 64-bit word, which holds the
+/// job's generation, the chunk's end and its next free tile, so a claim is only ever granted for the job it was
+/// made against; threads that finish their chunk claim from the others' words. That lets <see cref="Run"/> return as soon as
 /// every tile is done: it never waits for a worker that is still waking up or asleep (with 2–4 cores, waiting for
 /// a descheduled worker used to double the time of sub-millisecond operations).
 /// </para>
@@ -25,15 +26,17 @@ public sealed class WorkerPool : IDisposable
 
     const int TileBits = 20, GenerationShift = 2 * TileBits;
     const long TileMask = (1L << TileBits) - 1;
-    /// <summary>The most tiles one <see cref="Run"/> may have (the claim word holds 20-bit tile indices).</summary>
+    /// <summary>The most tiles one <see cref="Run"/> may have (the claim words hold 20-bit tile indices).</summary>
     public const int MaxTiles = (1 << TileBits) - 1;
+    // One claim word per thread, each on its own cache line.
+    const int WordStride = 16;
 
     readonly Thread[] _workers;
     readonly SemaphoreSlim[] _wake;
     readonly int[] _sleeping;
     readonly object _gate = new();
-    // generation (24 bits) | tile count (20 bits) | next tile (20 bits)
-    long _claims;
+    // Per thread: generation (24 bits) | end of its chunk (20 bits) | next tile of its chunk (20 bits).
+    readonly long[] _claims;
     long _generation;
     TileJob? _job;
     int _done;
@@ -45,6 +48,7 @@ public sealed class WorkerPool : IDisposable
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "at least one thread");
         Threads = threads;
+        _claims = new long[threads * WordStride];
         _workers = new Thread[threads - 1];
         _wake = new SemaphoreSlim[threads - 1];
         _sleeping = new int[threads - 1];
@@ -60,7 +64,11 @@ public sealed class WorkerPool : IDisposable
     /// <summary>Threads that share a job, the caller included.</summary>
     public int Threads { get; }
 
-    /// <summary>Runs tiles 0..tileCount-1 of <paramref name="job"/> across the pool and returns when all are done.</summary>
+    /// <summary>
+    /// Runs tiles 0..tileCount-1 of <paramref name="job"/> across the pool and returns when all are done.
+    /// Thread i (the caller is thread 0) first runs the i-th contiguous chunk of tiles, then helps with the others,
+    /// so consecutive jobs with the same tiling keep each chunk's data in the same core's cache.
+    /// </summary>
     public void Run(TileJob job, int tileCount)
     {
         if (tileCount <= 0) return;
@@ -77,12 +85,18 @@ public sealed class WorkerPool : IDisposable
             _done = 0;
             long generation = (_generation + 1) & 0xFFFFFF;
             _generation = generation;
-            // The release store publishes _job and _done together with the new claim word.
-            Volatile.Write(ref _claims, (generation << GenerationShift) | ((long)tileCount << TileBits));
+            int threads = Threads;
+            // Workers first (the caller's own chunk is published last, right before it starts on it).
+            for (int i = threads - 1; i >= 0; i--)
+            {
+                long start = (long)tileCount * i / threads, end = (long)tileCount * (i + 1) / threads;
+                // The release store publishes _job and _done together with the claim word.
+                Volatile.Write(ref _claims[i * WordStride], (generation << GenerationShift) | (end << TileBits) | start);
+            }
             for (int i = 0; i < _workers.Length; i++)
                 if (Interlocked.Exchange(ref _sleeping[i], 0) == 1) _wake[i].Release();
 
-            RunTiles(generation);
+            RunTiles(0, generation);
             // Only tiles that a worker has claimed are still running; a worker that has not claimed one never will.
             while (Volatile.Read(ref _done) != tileCount) { }
             _job = null;
@@ -95,30 +109,40 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
-    /// <summary>Claims and runs tiles of job <paramref name="generation"/> until none is left.</summary>
-    void RunTiles(long generation)
+    /// <summary>Runs thread <paramref name="self"/>'s chunk of job <paramref name="generation"/>, then steals.</summary>
+    void RunTiles(int self, long generation)
     {
-        long claims = Volatile.Read(ref _claims);
+        for (int i = 0; i < Threads; i++)
+        {
+            int word = (self + i) % Threads;
+            while (TryClaim(word, generation) is var tile and >= 0)
+            {
+                // The job cannot change under a granted claim: Run waits for this tile before it publishes another.
+                try { _job!.RunTile(tile); }
+                catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
+                Interlocked.Increment(ref _done);
+            }
+        }
+    }
+
+    int TryClaim(int word, long generation)
+    {
+        ref long slot = ref _claims[word * WordStride];
+        long claims = Volatile.Read(ref slot);
         while (true)
         {
-            long next = claims & TileMask, count = (claims >> TileBits) & TileMask;
-            if (claims >> GenerationShift != generation || next >= count) return;
-            long seen = Interlocked.CompareExchange(ref _claims, claims + 1, claims);
-            if (seen != claims)
-            {
-                claims = seen;
-                continue;
-            }
-            // The job cannot change under a granted claim: Run waits for this tile before it publishes another.
-            try { _job!.RunTile((int)next); }
-            catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
-            Interlocked.Increment(ref _done);
-            claims = Volatile.Read(ref _claims);
+            long next = claims & TileMask, end = (claims >> TileBits) & TileMask;
+            if (claims >> GenerationShift != generation || next >= end) return -1;
+            long seen = Interlocked.CompareExchange(ref slot, claims + 1, claims);
+            if (seen == claims) return (int)next;
+            claims = seen;
         }
     }
 
     void WorkerLoop(int index)
     {
+        int self = index + 1;
+        ref long own = ref _claims[self * WordStride];
         // Generation 0 is the pool's state at construction, so a worker that starts after Run has published the
         // first job still sees it as new.
         long seen = 0;
@@ -126,11 +150,11 @@ public sealed class WorkerPool : IDisposable
         {
             long start = Stopwatch.GetTimestamp();
             int polls = 0;
-            while (Volatile.Read(ref _claims) >> GenerationShift == seen && !_disposed)
+            while (Volatile.Read(ref own) >> GenerationShift == seen && !_disposed)
             {
                 if (++polls % 256 != 0 || Stopwatch.GetTimestamp() - start <= SpinTicks) continue;
                 Volatile.Write(ref _sleeping[index], 1);
-                if (Volatile.Read(ref _claims) >> GenerationShift != seen || _disposed)
+                if (Volatile.Read(ref own) >> GenerationShift != seen || _disposed)
                 {
                     // Work arrived while announcing sleep: if Run already claimed the flag it also released the
                     // semaphore, which must be consumed to stay balanced.
@@ -143,8 +167,8 @@ public sealed class WorkerPool : IDisposable
                 break;
             }
             if (_disposed) return;
-            seen = Volatile.Read(ref _claims) >> GenerationShift;
-            RunTiles(seen);
+            seen = Volatile.Read(ref own) >> GenerationShift;
+            RunTiles(self, seen);
         }
     }
 

@@ -10,7 +10,7 @@ namespace Electra.Benchmarks;
 /// </summary>
 public sealed class OpProfiler(IBackend inner) : IBackend
 {
-    readonly Dictionary<string, (double Ms, long Calls)> _totals = new();
+    readonly Dictionary<string, (double Ms, long Calls, double MinMs)> _totals = new();
 
     public string Name => inner.Name;
     public string DeviceDescription => inner.DeviceDescription;
@@ -22,15 +22,15 @@ public sealed class OpProfiler(IBackend inner) : IBackend
     public void Reset() => _totals.Clear();
 
     /// <summary>Per kind: total ms, calls; sorted by time.</summary>
-    public IReadOnlyList<(string Kind, double Ms, long Calls)> Totals() =>
-        _totals.Select(kv => (kv.Key, kv.Value.Ms, kv.Value.Calls)).OrderByDescending(t => t.Ms).ToList();
+    public IReadOnlyList<(string Kind, double Ms, long Calls, double MinMs)> Totals() =>
+        _totals.Select(kv => (kv.Key, kv.Value.Ms, kv.Value.Calls, kv.Value.MinMs)).OrderByDescending(t => t.Ms).ToList();
 
     T Time<T>(string kind, Func<T> op)
     {
         long t0 = Stopwatch.GetTimestamp();
         var result = op();
         double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-        _totals[kind] = _totals.TryGetValue(kind, out var v) ? (v.Ms + ms, v.Calls + 1) : (ms, 1);
+        _totals[kind] = _totals.TryGetValue(kind, out var v) ? (v.Ms + ms, v.Calls + 1, Math.Min(v.MinMs, ms)) : (ms, 1, ms);
         return result;
     }
 

@@ -71,10 +71,10 @@ if (mode is "profile")
     double total = clock.Elapsed.TotalMilliseconds / iterations;
     Console.WriteLine($"{batch} x {seq}, pad {pad}: {total:F2} ms per forward");
     double accounted = 0;
-    foreach (var (kind, ms, calls) in profiler.Totals())
+    foreach (var (kind, ms, calls, minMs) in profiler.Totals())
     {
         accounted += ms / iterations;
-        Console.WriteLine($"  {kind,-36} {ms / iterations,9:F3} ms  {100 * ms / iterations / total,5:F1}%  ({calls / iterations} calls)");
+        Console.WriteLine($"  {kind,-36} {ms / iterations,9:F3} ms  {100 * ms / iterations / total,5:F1}%  ({calls / iterations} calls, mean {1000 * ms / calls:F1} us, min {1000 * minMs:F1} us)");
     }
     Console.WriteLine($"  {"(outside backend ops)",-36} {total - accounted,9:F3} ms  {100 * (total - accounted) / total,5:F1}%");
 }
