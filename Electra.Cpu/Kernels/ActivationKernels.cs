@@ -12,10 +12,46 @@ namespace Electra.Cpu.Kernels;
 public static unsafe class ActivationKernels
 {
     /// <summary>row[i] = act(row[i] + bias[i]) for i &lt; count; <paramref name="bias"/> may be null.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BiasActivate(float* row, float* bias, int count, Activation activation)
     {
-        if (bias == null && activation == Activation.Identity) return;
+        // The common activations get their own loop without a per-vector switch, which also lets the JIT keep
+        // everything in registers (the switch made it spill the result and the loop counter to the stack).
+        switch (activation)
+        {
+            case Activation.Identity: if (bias != null) BiasActivate<IdentityOp>(row, bias, count); break;
+            case Activation.Gelu: BiasActivate<GeluOp>(row, bias, count); break;
+            default: BiasActivateAny(row, bias, count, activation); break;
+        }
+    }
+
+    interface IVectorOp { static abstract Vector256<float> Apply(Vector256<float> x); }
+    readonly struct IdentityOp : IVectorOp { public static Vector256<float> Apply(Vector256<float> x) => x; }
+    readonly struct GeluOp : IVectorOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Apply(Vector256<float> x) => VectorMath.Gelu(x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void BiasActivate<TOp>(float* row, float* bias, int count) where TOp : IVectorOp
+    {
+        int i = 0;
+        if (bias != null)
+            for (; i + 8 <= count; i += 8)
+                Vector256.Store(TOp.Apply(Vector256.Load(row + i) + Vector256.Load(bias + i)), row + i);
+        else
+            for (; i + 8 <= count; i += 8)
+                Vector256.Store(TOp.Apply(Vector256.Load(row + i)), row + i);
+        if (i < count)
+        {
+            var tail = LoadTail(row + i, bias == null ? null : bias + i, count - i);
+            StoreTail(TOp.Apply(tail), row + i, count - i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void BiasActivateAny(float* row, float* bias, int count, Activation activation)
+    {
         int i = 0;
         for (; i + 8 <= count; i += 8)
         {
@@ -25,18 +61,22 @@ public static unsafe class ActivationKernels
         }
         if (i < count)
         {
-            var tail = stackalloc float[8];
-            var tailBias = stackalloc float[8];
-            int n = count - i;
-            for (int j = 0; j < 8; j++)
-            {
-                tail[j] = j < n ? row[i + j] : 0f;
-                tailBias[j] = j < n && bias != null ? bias[i + j] : 0f;
-            }
-            var v = Vector256.Load(tail) + Vector256.Load(tailBias);
-            Vector256.Store(Apply(v, activation), tail);
-            for (int j = 0; j < n; j++) row[i + j] = tail[j];
+            var tail = LoadTail(row + i, bias == null ? null : bias + i, count - i);
+            StoreTail(Apply(tail, activation), row + i, count - i);
         }
+    }
+
+    // Tails shorter than a vector go through a padded vector, so every element is computed by the same code.
+    static Vector256<float> LoadTail(float* row, float* bias, int n)
+    {
+        var tail = stackalloc float[8];
+        for (int j = 0; j < 8; j++) tail[j] = j < n ? row[j] + (bias == null ? 0f : bias[j]) : 0f;
+        return Vector256.Load(tail);
+    }
+
+    static void StoreTail(Vector256<float> v, float* row, int n)
+    {
+        for (int j = 0; j < n; j++) row[j] = v.GetElement(j);
     }
 
     /// <summary>Applies <paramref name="activation"/> in place.</summary>
