@@ -129,14 +129,18 @@ public static unsafe class Gemm
             // The tile's x block is copied to a dense buffer with a row stride of kc + 16 floats: x's own stride
             // is often a multiple of 4 KiB (K = 1024, 3072), which would put the microkernel's MR rows in the same
             // L1 sets; the copy is reused across all the tile's panels.
-            int lda = kcMax + 16;
-            float* block = (t_block ??= new ScratchBuffer()).Get((long)_tileRows * lda);
+            // Other strides are read in place: the copy costs as much as a tenth of a small GEMM.
+            bool copy = _ldx * sizeof(float) % 4096 == 0;
+            nint lda = copy ? kcMax + 16 : _ldx;
+            float* block = copy ? (t_block ??= new ScratchBuffer()).Get((long)_tileRows * lda) : null;
             for (int k0 = 0; k0 < k; k0 += kcMax)
             {
                 int kc = Math.Min(kcMax, k - k0);
                 bool accumulate = k0 > 0, last = k0 + kc == k;
-                for (int r = r0; r < r1; r++)
-                    Buffer.MemoryCopy(_x + r * _ldx + k0, block + (long)(r - r0) * lda, kc * sizeof(float), kc * sizeof(float));
+                float* a = copy ? block : _x + r0 * _ldx + k0;
+                if (copy)
+                    for (int r = r0; r < r1; r++)
+                        Buffer.MemoryCopy(_x + r * _ldx + k0, block + (long)(r - r0) * lda, kc * sizeof(float), kc * sizeof(float));
                 for (int p = p0; p < p1; p++)
                 {
                     float* b = _panels + (nint)p * nr * k + (nint)k0 * nr;
@@ -145,7 +149,7 @@ public static unsafe class Gemm
                     {
                         int rows = Math.Min(mr, r1 - r);
                         float* c = _y + r * _ldy + col;
-                        TKernel.Run(block + (long)(r - r0) * lda, lda, rows, b, kc, c, _ldy, cols, accumulate);
+                        TKernel.Run(a + (r - r0) * lda, lda, rows, b, kc, c, _ldy, cols, accumulate);
                         if (last && (_bias != null || _activation != Activation.Identity))
                             for (int i = 0; i < rows; i++)
                                 ActivationKernels.BiasActivate(c + i * _ldy, _bias == null ? null : _bias + col, cols, _activation);
