@@ -112,6 +112,49 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         return result;
     }
 
+    public ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
+    {
+        if (weights.Length is 0 or > Gemm.MaxWeights || !SamePacking(weights))
+            return ((IForwardPass)this).DefaultLinears(x, weights);
+        int m = checked((int)x.Rows);
+        var results = ImmutableArray.CreateBuilder<DeviceTensor>(weights.Length);
+        Span<nint> outputs = stackalloc nint[weights.Length];
+        var packed = new PackedWeight[weights.Length];
+        for (int i = 0; i < weights.Length; i++)
+        {
+            var w = (CpuLinearWeight)weights[i];
+            if (x.LastDim != w.InFeatures)
+                throw new InputException($"linear expects last dimension {w.InFeatures}, got {TensorShape.Format(x.Shape)}");
+            var result = NewFloat(x.Shape.SetItem(x.Rank - 1, w.OutFeatures));
+            results.Add(result);
+            packed[i] = w.Packed;
+        }
+        var pins = new System.Buffers.MemoryHandle[weights.Length];
+        try
+        {
+            for (int i = 0; i < weights.Length; i++)
+            {
+                pins[i] = ((CpuTensor)results[i]).PooledFloats.AsMemory().Pin();
+                outputs[i] = (nint)pins[i].Pointer;
+            }
+            fixed (float* px = Cpu(x).Floats)
+                Gemm.MultiplyMany(px, x.LastDim, m, packed, outputs, backend.Pool);
+        }
+        finally
+        {
+            foreach (var pin in pins) pin.Dispose();
+        }
+        return results.MoveToImmutable();
+    }
+
+    static bool SamePacking(ImmutableArray<LinearWeight> weights)
+    {
+        if (weights[0] is not CpuLinearWeight first) return false;
+        foreach (var w in weights)
+            if (w is not CpuLinearWeight c || c.InFeatures != first.InFeatures || c.Packed.Isa != first.Packed.Isa) return false;
+        return true;
+    }
+
     public DeviceTensor Activate(DeviceTensor x, Activation activation)
     {
         var result = NewFloat(x.Shape);

@@ -64,6 +64,20 @@ public interface IForwardPass : IDisposable
     /// <summary>y = act(x·Wᵀ + b) over the last dimension of x: [..., In] → [..., Out].</summary>
     DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity);
 
+    /// <summary>
+    /// Several linears of the same input (e.g. an attention layer's query, key and value projections):
+    /// result i = x·W_iᵀ + b_i. A backend may run them as one operation; by default they run one after another.
+    /// </summary>
+    ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights) => DefaultLinears(x, weights);
+
+    /// <summary>The default <see cref="Linears"/>: one <see cref="Linear"/> per weight.</summary>
+    ImmutableArray<DeviceTensor> DefaultLinears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
+    {
+        var results = ImmutableArray.CreateBuilder<DeviceTensor>(weights.Length);
+        foreach (var w in weights) results.Add(Linear(x, w));
+        return results.MoveToImmutable();
+    }
+
     /// <summary>Element-wise activation.</summary>
     DeviceTensor Activate(DeviceTensor x, Activation activation);
 

@@ -33,7 +33,39 @@ public static unsafe class Gemm
     {
         if (rows == 0) return;
         var job = t_job ??= new GemmJob();
-        job.Set(x, ldx, rows, weight, y, ldy, activation, pool?.Threads ?? 1);
+        job.Start(x, ldx, rows, activation);
+        job.Add(weight, y, ldy);
+        Run(job, pool);
+    }
+
+    /// <summary>
+    /// y_i = x·W_iᵀ + b_i for up to <see cref="MaxWeights"/> weights with the same InFeatures and packing, as one
+    /// parallel operation (one synchronisation instead of one per weight; tiles of all outputs share the threads).
+    /// Every y_i is dense [rows, W_i.OutFeatures].
+    /// </summary>
+    public static void MultiplyMany(float* x, nint ldx, int rows, ReadOnlySpan<PackedWeight> weights, ReadOnlySpan<nint> outputs,
+        WorkerPool? pool = null)
+    {
+        if (rows == 0) return;
+        if (weights.Length > MaxWeights || weights.Length != outputs.Length)
+            throw new ArgumentException($"{weights.Length} weights, {outputs.Length} outputs (at most {MaxWeights})");
+        var job = t_job ??= new GemmJob();
+        job.Start(x, ldx, rows, Activation.Identity);
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (weights[i].InFeatures != weights[0].InFeatures || weights[i].Isa != weights[0].Isa)
+                throw new ArgumentException($"weight {i} ({weights[i]}) does not match weight 0 ({weights[0]})");
+            job.Add(weights[i], (float*)outputs[i], weights[i].OutFeatures);
+        }
+        Run(job, pool);
+    }
+
+    /// <summary>The most weights <see cref="MultiplyMany"/> takes at once.</summary>
+    public const int MaxWeights = 4;
+
+    static void Run(GemmJob job, WorkerPool? pool)
+    {
+        job.Plan(pool?.Threads ?? 1);
         int tiles = job.TileCount;
         if (pool == null) for (int t = 0; t < tiles; t++) job.RunTile(t);
         else pool.Run(job, tiles);
@@ -66,36 +98,64 @@ public static unsafe class Gemm
 
     sealed class GemmJob : TileJob
     {
-        float* _x, _y, _panels, _bias;
-        nint _ldx, _ldy;
-        int _rows, _n, _k, _nr, _panelCount, _rowTiles, _panelTiles, _tileRows, _panelsPerTile;
+        // One output of the job: its packed weight and where it goes.
+        struct Output
+        {
+            public float* Y, Panels, Bias;
+            public nint Ldy;
+            public int N, PanelCount, PanelTiles;
+            public PackedWeight Weight; // keeps the pinned arrays reachable while tiles run
+        }
+
+        readonly Output[] _outputs = new Output[MaxWeights];
+        int _outputCount;
+        float* _x;
+        nint _ldx;
+        int _rows, _k, _nr, _rowTiles, _panelTilesPerRow, _tileRows, _panelsPerTile;
         GemmIsa _isa;
         Activation _activation;
-        PackedWeight? _weight; // keeps the pinned arrays reachable while tiles run
 
-        public int TileCount => _rowTiles * _panelTiles;
+        public int TileCount => _rowTiles * _panelTilesPerRow;
 
-        public void Set(float* x, nint ldx, int rows, PackedWeight w, float* y, nint ldy, Activation activation, int threads)
+        public void Start(float* x, nint ldx, int rows, Activation activation)
         {
-            _x = x; _ldx = ldx; _rows = rows; _y = y; _ldy = ldy; _activation = activation;
-            _weight = w; _panels = w.Panels; _bias = w.BiasPointer;
-            _n = w.OutFeatures; _k = w.InFeatures; _nr = w.PanelWidth; _panelCount = w.PanelCount; _isa = w.Isa;
-            int mr = MicroKernelRows(_isa);
-            if (rows <= SmallRows)
+            _x = x; _ldx = ldx; _rows = rows; _activation = activation;
+            _outputCount = 0;
+        }
+
+        public void Add(PackedWeight w, float* y, nint ldy)
+        {
+            ref var o = ref _outputs[_outputCount++];
+            o.Y = y; o.Ldy = ldy; o.Weight = w; o.Panels = w.Panels; o.Bias = w.BiasPointer;
+            o.N = w.OutFeatures; o.PanelCount = w.PanelCount;
+            _k = w.InFeatures; _nr = w.PanelWidth; _isa = w.Isa;
+        }
+
+        public void Plan(int threads)
+        {
+            int mr = MicroKernelRows(_isa), panels = 0;
+            for (int i = 0; i < _outputCount; i++) panels += _outputs[i].PanelCount;
+            if (_rows <= SmallRows)
             {
                 // Few rows (small batches): the weight, read once per row tile, is what costs; split the columns
                 // instead, so each thread streams only its share of the weight and all rows stay in one tile.
-                _tileRows = (rows + mr - 1) / mr * mr;
+                _tileRows = (_rows + mr - 1) / mr * mr;
                 _rowTiles = 1;
-                _panelsPerTile = Math.Clamp(_panelCount / (2 * threads), 1, TilePanels);
+                _panelsPerTile = Math.Clamp(panels / (2 * threads), 1, TilePanels);
             }
             else
             {
                 _tileRows = TileRows;
-                _rowTiles = (rows + TileRows - 1) / TileRows;
+                _rowTiles = (_rows + TileRows - 1) / TileRows;
                 _panelsPerTile = TilePanels;
             }
-            _panelTiles = (_panelCount + _panelsPerTile - 1) / _panelsPerTile;
+            _panelTilesPerRow = 0;
+            for (int i = 0; i < _outputCount; i++)
+            {
+                ref var o = ref _outputs[i];
+                o.PanelTiles = (o.PanelCount + _panelsPerTile - 1) / _panelsPerTile;
+                _panelTilesPerRow += o.PanelTiles;
+            }
         }
 
         static int MicroKernelRows(GemmIsa isa) => isa switch
@@ -105,7 +165,11 @@ public static unsafe class Gemm
             _ => PortableKernel.MR,
         };
 
-        public void Clear() => _weight = null;
+        public void Clear()
+        {
+            for (int i = 0; i < _outputCount; i++) _outputs[i].Weight = null!;
+            _outputCount = 0;
+        }
 
         public override void RunTile(int tile)
         {
@@ -121,8 +185,14 @@ public static unsafe class Gemm
         void RunTile<TKernel>(int tile) where TKernel : IMicroKernel
         {
             int mr = TKernel.MR, nr = _nr, k = _k;
-            int r0 = tile / _panelTiles * _tileRows, r1 = Math.Min(_rows, r0 + _tileRows);
-            int p0 = tile % _panelTiles * _panelsPerTile, p1 = Math.Min(_panelCount, p0 + _panelsPerTile);
+            int r0 = tile / _panelTilesPerRow * _tileRows, r1 = Math.Min(_rows, r0 + _tileRows);
+            int local = tile % _panelTilesPerRow, which = 0;
+            while (local >= _outputs[which].PanelTiles) local -= _outputs[which++].PanelTiles;
+            ref readonly var o = ref _outputs[which];
+            float* panels = o.Panels, bias = o.Bias, y = o.Y;
+            nint ldy = o.Ldy;
+            int n = o.N;
+            int p0 = local * _panelsPerTile, p1 = Math.Min(o.PanelCount, p0 + _panelsPerTile);
             int blocks = (k + BlockDepth - 1) / BlockDepth;
             // Equal k-blocks: a short last block would waste the C reload.
             int kcMax = (k + blocks - 1) / blocks;
@@ -143,16 +213,16 @@ public static unsafe class Gemm
                         Buffer.MemoryCopy(_x + r * _ldx + k0, block + (long)(r - r0) * lda, kc * sizeof(float), kc * sizeof(float));
                 for (int p = p0; p < p1; p++)
                 {
-                    float* b = _panels + (nint)p * nr * k + (nint)k0 * nr;
-                    int col = p * nr, cols = Math.Min(nr, _n - col);
+                    float* b = panels + (nint)p * nr * k + (nint)k0 * nr;
+                    int col = p * nr, cols = Math.Min(nr, n - col);
                     for (int r = r0; r < r1; r += mr)
                     {
                         int rows = Math.Min(mr, r1 - r);
-                        float* c = _y + r * _ldy + col;
-                        TKernel.Run(a + (r - r0) * lda, lda, rows, b, kc, c, _ldy, cols, accumulate);
-                        if (last && (_bias != null || _activation != Activation.Identity))
+                        float* c = y + r * ldy + col;
+                        TKernel.Run(a + (r - r0) * lda, lda, rows, b, kc, c, ldy, cols, accumulate);
+                        if (last && (bias != null || _activation != Activation.Identity))
                             for (int i = 0; i < rows; i++)
-                                ActivationKernels.BiasActivate(c + i * _ldy, _bias == null ? null : _bias + col, cols, _activation);
+                                ActivationKernels.BiasActivate(c + i * ldy, bias == null ? null : bias + col, cols, _activation);
                     }
                 }
             }

@@ -64,9 +64,8 @@ internal static class EncoderForward
         DeviceTensor x, LayerCache? past, bool keepCache, Func<DeviceTensor, DeviceTensor, DeviceTensor, AttentionResult> attend)
     {
         var a = layer.Attention;
-        var q = pass.Linear(x, a.Query);
-        var k = pass.Linear(x, a.Key);
-        var v = pass.Linear(x, a.Value);
+        var qkv = pass.Linears(x, a.Projections);
+        var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
         if (past is not null)
         {
             // The session owns the cache: once extended, the shorter cache and the step's own keys are dead.

@@ -13,7 +13,11 @@ public sealed record Embeddings(DeviceTensor WordEmbeddings, DeviceTensor Positi
     LayerNormWeights LayerNorm);
 
 /// <summary>HF: ElectraSelfAttention. Keys: encoder.layer.{i}.attention.self.{query,key,value}.*, [H, H].</summary>
-public sealed record SelfAttention(LinearWeight Query, LinearWeight Key, LinearWeight Value, int Heads);
+public sealed record SelfAttention(LinearWeight Query, LinearWeight Key, LinearWeight Value, int Heads)
+{
+    /// <summary>Query, key and value, in that order, for <see cref="Electra.Core.Backend.IForwardPass.Linears"/>.</summary>
+    public System.Collections.Immutable.ImmutableArray<LinearWeight> Projections { get; } = [Query, Key, Value];
+}
 
 /// <summary>HF: ElectraSelfOutput. Keys: encoder.layer.{i}.attention.output.{dense,LayerNorm}.*.</summary>
 public sealed record AttentionOutput(LinearWeight Dense, LayerNormWeights LayerNorm);

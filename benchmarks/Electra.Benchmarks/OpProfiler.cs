@@ -46,6 +46,8 @@ public sealed class OpProfiler(IBackend inner) : IBackend
         public DeviceTensor Add(DeviceTensor a, DeviceTensor b) => p.Time("add", () => inner.Add(a, b));
         public DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity) =>
             p.Time($"linear {weight.InFeatures}->{weight.OutFeatures} {activation}", () => inner.Linear(x, weight, activation));
+        public System.Collections.Immutable.ImmutableArray<DeviceTensor> Linears(DeviceTensor x, System.Collections.Immutable.ImmutableArray<LinearWeight> weights) =>
+            p.Time($"linears {weights.Length} x {weights[0].InFeatures}->{weights[0].OutFeatures}", () => inner.Linears(x, weights));
         public DeviceTensor Activate(DeviceTensor x, Activation activation) => p.Time($"activate {activation}", () => inner.Activate(x, activation));
         public DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
             p.Time("layernorm", () => inner.LayerNorm(x, residual, gamma, beta, eps));
