@@ -17,6 +17,9 @@ public class GemmTests : IDisposable
 
     static int PickSize(byte selector) => selector < 96 ? Special[selector % Special.Length] : 1 + selector % 150;
 
+    // Rows also cross Gemm.SmallRows, where small batches split columns and larger ones split rows.
+    static int PickRows(byte selector) => selector < 32 ? Gemm.SmallRows + 1 + selector * 7 : PickSize(selector);
+
     static readonly GemmIsa[] Isas = [GemmIsa.Portable, GemmIsa.Avx2, GemmIsa.Avx512];
 
     static float[] RandomArray(Random rng, int length, float scale = 1f)
@@ -40,7 +43,7 @@ public class GemmTests : IDisposable
     [Property(MaxTest = 40)]
     public void GemmMatchesNaiveDoubleReference(byte mSel, byte nSel, byte kSel, int seed, bool withBias, bool threaded, byte isaSel, byte actSel)
     {
-        int m = PickSize(mSel), n = PickSize(nSel), k = PickSize(kSel);
+        int m = PickRows(mSel), n = PickSize(nSel), k = PickSize(kSel);
         var isa = Isas[isaSel % Isas.Length];
         var activation = (Activation)(actSel % 8);
         var rng = new Random(seed);
@@ -53,6 +56,37 @@ public class GemmTests : IDisposable
 
         var (expected, magnitude) = ReferenceMath.Linear(x, w, b, m, n, k, activation);
         AssertMatches(y, expected, magnitude, $"{isa} [{m}x{k}]·[{n}x{k}]ᵀ bias {withBias} {activation}");
+    }
+
+    [Property(MaxTest = 30)]
+    public unsafe void MultiplyManyMatchesSeparateReferences(byte mSel, byte kSel, int seed, bool threaded, byte isaSel, byte countSel, byte n0, byte n1)
+    {
+        int m = PickRows(mSel), k = PickSize(kSel), count = 1 + countSel % Gemm.MaxWeights;
+        var isa = Isas[isaSel % Isas.Length];
+        var rng = new Random(seed);
+        var x = RandomArray(rng, m * k);
+        var widths = Enumerable.Range(0, count).Select(i => PickSize(i % 2 == 0 ? n0 : n1) + i).ToArray();
+        var weights = widths.Select(n => RandomArray(rng, n * k, 0.5f)).ToArray();
+        var biases = widths.Select((n, i) => i % 2 == 0 ? RandomArray(rng, n) : null).ToArray();
+        var packed = widths.Select((n, i) => PackedWeight.Pack(weights[i], n, k, biases[i], isa)).ToArray();
+        var outputs = widths.Select(n => new float[m * n]).ToArray();
+
+        var handles = outputs.Select(o => System.Runtime.InteropServices.GCHandle.Alloc(o, System.Runtime.InteropServices.GCHandleType.Pinned)).ToArray();
+        try
+        {
+            var pointers = handles.Select(h => h.AddrOfPinnedObject()).ToArray();
+            fixed (float* px = x)
+                Gemm.MultiplyMany(px, k, m, packed, pointers, threaded ? _pool : null);
+        }
+        finally
+        {
+            foreach (var h in handles) h.Free();
+        }
+        for (int i = 0; i < count; i++)
+        {
+            var (expected, magnitude) = ReferenceMath.Linear(x, weights[i], biases[i], m, widths[i], k, Activation.Identity);
+            AssertMatches(outputs[i], expected, magnitude, $"{isa} output {i} of {count}: [{m}x{k}]·[{widths[i]}x{k}]ᵀ");
+        }
     }
 
     [Theory]
