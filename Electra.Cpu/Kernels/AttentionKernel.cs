@@ -95,11 +95,10 @@ public static unsafe class AttentionKernel
             // torch divides the float32 scores by the scalar √d cast to float32.
             float divisor = (float)Math.Sqrt(d);
             float* mask = Mask + (long)b * sk;
-            bool masked = new ReadOnlySpan<float>(mask, sk).ContainsAnyExcept(1f);
             for (int r = 0; r < rows; r++)
             {
                 int visible = s.Causal ? Math.Min(sk, sk - s.QueryLength + q0 + r + 1) : sk;
-                Softmax(scores + (long)r * skPad, masked ? mask : null, sk, visible, divisor);
+                Softmax(scores + (long)r * skPad, mask, sk, visible, divisor);
                 if (Probabilities != null)
                 {
                     float* dst = Probabilities + (((long)b * s.Heads + h) * s.QueryLength + q0 + r) * sk;
@@ -175,33 +174,26 @@ public static unsafe class AttentionKernel
 
     /// <summary>
     /// In place over one score row: x/divisor + (1 − mask)·MinValue (keys at or past <paramref name="visible"/> get
-    /// MinValue added as well, the causal mask), then a max-shifted softmax. A null <paramref name="mask"/> means
-    /// all ones (its term is then +0, which changes nothing).
+    /// MinValue added as well, the causal mask), then a max-shifted softmax.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Softmax(float* row, float* mask, int length, int visible, float divisor)
     {
+        var div = Vector256.Create(divisor);
         var one = Vector256<float>.One;
         var min = Vector256.Create(float.MinValue);
         var max = Vector256.Create(float.NegativeInfinity);
-        // Dividing by a power of two (√d for d = 4, 16, 64, 256: every ELECTRA size) is exactly multiplying by its
-        // reciprocal, and a multiply is several times cheaper than a divide.
-        bool exactReciprocal = float.IsPow2(divisor);
-        var div = Vector256.Create(divisor);
-        var reciprocal = Vector256.Create(1f / divisor);
         int j = 0;
         for (; j + 8 <= length; j += 8)
         {
-            var v = Vector256.Load(row + j);
-            var x = exactReciprocal ? v * reciprocal : v / div;
-            if (mask != null) x += (one - Vector256.Load(mask + j)) * min;
+            var x = Vector256.Load(row + j) / div + (one - Vector256.Load(mask + j)) * min;
             Vector256.Store(x, row + j);
             max = Vector256.Max(max, x);
         }
         float m = HorizontalMax(max);
         for (; j < length; j++)
         {
-            float x = row[j] / divisor + (mask == null ? 0f : (1f - mask[j]) * float.MinValue);
+            float x = row[j] / divisor + (1f - mask[j]) * float.MinValue;
             row[j] = x;
             m = MathF.Max(m, x);
         }
@@ -210,7 +202,7 @@ public static unsafe class AttentionKernel
             // transformers multiplies the causal and padding masks before turning them additive, so a key
             // that is both future and padding gets MinValue once (binary masks).
             for (int t = visible; t < length; t++)
-                if (mask == null || mask[t] != 0f) row[t] += float.MinValue;
+                if (mask[t] != 0f) row[t] += float.MinValue;
             m = float.NegativeInfinity;
             for (int t = 0; t < length; t++) m = MathF.Max(m, row[t]);
         }
