@@ -31,7 +31,9 @@ public static class SideBySide
             if (inputs.Mask[i] != 0) // padded positions are don't-care outputs in both
                 maxDiff = Math.Max(maxDiff, Math.Abs(oursLogits[i] - ortLogits[i]));
 
-        for (int i = 0; i < warmup; i++) { ours.Forward(modelInputs, options); ort.Run(feed); }
+        // As `electra bench`: warm up for a minimum time too, so both are timed on their optimized code.
+        var warming = Stopwatch.StartNew();
+        for (int i = 0; i < warmup || warming.Elapsed.TotalMilliseconds < Timing.MinWarmupMs; i++) { ours.Forward(modelInputs, options); ort.Run(feed); }
         var a = new double[iterations];
         var b = new double[iterations];
         long allocated = 0;
