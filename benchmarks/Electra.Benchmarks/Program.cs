@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|base|gemm|checkpoint|all] [--threads T] [--model DIR] [--iterations N]
+// electra-benchmarks [ort|base|gemm|checkpoint|profile|all] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P (profile)]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand).
@@ -64,7 +64,8 @@ if (mode is "profile")
     using var profiler = new OpProfiler(new CpuBackend(new CpuBackendOptions(threads)));
     var model = ElectraPretrained.Load(modelDir, profiler);
     var inputs = Electra.Cli.Benchmarking.BenchInputs.Create(batch, seq, pad, model.Config.VocabSize).ToModelInputs();
-    for (int i = 0; i < 3; i++) model.Forward(inputs);
+    var warming = System.Diagnostics.Stopwatch.StartNew();
+    for (int i = 0; i < 3 || warming.Elapsed.TotalMilliseconds < Electra.Cli.Benchmarking.Timing.MinWarmupMs; i++) model.Forward(inputs);
     profiler.Reset();
     var clock = System.Diagnostics.Stopwatch.StartNew();
     for (int i = 0; i < iterations; i++) model.Forward(inputs);
