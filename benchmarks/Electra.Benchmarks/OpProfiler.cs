@@ -1,27 +1,22 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using Electra.Core.Backend;
-using Electra.Core.Tensors;
 
 namespace Electra.Benchmarks;
 
 /// <summary>
-/// An <see cref="IBackend"/> decorator that times every operation of its passes by kind (and by linear shape), for
-/// finding where a forward spends its time. Only meaningful for eager backends (the CPU backend).
+/// A backend decorator that times every operation of its passes by kind (and by linear shape), for finding where a
+/// forward spends its time. Only meaningful for eager backends (the CPU backend).
 /// </summary>
-public sealed class OpProfiler(IBackend inner) : IBackend
+public sealed class OpProfiler(IBackend inner) : DelegatingBackend(inner)
 {
     readonly Dictionary<string, (double Ms, long Calls, double MinMs)> _totals = new();
 
-    public string Name => inner.Name;
-    public string DeviceDescription => inner.DeviceDescription;
-    public DeviceTensor UploadWeight(HostTensor weight) => inner.UploadWeight(weight);
-    public LinearWeight UploadLinear(HostTensor weight, HostTensor? bias) => inner.UploadLinear(weight, bias);
-    public IForwardPass BeginPass() => new Pass(this, inner.BeginPass());
-    public void Dispose() => inner.Dispose();
+    public override IForwardPass BeginPass() => new Pass(this, Inner.BeginPass());
 
     public void Reset() => _totals.Clear();
 
-    /// <summary>Per kind: total ms, calls; sorted by time.</summary>
+    /// <summary>Per kind: total ms, calls and the fastest call; sorted by time.</summary>
     public IReadOnlyList<(string Kind, double Ms, long Calls, double MinMs)> Totals() =>
         _totals.Select(kv => (kv.Key, kv.Value.Ms, kv.Value.Calls, kv.Value.MinMs)).OrderByDescending(t => t.Ms).ToList();
 
@@ -34,31 +29,24 @@ public sealed class OpProfiler(IBackend inner) : IBackend
         return result;
     }
 
-    sealed class Pass(OpProfiler p, IForwardPass inner) : IForwardPass
+    sealed class Pass(OpProfiler p, IForwardPass inner) : DelegatingForwardPass(p, inner)
     {
-        public IBackend Backend => p;
-        public DeviceTensor Upload(ReadOnlySpan<float> data, ReadOnlySpan<int> shape) => inner.Upload(data, shape);
-        public DeviceTensor UploadInt(ReadOnlySpan<int> data, ReadOnlySpan<int> shape) => inner.UploadInt(data, shape);
-        public float[] Read(DeviceTensor tensor) => p.Time("read", () => inner.Read(tensor));
-        public void Release(DeviceTensor tensor) => inner.Release(tensor);
-        public DeviceTensor Reshape(DeviceTensor x, ReadOnlySpan<int> shape) { var s = shape.ToArray(); return inner.Reshape(x, s); }
-        public DeviceTensor Gather(DeviceTensor table, DeviceTensor ids) => p.Time("gather", () => inner.Gather(table, ids));
-        public DeviceTensor Add(DeviceTensor a, DeviceTensor b) => p.Time("add", () => inner.Add(a, b));
-        public DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity) =>
-            p.Time($"linear {weight.InFeatures}->{weight.OutFeatures} {activation}", () => inner.Linear(x, weight, activation));
-        public System.Collections.Immutable.ImmutableArray<DeviceTensor> Linears(DeviceTensor x, System.Collections.Immutable.ImmutableArray<LinearWeight> weights) =>
-            p.Time($"linears {weights.Length} x {weights[0].InFeatures}->{weights[0].OutFeatures}", () => inner.Linears(x, weights));
-        public DeviceTensor Activate(DeviceTensor x, Activation activation) => p.Time($"activate {activation}", () => inner.Activate(x, activation));
-        public DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
-            p.Time("layernorm", () => inner.LayerNorm(x, residual, gamma, beta, eps));
-        public AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads, bool causal, bool returnProbabilities) =>
-            p.Time("attention", () => inner.Attention(q, k, v, keyMask, heads, causal, returnProbabilities));
-        public DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
-            System.Collections.Immutable.ImmutableArray<int> segmentStarts, int heads, bool causal) =>
-            p.Time("attention segments", () => inner.AttentionSegments(q, k, v, keyMask, segmentStarts, heads, causal));
-        public DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second) => p.Time("concat", () => inner.ConcatSequence(first, second));
-        public DeviceTensor SelectPositions(DeviceTensor x, DeviceTensor positions) => p.Time("select", () => inner.SelectPositions(x, positions));
-        public DeviceTensor MeanOverSequence(DeviceTensor x) => p.Time("mean", () => inner.MeanOverSequence(x));
-        public void Dispose() => inner.Dispose();
+        public override float[] Read(DeviceTensor tensor) => p.Time("read", () => base.Read(tensor));
+        public override DeviceTensor Gather(DeviceTensor table, DeviceTensor ids) => p.Time("gather", () => base.Gather(table, ids));
+        public override DeviceTensor Add(DeviceTensor a, DeviceTensor b) => p.Time("add", () => base.Add(a, b));
+        public override DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity) =>
+            p.Time($"linear {weight.InFeatures}->{weight.OutFeatures} {activation}", () => base.Linear(x, weight, activation));
+        public override ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights) =>
+            p.Time($"linears {weights.Length} x {weights[0].InFeatures}->{weights[0].OutFeatures}", () => base.Linears(x, weights));
+        public override DeviceTensor Activate(DeviceTensor x, Activation activation) => p.Time($"activate {activation}", () => base.Activate(x, activation));
+        public override DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
+            p.Time("layernorm", () => base.LayerNorm(x, residual, gamma, beta, eps));
+        public override AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads, bool causal, bool returnProbabilities) =>
+            p.Time("attention", () => base.Attention(q, k, v, keyMask, heads, causal, returnProbabilities));
+        public override DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, ImmutableArray<int> segmentStarts, int heads, bool causal) =>
+            p.Time("attention (segments)", () => base.AttentionSegments(q, k, v, keyMask, segmentStarts, heads, causal));
+        public override DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second) => p.Time("concat", () => base.ConcatSequence(first, second));
+        public override DeviceTensor SelectPositions(DeviceTensor x, DeviceTensor positions) => p.Time("select", () => base.SelectPositions(x, positions));
+        public override DeviceTensor MeanOverSequence(DeviceTensor x) => p.Time("mean", () => base.MeanOverSequence(x));
     }
 }

@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+using Electra.Core.Tensors;
+
+namespace Electra.Core.Backend;
+
+/// <summary>
+/// A backend that forwards everything to another one: derive from it (and from <see cref="DelegatingForwardPass"/>)
+/// to observe or adjust a few operations, e.g. to time them or to count which path a forward took.
+/// Disposing it disposes the inner backend.
+/// </summary>
+public abstract class DelegatingBackend(IBackend inner) : IBackend
+{
+    /// <summary>The backend that does the work.</summary>
+    public IBackend Inner => inner;
+    public virtual string Name => inner.Name;
+    public virtual string DeviceDescription => inner.DeviceDescription;
+    public virtual DeviceTensor UploadWeight(HostTensor weight) => inner.UploadWeight(weight);
+    public virtual LinearWeight UploadLinear(HostTensor weight, HostTensor? bias) => inner.UploadLinear(weight, bias);
+    public abstract IForwardPass BeginPass();
+    public virtual void Dispose() => inner.Dispose();
+}
+
+/// <summary>A forward pass that forwards every operation to another pass; override the ones to observe.</summary>
+public abstract class DelegatingForwardPass(IBackend owner, IForwardPass inner) : IForwardPass
+{
+    /// <summary>The pass that does the work.</summary>
+    protected IForwardPass Inner => inner;
+    public IBackend Backend => owner;
+    public virtual DeviceTensor Upload(ReadOnlySpan<float> data, ReadOnlySpan<int> shape) => inner.Upload(data, shape);
+    public virtual DeviceTensor UploadInt(ReadOnlySpan<int> data, ReadOnlySpan<int> shape) => inner.UploadInt(data, shape);
+    public virtual float[] Read(DeviceTensor tensor) => inner.Read(tensor);
+    public virtual void Release(DeviceTensor tensor) => inner.Release(tensor);
+    public virtual DeviceTensor Reshape(DeviceTensor x, ReadOnlySpan<int> shape) => inner.Reshape(x, shape);
+    public virtual DeviceTensor Gather(DeviceTensor table, DeviceTensor ids) => inner.Gather(table, ids);
+    public virtual DeviceTensor Add(DeviceTensor a, DeviceTensor b) => inner.Add(a, b);
+    public virtual DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity) =>
+        inner.Linear(x, weight, activation);
+    public virtual ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights) =>
+        inner.Linears(x, weights);
+    public virtual DeviceTensor Activate(DeviceTensor x, Activation activation) => inner.Activate(x, activation);
+    public virtual DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
+        inner.LayerNorm(x, residual, gamma, beta, eps);
+    public virtual AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads,
+        bool causal, bool returnProbabilities) => inner.Attention(q, k, v, keyMask, heads, causal, returnProbabilities);
+    public virtual DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
+        ImmutableArray<int> segmentStarts, int heads, bool causal) =>
+        inner.AttentionSegments(q, k, v, keyMask, segmentStarts, heads, causal);
+    public virtual DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second) => inner.ConcatSequence(first, second);
+    public virtual DeviceTensor SelectPositions(DeviceTensor x, DeviceTensor positions) => inner.SelectPositions(x, positions);
+    public virtual DeviceTensor MeanOverSequence(DeviceTensor x) => inner.MeanOverSequence(x);
+    public virtual void Dispose() => inner.Dispose();
+}
