@@ -20,17 +20,7 @@ public sealed partial class BertTokenizer
     /// </exception>
     public ImmutableArray<BertEncoding> EncodeWindows(string text, string? textPair = null, EncodeOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        var o = options ?? EncodeOptions.Default;
-        Validate(o);
-        var first = Tokens(ref t_first);
-        _text.Tokenize(text, first, null);
-        TokenList? second = null;
-        if (textPair is not null)
-        {
-            second = Tokens(ref t_second);
-            _text.Tokenize(textPair, second, null);
-        }
+        var (o, first, second) = TokenizeInputs(text, textPair, options);
         int numSpecial = o.AddSpecialTokens ? (second is null ? 2 : 3) : 0;
         int total = first.Count + (second?.Count ?? 0) + numSpecial;
         int? maxLength = ResolveMaxLength(o);

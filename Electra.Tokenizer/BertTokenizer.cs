@@ -98,6 +98,18 @@ public sealed partial class BertTokenizer
     /// </summary>
     public BertEncoding Encode(string text, string? textPair = null, EncodeOptions? options = null)
     {
+        var (o, first, second) = TokenizeInputs(text, textPair, options);
+        int? padTo = o.Padding == PaddingStrategy.MaxLength ? ResolveMaxLength(o) : null;
+        return Assemble(first, second, o, padTo);
+    }
+
+    /// <summary>
+    /// The start shared by <see cref="Encode(string, string?, EncodeOptions?)"/> and <see cref="EncodeWindows"/>:
+    /// checks the options and tokenizes the text (and pair) into this thread's token lists.
+    /// </summary>
+    private (EncodeOptions Options, TokenList First, TokenList? Second) TokenizeInputs(string text, string? textPair,
+        EncodeOptions? options)
+    {
         ArgumentNullException.ThrowIfNull(text);
         var o = options ?? EncodeOptions.Default;
         Validate(o);
@@ -109,8 +121,7 @@ public sealed partial class BertTokenizer
             second = Tokens(ref t_second);
             _text.Tokenize(textPair, second, null);
         }
-        int? padTo = o.Padding == PaddingStrategy.MaxLength ? ResolveMaxLength(o) : null;
-        return Assemble(first, second, o, padTo);
+        return (o, first, second);
     }
 
     /// <summary>Encodes a pair given as a tuple; see <see cref="Encode(string, string?, EncodeOptions?)"/>.</summary>
