@@ -18,21 +18,16 @@ public static class ForwardCommand
     {
         var a = new Arguments(args, new HashSet<string>());
         var modelDir = a.Required("model");
-        var revision = a.Get("revision");
         var inputsPath = a.Required("inputs");
         var outPath = a.Required("out");
-        var backendName = a.Get("backend");
-        var threads = a.Int("threads");
-        var device = a.Get("device");
-        var headName = a.Get("head");
+        var load = ModelLoadOptions.Read(a);
         a.RejectUnknown();
         if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
 
         var inputs = ModelInputsJson.Load(inputsPath);
         var clock = Stopwatch.StartNew();
-        using var backend = BackendFactory.Create(backendName, threads, device);
-        var model = ElectraPretrained.Load(ModelDirectory.Resolve(modelDir, revision), backend,
-            headName is null ? null : ElectraArchitectures.Parse(headName));
+        using var backend = load.CreateBackend();
+        var model = load.Load(modelDir, backend);
         var loadMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
         var output = model.Forward(inputs, ForwardOptions.Everything);

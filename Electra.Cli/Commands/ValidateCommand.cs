@@ -24,11 +24,7 @@ public static class ValidateCommand
         var a = new Arguments(args, new HashSet<string>());
         var referenceDir = a.Required("reference");
         var modelDir = a.Get("model") ?? referenceDir;
-        var revision = a.Get("revision");
-        var backendName = a.Get("backend");
-        var threads = a.Int("threads");
-        var device = a.Get("device");
-        var headName = a.Get("head");
+        var load = ModelLoadOptions.Read(a);
         var jsonPath = a.Get("json");
         var abs = NonNegative(a, "abs");
         var rel = NonNegative(a, "rel");
@@ -37,10 +33,8 @@ public static class ValidateCommand
         if ((abs is null) != (rel is null)) throw new UsageException("give both --abs and --rel, or neither (to use case.json's tolerance)");
 
         var reference = ReferenceCase.Load(referenceDir);
-        var className = headName ?? reference.ClassName;
-        using var backend = BackendFactory.Create(backendName, threads, device);
-        var model = ElectraPretrained.Load(ModelDirectory.Resolve(modelDir, revision), backend,
-            className is null ? null : ElectraArchitectures.Parse(className));
+        using var backend = load.CreateBackend();
+        var model = load.Load(modelDir, backend, defaultHead: reference.ClassName);
         var tolerance = abs is null ? null : new Tolerance(abs.Value, rel!.Value);
         var report = ReferenceValidator.Validate(model, reference, tolerance);
         foreach (var line in ValidationReportText.Lines(report)) stdout.WriteLine(line);

@@ -1,0 +1,21 @@
+using Electra.Core.Backend;
+using Electra.Models;
+
+namespace Electra.Cli.Commands;
+
+/// <summary>The options of commands that load one model on one backend: --revision, --backend, --threads, --device, --head.</summary>
+internal sealed record ModelLoadOptions(string? Revision, string? Backend, int? Threads, string? Device, string? Head)
+{
+    public static ModelLoadOptions Read(Arguments a) =>
+        new(a.Get("revision"), a.Get("backend"), a.Int("threads"), a.Get("device"), a.Get("head"));
+
+    public IBackend CreateBackend() => BackendFactory.Create(Backend, Threads, Device);
+
+    /// <summary>
+    /// Loads <paramref name="model"/> (a folder, or a hub id in the local Hugging Face cache) as --head, else as
+    /// <paramref name="defaultHead"/>, else as its checkpoint's architecture.
+    /// </summary>
+    public ElectraPretrained Load(string model, IBackend backend, string? defaultHead = null) =>
+        ElectraPretrained.Load(ModelDirectory.Resolve(model, Revision), backend,
+            (Head ?? defaultHead) is { } head ? ElectraArchitectures.Parse(head) : null);
+}
