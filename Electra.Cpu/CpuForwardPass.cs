@@ -101,9 +101,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
 
     public DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity)
     {
-        var w = weight as CpuLinearWeight ?? throw new InputException($"{weight} was not prepared by the CPU backend");
-        if (x.LastDim != w.InFeatures)
-            throw new InputException($"linear expects last dimension {w.InFeatures}, got {TensorShape.Format(x.Shape)}");
+        var w = CheckedLinear(x, weight);
         int m = checked((int)x.Rows);
         var result = NewFloat(x.Shape.SetItem(x.Rank - 1, w.OutFeatures));
         fixed (float* px = Cpu(x).Floats)
@@ -122,9 +120,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         var packed = new PackedWeight[weights.Length];
         for (int i = 0; i < weights.Length; i++)
         {
-            var w = (CpuLinearWeight)weights[i];
-            if (x.LastDim != w.InFeatures)
-                throw new InputException($"linear expects last dimension {w.InFeatures}, got {TensorShape.Format(x.Shape)}");
+            var w = CheckedLinear(x, weights[i]);
             var result = NewFloat(x.Shape.SetItem(x.Rank - 1, w.OutFeatures));
             results.Add(result);
             packed[i] = w.Packed;
@@ -145,6 +141,14 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
             foreach (var pin in pins) pin.Dispose();
         }
         return results.MoveToImmutable();
+    }
+
+    static CpuLinearWeight CheckedLinear(DeviceTensor x, LinearWeight weight)
+    {
+        var w = weight as CpuLinearWeight ?? throw new InputException($"{weight} was not prepared by the CPU backend");
+        if (x.LastDim != w.InFeatures)
+            throw new InputException($"linear expects last dimension {w.InFeatures}, got {TensorShape.Format(x.Shape)}");
+        return w;
     }
 
     static bool SamePacking(ImmutableArray<LinearWeight> weights)

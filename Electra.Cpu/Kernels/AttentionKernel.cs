@@ -79,8 +79,8 @@ public static unsafe class AttentionKernel
             float* vp = (t_values ??= new ScratchBuffer()).Get((long)dimPanels * sk * nr);
             if (t_packedCall != Call || t_packedHead != bh)
             {
-                PackKeys(kt, b, h, keyPanels);
-                PackValues(vp, b, h, dimPanels);
+                PackKeys(kt, b, h, keyPanels, nr);
+                PackValues(vp, b, h, dimPanels, nr);
                 t_packedCall = Call;
                 t_packedHead = bh;
             }
@@ -117,10 +117,10 @@ public static unsafe class AttentionKernel
         }
 
         // Kᵀ for one head as panels of nr keys: [panel][d][nr], zero past Sk.
-        void PackKeys(float* kt, int b, int h, int keyPanels)
+        void PackKeys(float* kt, int b, int h, int keyPanels, int nr)
         {
             var s = Shape;
-            int d = s.HeadDim, sk = s.KeyLength, nr = PanelWidth(Isa);
+            int d = s.HeadDim, sk = s.KeyLength;
             float* kBase = K + (long)b * sk * s.KeyStride + h * d;
             for (int p = 0; p < keyPanels; p++)
             {
@@ -137,10 +137,10 @@ public static unsafe class AttentionKernel
         }
 
         // V for one head as panels of nr head dimensions: [panel][Sk][nr], zero past d.
-        void PackValues(float* vp, int b, int h, int dimPanels)
+        void PackValues(float* vp, int b, int h, int dimPanels, int nr)
         {
             var s = Shape;
-            int d = s.HeadDim, sk = s.KeyLength, nr = PanelWidth(Isa);
+            int d = s.HeadDim, sk = s.KeyLength;
             float* vBase = V + (long)b * sk * s.ValueStride + h * d;
             for (int p = 0; p < dimPanels; p++)
             {
@@ -156,13 +156,6 @@ public static unsafe class AttentionKernel
                 }
             }
         }
-
-        static int PanelWidth(GemmIsa isa) => isa switch
-        {
-            GemmIsa.Avx2 => Avx2Kernel.NR,
-            GemmIsa.Avx512 => Avx512Kernel.NR,
-            _ => PortableKernel.NR,
-        };
     }
 
     static float HorizontalMax(Vector256<float> v)

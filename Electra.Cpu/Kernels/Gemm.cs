@@ -133,7 +133,7 @@ public static unsafe class Gemm
 
         public void Plan(int threads)
         {
-            int mr = MicroKernelRows(_isa), panels = 0;
+            int mr = GemmIsaDetection.MicroKernelRows(_isa), panels = 0;
             for (int i = 0; i < _outputCount; i++) panels += _outputs[i].PanelCount;
             if (_rows <= SmallRows)
             {
@@ -157,13 +157,6 @@ public static unsafe class Gemm
                 _panelTilesPerRow += o.PanelTiles;
             }
         }
-
-        static int MicroKernelRows(GemmIsa isa) => isa switch
-        {
-            GemmIsa.Avx2 => Avx2Kernel.MR,
-            GemmIsa.Avx512 => Avx512Kernel.MR,
-            _ => PortableKernel.MR,
-        };
 
         public void Clear()
         {

@@ -30,4 +30,12 @@ public static class GemmIsaDetection
         GemmIsa.Avx2 => Avx2Kernel.NR,
         _ => PortableKernel.NR,
     };
+
+    /// <summary>Rows of the microkernel's register tile for <paramref name="isa"/>.</summary>
+    public static int MicroKernelRows(GemmIsa isa) => isa switch
+    {
+        GemmIsa.Avx512 => Avx512Kernel.MR,
+        GemmIsa.Avx2 => Avx2Kernel.MR,
+        _ => PortableKernel.MR,
+    };
 }
