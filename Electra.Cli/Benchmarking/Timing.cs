@@ -9,14 +9,20 @@ public sealed record Timing(double MsMedian, double MsMin, long AllocatedBytesPe
     public const double MinWarmupMs = 1500;
 
     /// <summary>
-    /// Warm-up runs continue past <paramref name="warmup"/> until <see cref="MinWarmupMs"/> has passed (when
-    /// warmup &gt; 0): .NET compiles hot methods with its optimizing tier only after they have run for a while, and
-    /// a few fast forwards would otherwise be timed on unoptimized code.
+    /// Runs <paramref name="run"/> <paramref name="warmup"/> times, and more until <see cref="MinWarmupMs"/> has
+    /// passed (when warmup &gt; 0): .NET compiles hot methods with its optimizing tier only after they have run for
+    /// a while, and a few fast forwards would otherwise be timed on unoptimized code.
     /// </summary>
-    public static Timing Measure(Action run, int warmup, int iterations)
+    public static void WarmUp(Action run, int warmup)
     {
         var warming = Stopwatch.StartNew();
         for (int i = 0; i < warmup || (warmup > 0 && warming.Elapsed.TotalMilliseconds < MinWarmupMs); i++) run();
+    }
+
+    /// <summary>Times <paramref name="iterations"/> runs after <see cref="WarmUp"/>.</summary>
+    public static Timing Measure(Action run, int warmup, int iterations)
+    {
+        WarmUp(run, warmup);
         var times = new double[Math.Max(1, iterations)];
         long allocated = 0;
         for (int i = 0; i < times.Length; i++)

@@ -64,8 +64,7 @@ if (mode is "profile")
     using var profiler = new OpProfiler(new CpuBackend(new CpuBackendOptions(threads)));
     var model = ElectraPretrained.Load(modelDir, profiler);
     var inputs = Electra.Cli.Benchmarking.BenchInputs.Create(batch, seq, pad, model.Config.VocabSize).ToModelInputs();
-    var warming = System.Diagnostics.Stopwatch.StartNew();
-    for (int i = 0; i < 3 || warming.Elapsed.TotalMilliseconds < Electra.Cli.Benchmarking.Timing.MinWarmupMs; i++) model.Forward(inputs);
+    Electra.Cli.Benchmarking.Timing.WarmUp(() => model.Forward(inputs), 3);
     profiler.Reset();
     var clock = System.Diagnostics.Stopwatch.StartNew();
     for (int i = 0; i < iterations; i++) model.Forward(inputs);

@@ -32,8 +32,7 @@ public static class SideBySide
                 maxDiff = Math.Max(maxDiff, Math.Abs(oursLogits[i] - ortLogits[i]));
 
         // As `electra bench`: warm up for a minimum time too, so both are timed on their optimized code.
-        var warming = Stopwatch.StartNew();
-        for (int i = 0; i < warmup || warming.Elapsed.TotalMilliseconds < Timing.MinWarmupMs; i++) { ours.Forward(modelInputs, options); ort.Run(feed); }
+        Timing.WarmUp(() => { ours.Forward(modelInputs, options); ort.Run(feed); }, Math.Max(1, warmup));
         var a = new double[iterations];
         var b = new double[iterations];
         long allocated = 0;
