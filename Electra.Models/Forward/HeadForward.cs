@@ -76,17 +76,25 @@ internal static class HeadForward
 
     private static DeviceTensor Summarize(IForwardPass pass, SequenceSummary s, DeviceTensor hidden, int rows, int seq, PackedLayout? layout)
     {
-        var pooled = s.SummaryType switch
-        {
-            "first" => Pick(pass, hidden, 0, rows, layout),
-            // cls_index without explicit indices takes the last position, as transformers does.
-            "last" or "cls_index" => Pick(pass, hidden, seq - 1, rows, layout),
-            "mean" when layout is null => pass.MeanOverSequence(hidden),
-            _ => throw new Electra.Core.Errors.ConfigException($"summary_type '{s.SummaryType}' is not supported"),
-        };
+        var pooled = SummaryPosition(s, seq) is int position ? Pick(pass, hidden, position, rows, layout)
+            : layout is null ? pass.MeanOverSequence(hidden)
+            : throw new InvalidOperationException("the packed layout was planned for a summary that pools every position");
         if (s.Projection is not null) pooled = pass.Linear(pooled, s.Projection);
         return s.Activation == Activation.Identity ? pooled : pass.Activate(pooled, s.Activation);
     }
+
+    /// <summary>
+    /// The position a sequence summary reads in every row, or null for "mean", which pools every position
+    /// (padding included, as transformers does).
+    /// </summary>
+    internal static int? SummaryPosition(SequenceSummary s, int seq) => s.SummaryType switch
+    {
+        "first" => 0,
+        // cls_index without explicit indices takes the last position, as transformers does.
+        "last" or "cls_index" => seq - 1,
+        "mean" => null,
+        _ => throw new Electra.Core.Errors.ConfigException($"summary_type '{s.SummaryType}' is not supported"),
+    };
 
     /// <summary>Hidden state of one position per row → [Rows, H].</summary>
     private static DeviceTensor Pick(IForwardPass pass, DeviceTensor hidden, int position, int rows, PackedLayout? layout)

@@ -73,14 +73,11 @@ internal sealed record PackedLayout(int[] Positions, ImmutableArray<int> Segment
             case ClassificationHead:
                 position = 0;
                 return true;
-            case MultipleChoiceHead m when m.Summary.SummaryType == "first":
-                position = 0;
-                return true;
-            case MultipleChoiceHead m when m.Summary.SummaryType is "last" or "cls_index":
-                position = seq - 1;
-                return true;
-            default:
+            case MultipleChoiceHead m:
                 // Mean pools every position, padding included (as transformers does): nothing can be skipped.
+                position = HeadForward.SummaryPosition(m.Summary, seq);
+                return position is not null;
+            default:
                 return false;
         }
     }
