@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace Electra.Cli.Benchmarking;
 
-/// <summary>Median and minimum of repeated runs after warm-up.</summary>
+/// <summary>
+/// Median and minimum of repeated runs after warm-up, and the bytes allocated per run by every thread of the
+/// process (the backend's worker threads included, not only the caller).
+/// </summary>
 public sealed record Timing(double MsMedian, double MsMin, long AllocatedBytesPerRun)
 {
     /// <summary>Least wall time spent warming up before timing starts.</summary>
@@ -27,11 +30,11 @@ public sealed record Timing(double MsMedian, double MsMin, long AllocatedBytesPe
         long allocated = 0;
         for (int i = 0; i < times.Length; i++)
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
+            long before = GC.GetTotalAllocatedBytes(precise: true);
             long t0 = Stopwatch.GetTimestamp();
             run();
             times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            allocated += GC.GetTotalAllocatedBytes(precise: true) - before;
         }
         Array.Sort(times);
         double median = times.Length % 2 == 1 ? times[times.Length / 2]
