@@ -13,8 +13,8 @@ public sealed record CpuBackendOptions(int? Threads = null, GemmIsa? Isa = null)
 
 /// <summary>
 /// The CPU backend: linear weights are prepacked once for a register-blocked SIMD GEMM, operations are split into
-/// tiles across a small persistent thread pool, and activations come from a pool so that a warmed-up forward pass
-/// does not allocate its large buffers again.
+/// tiles across a small persistent thread pool, and activations (tensor objects and their arrays) come from a pool
+/// so that a warmed-up forward pass of a repeated shape allocates nothing.
 /// </summary>
 /// <example><code>
 /// using var backend = new CpuBackend(new CpuBackendOptions(Threads: 2));
@@ -44,8 +44,7 @@ public sealed class CpuBackend : IBackend
         $"CPU, {Threads} thread(s), {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {Isa} GEMM";
 
     internal WorkerPool Pool => _pool;
-    internal BufferPool<float> Floats { get; } = new();
-    internal BufferPool<int> Ints { get; } = new();
+    internal ActivationPool Activations { get; } = new();
 
     public DeviceTensor UploadWeight(HostTensor weight) => new CpuTensor(weight.Shape, weight.Data);
 
@@ -68,8 +67,7 @@ public sealed class CpuBackend : IBackend
     public void Dispose()
     {
         _pool.Dispose();
-        Floats.Clear();
-        Ints.Clear();
+        Activations.Clear();
     }
 
     internal static ImmutableArray<int> ShapeOf(ReadOnlySpan<int> shape) => ImmutableArray.Create(shape.ToArray());

@@ -9,7 +9,10 @@ namespace Electra.Cpu;
 
 /// <summary>
 /// A forward pass of the CPU backend; every operation runs eagerly on the backend's thread pool. Outputs are
-/// pooled arrays, recycled on <see cref="Release"/> or when the pass is disposed.
+/// pooled tensors (object and array), recycled on <see cref="Release"/>, <see cref="TryReleaseAll"/> or when the pass
+/// is disposed: a released tensor object may come back as the result of a later operation, so nobody may hold one
+/// after releasing it. Shapes are passed as spans and matched against the pooled tensors', so a warmed-up operation
+/// allocates nothing.
 /// </summary>
 internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
 {
@@ -18,26 +21,31 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
 
     public IBackend Backend => backend;
 
-    CpuTensor NewFloat(ImmutableArray<int> shape)
+    CpuTensor NewFloat(ReadOnlySpan<int> shape) => New(DeviceDType.Float32, shape);
+
+    CpuTensor NewInt(ReadOnlySpan<int> shape) => New(DeviceDType.Int32, shape);
+
+    CpuTensor New(DeviceDType dtype, ReadOnlySpan<int> shape)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var t = new CpuTensor(shape, backend.Floats.Rent(checked((int)TensorShape.ElementCount(shape))), this);
+        var t = backend.Activations.Rent(dtype, shape, this);
         _owned.Add(t);
         return t;
     }
 
-    CpuTensor NewInt(ImmutableArray<int> shape)
+    /// <summary><paramref name="shape"/> with its last dimension replaced, in <paramref name="buffer"/>.</summary>
+    static ReadOnlySpan<int> WithLastDim(ImmutableArray<int> shape, int last, Span<int> buffer)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var t = new CpuTensor(shape, backend.Ints.Rent(checked((int)TensorShape.ElementCount(shape))), this);
-        _owned.Add(t);
-        return t;
+        var result = buffer[..shape.Length];
+        shape.AsSpan().CopyTo(result);
+        result[^1] = last;
+        return result;
     }
 
     public DeviceTensor Upload(ReadOnlySpan<float> data, ReadOnlySpan<int> shape)
     {
         CheckCount(data.Length, shape);
-        var t = NewFloat(CpuBackend.ShapeOf(shape));
+        var t = NewFloat(shape);
         data.CopyTo(t.PooledFloats);
         return t;
     }
@@ -45,12 +53,20 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     public DeviceTensor UploadInt(ReadOnlySpan<int> data, ReadOnlySpan<int> shape)
     {
         CheckCount(data.Length, shape);
-        var t = NewInt(CpuBackend.ShapeOf(shape));
+        var t = NewInt(shape);
         data.CopyTo(t.PooledInts);
         return t;
     }
 
     public float[] Read(DeviceTensor tensor) => Cpu(tensor).Floats.ToArray();
+
+    public void Read(DeviceTensor tensor, Span<float> destination)
+    {
+        var values = Cpu(tensor).Floats;
+        if (destination.Length != values.Length)
+            throw new InputException($"reading {tensor} needs a destination of {values.Length} values, got {destination.Length}");
+        values.CopyTo(destination);
+    }
 
     public void Release(DeviceTensor tensor)
     {
@@ -58,8 +74,14 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         int index = _owned.LastIndexOf(t);
         if (index < 0) return;
         _owned.RemoveAt(index);
-        if (t.PooledFloats is { } f) backend.Floats.Return(f);
-        if (t.PooledInts is { } i) backend.Ints.Return(i);
+        backend.Activations.Return(t);
+    }
+
+    public bool TryReleaseAll()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ReturnOwned();
+        return true;
     }
 
     public DeviceTensor Reshape(DeviceTensor x, ReadOnlySpan<int> shape)
@@ -78,7 +100,10 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         var idx = Cpu(ids).Ints;
         if (t.Rank != 2) throw new InputException($"gather table must be [R, E], got {TensorShape.Format(t.Shape)}");
         int rows = t.Shape[0], width = t.Shape[1];
-        var result = NewFloat(ids.Shape.Add(width));
+        Span<int> shape = stackalloc int[ids.Rank + 1];
+        ids.Shape.AsSpan().CopyTo(shape);
+        shape[^1] = width;
+        var result = NewFloat(shape);
         var dst = result.Writable;
         var src = t.Floats;
         for (int i = 0; i < idx.Length; i++)
@@ -94,7 +119,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     public DeviceTensor Add(DeviceTensor a, DeviceTensor b)
     {
         SameShape(a, b, "add");
-        var result = NewFloat(a.Shape);
+        var result = NewFloat(a.Shape.AsSpan());
         TensorPrimitives.Add(Cpu(a).Floats, Cpu(b).Floats, result.Writable);
         return result;
     }
@@ -103,7 +128,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     {
         var w = CheckedLinear(x, weight);
         int m = checked((int)x.Rows);
-        var result = NewFloat(x.Shape.SetItem(x.Rank - 1, w.OutFeatures));
+        var result = NewFloat(WithLastDim(x.Shape, w.OutFeatures, stackalloc int[x.Rank]));
         fixed (float* px = Cpu(x).Floats)
         fixed (float* py = result.Writable)
             Gemm.Multiply(px, w.InFeatures, m, w.Packed, py, w.OutFeatures, activation, backend.Pool);
@@ -112,20 +137,32 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
 
     public ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
     {
+        var results = new DeviceTensor[weights.Length];
+        Linears(x, weights.AsSpan(), results);
+        return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(results);
+    }
+
+    public void Linears(DeviceTensor x, ReadOnlySpan<LinearWeight> weights, Span<DeviceTensor> results)
+    {
+        if (results.Length != weights.Length)
+            throw new ArgumentException($"{weights.Length} weights need {weights.Length} results, got {results.Length}", nameof(results));
         if (weights.Length is 0 or > Gemm.MaxWeights || !SamePacking(weights))
-            return ((IForwardPass)this).DefaultLinears(x, weights);
+        {
+            for (int i = 0; i < weights.Length; i++) results[i] = Linear(x, weights[i]);
+            return;
+        }
         int m = checked((int)x.Rows);
-        var results = ImmutableArray.CreateBuilder<DeviceTensor>(weights.Length);
+        var packed = new WeightSlots();
+        var pins = new PinSlots();
         Span<nint> outputs = stackalloc nint[weights.Length];
-        var packed = new PackedWeight[weights.Length];
+        Span<int> shape = stackalloc int[x.Rank];
         for (int i = 0; i < weights.Length; i++)
         {
             var w = CheckedLinear(x, weights[i]);
-            var result = NewFloat(x.Shape.SetItem(x.Rank - 1, w.OutFeatures));
-            results.Add(result);
+            var result = NewFloat(WithLastDim(x.Shape, w.OutFeatures, shape));
+            results[i] = result;
             packed[i] = w.Packed;
         }
-        var pins = new System.Buffers.MemoryHandle[weights.Length];
         try
         {
             for (int i = 0; i < weights.Length; i++)
@@ -134,13 +171,26 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
                 outputs[i] = (nint)pins[i].Pointer;
             }
             fixed (float* px = Cpu(x).Floats)
-                Gemm.MultiplyMany(px, x.LastDim, m, packed, outputs, backend.Pool);
+                Gemm.MultiplyMany(px, x.LastDim, m, ((ReadOnlySpan<PackedWeight>)packed)[..weights.Length], outputs, backend.Pool);
         }
         finally
         {
-            foreach (var pin in pins) pin.Dispose();
+            for (int i = 0; i < weights.Length; i++) pins[i].Dispose();
         }
-        return results.MoveToImmutable();
+    }
+
+    /// <summary>Room for <see cref="Gemm.MaxWeights"/> packed weights on the stack.</summary>
+    [System.Runtime.CompilerServices.InlineArray(Gemm.MaxWeights)]
+    struct WeightSlots
+    {
+        PackedWeight _first;
+    }
+
+    /// <summary>Room for <see cref="Gemm.MaxWeights"/> pinned outputs on the stack.</summary>
+    [System.Runtime.CompilerServices.InlineArray(Gemm.MaxWeights)]
+    struct PinSlots
+    {
+        System.Buffers.MemoryHandle _first;
     }
 
     static CpuLinearWeight CheckedLinear(DeviceTensor x, LinearWeight weight)
@@ -151,7 +201,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         return w;
     }
 
-    static bool SamePacking(ImmutableArray<LinearWeight> weights)
+    static bool SamePacking(ReadOnlySpan<LinearWeight> weights)
     {
         if (weights[0] is not CpuLinearWeight first) return false;
         foreach (var w in weights)
@@ -161,7 +211,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
 
     public DeviceTensor Activate(DeviceTensor x, Activation activation)
     {
-        var result = NewFloat(x.Shape);
+        var result = NewFloat(x.Shape.AsSpan());
         Cpu(x).Floats.CopyTo(result.Writable);
         ActivationKernels.Activate(result.Writable, activation);
         return result;
@@ -172,7 +222,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         if (residual is not null) SameShape(x, residual, "layer norm residual");
         if (gamma.ElementCount != x.LastDim || beta.ElementCount != x.LastDim)
             throw new InputException($"layer norm over {x.LastDim} features got gamma {TensorShape.Format(gamma.Shape)} and beta {TensorShape.Format(beta.Shape)}");
-        var result = NewFloat(x.Shape);
+        var result = NewFloat(x.Shape.AsSpan());
         LayerNormKernel.Forward(Cpu(x).Floats, residual is null ? default : Cpu(residual).Floats, Cpu(gamma).Floats,
             Cpu(beta).Floats, eps, result.Writable, backend.Pool);
         return result;
@@ -191,8 +241,8 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
             throw new InputException($"attention mask must be [{batch}, {sk}], got {TensorShape.Format(keyMask.Shape)}");
         if (heads <= 0 || hidden % heads != 0) throw new InputException($"hidden size {hidden} is not a multiple of {heads} heads");
 
-        var context = NewFloat(q.Shape);
-        var probs = returnProbabilities ? NewFloat(ImmutableArray.Create(batch, heads, sq, sk)) : null;
+        var context = NewFloat(q.Shape.AsSpan());
+        var probs = returnProbabilities ? NewFloat([batch, heads, sq, sk]) : null;
         var shape = new AttentionKernel.Shape(batch, sq, sk, heads, hidden / heads, hidden, hidden, hidden, hidden, causal);
         fixed (float* pq = Cpu(q).Floats)
         fixed (float* pk = Cpu(k).Floats)
@@ -201,14 +251,14 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         fixed (float* pc = context.Writable)
         fixed (float* pp = probs is null ? default : probs.Writable)
             AttentionKernel.Run(shape, pq, pk, pv, pm, pc, probs is null ? null : pp, backend.Isa, backend.Pool);
-        return new AttentionResult(context, probs);
+        return probs is null ? context.AsContextOnly : new AttentionResult(context, probs);
     }
 
     public DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
         ImmutableArray<int> segmentStarts, int heads, bool causal)
     {
         var (_, hidden) = AttentionSegmentChecks.Validate(q, k, v, keyMask, segmentStarts, heads);
-        var context = NewFloat(q.Shape);
+        var context = NewFloat(q.Shape.AsSpan());
         fixed (float* pq = Cpu(q).Floats)
         fixed (float* pk = Cpu(k).Floats)
         fixed (float* pv = Cpu(v).Floats)
@@ -233,7 +283,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         if (first.Rank != 3 || second.Rank != 3 || first.Shape[0] != second.Shape[0] || first.Shape[2] != second.Shape[2])
             throw new InputException($"cannot concatenate {TensorShape.Format(first.Shape)} and {TensorShape.Format(second.Shape)} along the sequence");
         int batch = first.Shape[0], s1 = first.Shape[1], s2 = second.Shape[1], h = first.Shape[2];
-        var result = NewFloat(ImmutableArray.Create(batch, s1 + s2, h));
+        var result = NewFloat([batch, s1 + s2, h]);
         var dst = result.Writable;
         var a = Cpu(first).Floats;
         var b = Cpu(second).Floats;
@@ -252,7 +302,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         var pos = Cpu(positions).Ints;
         if (pos.Length != batch) throw new InputException($"select needs {batch} positions, got {pos.Length}");
         var src = Cpu(x).Floats;
-        var result = NewFloat(ImmutableArray.Create(batch, h));
+        var result = NewFloat([batch, h]);
         var dst = result.Writable;
         for (int b = 0; b < batch; b++)
         {
@@ -267,7 +317,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         if (x.Rank != 3) throw new InputException($"mean expects [B, S, H], got {TensorShape.Format(x.Shape)}");
         int batch = x.Shape[0], seq = x.Shape[1], h = x.Shape[2];
         var src = Cpu(x).Floats;
-        var result = NewFloat(ImmutableArray.Create(batch, h));
+        var result = NewFloat([batch, h]);
         var dst = result.Writable;
         for (int b = 0; b < batch; b++)
             for (int j = 0; j < h; j++)
@@ -283,11 +333,12 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var t in _owned)
-        {
-            if (t.PooledFloats is { } f) backend.Floats.Return(f);
-            if (t.PooledInts is { } i) backend.Ints.Return(i);
-        }
+        ReturnOwned();
+    }
+
+    void ReturnOwned()
+    {
+        foreach (var t in _owned) backend.Activations.Return(t);
         _owned.Clear();
     }
 
@@ -296,7 +347,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
 
     private static void SameShape(DeviceTensor a, DeviceTensor b, string what)
     {
-        if (!a.Shape.SequenceEqual(b.Shape))
+        if (!a.Shape.AsSpan().SequenceEqual(b.Shape.AsSpan()))
             throw new InputException($"{what}: shapes {TensorShape.Format(a.Shape)} and {TensorShape.Format(b.Shape)} differ");
     }
 

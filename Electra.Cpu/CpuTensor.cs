@@ -44,10 +44,18 @@ public sealed class CpuTensor : DeviceTensor
     /// <summary>The pooled array this tensor owns (null for weights and views).</summary>
     internal float[]? PooledFloats { get; }
     internal int[]? PooledInts { get; }
-    internal CpuForwardPass? Owner { get; }
+    /// <summary>The pass this activation belongs to now; a pooled tensor changes owner each time it is rented.</summary>
+    internal CpuForwardPass? Owner { get; set; }
 
     /// <summary>Set once a view shares this tensor's memory: its array can then no longer be recycled early.</summary>
     internal bool HasViews { get; set; }
+
+    /// <summary>
+    /// This tensor as an attention result without probabilities, made once: the tensor object is recycled together
+    /// with its array, so attention in a warmed-up pass returns the same result object instead of a new one.
+    /// </summary>
+    internal AttentionResult AsContextOnly => _contextOnly ??= new AttentionResult(this, null);
+    private AttentionResult? _contextOnly;
 
     /// <summary>Writable span over an activation this backend produced.</summary>
     internal Span<float> Writable => PooledFloats ?? throw new InvalidOperationException($"{this} is read-only");

@@ -67,46 +67,24 @@ public sealed record ElectraPretrained
     public ModelOutput Forward(ModelInputs inputs, ForwardOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        options ??= ForwardOptions.Default;
-        var prepared = PreparedInputs.From(inputs, Config, Architecture == ElectraArchitecture.ElectraForMultipleChoice);
-        using var pass = Backend.BeginPass();
-        if (PackedLayoutFor(inputs, prepared, options) is { } layout)
-            return PackedForward(pass, inputs, prepared, layout, cancellationToken);
-        var embedded = EmbeddingsForward.Run(pass, Body, prepared);
-        var mask = pass.Upload(prepared.AttentionMask.Select(m => (float)m).ToArray(), [prepared.Rows, prepared.Seq]);
-        var encoded = EncoderForward.Run(pass, Body, embedded, mask, options, default, keepCache: false, cancellationToken);
-        cancellationToken.ThrowIfCancellationRequested();
-        var tensors = HeadForward.Run(pass, Head, encoded.Last, prepared).ToBuilder();
-        for (int i = 0; i < encoded.Hidden.Length; i++)
-            tensors[$"hidden_states.{i}"] = new HostTensor(encoded.Hidden[i].Shape, pass.Read(encoded.Hidden[i]));
-        for (int i = 0; i < encoded.Attentions.Length; i++)
-            tensors[$"attentions.{i}"] = new HostTensor(encoded.Attentions[i].Shape, pass.Read(encoded.Attentions[i]));
-        var loss = HeadLosses.Compute(Architecture, Config, inputs, prepared, tensors);
-        if (loss is { } l) tensors["loss"] = HostTensor.Create([(float)l], 1);
-        return new ModelOutput(tensors.ToImmutable(), Config.Id2Label);
+        var buffers = _spareBuffers.Borrow();
+        try
+        {
+            using var pass = Backend.BeginPass();
+            return ModelForward.Run(this, pass, inputs, options ?? ForwardOptions.Default, buffers, new FreshOutputs(), cancellationToken);
+        }
+        finally
+        {
+            _spareBuffers.Return(buffers);
+        }
     }
 
-    /// <summary>The packed layout when <see cref="ForwardOptions.SkipPadding"/> can apply exactly, else null.</summary>
-    private PackedLayout? PackedLayoutFor(ModelInputs inputs, PreparedInputs prepared, ForwardOptions options)
-    {
-        if (!options.SkipPadding || options.OutputHiddenStates || options.OutputAttentions) return null;
-        bool hasLabels = inputs.Labels is not null || inputs.FloatLabels is not null ||
-                         inputs.StartPositions is not null || inputs.EndPositions is not null;
-        return hasLabels ? null : PackedLayout.Plan(prepared, Head);
-    }
+    /// <summary>
+    /// A session for many forwards in a row (see <see cref="ForwardSession"/>): once warmed up on a shape it allocates
+    /// nothing per forward, and its outputs are overwritten by its next forward. Dispose it when done.
+    /// </summary>
+    public ForwardSession CreateSession() => new(this);
 
-    /// <summary>Embeddings, encoder and per-token heads on the layout's rows only; see <see cref="ForwardOptions.SkipPadding"/>.</summary>
-    private ModelOutput PackedForward(IForwardPass pass, ModelInputs inputs, PreparedInputs prepared, PackedLayout layout,
-        CancellationToken cancellationToken)
-    {
-        int[] shape = [layout.Count];
-        var embedded = EmbeddingsForward.Run(pass, Body, prepared.InputIds is { } ids ? layout.Pack(ids) : null,
-            prepared.InputsEmbeds is { } embeds ? layout.Pack(embeds, Config.EmbeddingSize) : null,
-            layout.Pack(prepared.PositionIds), layout.Pack(prepared.TokenTypeIds), shape);
-        var mask = pass.Upload(layout.KeyMask, shape);
-        var encoded = EncoderForward.RunPacked(pass, Body, embedded, mask, layout.SegmentStarts, cancellationToken);
-        cancellationToken.ThrowIfCancellationRequested();
-        var tensors = HeadForward.Run(pass, Head, encoded, prepared, layout);
-        return new ModelOutput(tensors, Config.Id2Label);
-    }
+    // Scratch that back-to-back plain forwards share (one at a time; concurrent forwards make their own).
+    private readonly ForwardBuffersCache _spareBuffers = new();
 }

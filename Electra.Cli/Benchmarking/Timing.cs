@@ -41,4 +41,13 @@ public sealed record Timing(double MsMedian, double MsMin, long AllocatedBytesPe
             : (times[times.Length / 2 - 1] + times[times.Length / 2]) / 2;
         return new Timing(median, times[0], allocated / times.Length);
     }
+
+    /// <summary>Bytes allocated by every thread per run of <paramref name="run"/>, averaged over <paramref name="runs"/> runs after one untimed run.</summary>
+    public static long MeasureAllocation(Action run, int runs)
+    {
+        run();
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < runs; i++) run();
+        return (GC.GetTotalAllocatedBytes(precise: true) - before) / Math.Max(1, runs);
+    }
 }

@@ -29,6 +29,8 @@ public abstract class DelegatingForwardPass(IBackend owner, IForwardPass inner) 
     public virtual DeviceTensor Upload(ReadOnlySpan<float> data, ReadOnlySpan<int> shape) => inner.Upload(data, shape);
     public virtual DeviceTensor UploadInt(ReadOnlySpan<int> data, ReadOnlySpan<int> shape) => inner.UploadInt(data, shape);
     public virtual float[] Read(DeviceTensor tensor) => inner.Read(tensor);
+    public virtual void Read(DeviceTensor tensor, Span<float> destination) => inner.Read(tensor, destination);
+    public virtual bool TryReleaseAll() => inner.TryReleaseAll();
     public virtual void Release(DeviceTensor tensor) => inner.Release(tensor);
     public virtual DeviceTensor Reshape(DeviceTensor x, ReadOnlySpan<int> shape) => inner.Reshape(x, shape);
     public virtual DeviceTensor Gather(DeviceTensor table, DeviceTensor ids) => inner.Gather(table, ids);
@@ -37,6 +39,8 @@ public abstract class DelegatingForwardPass(IBackend owner, IForwardPass inner) 
         inner.Linear(x, weight, activation);
     public virtual ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights) =>
         inner.Linears(x, weights);
+    public virtual void Linears(DeviceTensor x, ReadOnlySpan<LinearWeight> weights, Span<DeviceTensor> results) =>
+        inner.Linears(x, weights, results);
     public virtual DeviceTensor Activate(DeviceTensor x, Activation activation) => inner.Activate(x, activation);
     public virtual DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
         inner.LayerNorm(x, residual, gamma, beta, eps);

@@ -30,7 +30,7 @@ public interface IBackend : IDisposable
 
 /// <summary>
 /// One forward computation. Every operation returns a new tensor owned by this pass. A GPU backend may only record
-/// the operations and execute them at the first <see cref="Read"/>; the CPU backend computes eagerly.
+/// the operations and execute them at the first <see cref="Read(DeviceTensor)"/>; the CPU backend computes eagerly.
 /// A pass is used by one thread at a time.
 /// </summary>
 public interface IForwardPass : IDisposable
@@ -45,6 +45,24 @@ public interface IForwardPass : IDisposable
 
     /// <summary>Reads a tensor back to the host, running whatever is recorded so far. Float32 tensors only.</summary>
     float[] Read(DeviceTensor tensor);
+
+    /// <summary>
+    /// Reads a tensor into <paramref name="destination"/>, which must hold exactly its element count (float32 only),
+    /// so that a caller that reads every forward can reuse its own buffer. By default a copy of <see cref="Read(DeviceTensor)"/>.
+    /// </summary>
+    void Read(DeviceTensor tensor, Span<float> destination)
+    {
+        if (destination.Length != tensor.ElementCount)
+            throw new Errors.InputException($"reading {tensor} needs a destination of {tensor.ElementCount} values, got {destination.Length}");
+        Read(tensor).CopyTo(destination);
+    }
+
+    /// <summary>
+    /// Releases every activation of this pass at once and keeps the pass open for another computation, so that a
+    /// caller running many forwards (a session) can keep one pass. Every tensor the pass produced is dead afterwards.
+    /// Returns false where the backend cannot do that; the caller then disposes the pass and begins a new one.
+    /// </summary>
+    bool TryReleaseAll() => false;
 
     /// <summary>
     /// Tells the pass that an activation will not be used again, so its memory can be reused. Optional hint;
@@ -70,7 +88,19 @@ public interface IForwardPass : IDisposable
     /// </summary>
     ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights) => DefaultLinears(x, weights);
 
-    /// <summary>The default <see cref="Linears"/>: one <see cref="Linear"/> per weight.</summary>
+    /// <summary>
+    /// <see cref="Linears(DeviceTensor, ImmutableArray{LinearWeight})"/> writing result i to <paramref name="results"/>[i]
+    /// (as many results as weights), so that a caller running it every layer needs no array per call.
+    /// By default it goes through the <see cref="ImmutableArray{T}"/> overload.
+    /// </summary>
+    void Linears(DeviceTensor x, ReadOnlySpan<LinearWeight> weights, Span<DeviceTensor> results)
+    {
+        if (results.Length != weights.Length)
+            throw new ArgumentException($"{weights.Length} weights need {weights.Length} results, got {results.Length}", nameof(results));
+        Linears(x, ImmutableArray.Create(weights)).AsSpan().CopyTo(results);
+    }
+
+    /// <summary>The default <see cref="Linears(DeviceTensor, ImmutableArray{LinearWeight})"/>: one <see cref="Linear"/> per weight.</summary>
     ImmutableArray<DeviceTensor> DefaultLinears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
     {
         var results = ImmutableArray.CreateBuilder<DeviceTensor>(weights.Length);

@@ -7,29 +7,53 @@ namespace Electra.Models.Forward;
 internal static class EmbeddingsForward
 {
     public static DeviceTensor Run(IForwardPass pass, ElectraBody body, PreparedInputs inputs) =>
-        Run(pass, body, inputs.InputIds, inputs.InputsEmbeds, inputs.PositionIds, inputs.TokenTypeIds, [inputs.Rows, inputs.Seq]);
+        Run(pass, body, inputs.InputIds is not null, inputs.InputIds.GetValueOrDefault().Span,
+            inputs.InputsEmbeds.GetValueOrDefault().Span, inputs.PositionIds.Span, inputs.TokenTypeIds.Span, [inputs.Rows, inputs.Seq]);
 
     /// <summary>
-    /// Embeds tokens given as flat arrays of the leading <paramref name="shape"/> (e.g. [Rows, S], or [T] for packed
-    /// rows): ids or embeds (E values per token), positions and token types.
+    /// Embeds tokens given as flat values of the leading <paramref name="shape"/> (e.g. [Rows, S], or [T] for packed
+    /// rows): ids (when <paramref name="fromIds"/>) or embeds (E values per token), positions and token types.
     /// </summary>
-    public static DeviceTensor Run(IForwardPass pass, ElectraBody body, int[]? inputIds, float[]? inputsEmbeds,
-        int[] positionIds, int[] tokenTypeIds, int[] shape)
+    public static DeviceTensor Run(IForwardPass pass, ElectraBody body, bool fromIds, ReadOnlySpan<int> inputIds,
+        ReadOnlySpan<float> inputsEmbeds, ReadOnlySpan<int> positionIds, ReadOnlySpan<int> tokenTypeIds, ReadOnlySpan<int> shape)
     {
         var e = body.Embeddings;
-        var words = inputIds is { } ids
-            ? pass.Gather(e.WordEmbeddings, pass.UploadInt(ids, shape))
-            : pass.Upload(inputsEmbeds!, [.. shape, e.WordEmbeddings.Shape[1]]);
-        var positions = pass.Gather(e.PositionEmbeddings, pass.UploadInt(positionIds, shape));
-        var types = pass.Gather(e.TokenTypeEmbeddings, pass.UploadInt(tokenTypeIds, shape));
+        DeviceTensor words;
+        if (fromIds)
+        {
+            var ids = pass.UploadInt(inputIds, shape);
+            words = pass.Gather(e.WordEmbeddings, ids);
+            pass.Release(ids);
+        }
+        else
+        {
+            Span<int> embedsShape = stackalloc int[shape.Length + 1];
+            shape.CopyTo(embedsShape);
+            embedsShape[^1] = e.WordEmbeddings.Shape[1];
+            words = pass.Upload(inputsEmbeds, embedsShape);
+        }
+        var positions = Lookup(pass, e.PositionEmbeddings, positionIds, shape);
+        var types = Lookup(pass, e.TokenTypeEmbeddings, tokenTypeIds, shape);
         // torch adds (words + token types) first, then positions; float addition order matters at the last bit.
         var sum = pass.Add(words, types);
+        pass.Release(words);
+        pass.Release(types);
         var all = pass.Add(sum, positions);
+        pass.Release(sum);
+        pass.Release(positions);
         var normed = pass.LayerNorm(all, null, e.LayerNorm.Weight, e.LayerNorm.Bias, e.LayerNorm.Eps);
-        foreach (var t in new[] { words, positions, types, sum, all }) pass.Release(t);
+        pass.Release(all);
         if (body.EmbeddingsProject is null) return normed;
         var projected = pass.Linear(normed, body.EmbeddingsProject);
         pass.Release(normed);
         return projected;
+    }
+
+    private static DeviceTensor Lookup(IForwardPass pass, DeviceTensor table, ReadOnlySpan<int> ids, ReadOnlySpan<int> shape)
+    {
+        var uploaded = pass.UploadInt(ids, shape);
+        var rows = pass.Gather(table, uploaded);
+        pass.Release(uploaded);
+        return rows;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Electra.Core.Backend;
 using Electra.Models.Layers;
 
@@ -10,33 +11,41 @@ public sealed record LayerCache(DeviceTensor Keys, DeviceTensor Values);
 /// <summary>HF: ElectraEncoder / ElectraLayer.forward (eval mode, so dropout is the identity).</summary>
 internal static class EncoderForward
 {
-    public sealed record Result(DeviceTensor Last, ImmutableArray<DeviceTensor> Hidden, ImmutableArray<DeviceTensor> Attentions,
+    /// <summary>The last hidden state, and the per-layer tensors that were asked for (empty otherwise).</summary>
+    public readonly record struct Result(DeviceTensor Last, ImmutableArray<DeviceTensor> Hidden, ImmutableArray<DeviceTensor> Attentions,
         ImmutableArray<LayerCache> Cache);
+
+    /// <summary>How every layer attends: over padded rows with a [Rows, S_keys] mask, or per segment of packed rows.</summary>
+    private readonly record struct AttentionPlan(DeviceTensor KeyMask, ImmutableArray<int> SegmentStarts, bool Causal,
+        bool ReturnProbabilities)
+    {
+        public bool Packed => !SegmentStarts.IsDefault;
+    }
 
     /// <param name="keyMask">float [Rows, S_past + S] of 1/0.</param>
     /// <param name="past">per-layer caches for incremental decoding, or default for none.</param>
     public static Result Run(IForwardPass pass, ElectraBody body, DeviceTensor input, DeviceTensor keyMask,
         ForwardOptions options, ImmutableArray<LayerCache> past, bool keepCache, CancellationToken cancellationToken = default)
     {
-        var hidden = ImmutableArray.CreateBuilder<DeviceTensor>();
-        var attentions = ImmutableArray.CreateBuilder<DeviceTensor>();
-        var cache = ImmutableArray.CreateBuilder<LayerCache>();
-        if (options.OutputHiddenStates) hidden.Add(input);
+        // Builders only for what was asked for: the common forward returns the last state alone and allocates nothing here.
+        var hidden = options.OutputHiddenStates ? ImmutableArray.CreateBuilder<DeviceTensor>(body.Layers.Length + 1) : null;
+        var attentions = options.OutputAttentions ? ImmutableArray.CreateBuilder<DeviceTensor>(body.Layers.Length) : null;
+        var cache = keepCache ? ImmutableArray.CreateBuilder<LayerCache>(body.Layers.Length) : null;
+        var plan = new AttentionPlan(keyMask, default, body.IsDecoder, options.OutputAttentions);
+        hidden?.Add(input);
         var x = input;
         for (int l = 0; l < body.Layers.Length; l++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var layer = body.Layers[l];
             var layerPast = past.IsDefaultOrEmpty ? null : past[l];
-            var (next, probs, layerCache) = Layer(pass, layer, x, layerPast, keepCache,
-                (q, k, v) => pass.Attention(q, k, v, keyMask, layer.Attention.Heads, body.IsDecoder, options.OutputAttentions));
-            if (options.OutputAttentions) attentions.Add(probs!);
-            if (layerCache is not null) cache.Add(layerCache);
-            if (options.OutputHiddenStates) hidden.Add(next);
+            var (next, probs, layerCache) = Layer(pass, body.Layers[l], x, layerPast, keepCache, plan);
+            attentions?.Add(probs!);
+            if (layerCache is not null) cache!.Add(layerCache);
+            if (hidden is not null) hidden.Add(next);
             else if (x != input) pass.Release(x);
             x = next;
         }
-        return new Result(x, hidden.ToImmutable(), attentions.ToImmutable(), cache.ToImmutable());
+        return new Result(x, Built(hidden), Built(attentions), Built(cache));
     }
 
     /// <summary>
@@ -47,24 +56,34 @@ internal static class EncoderForward
     public static DeviceTensor RunPacked(IForwardPass pass, ElectraBody body, DeviceTensor input, DeviceTensor keyMask,
         ImmutableArray<int> segmentStarts, CancellationToken cancellationToken = default)
     {
+        var plan = new AttentionPlan(keyMask, segmentStarts, body.IsDecoder, ReturnProbabilities: false);
         var x = input;
         foreach (var layer in body.Layers)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (next, _, _) = Layer(pass, layer, x, null, keepCache: false,
-                (q, k, v) => new AttentionResult(
-                    pass.AttentionSegments(q, k, v, keyMask, segmentStarts, layer.Attention.Heads, body.IsDecoder), null));
+            var (next, _, _) = Layer(pass, layer, x, null, keepCache: false, plan);
             if (x != input) pass.Release(x);
             x = next;
         }
         return x;
     }
 
+    private static ImmutableArray<T> Built<T>(ImmutableArray<T>.Builder? builder) =>
+        builder is null ? ImmutableArray<T>.Empty : builder.ToImmutable();
+
+    /// <summary>Query, key and value on the stack, for the span overload of <c>Linears</c>.</summary>
+    [InlineArray(3)]
+    private struct Projections
+    {
+        private DeviceTensor _first;
+    }
+
     private static (DeviceTensor Output, DeviceTensor? Probabilities, LayerCache? Cache) Layer(IForwardPass pass, EncoderLayer layer,
-        DeviceTensor x, LayerCache? past, bool keepCache, Func<DeviceTensor, DeviceTensor, DeviceTensor, AttentionResult> attend)
+        DeviceTensor x, LayerCache? past, bool keepCache, in AttentionPlan plan)
     {
         var a = layer.Attention;
-        var qkv = pass.Linears(x, a.Projections);
+        var qkv = new Projections();
+        pass.Linears(x, a.Projections.AsSpan(), qkv);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
         if (past is not null)
         {
@@ -72,9 +91,22 @@ internal static class EncoderForward
             var (newK, newV) = (k, v);
             k = pass.ConcatSequence(past.Keys, newK);
             v = pass.ConcatSequence(past.Values, newV);
-            foreach (var t in new[] { newK, newV, past.Keys, past.Values }) pass.Release(t);
+            pass.Release(newK);
+            pass.Release(newV);
+            pass.Release(past.Keys);
+            pass.Release(past.Values);
         }
-        var attention = attend(q, k, v);
+        DeviceTensor context;
+        DeviceTensor? probabilities = null;
+        if (plan.Packed)
+        {
+            context = pass.AttentionSegments(q, k, v, plan.KeyMask, plan.SegmentStarts, a.Heads, plan.Causal);
+        }
+        else
+        {
+            var attention = pass.Attention(q, k, v, plan.KeyMask, a.Heads, plan.Causal, plan.ReturnProbabilities);
+            (context, probabilities) = (attention.Context, attention.Probabilities);
+        }
         pass.Release(q);
         LayerCache? cache = keepCache ? new LayerCache(k, v) : null;
         if (!keepCache)
@@ -83,8 +115,8 @@ internal static class EncoderForward
             pass.Release(v);
         }
 
-        var projected = pass.Linear(attention.Context, layer.AttentionOutput.Dense);
-        pass.Release(attention.Context);
+        var projected = pass.Linear(context, layer.AttentionOutput.Dense);
+        pass.Release(context);
         var ln = layer.AttentionOutput.LayerNorm;
         var attended = pass.LayerNorm(projected, x, ln.Weight, ln.Bias, ln.Eps);
         pass.Release(projected);
@@ -96,6 +128,6 @@ internal static class EncoderForward
         var result = pass.LayerNorm(output, attended, on.Weight, on.Bias, on.Eps);
         pass.Release(output);
         pass.Release(attended);
-        return (result, attention.Probabilities, cache);
+        return (result, probabilities, cache);
     }
 }

@@ -1,86 +1,108 @@
-using System.Collections.Immutable;
 using Electra.Core.Backend;
-using Electra.Core.Tensors;
 using Electra.Models.Heads;
 
 namespace Electra.Models.Forward;
 
 /// <summary>
-/// The heads' forward functions: last hidden state [Rows, S, H] → named outputs (host tensors). With a
-/// <see cref="PackedLayout"/>, hidden is the packed [T, H]: per-token outputs are scattered back to [Rows, S, ·] with
-/// zeros at padded positions, and position reads go through the layout's read index.
+/// The heads' forward functions: last hidden state [Rows, S, H] → named outputs, written to an <see cref="OutputSink"/>.
+/// With a <see cref="PackedLayout"/>, hidden is the packed [T, H]: per-token outputs are scattered back to [Rows, S, ·]
+/// with zeros at padded positions, and position reads go through the layout's read index.
+/// The head's intermediate tensors are released as soon as they are read; the hidden state stays the caller's.
 /// </summary>
 internal static class HeadForward
 {
-    public static ImmutableSortedDictionary<string, HostTensor> Run(IForwardPass pass, Head head, DeviceTensor hidden, PreparedInputs inputs,
-        PackedLayout? layout = null)
+    public static void Run(IForwardPass pass, Head head, DeviceTensor hidden, in PreparedInputs inputs, ForwardBuffers buffers,
+        OutputSink outputs, PackedLayout? layout = null)
     {
-        HostTensor Read(DeviceTensor t) => Tokens(pass, t, inputs, layout);
-        var outputs = ImmutableSortedDictionary.CreateBuilder<string, HostTensor>(StringComparer.Ordinal);
         int rows = inputs.Rows, seq = inputs.Seq;
         switch (head)
         {
             case NoHead:
-                outputs["last_hidden_state"] = Read(hidden);
+                ReadTokens(pass, hidden, outputs.Take("last_hidden_state", [rows, seq, hidden.LastDim]), buffers, layout);
                 break;
             case DiscriminatorHead d:
             {
                 var dense = pass.Linear(hidden, d.Dense, d.Activation);
                 var logits = pass.Linear(dense, d.DensePrediction);
-                outputs["logits"] = Read(logits).Reshape(rows, seq);
+                pass.Release(dense);
+                ReadTokens(pass, logits, outputs.Take("logits", [rows, seq]), buffers, layout);
+                pass.Release(logits);
                 break;
             }
             case GeneratorHead g:
             {
                 var dense = pass.Linear(hidden, g.Dense, Activation.Gelu);
                 var normed = pass.LayerNorm(dense, null, g.LayerNorm.Weight, g.LayerNorm.Bias, g.LayerNorm.Eps);
-                outputs["logits"] = Read(pass.Linear(normed, g.LmHead));
+                pass.Release(dense);
+                var logits = pass.Linear(normed, g.LmHead);
+                pass.Release(normed);
+                ReadTokens(pass, logits, outputs.Take("logits", [rows, seq, logits.LastDim]), buffers, layout);
+                pass.Release(logits);
                 break;
             }
             case ClassificationHead c:
             {
-                var first = Pick(pass, hidden, 0, rows, layout);
+                var first = Pick(pass, hidden, 0, rows, buffers, layout);
                 var dense = pass.Linear(first, c.Dense, Activation.Gelu);
-                outputs["logits"] = Whole(pass, pass.Linear(dense, c.OutProj));
+                pass.Release(first);
+                var logits = pass.Linear(dense, c.OutProj);
+                pass.Release(dense);
+                pass.Read(logits, outputs.Take("logits", logits.Shape.AsSpan()));
+                pass.Release(logits);
                 break;
             }
             case TokenClassificationHead t:
-                outputs["logits"] = Read(pass.Linear(hidden, t.Classifier));
+            {
+                var logits = pass.Linear(hidden, t.Classifier);
+                ReadTokens(pass, logits, outputs.Take("logits", [rows, seq, logits.LastDim]), buffers, layout);
+                pass.Release(logits);
                 break;
+            }
             case QuestionAnsweringHead q:
             {
-                var both = Read(pass.Linear(hidden, q.QaOutputs)).Span;
-                var start = new float[rows * seq];
-                var end = new float[rows * seq];
+                var both = pass.Linear(hidden, q.QaOutputs);
+                var interleaved = buffers.Tokens(rows * seq * 2);
+                ReadTokens(pass, both, interleaved, buffers, layout);
+                pass.Release(both);
+                var start = outputs.Take("start_logits", [rows, seq]);
+                var end = outputs.Take("end_logits", [rows, seq]);
                 for (int i = 0; i < rows * seq; i++)
                 {
-                    start[i] = both[2 * i];
-                    end[i] = both[2 * i + 1];
+                    start[i] = interleaved[2 * i];
+                    end[i] = interleaved[2 * i + 1];
                 }
-                outputs["start_logits"] = HostTensor.Create(start, rows, seq);
-                outputs["end_logits"] = HostTensor.Create(end, rows, seq);
                 break;
             }
             case MultipleChoiceHead m:
             {
-                var summary = Summarize(pass, m.Summary, hidden, rows, seq, layout);
-                var logits = Whole(pass, pass.Linear(summary, m.Classifier));
-                outputs["logits"] = logits.Reshape(inputs.Batch, inputs.Choices);
+                var summary = Summarize(pass, m.Summary, hidden, rows, seq, buffers, layout);
+                var logits = pass.Linear(summary, m.Classifier);
+                pass.Release(summary);
+                pass.Read(logits, outputs.Take("logits", [inputs.Batch, inputs.Choices]));
+                pass.Release(logits);
                 break;
             }
             default:
                 throw new NotSupportedException($"head {head.GetType().Name}");
         }
-        return outputs.ToImmutable();
     }
 
-    private static DeviceTensor Summarize(IForwardPass pass, SequenceSummary s, DeviceTensor hidden, int rows, int seq, PackedLayout? layout)
+    private static DeviceTensor Summarize(IForwardPass pass, SequenceSummary s, DeviceTensor hidden, int rows, int seq,
+        ForwardBuffers buffers, PackedLayout? layout)
     {
-        var pooled = SummaryPosition(s, seq) is int position ? Pick(pass, hidden, position, rows, layout)
+        var pooled = SummaryPosition(s, seq) is int position ? Pick(pass, hidden, position, rows, buffers, layout)
             : layout is null ? pass.MeanOverSequence(hidden)
             : throw new InvalidOperationException("the packed layout was planned for a summary that pools every position");
-        if (s.Projection is not null) pooled = pass.Linear(pooled, s.Projection);
-        return s.Activation == Activation.Identity ? pooled : pass.Activate(pooled, s.Activation);
+        if (s.Projection is not null)
+        {
+            var projected = pass.Linear(pooled, s.Projection);
+            pass.Release(pooled);
+            pooled = projected;
+        }
+        if (s.Activation == Activation.Identity) return pooled;
+        var activated = pass.Activate(pooled, s.Activation);
+        pass.Release(pooled);
+        return activated;
     }
 
     /// <summary>
@@ -97,21 +119,38 @@ internal static class HeadForward
     };
 
     /// <summary>Hidden state of one position per row → [Rows, H].</summary>
-    private static DeviceTensor Pick(IForwardPass pass, DeviceTensor hidden, int position, int rows, PackedLayout? layout)
+    private static DeviceTensor Pick(IForwardPass pass, DeviceTensor hidden, int position, int rows, ForwardBuffers buffers,
+        PackedLayout? layout)
     {
-        if (layout is null) return pass.SelectPositions(hidden, pass.UploadInt(Enumerable.Repeat(position, rows).ToArray(), [rows]));
-        if (layout.ReadIndex is null) throw new InvalidOperationException("the packed layout was planned for a per-token head");
-        return pass.Gather(hidden, pass.UploadInt(layout.ReadIndex, [rows]));
+        if (layout is null)
+        {
+            var positions = pass.UploadInt(buffers.Repeated(position, rows), [rows]);
+            var picked = pass.SelectPositions(hidden, positions);
+            pass.Release(positions);
+            return picked;
+        }
+        if (layout.ReadIndex.IsEmpty) throw new InvalidOperationException("the packed layout was planned for a per-token head");
+        var index = pass.UploadInt(layout.ReadIndex, [rows]);
+        var gathered = pass.Gather(hidden, index);
+        pass.Release(index);
+        return gathered;
     }
 
-    /// <summary>A per-row output (one value set per input row): read as it is.</summary>
-    private static HostTensor Whole(IForwardPass pass, DeviceTensor t) => new(t.Shape, pass.Read(t));
-
-    /// <summary>A per-token output: [Rows, S, X] as it is, or packed [T, X] scattered back to [Rows, S, X].</summary>
-    private static HostTensor Tokens(IForwardPass pass, DeviceTensor t, PreparedInputs inputs, PackedLayout? layout)
+    /// <summary>
+    /// A per-token output into <paramref name="destination"/> ([Rows, S, X] values): read as it is, or packed [T, X]
+    /// scattered back with zeros at the positions that were skipped.
+    /// </summary>
+    private static void ReadTokens(IForwardPass pass, DeviceTensor t, Span<float> destination, ForwardBuffers buffers,
+        PackedLayout? layout)
     {
-        if (layout is null) return Whole(pass, t);
+        if (layout is null)
+        {
+            pass.Read(t, destination);
+            return;
+        }
         int width = t.LastDim;
-        return HostTensor.Create(layout.Scatter(pass.Read(t), inputs.Rows * inputs.Seq, width), inputs.Rows, inputs.Seq, width);
+        var packed = buffers.ReadBack(layout.Count * width);
+        pass.Read(t, packed);
+        layout.Scatter(packed, destination, width);
     }
 }

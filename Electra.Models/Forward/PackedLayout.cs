@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Electra.Models.Heads;
 
 namespace Electra.Models.Forward;
@@ -9,57 +10,92 @@ namespace Electra.Models.Forward;
 /// row r are the segment <c>SegmentStarts[r] .. SegmentStarts[r + 1] − 1</c>, in token order.
 /// A row's real tokens (mask 1) are always computed. A row whose head-read position is padding is computed whole,
 /// with its own mask, so that position comes out exactly as in the padded computation.
+/// <para>
+/// One layout is planned again for every forward into the same buffers (they grow with the input, never shrink), so
+/// that a session plans without allocating; what it returns is valid until the next <see cref="TryPlan"/>.
+/// Not thread-safe.
+/// </para>
 /// </summary>
-/// <param name="KeyMask">the attention mask value of each packed row (0 only inside rows computed whole).</param>
-/// <param name="ReadIndex">per input row, the packed row the head reads, or null for per-token heads.</param>
-internal sealed record PackedLayout(int[] Positions, ImmutableArray<int> SegmentStarts, float[] KeyMask, int[]? ReadIndex)
+internal sealed class PackedLayout
 {
-    public int Count => Positions.Length;
+    int[] _positions = [], _segmentStarts = [], _readIndex = [];
+    float[] _keyMask = [];
+    int _rows;
+    bool _hasReadIndex;
+
+    /// <summary>Packed rows T.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The flat input position of each packed row.</summary>
+    public ReadOnlySpan<int> Positions => _positions.AsSpan(0, Count);
 
     /// <summary>
-    /// The layout for <paramref name="head"/>, or null where packing cannot help or cannot be exact: no padding at all,
-    /// a per-row head that would compute every position anyway, a head that pools every position (mean summary), or a
-    /// head we do not know.
+    /// N + 1 offsets of the input rows' segments. It wraps this layout's own buffer, which the next plan rewrites; the
+    /// backend reads it only while the current forward runs.
     /// </summary>
-    public static PackedLayout? Plan(PreparedInputs inputs, Head head)
+    public ImmutableArray<int> SegmentStarts => ImmutableCollectionsMarshal.AsImmutableArray(_segmentStarts);
+
+    /// <summary>The attention mask value of each packed row (0 only inside rows computed whole).</summary>
+    public ReadOnlySpan<float> KeyMask => _keyMask.AsSpan(0, Count);
+
+    /// <summary>Per input row, the packed row the head reads; empty for per-token heads.</summary>
+    public ReadOnlySpan<int> ReadIndex => _hasReadIndex ? _readIndex.AsSpan(0, _rows) : default;
+
+    /// <summary>
+    /// Plans the layout for <paramref name="head"/>; false where packing cannot help or cannot be exact: no padding at
+    /// all, a per-row head that would compute every position anyway, a head that pools every position (mean summary),
+    /// or a head we do not know.
+    /// </summary>
+    public bool TryPlan(PreparedInputs inputs, Head head)
     {
-        if (!inputs.AttentionMask.Contains(0)) return null;
-        if (!TryReadPosition(head, inputs.Seq, out int? readPosition)) return null;
+        var mask = inputs.AttentionMask.Span;
+        if (!mask.Contains(0)) return false;
+        if (!TryReadPosition(head, inputs.Seq, out int? readPosition)) return false;
 
         int rows = inputs.Rows, seq = inputs.Seq;
-        var mask = inputs.AttentionMask;
-        var positions = new List<int>(mask.Length);
-        var keyMask = new List<float>(mask.Length);
-        var starts = ImmutableArray.CreateBuilder<int>(rows + 1);
-        var readIndex = readPosition is null ? null : new int[rows];
+        Grow(ref _positions, mask.Length);
+        Grow(ref _keyMask, mask.Length);
+        Grow(ref _readIndex, rows);
+        if (_segmentStarts.Length != rows + 1) _segmentStarts = new int[rows + 1];
+        _rows = rows;
+        _hasReadIndex = readPosition is not null;
+        int count = 0;
         for (int r = 0; r < rows; r++)
         {
-            starts.Add(positions.Count);
+            _segmentStarts[r] = count;
             bool whole = readPosition is int p && mask[r * seq + p] == 0;
             for (int s = 0; s < seq; s++)
             {
                 int flat = r * seq + s;
                 if (!whole && mask[flat] == 0) continue;
-                if (readPosition == s) readIndex![r] = positions.Count;
-                positions.Add(flat);
-                keyMask.Add(mask[flat]);
+                if (readPosition == s) _readIndex[r] = count;
+                _positions[count] = flat;
+                _keyMask[count] = mask[flat];
+                count++;
             }
         }
-        starts.Add(positions.Count);
+        _segmentStarts[rows] = count;
+        Count = count;
         // Per-row heads whose every padded row is read at a padded position (left padding): nothing to skip.
-        if (readPosition is not null && positions.Count == mask.Length) return null;
-        if (positions.Count == 0)
+        if (readPosition is not null && count == mask.Length) return false;
+        if (count == 0)
         {
             // Nothing is real and no head reads a position: compute row 0 whole anyway so that no backend op sees
             // zero rows; per-token outputs skip it because its mask is 0.
             for (int s = 0; s < seq; s++)
             {
-                positions.Add(s);
-                keyMask.Add(0f);
+                _positions[s] = s;
+                _keyMask[s] = 0f;
             }
-            for (int i = 1; i < starts.Count; i++) starts[i] = seq;
+            for (int i = 1; i <= rows; i++) _segmentStarts[i] = seq;
+            Count = seq;
         }
-        return new PackedLayout([.. positions], starts.ToImmutable(), [.. keyMask], readIndex);
+        return true;
+    }
+
+    static void Grow<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new T[length];
     }
 
     /// <summary>The position every row's head output comes from (null: per-token head); false when not packable.</summary>
@@ -82,24 +118,25 @@ internal sealed record PackedLayout(int[] Positions, ImmutableArray<int> Segment
         }
     }
 
-    public T[] Pack<T>(T[] perPosition, int width = 1)
+    /// <summary>The packed rows' values of a per-position input of <paramref name="width"/> values each, into <paramref name="packed"/>.</summary>
+    public void Pack<T>(ReadOnlySpan<T> perPosition, Span<T> packed, int width = 1)
     {
-        var packed = new T[Count * width];
-        for (int i = 0; i < Count; i++)
-            Array.Copy(perPosition, (long)Positions[i] * width, packed, (long)i * width, width);
-        return packed;
+        var positions = Positions;
+        for (int i = 0; i < positions.Length; i++)
+            perPosition.Slice(positions[i] * width, width).CopyTo(packed.Slice(i * width, width));
     }
 
     /// <summary>
-    /// Per-token outputs [T, width] → [Rows · S, width]: the values of real positions, zeros at padded positions
-    /// (including padded rows that were computed for a head read).
+    /// Per-token outputs [T, width] → [Rows · S, width] in <paramref name="full"/>: the values of real positions, zeros at
+    /// padded positions (including padded rows that were computed for a head read).
     /// </summary>
-    public float[] Scatter(ReadOnlySpan<float> packed, int rowsTimesSeq, int width)
+    public void Scatter(ReadOnlySpan<float> packed, Span<float> full, int width)
     {
-        var full = new float[(long)rowsTimesSeq * width];
-        for (int i = 0; i < Count; i++)
-            if (KeyMask[i] != 0f)
-                packed.Slice(i * width, width).CopyTo(full.AsSpan(Positions[i] * width, width));
-        return full;
+        full.Clear();
+        var positions = Positions;
+        var keyMask = KeyMask;
+        for (int i = 0; i < positions.Length; i++)
+            if (keyMask[i] != 0f)
+                packed.Slice(i * width, width).CopyTo(full.Slice(positions[i] * width, width));
     }
 }

@@ -17,6 +17,7 @@ public sealed class DecodingSession : IDisposable
     private readonly ElectraPretrained _model;
     private readonly IForwardPass _pass;
     private readonly int _rows;
+    private readonly ForwardBuffers _buffers = new();
     private ImmutableArray<LayerCache> _cache = ImmutableArray<LayerCache>.Empty;
 
     internal DecodingSession(ElectraPretrained model, int rows)
@@ -36,12 +37,14 @@ public sealed class DecodingSession : IDisposable
     {
         if (ids.Length != _rows) throw new InputException($"this session decodes {_rows} rows, got {ids.Length}");
         var inputs = ModelInputs.FromIds(ids);
-        var prepared = PreparedInputs.From(inputs, _model.Config, multipleChoice: false, pastLength: Length);
+        var prepared = PreparedInputs.From(inputs, _model.Config, multipleChoice: false, pastLength: Length, defaults: _buffers.Defaults);
         var embedded = EmbeddingsForward.Run(_pass, _model.Body, prepared);
         int keys = Length + prepared.Seq;
         var mask = _pass.Upload(Enumerable.Repeat(1f, _rows * keys).ToArray(), [_rows, keys]);
         var encoded = EncoderForward.Run(_pass, _model.Body, embedded, mask, ForwardOptions.Default, _cache, keepCache: true);
-        var logits = HeadForward.Run(_pass, _model.Head, encoded.Last, prepared)["logits"];
+        var outputs = new FreshOutputs();
+        HeadForward.Run(_pass, _model.Head, encoded.Last, prepared, _buffers, outputs);
+        var logits = outputs.Taken["logits"];
         _pass.Release(encoded.Last);
         _pass.Release(mask);
         _cache = encoded.Cache;

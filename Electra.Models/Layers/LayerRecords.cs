@@ -15,7 +15,7 @@ public sealed record Embeddings(DeviceTensor WordEmbeddings, DeviceTensor Positi
 /// <summary>HF: ElectraSelfAttention. Keys: encoder.layer.{i}.attention.self.{query,key,value}.*, [H, H].</summary>
 public sealed record SelfAttention(LinearWeight Query, LinearWeight Key, LinearWeight Value, int Heads)
 {
-    /// <summary>Query, key and value, in that order, for <see cref="Electra.Core.Backend.IForwardPass.Linears"/>.</summary>
+    /// <summary>Query, key and value, in that order, for <c>IForwardPass.Linears</c>.</summary>
     public System.Collections.Immutable.ImmutableArray<LinearWeight> Projections { get; } = [Query, Key, Value];
 }
 

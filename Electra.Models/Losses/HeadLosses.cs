@@ -22,7 +22,7 @@ internal static class HeadLosses
                 var targets = new List<float>();
                 for (int i = 0; i < logits.Length; i++)
                 {
-                    if (prepared.AttentionMask[i] != 1) continue;
+                    if (prepared.AttentionMask.Span[i] != 1) continue;
                     kept.Add(logits[i]);
                     targets.Add(labels.Span[i]);
                 }
