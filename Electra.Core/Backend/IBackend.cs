@@ -66,7 +66,8 @@ public interface IForwardPass : IDisposable
 
     /// <summary>
     /// Tells the pass that an activation will not be used again, so its memory can be reused. Optional hint;
-    /// using the tensor afterwards is an error.
+    /// using the tensor afterwards is an error, and so is releasing it twice: a backend may hand the very same tensor
+    /// object back as the result of a later operation (the CPU backend does, to allocate nothing per operation).
     /// </summary>
     void Release(DeviceTensor tensor);
 
