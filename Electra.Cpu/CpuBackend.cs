@@ -70,5 +70,5 @@ public sealed class CpuBackend : IBackend
         Activations.Clear();
     }
 
-    internal static ImmutableArray<int> ShapeOf(ReadOnlySpan<int> shape) => ImmutableArray.Create(shape.ToArray());
+    internal static ImmutableArray<int> ShapeOf(ReadOnlySpan<int> shape) => ImmutableArray.Create(shape);
 }

@@ -4,7 +4,7 @@ using Electra.Cpu;
 
 namespace Electra.Tests.Cpu;
 
-/// <summary>A warmed-up pass takes its activations from the pool instead of allocating them again.</summary>
+/// <summary>A warmed-up pass takes its activations (arrays and tensor objects) from the pool instead of allocating them again.</summary>
 public class AllocationTests
 {
     static void Layer(CpuBackend backend, LinearWeight up, LinearWeight down, DeviceTensor gamma, DeviceTensor beta,
@@ -41,7 +41,8 @@ public class AllocationTests
         Layer(backend, up, down, gamma, beta, input, mask);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        // The activations of this pass are ~700 KB; what remains is tensor handles and shapes (a few hundred bytes each).
-        Assert.True(allocated < 8 * 1024, $"a warmed-up pass allocated {allocated} bytes");
+        // The activations of this pass are ~700 KB, and their tensor objects and shapes come back from the pool too;
+        // what remains is the pass itself and its list of owned tensors.
+        Assert.True(allocated < 1024, $"a warmed-up pass allocated {allocated} bytes");
     }
 }
