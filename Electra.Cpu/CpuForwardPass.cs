@@ -145,7 +145,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     public void Linears(DeviceTensor x, ReadOnlySpan<LinearWeight> weights, Span<DeviceTensor> results)
     {
         if (results.Length != weights.Length)
-            throw new ArgumentException($"{weights.Length} weights need {weights.Length} results, got {results.Length}", nameof(results));
+            throw new InputException($"{weights.Length} weights need {weights.Length} results, got {results.Length}");
         if (weights.Length is 0 or > Gemm.MaxWeights || !SamePacking(weights))
         {
             for (int i = 0; i < weights.Length; i++) results[i] = Linear(x, weights[i]);

@@ -97,7 +97,7 @@ public interface IForwardPass : IDisposable
     void Linears(DeviceTensor x, ReadOnlySpan<LinearWeight> weights, Span<DeviceTensor> results)
     {
         if (results.Length != weights.Length)
-            throw new ArgumentException($"{weights.Length} weights need {weights.Length} results, got {results.Length}", nameof(results));
+            throw new Errors.InputException($"{weights.Length} weights need {weights.Length} results, got {results.Length}");
         Linears(x, ImmutableArray.Create(weights)).AsSpan().CopyTo(results);
     }
 

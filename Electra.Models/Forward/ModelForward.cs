@@ -13,6 +13,7 @@ internal static class ModelForward
     public static ModelOutput Run(ElectraPretrained model, IForwardPass pass, ModelInputs inputs, ForwardOptions options,
         ForwardBuffers buffers, OutputSink outputs, CancellationToken cancellationToken)
     {
+        outputs.Start();
         var prepared = PreparedInputs.From(inputs, model.Config, model.Architecture == ElectraArchitecture.ElectraForMultipleChoice,
             defaults: buffers.Defaults);
         if (CanSkipPadding(inputs, options) && buffers.Layout.TryPlan(prepared, model.Head))

@@ -10,6 +10,9 @@ namespace Electra.Models.Forward;
 /// </summary>
 internal abstract class OutputSink
 {
+    /// <summary>Forgets what an earlier forward took without finishing (one that failed or was cancelled).</summary>
+    public abstract void Start();
+
     /// <summary>A buffer for output <paramref name="name"/> of <paramref name="shape"/>, to be filled completely.</summary>
     public abstract Span<float> Take(string name, ReadOnlySpan<int> shape);
 
@@ -25,6 +28,8 @@ internal sealed class FreshOutputs : OutputSink
 {
     private readonly ImmutableSortedDictionary<string, HostTensor>.Builder _outputs =
         ImmutableSortedDictionary.CreateBuilder<string, HostTensor>(StringComparer.Ordinal);
+
+    public override void Start() => _outputs.Clear();
 
     public override Span<float> Take(string name, ReadOnlySpan<int> shape)
     {
@@ -55,6 +60,8 @@ internal sealed class ReusedOutputs : OutputSink
     private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
     private ModelOutput? _last;
     private bool _changed;
+
+    public override void Start() => _taken.Clear();
 
     public override Span<float> Take(string name, ReadOnlySpan<int> shape)
     {

@@ -59,19 +59,59 @@ public class SessionEquivalenceTests
     }
 
     [Fact]
-    public void OverlappingForwardsOnOneSessionAreRefused()
+    public void SessionSurvivesFailedForwardsAndRefusesUseAfterDispose()
     {
         var fixture = FixtureCase.Load("pretraining_gelu");
         using var backend = TestBackends.Create("cpu");
         var model = ElectraPretrained.Load(fixture.Folder, backend);
+        var inputs = fixture.Inputs();
+        var expected = model.Forward(inputs);
         using var session = model.CreateSession();
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
-        // A cancelled forward leaves the session usable.
-        Assert.ThrowsAny<OperationCanceledException>(() => session.Forward(fixture.Inputs(), cancellationToken: cancel.Token));
-        Assert.NotNull(session.Forward(fixture.Inputs()).Logits);
+        Assert.ThrowsAny<OperationCanceledException>(() => session.Forward(inputs, cancellationToken: cancel.Token));
+        var badIds = new HostIntTensor(inputs.InputIds!.Shape, Enumerable.Repeat(model.Config.VocabSize, (int)inputs.InputIds.ElementCount).ToArray());
+        var e = Assert.Throws<Electra.Core.Errors.InputException>(() => session.Forward(inputs with { InputIds = badIds }));
+        Assert.Contains("vocabulary", e.Message);
+        AssertSame("after failures", expected, session.Forward(inputs).Tensors);
         session.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => session.Forward(fixture.Inputs()));
+        Assert.Throws<ObjectDisposedException>(() => session.Forward(inputs));
+    }
+
+    [Fact]
+    public void AForwardThatOverlapsAnotherOnOneSessionIsRefused()
+    {
+        var fixture = FixtureCase.Load("pretraining_gelu");
+        using var backend = new ReentrantBackend(TestBackends.Create("cpu"));
+        var model = ElectraPretrained.Load(fixture.Folder, backend);
+        using var session = model.CreateSession();
+        Exception? overlapping = null;
+        // The backend calls back in the middle of the forward, as a second thread using the session would.
+        backend.DuringForward = () => overlapping = Record.Exception(() => session.Forward(fixture.Inputs()));
+        var output = session.Forward(fixture.Inputs());
+        Assert.IsType<InvalidOperationException>(overlapping);
+        backend.DuringForward = null;
+        AssertSame("after the refused overlap", model.Forward(fixture.Inputs()), output.Tensors);
+    }
+
+    /// <summary>Runs <see cref="DuringForward"/> once at the first upload of a pass.</summary>
+    private sealed class ReentrantBackend(Electra.Core.Backend.IBackend inner) : Electra.Core.Backend.DelegatingBackend(inner)
+    {
+        public Action? DuringForward { get; set; }
+
+        public override Electra.Core.Backend.IForwardPass BeginPass() => new Pass(this, Inner.BeginPass());
+
+        private sealed class Pass(ReentrantBackend owner, Electra.Core.Backend.IForwardPass inner)
+            : Electra.Core.Backend.DelegatingForwardPass(owner, inner)
+        {
+            public override Electra.Core.Backend.DeviceTensor UploadInt(ReadOnlySpan<int> data, ReadOnlySpan<int> shape)
+            {
+                var callback = owner.DuringForward;
+                owner.DuringForward = null;
+                callback?.Invoke();
+                return base.UploadInt(data, shape);
+            }
+        }
     }
 
     private static void AssertSame(string what, ModelOutput expected, IReadOnlyDictionary<string, HostTensor> actual)
