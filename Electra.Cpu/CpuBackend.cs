@@ -47,7 +47,13 @@ public sealed class CpuBackend : IBackend
     internal BufferPool<float> Floats { get; } = new();
     internal BufferPool<int> Ints { get; } = new();
 
-    public DeviceTensor UploadWeight(HostTensor weight) => new CpuTensor(weight.Shape, weight.Data);
+    public DeviceTensor UploadWeight(HostTensor weight)
+    {
+        // Used in place. Loading read every value (the finite check), which left all of a mapped table resident;
+        // a forward touches only what it reads (the embedding rows of its tokens), so the rest may go back to the file.
+        MappedPages.Release(weight.Data);
+        return new CpuTensor(weight.Shape, weight.Data);
+    }
 
     public LinearWeight UploadLinear(HostTensor weight, HostTensor? bias)
     {
@@ -57,7 +63,7 @@ public sealed class CpuBackend : IBackend
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outFeatures))
             throw new WeightMismatchException("bias", $"a linear bias must be [{outFeatures}], got {TensorShape.Format(bias.Shape)}");
         var packed = PackedWeight.Pack(weight.Span, outFeatures, inFeatures,
-            bias is null ? default : bias.Span, bias is not null, Isa);
+            bias is null ? default : bias.Span, bias is not null, Isa, _pool);
         // The packed copy is all the GEMM reads; a memory-mapped original need not stay resident as well.
         MappedPages.Release(weight.Data);
         return new CpuLinearWeight(packed);

@@ -53,9 +53,15 @@ public static class ElectraConfigJson
         JsonObject root;
         try
         {
-            // Duplicate keys are refused: JsonObject would otherwise throw ArgumentException on first lookup.
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) as JsonObject
-                   ?? throw new ConfigException($"{source}: not a JSON object");
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            // Duplicate keys are refused: JsonObject would otherwise throw ArgumentException on first lookup. They are
+            // checked here rather than by AllowDuplicateProperties = false, which loads OpenSSL into the process
+            // (about 5 MB resident and a slower first model load).
+            if (FirstDuplicateKey(document.RootElement) is { } duplicate)
+                throw new ConfigException($"{source}: duplicate key '{duplicate}'");
+            root = document.RootElement.ValueKind == JsonValueKind.Object
+                ? JsonObject.Create(document.RootElement.Clone())!
+                : throw new ConfigException($"{source}: not a JSON object");
         }
         catch (JsonException ex)
         {
@@ -118,6 +124,28 @@ public static class ElectraConfigJson
             ExtraFields = extras.ToImmutable(),
         };
         return config.Validate(source);
+    }
+
+    /// <summary>The first key that occurs twice in one object anywhere inside <paramref name="element"/>, or null.</summary>
+    private static string? FirstDuplicateKey(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!seen.Add(property.Name)) return property.Name;
+                    if (FirstDuplicateKey(property.Value) is { } inner) return inner;
+                }
+                return null;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                    if (FirstDuplicateKey(item) is { } inner) return inner;
+                return null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>Writes the config as config.json text (HF key names; the default two-label map is omitted as save_pretrained does).</summary>

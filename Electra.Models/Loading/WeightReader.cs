@@ -38,6 +38,9 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
 
     private static long CountNonFinite(ReadOnlySpan<float> values)
     {
+        // Every weight is scanned at load: the vectorized all-finite test keeps that to memory speed, and the
+        // element-by-element count runs only for a tensor that has something to report.
+        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(values)) return 0;
         long count = 0;
         foreach (var v in values)
             if (!float.IsFinite(v)) count++;

@@ -27,6 +27,17 @@ public sealed class SafetensorsFileTests : IDisposable
     private static byte[] Floats(params float[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
 
     [Fact]
+    public void AlignedFloat32TensorsAreViewsOfTheFileMappingAndCopiesAreNot()
+    {
+        var path = WriteRaw("""{"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}  """, Floats(1.5f, -2f));
+        using var file = SafetensorsFile.Open(path);
+        var mapped = file.ReadFloat32("t");
+        Assert.Equal([1.5f, -2f], mapped.Span.ToArray());
+        Assert.True(FileMappedMemory.IsFileMapped(mapped.Data));
+        Assert.False(FileMappedMemory.IsFileMapped<float>(mapped.Span.ToArray()));
+    }
+
+    [Fact]
     public void ReadsTheFixtureWeightsWithTheirShapes()
     {
         using var f = SafetensorsFile.Open(Path.Combine(SharedData.Fixture("model_proj_gelu"), "model.safetensors"));
