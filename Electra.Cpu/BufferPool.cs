@@ -10,9 +10,13 @@ internal sealed class BufferPool<T>
     readonly Dictionary<int, Stack<T[]>> _free = new();
     readonly object _lock = new();
     long _pooledElements;
+    long _heldElements;
 
     /// <summary>Pooled memory is dropped rather than kept once it passes this many elements.</summary>
     public long Capacity { get; init; } = 1L << 30;
+
+    /// <summary>Elements of every array this pool handed out and has not dropped: rented now or pooled for reuse.</summary>
+    public long HeldElements => Interlocked.Read(ref _heldElements);
 
     public T[] Rent(int length)
     {
@@ -25,6 +29,7 @@ internal sealed class BufferPool<T>
                 return stack.Pop();
             }
         }
+        Interlocked.Add(ref _heldElements, length);
         return GC.AllocateUninitializedArray<T>(length);
     }
 
@@ -33,7 +38,11 @@ internal sealed class BufferPool<T>
         if (array.Length == 0) return;
         lock (_lock)
         {
-            if (_pooledElements + array.Length > Capacity) return;
+            if (_pooledElements + array.Length > Capacity)
+            {
+                Interlocked.Add(ref _heldElements, -array.Length);
+                return;
+            }
             if (!_free.TryGetValue(array.Length, out var stack)) _free[array.Length] = stack = new Stack<T[]>();
             stack.Push(array);
             _pooledElements += array.Length;
@@ -45,6 +54,8 @@ internal sealed class BufferPool<T>
     {
         lock (_lock)
         {
+            foreach (var stack in _free.Values)
+                foreach (var array in stack) Interlocked.Add(ref _heldElements, -array.Length);
             _free.Clear();
             _pooledElements = 0;
         }

@@ -43,6 +43,12 @@ public sealed class CpuBackend : IBackend
     public string DeviceDescription =>
         $"CPU, {Threads} thread(s), {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {Isa} GEMM";
 
+    /// <summary>
+    /// Bytes of activation memory this backend holds: the buffers of live activations plus those kept for reuse by
+    /// the next pass (after a pass of a given shape, what every later pass of that shape needs).
+    /// </summary>
+    public long ActivationBytes => Floats.HeldElements * sizeof(float) + Ints.HeldElements * sizeof(int);
+
     internal WorkerPool Pool => _pool;
     internal BufferPool<float> Floats { get; } = new();
     internal BufferPool<int> Ints { get; } = new();

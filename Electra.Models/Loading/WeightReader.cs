@@ -18,6 +18,9 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
     /// <summary>Keys of the tensors read so far that hold NaN or ±Inf, with the count of such values.</summary>
     public Dictionary<string, long> NonFinite { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Values in the tensors read so far (a tensor read twice, e.g. tied embeddings, counts once).</summary>
+    public long ParameterCount { get; private set; }
+
     public bool Has(string key) => source.Contains(key);
 
     public HostTensor Read(string key, params int[] shape)
@@ -29,8 +32,8 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
         if (!info.Shape.Select(d => d).SequenceEqual(shape.Select(d => (long)d)))
             throw new WeightMismatchException(key,
                 $"{source.Location}: tensor '{key}' has shape {TensorShape.Format(info.Shape)}, expected {TensorShape.Format(shape)}");
-        _used.Add(key);
         var tensor = source.ReadFloat32(key);
+        if (_used.Add(key)) ParameterCount += tensor.Span.Length;
         long nonFinite = CountNonFinite(tensor.Span);
         if (nonFinite > 0) NonFinite[key] = nonFinite;
         return tensor;
