@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Electra.Core.Backend;
+using Electra.Core.Checkpoints;
 using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Cpu.Kernels;
@@ -57,7 +58,7 @@ public sealed class CpuBackend : IBackend
     {
         // Used in place. Loading read every value (the finite check), which left all of a mapped table resident;
         // a forward touches only what it reads (the embedding rows of its tokens), so the rest may go back to the file.
-        MappedPages.Release(weight.Data);
+        FileMappedMemory.ReleaseResidentPages(weight.Data);
         return new CpuTensor(weight.Shape, weight.Data);
     }
 
@@ -71,7 +72,7 @@ public sealed class CpuBackend : IBackend
         var packed = PackedWeight.Pack(weight.Span, outFeatures, inFeatures,
             bias is null ? default : bias.Span, bias is not null, Isa, _pool);
         // The packed copy is all the GEMM reads; a memory-mapped original need not stay resident as well.
-        MappedPages.Release(weight.Data);
+        FileMappedMemory.ReleaseResidentPages(weight.Data);
         return new CpuLinearWeight(packed);
     }
 

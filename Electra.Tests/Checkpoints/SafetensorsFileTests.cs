@@ -38,6 +38,23 @@ public sealed class SafetensorsFileTests : IDisposable
     }
 
     [Fact]
+    public void ReleasedMappedPagesReadBackTheSameValues()
+    {
+        var path = Path.Combine(SharedData.RepoRoot, "models", "electra-tiny-rtd", "discriminator", "model.safetensors");
+        using var file = SafetensorsFile.Open(path);
+        var largest = file.Keys.OrderByDescending(k => file.GetInfo(k).Shape.Aggregate(1L, (a, d) => a * d)).First();
+        var tensor = file.ReadFloat32(largest);
+        Assert.True(tensor.Span.Length * sizeof(float) > 3 * 4096, "the tensor spans whole pages");
+        var before = tensor.Span.ToArray();
+        FileMappedMemory.ReleaseResidentPages(tensor.Data);
+        Assert.Equal(before, tensor.Span.ToArray());
+        // Memory that is not a file mapping is left alone (dropping anonymous pages would zero them).
+        var copy = before.ToArray();
+        FileMappedMemory.ReleaseResidentPages<float>(copy);
+        Assert.Equal(before, copy);
+    }
+
+    [Fact]
     public void ReadsTheFixtureWeightsWithTheirShapes()
     {
         using var f = SafetensorsFile.Open(Path.Combine(SharedData.Fixture("model_proj_gelu"), "model.safetensors"));
