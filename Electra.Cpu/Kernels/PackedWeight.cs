@@ -108,11 +108,7 @@ public sealed class PackedWeight
         {
             float* panel = packed + (long)p * nr * inFeatures;
             int cols = Math.Min(nr, outFeatures - p * nr);
-            for (int j = 0; j < cols; j++)
-            {
-                float* row = weight + (long)(p * nr + j) * inFeatures;
-                for (int k = 0; k < inFeatures; k++) panel[(long)k * nr + j] = row[k];
-            }
+            Transpose.Block(weight + (long)p * nr * inFeatures, inFeatures, cols, inFeatures, panel, nr);
             if (cols == nr) return;
             for (int k = 0; k < inFeatures; k++)
                 new Span<float>(panel + (long)k * nr + cols, nr - cols).Clear();
