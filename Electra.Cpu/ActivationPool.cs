@@ -16,9 +16,13 @@ internal sealed class ActivationPool
     readonly Dictionary<int, List<CpuTensor>> _ints = new();
     readonly object _lock = new();
     long _pooledElements;
+    long _heldBytes;
 
     /// <summary>Pooled memory is dropped rather than kept once it passes this many elements.</summary>
     public long Capacity { get; init; } = 1L << 30;
+
+    /// <summary>Bytes of every array this pool handed out and has not dropped: rented now or pooled for reuse.</summary>
+    public long HeldBytes => Interlocked.Read(ref _heldBytes);
 
     /// <summary>A float32 (or int32) activation of <paramref name="shape"/> owned by <paramref name="owner"/>; its values are unspecified.</summary>
     public CpuTensor Rent(DeviceDType dtype, ReadOnlySpan<int> shape, CpuForwardPass owner)
@@ -47,6 +51,7 @@ internal sealed class ActivationPool
         // their array would make two shapes that alternate in every forward (a [B, S] mask and [B, S, 1] logits)
         // trade one array back and forth, with a new tensor object each time.
         var shapeArray = CpuBackend.ShapeOf(shape);
+        Interlocked.Add(ref _heldBytes, (long)length * sizeof(float));   // float32 and int32 alike
         return dtype == DeviceDType.Float32
             ? new CpuTensor(shapeArray, GC.AllocateUninitializedArray<float>(length), owner)
             : new CpuTensor(shapeArray, GC.AllocateUninitializedArray<int>(length), owner);
@@ -55,12 +60,16 @@ internal sealed class ActivationPool
     /// <summary>Takes an activation back; its array (and the object) will serve a later request.</summary>
     public void Return(CpuTensor tensor)
     {
-        int length = tensor.PooledFloats?.Length ?? tensor.PooledInts?.Length ?? 0;
+        int length = Length(tensor);
         if (length == 0) return;
         tensor.Owner = null;
         lock (_lock)
         {
-            if (_pooledElements + length > Capacity) return;
+            if (_pooledElements + length > Capacity)
+            {
+                Interlocked.Add(ref _heldBytes, -(long)length * sizeof(float));
+                return;
+            }
             var byLength = tensor.DType == DeviceDType.Float32 ? _floats : _ints;
             if (!byLength.TryGetValue(length, out var free)) byLength[length] = free = new List<CpuTensor>();
             free.Add(tensor);
@@ -73,11 +82,15 @@ internal sealed class ActivationPool
     {
         lock (_lock)
         {
+            foreach (var free in _floats.Values.Concat(_ints.Values))
+                foreach (var tensor in free) Interlocked.Add(ref _heldBytes, -(long)Length(tensor) * sizeof(float));
             _floats.Clear();
             _ints.Clear();
             _pooledElements = 0;
         }
     }
+
+    static int Length(CpuTensor tensor) => tensor.PooledFloats?.Length ?? tensor.PooledInts?.Length ?? 0;
 
     /// <summary>Removes and returns the most recently returned tensor of <paramref name="shape"/>, or null.</summary>
     static CpuTensor? TakeMatching(List<CpuTensor> free, ReadOnlySpan<int> shape)

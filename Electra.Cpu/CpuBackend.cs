@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Electra.Core.Backend;
+using Electra.Core.Checkpoints;
 using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Cpu.Kernels;
@@ -43,10 +44,22 @@ public sealed class CpuBackend : IBackend
     public string DeviceDescription =>
         $"CPU, {Threads} thread(s), {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {Isa} GEMM";
 
+    /// <summary>
+    /// Bytes of activation memory this backend holds: the buffers of live activations plus those kept for reuse by
+    /// the next pass (after a pass of a given shape, what every later pass of that shape needs).
+    /// </summary>
+    public long ActivationBytes => Activations.HeldBytes;
+
     internal WorkerPool Pool => _pool;
     internal ActivationPool Activations { get; } = new();
 
-    public DeviceTensor UploadWeight(HostTensor weight) => new CpuTensor(weight.Shape, weight.Data);
+    public DeviceTensor UploadWeight(HostTensor weight)
+    {
+        // Used in place. Loading read every value (the finite check), which left all of a mapped table resident;
+        // a forward touches only what it reads (the embedding rows of its tokens), so the rest may go back to the file.
+        FileMappedMemory.ReleaseResidentPages(weight.Data);
+        return new CpuTensor(weight.Shape, weight.Data);
+    }
 
     public LinearWeight UploadLinear(HostTensor weight, HostTensor? bias)
     {
@@ -56,9 +69,9 @@ public sealed class CpuBackend : IBackend
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outFeatures))
             throw new WeightMismatchException("bias", $"a linear bias must be [{outFeatures}], got {TensorShape.Format(bias.Shape)}");
         var packed = PackedWeight.Pack(weight.Span, outFeatures, inFeatures,
-            bias is null ? default : bias.Span, bias is not null, Isa);
+            bias is null ? default : bias.Span, bias is not null, Isa, _pool);
         // The packed copy is all the GEMM reads; a memory-mapped original need not stay resident as well.
-        MappedPages.Release(weight.Data);
+        FileMappedMemory.ReleaseResidentPages(weight.Data);
         return new CpuLinearWeight(packed);
     }
 

@@ -30,6 +30,15 @@ public static class BenchCommand
 
         /// <summary>Bytes allocated per <see cref="ElectraPretrained.Forward"/> (new outputs each time), all threads.</summary>
         public long AllocatedBytesPerForwardPlain { get; init; }
+
+        /// <summary>Resident memory before the model was loaded: the runtime's own floor.</summary>
+        public double RssBeforeLoadMb { get; init; }
+
+        /// <summary>The model's weights as stored (float32 values of the tensors it uses).</summary>
+        public double WeightsMb { get; init; }
+
+        /// <summary>Activation memory the backend holds after the timed runs, where the backend reports it.</summary>
+        public double? ActivationsMb { get; init; }
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -55,6 +64,7 @@ public static class BenchCommand
         if (padText is not null && (!double.TryParse(padText, NumberStyles.Float, CultureInfo.InvariantCulture, out padRatio) || padRatio is < 0 or > 0.5))
             throw new UsageException($"--pad-ratio expects a number in [0, 0.5], got '{padText}'");
 
+        double rssBeforeLoad = ProcessMemory.CurrentRssMb();
         var clock = Stopwatch.StartNew();
         using var backend = BackendFactory.Create(backendName, threads, device);
         var model = ElectraPretrained.Load(ModelDirectory.Resolve(modelDir), backend);
@@ -63,7 +73,7 @@ public static class BenchCommand
             throw new UsageException($"--seq {seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
 
         var result = Measure(model, backendName, threads ?? Environment.ProcessorCount, batch, seq, padRatio, warmup, iterations, loadMs,
-            skipPadding: padRatio > 0 && !noSkipPadding);
+            skipPadding: padRatio > 0 && !noSkipPadding) with { RssBeforeLoadMb = rssBeforeLoad };
         stdout.WriteLine(json ? ToJson(result) : Describe(result));
         return 0;
     }
@@ -91,8 +101,16 @@ public static class BenchCommand
         var timing = Timing.Measure(() => session.Forward(inputs, options), warmup, iterations);
         return new Result(backendName, threads, batch, seq, timing.MsMedian, timing.MsMin,
             batch / (timing.MsMedian / 1000.0), loadMs, ProcessMemory.PeakRssMb(), padRatio, bench.RealTokens,
-            timing.AllocatedBytesPerRun) { SkipPadding = skip, AllocatedBytesPerForwardPlain = plain };
+            timing.AllocatedBytesPerRun)
+        {
+            SkipPadding = skip,
+            AllocatedBytesPerForwardPlain = plain,
+            WeightsMb = model.Report.ParameterCount * sizeof(float) / Mib,
+            ActivationsMb = model.Backend is Electra.Cpu.CpuBackend cpu ? cpu.ActivationBytes / Mib : null,
+        };
     }
+
+    const double Mib = 1024.0 * 1024.0;
 
     public static string ToJson(Result r)
     {
@@ -112,12 +130,20 @@ public static class BenchCommand
             ["skip_padding"] = r.SkipPadding,
             ["allocated_bytes_per_forward"] = r.AllocatedBytesPerForward,
             ["allocated_bytes_per_forward_plain"] = r.AllocatedBytesPerForwardPlain,
+            ["rss_before_load_mb"] = Math.Round(r.RssBeforeLoadMb, 1),
+            ["weights_mb"] = Math.Round(r.WeightsMb, 1),
+            ["activations_mb"] = r.ActivationsMb is { } a ? Math.Round(a, 1) : null!,
         };
         return JsonSerializer.Serialize(o);
     }
 
-    static string Describe(Result r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Backend} ({r.Threads} threads) batch {r.Batch} × seq {r.Seq}, pad ratio {r.PadRatio}{(r.SkipPadding ? " (padding skipped)" : "")}: " +
-        $"median {r.MsMedian:F2} ms, min {r.MsMin:F2} ms, {r.SequencesPerSecond:F1} sequences/s; " +
-        $"load {r.LoadMs:F0} ms, peak RSS {r.PeakRssMb:F0} MiB, {r.AllocatedBytesPerForward} B allocated per forward in a session ({r.AllocatedBytesPerForwardPlain / 1024.0:F0} KiB per plain forward)");
+    static string Describe(Result r)
+    {
+        var activations = r.ActivationsMb is { } a ? string.Create(CultureInfo.InvariantCulture, $", activations {a:F0}") : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{r.Backend} ({r.Threads} threads) batch {r.Batch} × seq {r.Seq}, pad ratio {r.PadRatio}{(r.SkipPadding ? " (padding skipped)" : "")}: " +
+            $"median {r.MsMedian:F2} ms, min {r.MsMin:F2} ms, {r.SequencesPerSecond:F1} sequences/s; " +
+            $"load {r.LoadMs:F0} ms, peak RSS {r.PeakRssMb:F0} MiB (runtime before load {r.RssBeforeLoadMb:F0}, weights {r.WeightsMb:F0}{activations} MiB), " +
+            $"{r.AllocatedBytesPerForward} B allocated per forward in a session ({r.AllocatedBytesPerForwardPlain / 1024.0:F1} KiB per plain forward)");
+    }
 }

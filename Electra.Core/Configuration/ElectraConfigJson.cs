@@ -50,17 +50,23 @@ public static class ElectraConfigJson
 
     private static ElectraConfig ParseChecked(string json, string source)
     {
-        JsonObject root;
+        JsonDocument document;
         try
         {
-            // Duplicate keys are refused: JsonObject would otherwise throw ArgumentException on first lookup.
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) as JsonObject
-                   ?? throw new ConfigException($"{source}: not a JSON object");
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException ex)
         {
             throw new ConfigException($"{source}: invalid JSON: {ex.Message}", ex);
         }
+        using var _ = document;
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new ConfigException($"{source}: not a JSON object");
+        // Duplicate keys are refused: which of the values would count is ambiguous. Checked here rather than with
+        // AllowDuplicateProperties = false, which loads OpenSSL into the process (about 5 MB resident and a slower
+        // first model load).
+        if (FirstDuplicateKey(root) is { } duplicate)
+            throw new ConfigException($"{source}: duplicate key '{duplicate}'");
 
         var r = new Reader(root, source);
         var d = new ElectraConfig();
@@ -78,8 +84,8 @@ public static class ElectraConfigJson
         var label2id = r.Label2Id() ?? id2label.ToImmutableSortedDictionary(kv => kv.Value, kv => kv.Key);
 
         var extras = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach (var (key, node) in root)
-            if (!Known.Contains(key)) extras[key] = node?.ToJsonString() ?? "null";
+        foreach (var property in root.EnumerateObject())
+            if (!Known.Contains(property.Name)) extras[property.Name] = Compact(property.Value);
 
         var config = new ElectraConfig
         {
@@ -118,6 +124,28 @@ public static class ElectraConfigJson
             ExtraFields = extras.ToImmutable(),
         };
         return config.Validate(source);
+    }
+
+    /// <summary>The first key that occurs twice in one object anywhere inside <paramref name="element"/>, or null.</summary>
+    private static string? FirstDuplicateKey(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!seen.Add(property.Name)) return property.Name;
+                    if (FirstDuplicateKey(property.Value) is { } inner) return inner;
+                }
+                return null;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                    if (FirstDuplicateKey(item) is { } inner) return inner;
+                return null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>Writes the config as config.json text (HF key names; the default two-label map is omitted as save_pretrained does).</summary>
@@ -173,83 +201,81 @@ public static class ElectraConfigJson
         return sorted.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    /// <summary>Typed access to config.json fields with errors that name the field and the found value.</summary>
-    private sealed class Reader(JsonObject root, string source)
+    /// <summary>A JSON value as compact text (no insignificant whitespace), as extra fields are kept.</summary>
+    private static string Compact(JsonElement value)
     {
-        private JsonNode? Get(string key) => root.TryGetPropertyValue(key, out var n) ? n : null;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer)) value.WriteTo(writer);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
-        private ConfigException Wrong(string key, string expected, JsonNode? node) =>
-            new($"{source}: field '{key}' must be {expected}, found {node?.ToJsonString() ?? "null"}");
+    /// <summary>Typed access to config.json fields with errors that name the field and the found value.</summary>
+    private sealed class Reader(JsonElement root, string source)
+    {
+        private JsonElement? Get(string key) =>
+            root.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+        private ConfigException Wrong(string key, string expected, JsonElement value) =>
+            new($"{source}: field '{key}' must be {expected}, found {Compact(value)}");
 
         public int Int(string key, int fallback) => NullableInt(key) ?? fallback;
 
         public int? NullableInt(string key)
         {
-            var n = Get(key);
-            if (n is null) return null;
-            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var i))
-                return i;
-            throw Wrong(key, "an integer", n);
+            if (Get(key) is not { } e) return null;
+            if (e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var i)) return i;
+            throw Wrong(key, "an integer", e);
         }
 
         public double Double(string key, double fallback) => NullableDouble(key) ?? fallback;
 
         public double? NullableDouble(string key)
         {
-            var n = Get(key);
-            if (n is null) return null;
-            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number
-                && double.IsFinite(e.GetDouble()))
-                return e.GetDouble();
-            throw Wrong(key, "a finite number", n);
+            if (Get(key) is not { } e) return null;
+            if (e.ValueKind == JsonValueKind.Number && double.IsFinite(e.GetDouble())) return e.GetDouble();
+            throw Wrong(key, "a finite number", e);
         }
 
         public bool Bool(string key, bool fallback)
         {
-            var n = Get(key);
-            if (n is null) return fallback;
-            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind is JsonValueKind.True or JsonValueKind.False)
-                return e.GetBoolean();
-            throw Wrong(key, "true or false", n);
+            if (Get(key) is not { } e) return fallback;
+            if (e.ValueKind is JsonValueKind.True or JsonValueKind.False) return e.GetBoolean();
+            throw Wrong(key, "true or false", e);
         }
 
         public string? String(string key, string? fallback)
         {
-            var n = Get(key);
-            if (n is null) return fallback;
-            if (n is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.String)
-                return e.GetString();
-            throw Wrong(key, "a string", n);
+            if (Get(key) is not { } e) return fallback;
+            if (e.ValueKind == JsonValueKind.String) return e.GetString();
+            throw Wrong(key, "a string", e);
         }
 
         public ImmutableArray<string> StringArray(string key)
         {
-            var n = Get(key);
-            if (n is null) return ImmutableArray<string>.Empty;
-            if (n is not JsonArray a) throw Wrong(key, "a list of strings", n);
+            if (Get(key) is not { } e) return ImmutableArray<string>.Empty;
+            if (e.ValueKind != JsonValueKind.Array) throw Wrong(key, "a list of strings", e);
             var b = ImmutableArray.CreateBuilder<string>();
-            foreach (var item in a)
+            foreach (var item in e.EnumerateArray())
             {
-                if (item is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.String)
-                    b.Add(e.GetString()!);
-                else throw Wrong(key, "a list of strings", n);
+                if (item.ValueKind != JsonValueKind.String) throw Wrong(key, "a list of strings", e);
+                b.Add(item.GetString()!);
             }
             return b.ToImmutable();
         }
 
         public ImmutableSortedDictionary<int, string>? Id2Label()
         {
-            var n = Get("id2label");
-            if (n is null) return null;
-            if (n is not JsonObject o) throw Wrong("id2label", "an object of index → label", n);
+            if (Get("id2label") is not { } e) return null;
+            if (e.ValueKind != JsonValueKind.Object) throw Wrong("id2label", "an object of index → label", e);
             var b = ImmutableSortedDictionary.CreateBuilder<int, string>();
-            foreach (var (k, v) in o)
+            foreach (var property in e.EnumerateObject())
             {
+                var k = property.Name;
                 if (!int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
                     throw new ConfigException($"{source}: id2label key '{k}' is not a non-negative integer");
-                if (v is not JsonValue jv || !jv.TryGetValue<string>(out var label))
-                    throw Wrong($"id2label.{k}", "a string", v);
-                b[id] = label;
+                if (property.Value.ValueKind != JsonValueKind.String)
+                    throw Wrong($"id2label.{k}", "a string", property.Value);
+                b[id] = property.Value.GetString()!;
             }
             for (int i = 0; i < b.Count; i++)
                 if (!b.ContainsKey(i)) throw new ConfigException($"{source}: id2label has no entry for class {i} (keys must be 0..{b.Count - 1})");
@@ -258,15 +284,14 @@ public static class ElectraConfigJson
 
         public ImmutableSortedDictionary<string, int>? Label2Id()
         {
-            var n = Get("label2id");
-            if (n is null) return null;
-            if (n is not JsonObject o) throw Wrong("label2id", "an object of label → index", n);
+            if (Get("label2id") is not { } e) return null;
+            if (e.ValueKind != JsonValueKind.Object) throw Wrong("label2id", "an object of label → index", e);
             var b = ImmutableSortedDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
-            foreach (var (k, v) in o)
+            foreach (var property in e.EnumerateObject())
             {
-                if (v is not JsonValue jv || !jv.TryGetValue<JsonElement>(out var e) || !e.TryGetInt32(out var id))
-                    throw Wrong($"label2id.{k}", "an integer", v);
-                b[k] = id;
+                if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var id))
+                    throw Wrong($"label2id.{property.Name}", "an integer", property.Value);
+                b[property.Name] = id;
             }
             return b.ToImmutable();
         }

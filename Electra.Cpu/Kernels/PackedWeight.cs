@@ -44,7 +44,12 @@ public sealed class PackedWeight
     /// <summary>Packs <paramref name="weight"/> [outFeatures, inFeatures] row-major and an optional bias [outFeatures].</summary>
     /// <exception cref="WeightMismatchException">the spans do not have the stated sizes.</exception>
     public static PackedWeight Pack(ReadOnlySpan<float> weight, int outFeatures, int inFeatures,
-        ReadOnlySpan<float> bias = default, bool hasBias = false, GemmIsa? isa = null)
+        ReadOnlySpan<float> bias = default, bool hasBias = false, GemmIsa? isa = null) =>
+        Pack(weight, outFeatures, inFeatures, bias, hasBias, isa, pool: null);
+
+    /// <summary>As the public overload; <paramref name="pool"/>'s threads share the panels when given.</summary>
+    internal static PackedWeight Pack(ReadOnlySpan<float> weight, int outFeatures, int inFeatures,
+        ReadOnlySpan<float> bias, bool hasBias, GemmIsa? isa, WorkerPool? pool)
     {
         var chosen = isa ?? GemmIsaDetection.Best;
         if (outFeatures <= 0 || inFeatures <= 0)
@@ -60,22 +65,21 @@ public sealed class PackedWeight
         long length = (long)panels * nr * inFeatures;
         if (length > Array.MaxLength - 16)
             throw new WeightMismatchException("linear.weight", $"linear weight [{outFeatures}, {inFeatures}] is too large to pack");
-        var storage = GC.AllocateArray<float>((int)length + 16, pinned: true);
+        var storage = GC.AllocateUninitializedArray<float>((int)length + 16, pinned: true);
         int offset;
         unsafe
         {
             nint address = (nint)Unsafe.AsPointer(ref storage[0]);
             offset = (int)(((64 - (address & 63)) & 63) / sizeof(float));
         }
-        var packed = storage.AsSpan(offset, (int)length);
-        for (int p = 0; p < panels; p++)
+        unsafe
         {
-            var panel = packed.Slice(p * nr * inFeatures, nr * inFeatures);
-            int cols = Math.Min(nr, outFeatures - p * nr);
-            for (int j = 0; j < cols; j++)
+            fixed (float* source = weight)
+            fixed (float* target = &storage[offset])
             {
-                var row = weight.Slice((p * nr + j) * inFeatures, inFeatures);
-                for (int k = 0; k < inFeatures; k++) panel[k * nr + j] = row[k];
+                var job = new PanelPackJob(source, target, outFeatures, inFeatures, nr);
+                if (pool is null) for (int p = 0; p < panels; p++) job.RunTile(p);
+                else pool.Run(job, panels);
             }
         }
         return new PackedWeight(chosen, outFeatures, inFeatures, storage, offset, hasBias ? PinnedCopy(bias) : null);
@@ -93,4 +97,21 @@ public sealed class PackedWeight
         Pack(weight, outFeatures, inFeatures, bias, bias != null, isa);
 
     public override string ToString() => $"PackedWeight(out {OutFeatures}, in {InFeatures}, {Isa}, bias {HasBias})";
+
+    /// <summary>Copies one column panel per tile: weight rows p·nr .. p·nr+nr−1 written k-major, zero past Out.</summary>
+    sealed unsafe class PanelPackJob(float* weight, float* packed, int outFeatures, int inFeatures, int nr) : TileJob
+    {
+        // Packing runs once per weight on many megabytes: compiled optimized at once rather than first as
+        // unoptimized tier-0 code, which made a process's first model load several times slower.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public override void RunTile(int p)
+        {
+            float* panel = packed + (long)p * nr * inFeatures;
+            int cols = Math.Min(nr, outFeatures - p * nr);
+            Transpose.Block(weight + (long)p * nr * inFeatures, inFeatures, cols, inFeatures, panel, nr);
+            if (cols == nr) return;
+            for (int k = 0; k < inFeatures; k++)
+                new Span<float>(panel + (long)k * nr + cols, nr - cols).Clear();
+        }
+    }
 }

@@ -12,4 +12,7 @@ public sealed record LoadReport(ImmutableArray<string> UnusedKeys, string Prefix
     /// loads them too), but outputs will be NaN; callers that take checkpoints from strangers should check this.
     /// </summary>
     public ImmutableSortedDictionary<string, long> NonFiniteWeights { get; init; } = ImmutableSortedDictionary<string, long>.Empty;
+
+    /// <summary>Float values in the checkpoint tensors the model uses (its weights, before any backend repacking).</summary>
+    public long ParameterCount { get; init; }
 }

@@ -24,7 +24,11 @@ public static class ModelWeightsLoader
         var body = LoadBody(reader, config, prefix);
         var head = LoadHead(reader, config, architecture);
         var unused = source.Keys.Where(k => !reader.Used.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToImmutableArray();
-        return (body, head, new LoadReport(unused, prefix) { NonFiniteWeights = reader.NonFinite.ToImmutableSortedDictionary(StringComparer.Ordinal) });
+        return (body, head, new LoadReport(unused, prefix)
+        {
+            NonFiniteWeights = reader.NonFinite.ToImmutableSortedDictionary(StringComparer.Ordinal),
+            ParameterCount = reader.ParameterCount,
+        });
     }
 
     private static ElectraBody LoadBody(WeightReader r, ElectraConfig c, string p)

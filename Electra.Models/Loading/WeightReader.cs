@@ -18,6 +18,9 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
     /// <summary>Keys of the tensors read so far that hold NaN or ±Inf, with the count of such values.</summary>
     public Dictionary<string, long> NonFinite { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Values in the tensors read so far (a tensor read twice, e.g. tied embeddings, counts once).</summary>
+    public long ParameterCount { get; private set; }
+
     public bool Has(string key) => source.Contains(key);
 
     public HostTensor Read(string key, params int[] shape)
@@ -29,8 +32,8 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
         if (!info.Shape.Select(d => d).SequenceEqual(shape.Select(d => (long)d)))
             throw new WeightMismatchException(key,
                 $"{source.Location}: tensor '{key}' has shape {TensorShape.Format(info.Shape)}, expected {TensorShape.Format(shape)}");
-        _used.Add(key);
         var tensor = source.ReadFloat32(key);
+        if (_used.Add(key)) ParameterCount += tensor.Span.Length;
         long nonFinite = CountNonFinite(tensor.Span);
         if (nonFinite > 0) NonFinite[key] = nonFinite;
         return tensor;
@@ -38,6 +41,9 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
 
     private static long CountNonFinite(ReadOnlySpan<float> values)
     {
+        // Every weight is scanned at load: the vectorized all-finite test keeps that to memory speed, and the
+        // element-by-element count runs only for a tensor that has something to report.
+        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(values)) return 0;
         long count = 0;
         foreach (var v in values)
             if (!float.IsFinite(v)) count++;

@@ -75,5 +75,26 @@ public class BenchCommandTests
         using var doc = JsonDocument.Parse(stdout.ToString().Trim());
         Assert.Equal(2, doc.RootElement.GetProperty("batch").GetInt32());
         Assert.True(doc.RootElement.GetProperty("ms_median").GetDouble() > 0);
+        // The memory breakdown: the word embeddings alone, as config.json sizes them, are part of the weights.
+        var config = Electra.Core.Configuration.ElectraConfigJson.Load(model);
+        Assert.True(doc.RootElement.GetProperty("weights_mb").GetDouble() * 1024 * 1024 >= 0.99 * 4.0 * config.VocabSize * config.EmbeddingSize);
+        Assert.True(doc.RootElement.TryGetProperty("activations_mb", out _));
+        Assert.True(doc.RootElement.GetProperty("rss_before_load_mb").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void TheCpuBackendCountsTheActivationBuffersItHolds()
+    {
+        var model = Path.Combine(Electra.Tests.Support.SharedData.RepoRoot, "models", "electra-tiny-rtd", "discriminator");
+        using var backend = new Electra.Cpu.CpuBackend(new Electra.Cpu.CpuBackendOptions(Threads: 2));
+        var electra = Electra.Models.ElectraPretrained.Load(model, backend);
+        Assert.Equal(0, backend.ActivationBytes);
+        var inputs = Electra.Cli.Benchmarking.BenchInputs.Create(2, 16, 0, electra.Config.VocabSize).ToModelInputs();
+        electra.Forward(inputs);
+        long afterOne = backend.ActivationBytes;
+        // At least the intermediate activation of the feed-forward block and the hidden state it came from.
+        Assert.True(afterOne >= 4L * 2 * 16 * (electra.Config.IntermediateSize + electra.Config.HiddenSize), $"{afterOne} bytes");
+        electra.Forward(inputs);
+        Assert.Equal(afterOne, backend.ActivationBytes);
     }
 }

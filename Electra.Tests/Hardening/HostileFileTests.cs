@@ -109,7 +109,9 @@ public sealed class HostileFileTests : IDisposable
 
     [Theory]
     // Found by the fuzzer: duplicate keys made JsonObject throw ArgumentException on first lookup.
-    [InlineData("""{"hidden_size": 32, "hidden_size": 64}""", "hidden_size")]
+    [InlineData("""{"hidden_size": 32, "hidden_size": 64}""", "duplicate key 'hidden_size'")]
+    [InlineData("""{"id2label": {"0": "a", "1": "b", "0": "c"}}""", "duplicate key '0'")]
+    [InlineData("""{"label2id": {"a": "zero"}}""", "field 'label2id.a' must be an integer, found \"zero\"")]
     // Found by the fuzzer: 1e309 parsed as +Inf was accepted and broke writing the config back.
     [InlineData("""{"layer_norm_eps": 1e309}""", "field 'layer_norm_eps' must be a finite number")]
     // Found by the fuzzer: a lone surrogate escape made System.Text.Json throw InvalidOperationException.
