@@ -126,9 +126,7 @@ public static unsafe class AttentionKernel
             {
                 float* panel = kt + (long)p * d * nr;
                 int keys = Math.Min(nr, sk - p * nr);
-                Transpose.Block(kBase + (long)p * nr * s.KeyStride, s.KeyStride, keys, d, panel, nr);
-                for (int j = keys; j < nr; j++)
-                    for (int t = 0; t < d; t++) panel[t * nr + j] = 0f;
+                Transpose.Panel(kBase + (long)p * nr * s.KeyStride, s.KeyStride, keys, d, panel, nr);
             }
         }
 

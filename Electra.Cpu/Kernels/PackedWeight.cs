@@ -108,10 +108,7 @@ public sealed class PackedWeight
         {
             float* panel = packed + (long)p * nr * inFeatures;
             int cols = Math.Min(nr, outFeatures - p * nr);
-            Transpose.Block(weight + (long)p * nr * inFeatures, inFeatures, cols, inFeatures, panel, nr);
-            if (cols == nr) return;
-            for (int k = 0; k < inFeatures; k++)
-                new Span<float>(panel + (long)k * nr + cols, nr - cols).Clear();
+            Transpose.Panel(weight + (long)p * nr * inFeatures, inFeatures, cols, inFeatures, panel, nr);
         }
     }
 }

@@ -53,6 +53,17 @@ public static unsafe class Transpose
         }
     }
 
+    /// <summary>
+    /// One GEMM panel of width <paramref name="panelWidth"/>: the transposed block of <paramref name="rows"/> ≤
+    /// panelWidth source rows, with columns rows..panelWidth of every panel row zeroed (the padding past the last row).
+    /// </summary>
+    internal static void Panel(float* source, long sourceStride, int rows, int cols, float* panel, int panelWidth)
+    {
+        Block(source, sourceStride, rows, cols, panel, panelWidth);
+        if (rows == panelWidth) return;
+        for (int c = 0; c < cols; c++) new Span<float>(panel + (long)c * panelWidth + rows, panelWidth - rows).Clear();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Tile8x8(float* s, long sourceStride, float* t, long targetStride)
     {
