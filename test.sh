@@ -18,6 +18,8 @@ done
 if [ -x "$root/examples/run.sh" ]; then
   if "$root/examples/run.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 fi
+# The ahead-of-time compiled electra against the reference outputs (one counted check; see tools/native-check.sh).
+if "$root/tools/native-check.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 # .ci/run runs the fuzz smoke first and hands its exit status over, so the summary counts it as one test.
 if [ -n "${ELECTRA_FUZZ_STATUS:-}" ]; then
   if [ "$ELECTRA_FUZZ_STATUS" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi

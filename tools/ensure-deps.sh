@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build (and, with --tests, the Vulkan tests) need, when they are missing.
 #   build: glslc compiles the GLSL compute shaders to SPIR-V that Electra.Vulkan embeds.
-#   tests: Mesa's lavapipe (a Vulkan driver on the CPU), the Vulkan loader and the Khronos validation layer.
+#   tests: Mesa's lavapipe (a Vulkan driver on the CPU), the Vulkan loader and the Khronos validation layer; and, where
+#          no C compiler is installed, clang for the NativeAOT build of electra that the tests check (./electra itself
+#          falls back to the managed build without one).
 set -euo pipefail
 packages=(glslc)
-[ "${1:-}" = "--tests" ] && packages+=(mesa-vulkan-drivers libvulkan1 vulkan-validationlayers)
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(mesa-vulkan-drivers libvulkan1 vulkan-validationlayers)
+  toolchain=no
+  for c in clang clang-20 clang-19 clang-18 clang-17 clang-16 clang-15 clang-14 gcc; do
+    command -v "$c" >/dev/null 2>&1 && toolchain=yes && break
+  done
+  [ "$toolchain" = yes ] || packages+=(clang zlib1g-dev)
+fi
 command -v dpkg >/dev/null 2>&1 || exit 0   # not Debian/Ubuntu: install the equivalents by hand
 need=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done

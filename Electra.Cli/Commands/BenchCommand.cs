@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Electra.Cli.Benchmarking;
 using Electra.Models;
 
@@ -112,30 +112,26 @@ public static class BenchCommand
 
     const double Mib = 1024.0 * 1024.0;
 
-    public static string ToJson(Result r)
+    public static string ToJson(Result r) => new JsonObject
     {
-        var o = new Dictionary<string, object>
-        {
-            ["backend"] = r.Backend,
-            ["threads"] = r.Threads,
-            ["batch"] = r.Batch,
-            ["seq"] = r.Seq,
-            ["ms_median"] = Math.Round(r.MsMedian, 3),
-            ["ms_min"] = Math.Round(r.MsMin, 3),
-            ["sequences_per_second"] = Math.Round(r.SequencesPerSecond, 2),
-            ["load_ms"] = Math.Round(r.LoadMs, 1),
-            ["peak_rss_mb"] = Math.Round(r.PeakRssMb, 1),
-            ["pad_ratio"] = r.PadRatio,
-            ["real_tokens"] = r.RealTokens,
-            ["skip_padding"] = r.SkipPadding,
-            ["allocated_bytes_per_forward"] = r.AllocatedBytesPerForward,
-            ["allocated_bytes_per_forward_plain"] = r.AllocatedBytesPerForwardPlain,
-            ["rss_before_load_mb"] = Math.Round(r.RssBeforeLoadMb, 1),
-            ["weights_mb"] = Math.Round(r.WeightsMb, 1),
-            ["activations_mb"] = r.ActivationsMb is { } a ? Math.Round(a, 1) : null!,
-        };
-        return JsonSerializer.Serialize(o);
-    }
+        ["backend"] = r.Backend,
+        ["threads"] = r.Threads,
+        ["batch"] = r.Batch,
+        ["seq"] = r.Seq,
+        ["ms_median"] = Math.Round(r.MsMedian, 3),
+        ["ms_min"] = Math.Round(r.MsMin, 3),
+        ["sequences_per_second"] = Math.Round(r.SequencesPerSecond, 2),
+        ["load_ms"] = Math.Round(r.LoadMs, 1),
+        ["peak_rss_mb"] = Math.Round(r.PeakRssMb, 1),
+        ["pad_ratio"] = r.PadRatio,
+        ["real_tokens"] = r.RealTokens,
+        ["skip_padding"] = r.SkipPadding,
+        ["allocated_bytes_per_forward"] = r.AllocatedBytesPerForward,
+        ["allocated_bytes_per_forward_plain"] = r.AllocatedBytesPerForwardPlain,
+        ["rss_before_load_mb"] = Math.Round(r.RssBeforeLoadMb, 1),
+        ["weights_mb"] = Math.Round(r.WeightsMb, 1),
+        ["activations_mb"] = r.ActivationsMb is { } a ? Math.Round(a, 1) : null,
+    }.ToJsonString();
 
     static string Describe(Result r)
     {

@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Electra.Core.Tensors;
 
 namespace Electra.Core.Checkpoints;
@@ -15,21 +15,24 @@ public static class SafetensorsWriter
         IReadOnlyDictionary<string, string>? metadata = null)
     {
         var ordered = tensors.OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
-        var header = new Dictionary<string, object>(StringComparer.Ordinal);
-        if (metadata is { Count: > 0 }) header["__metadata__"] = metadata;
+        var header = new JsonObject();
+        if (metadata is { Count: > 0 })
+            header["__metadata__"] = new JsonObject(metadata.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
         long offset = 0;
         foreach (var (name, t) in ordered)
         {
             long bytes = t.ElementCount * sizeof(float);
-            header[name] = new Dictionary<string, object>
+            var shape = new JsonArray();
+            foreach (var d in t.Shape) shape.Add((JsonNode)d);
+            header[name] = new JsonObject
             {
                 ["dtype"] = "F32",
-                ["shape"] = t.Shape.ToArray(),
-                ["data_offsets"] = new[] { offset, offset + bytes },
+                ["shape"] = shape,
+                ["data_offsets"] = new JsonArray(offset, offset + bytes),
             };
             offset += bytes;
         }
-        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
+        var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (json.Length + 7) / 8 * 8;
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;

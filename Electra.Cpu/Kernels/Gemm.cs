@@ -7,8 +7,8 @@ namespace Electra.Cpu.Kernels;
 /// y[M, N] = act(x[M, K] · Wᵀ + b) with W prepacked (<see cref="PackedWeight"/>). The output is cut into tiles of
 /// <see cref="TileRows"/> rows × <see cref="TilePanels"/> panels that threads take independently; inside a tile the
 /// loops are k-block → panel → row block, so a packed panel slice (kc × NR) stays in L1 while the microkernel runs
-/// down the tile's rows, and the tile's x block stays in L2 across panels. Bias and activation are applied to each
-/// register tile right after its last k-block, while it is still in L1.
+/// down the tile's rows, and the tile's x block stays in L2 across panels. Bias and activation are applied to the
+/// whole tile once its last k-block is done, while it is still in cache.
 /// </summary>
 public static unsafe class Gemm
 {
@@ -199,7 +199,7 @@ public static unsafe class Gemm
             for (int k0 = 0; k0 < k; k0 += kcMax)
             {
                 int kc = Math.Min(kcMax, k - k0);
-                bool accumulate = k0 > 0, last = k0 + kc == k;
+                bool accumulate = k0 > 0;
                 float* a = copy ? block : _x + r0 * _ldx + k0;
                 if (copy)
                     for (int r = r0; r < r1; r++)
@@ -213,11 +213,16 @@ public static unsafe class Gemm
                         int rows = Math.Min(mr, r1 - r);
                         float* c = y + r * ldy + col;
                         TKernel.Run(a + (r - r0) * lda, lda, rows, b, kc, c, ldy, cols, accumulate);
-                        if (last && (bias != null || _activation != Activation.Identity))
-                            for (int i = 0; i < rows; i++)
-                                ActivationKernels.BiasActivate(c + i * ldy, bias == null ? null : bias + col, cols, _activation);
                     }
                 }
+            }
+            // The epilogue runs once over the finished tile (still in cache) rather than after each microkernel call: long
+            // rows keep many independent vectors in flight, where 16-float rows left GELU's dependency chain exposed.
+            if (bias != null || _activation != Activation.Identity)
+            {
+                int c0 = p0 * nr, width = Math.Min(n, p1 * nr) - c0;
+                for (int r = r0; r < r1; r++)
+                    ActivationKernels.BiasActivate(y + r * ldy + c0, bias == null ? null : bias + c0, width, _activation);
             }
         }
     }

@@ -104,12 +104,41 @@ public static class VectorMath
         return result;
     }
 
-    /// <summary>Exact GELU as torch computes it: x·½·(1 + erf(x/√2)).</summary>
+    // Φ(x) − ½ = x·P(x²)/Q(x²) on |x| ≤ 4√2: a rational fit of the normal distribution function (weighted least squares
+    // iterated towards minimax, in 30-digit arithmetic; the coefficients were rounded to float32 one at a time, the others
+    // refit each time) with max error 1.9e-9, far below float32 rounding. Past 4√2, Φ is within 8e-9 of 0 or 1, so x is
+    // clamped there. One division replaces erf's two branches and its exp.
+    const float GP0 = 0.3989422917366028f, GP1 = 0.03247511014342308f, GP2 = 0.004825700540095568f,
+        GP3 = 0.00017015988123603165f, GP4 = 8.820436050882563e-06f, GP5 = 5.790915480474723e-08f, GP6 = -8.818507035712742e-11f;
+    const float GQ1 = 0.2480699121952057f, GQ2 = 0.028440754860639572f, GQ3 = 0.0019415615824982524f,
+        GQ4 = 8.337249892065302e-05f, GQ5 = 2.1370465219661128e-06f;
+    const float GeluClamp = 5.656854249f;
+
+    /// <summary>
+    /// Exact GELU, x·Φ(x) = x·½·(1 + erf(x/√2)), to float32 rounding: the error is below 2.2e-7·|x| (under two ulps of
+    /// 1, times |x|; measured over every float in [−20, 20]). It takes half the operations of going through
+    /// <see cref="Erf(Vector256{float})"/>, and the fused GEMM epilogue pays them for every element of the FFN.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Gelu(Vector256<float> x)
     {
-        var e = Erf(x * Vector256.Create(0.70710678118654752440f));
-        return x * Vector256.Create(0.5f) * (Vector256<float>.One + e);
+        var xc = Vector256.Min(Vector256.Max(x, Vector256.Create(-GeluClamp)), Vector256.Create(GeluClamp));
+        var t = xc * xc;
+        var t2 = t * t;
+        var t4 = t2 * t2;
+        // P and Q by Estrin's scheme: shorter dependency chains than Horner's rule, and here also the more accurate
+        // of the two (measured over every float in [−20, 20]).
+        var p01 = Vector256.FusedMultiplyAdd(t, Vector256.Create(GP1), Vector256.Create(GP0));
+        var p23 = Vector256.FusedMultiplyAdd(t, Vector256.Create(GP3), Vector256.Create(GP2));
+        var p45 = Vector256.FusedMultiplyAdd(t, Vector256.Create(GP5), Vector256.Create(GP4));
+        var p = Vector256.FusedMultiplyAdd(t4, Vector256.FusedMultiplyAdd(t2, Vector256.Create(GP6), p45),
+            Vector256.FusedMultiplyAdd(t2, p23, p01));
+        var q01 = Vector256.FusedMultiplyAdd(t, Vector256.Create(GQ1), Vector256<float>.One);
+        var q23 = Vector256.FusedMultiplyAdd(t, Vector256.Create(GQ3), Vector256.Create(GQ2));
+        var q45 = Vector256.FusedMultiplyAdd(t, Vector256.Create(GQ5), Vector256.Create(GQ4));
+        var q = Vector256.FusedMultiplyAdd(t4, q45, Vector256.FusedMultiplyAdd(t2, q23, q01));
+        var phi = Vector256.Create(0.5f) + xc * p / q;
+        return x * phi;
     }
 
     /// <summary>Scalar e^x through the vector path (identical results to <see cref="Exp(Vector256{float})"/>).</summary>

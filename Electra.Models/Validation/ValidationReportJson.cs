@@ -13,7 +13,7 @@ public static class ValidationReportJson
         var tensors = new JsonArray();
         foreach (var t in report.Tensors)
         {
-            tensors.Add(new JsonObject
+            tensors.Add((JsonNode)new JsonObject
             {
                 ["name"] = t.Name,
                 ["layer"] = t.Stage.Index,

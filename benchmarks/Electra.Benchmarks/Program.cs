@@ -50,6 +50,7 @@ if (mode is "gemm")
     Console.WriteLine($"FMA peak {peakT:F1} GFLOP/s wall, {peakCpu:F1} GFLOP per CPU-second");
     using var pool = new WorkerPool(threads);
     foreach (var (m, n, k, act) in new[] { (128, 256, 256, Electra.Core.Backend.Activation.Identity), (128, 1024, 256, Electra.Core.Backend.Activation.Gelu),
+        (4096, 1024, 256, Electra.Core.Backend.Activation.Identity), (4096, 1024, 256, Electra.Core.Backend.Activation.Gelu),
         (4096, 256, 1024, Electra.Core.Backend.Activation.Identity), (4096, 768, 768, Electra.Core.Backend.Activation.Identity),
         (4096, 3072, 768, Electra.Core.Backend.Activation.Gelu), (4096, 768, 3072, Electra.Core.Backend.Activation.Identity) })
     {
