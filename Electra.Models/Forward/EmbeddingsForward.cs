@@ -32,17 +32,17 @@ internal static class EmbeddingsForward
             embedsShape[^1] = e.WordEmbeddings.Shape[1];
             words = pass.Upload(inputsEmbeds, embedsShape);
         }
-        var positions = Lookup(pass, e.PositionEmbeddings, positionIds, shape);
         var types = Lookup(pass, e.TokenTypeEmbeddings, tokenTypeIds, shape);
         // torch adds (words + token types) first, then positions; float addition order matters at the last bit.
         var sum = pass.Add(words, types);
         pass.Release(words);
         pass.Release(types);
-        var all = pass.Add(sum, positions);
+        // Positions are looked up only now and added inside the LayerNorm (as its residual), so at most three
+        // [tokens, E] buffers are alive at once instead of five.
+        var positions = Lookup(pass, e.PositionEmbeddings, positionIds, shape);
+        var normed = pass.LayerNorm(sum, positions, e.LayerNorm.Weight, e.LayerNorm.Bias, e.LayerNorm.Eps);
         pass.Release(sum);
         pass.Release(positions);
-        var normed = pass.LayerNorm(all, null, e.LayerNorm.Weight, e.LayerNorm.Bias, e.LayerNorm.Eps);
-        pass.Release(all);
         if (body.EmbeddingsProject is null) return normed;
         var projected = pass.Linear(normed, body.EmbeddingsProject);
         pass.Release(normed);

@@ -41,8 +41,9 @@ internal static class EncoderForward
             var (next, probs, layerCache) = Layer(pass, body.Layers[l], x, layerPast, keepCache, plan);
             attentions?.Add(probs!);
             if (layerCache is not null) cache!.Add(layerCache);
+            // The encoder owns its input: unless it is returned as hidden_states[0], the embeddings die with layer 0.
             if (hidden is not null) hidden.Add(next);
-            else if (x != input) pass.Release(x);
+            else pass.Release(x);
             x = next;
         }
         return new Result(x, Built(hidden), Built(attentions), Built(cache));
@@ -62,7 +63,7 @@ internal static class EncoderForward
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (next, _, _) = Layer(pass, layer, x, null, keepCache: false, plan);
-            if (x != input) pass.Release(x);
+            pass.Release(x);   // the input too: the encoder owns it
             x = next;
         }
         return x;
