@@ -41,6 +41,8 @@ public abstract class DelegatingForwardPass(IBackend owner, IForwardPass inner) 
         inner.Linears(x, weights);
     public virtual void Linears(DeviceTensor x, ReadOnlySpan<LinearWeight> weights, Span<DeviceTensor> results) =>
         inner.Linears(x, weights, results);
+    public virtual DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down) =>
+        inner.FeedForward(x, up, activation, down);
     public virtual DeviceTensor Activate(DeviceTensor x, Activation activation) => inner.Activate(x, activation);
     public virtual DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
         inner.LayerNorm(x, residual, gamma, beta, eps);

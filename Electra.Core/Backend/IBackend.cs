@@ -101,6 +101,18 @@ public interface IForwardPass : IDisposable
         Linears(x, ImmutableArray.Create(weights)).AsSpan().CopyTo(results);
     }
 
+    /// <summary>
+    /// A transformer feed-forward block: down(act(up(x))), [..., In] → [..., Out]. A backend may run it in row blocks so
+    /// that the wide intermediate never exists for all rows at once; by default it is two <see cref="Linear"/> calls.
+    /// </summary>
+    DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down)
+    {
+        var intermediate = Linear(x, up, activation);
+        var output = Linear(intermediate, down);
+        Release(intermediate);
+        return output;
+    }
+
     /// <summary>The default <see cref="Linears(DeviceTensor, ImmutableArray{LinearWeight})"/>: one <see cref="Linear"/> per weight.</summary>
     ImmutableArray<DeviceTensor> DefaultLinears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
     {

@@ -122,9 +122,7 @@ internal static class EncoderForward
         var attended = pass.LayerNorm(projected, x, ln.Weight, ln.Bias, ln.Eps);
         pass.Release(projected);
 
-        var intermediate = pass.Linear(attended, layer.Intermediate.Dense, layer.Intermediate.Activation);
-        var output = pass.Linear(intermediate, layer.Output.Dense);
-        pass.Release(intermediate);
+        var output = pass.FeedForward(attended, layer.Intermediate.Dense, layer.Intermediate.Activation, layer.Output.Dense);
         var on = layer.Output.LayerNorm;
         var result = pass.LayerNorm(output, attended, on.Weight, on.Bias, on.Eps);
         pass.Release(output);

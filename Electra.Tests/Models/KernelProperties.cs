@@ -40,6 +40,30 @@ public class KernelProperties
             return true;
         });
 
+    /// <summary>
+    /// The CPU feed-forward runs in row blocks once the rows exceed a block (288 rows at width 4096 on 2 threads, 144 on
+    /// one): every row must come out bit-identical to the two whole linears, including rows at and across block edges.
+    /// </summary>
+    [Property(MaxTest = 12)]
+    public Property FeedForwardInRowBlocksEqualsTwoLinears() =>
+        Prop.ForAll(Gen.Zip(Gen.Zip(Gen.Elements(1, 143, 144, 145, 287, 288, 289, 700), Gen.Elements(3, 37)),
+            Gen.Zip(Gen.Elements(1, 16, 37), Gen.Zip(Gen.Choose(1, 2), Gen.Choose(0, int.MaxValue)))).ToArbitrary(), t =>
+        {
+            var ((m, k), (n, (threads, seed))) = t;
+            const int wide = 4096;
+            var rng = new Random(seed);
+            var activation = (Activation)rng.Next(Enum.GetValues<Activation>().Length);
+            using var backend = new CpuBackend(new CpuBackendOptions(threads));
+            var up = backend.UploadLinear(HostTensor.Create(RandomModels.Floats(rng, wide * k), wide, k), HostTensor.Create(RandomModels.Floats(rng, wide), wide));
+            var down = backend.UploadLinear(HostTensor.Create(RandomModels.Floats(rng, n * wide), n, wide), HostTensor.Create(RandomModels.Floats(rng, n), n));
+            var x = RandomModels.Floats(rng, m * k);
+            using var pass = backend.BeginPass();
+            var input = pass.Upload(x, [m, k]);
+            var blocked = pass.Read(pass.FeedForward(input, up, activation, down));
+            var whole = pass.Read(pass.Linear(pass.Linear(input, up, activation), down));
+            return blocked.AsSpan().SequenceEqual(whole);
+        });
+
     [Property(MaxTest = 40)]
     public Property LayerNormMatchesDouble() =>
         Prop.ForAll(Gen.Zip(Gen.Zip(Size, Size), Gen.Choose(0, int.MaxValue)).ToArbitrary(), t =>

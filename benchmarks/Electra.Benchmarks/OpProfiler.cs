@@ -24,9 +24,14 @@ public sealed class OpProfiler(IBackend inner) : DelegatingBackend(inner)
     {
         long t0 = Stopwatch.GetTimestamp();
         var result = op();
-        double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-        _totals[kind] = _totals.TryGetValue(kind, out var v) ? (v.Ms + ms, v.Calls + 1, Math.Min(v.MinMs, ms)) : (ms, 1, ms);
+        Record(kind, t0);
         return result;
+    }
+
+    void Record(string kind, long startTimestamp)
+    {
+        double ms = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+        _totals[kind] = _totals.TryGetValue(kind, out var v) ? (v.Ms + ms, v.Calls + 1, Math.Min(v.MinMs, ms)) : (ms, 1, ms);
     }
 
     sealed class Pass(OpProfiler p, IForwardPass inner) : DelegatingForwardPass(p, inner)
@@ -38,6 +43,15 @@ public sealed class OpProfiler(IBackend inner) : DelegatingBackend(inner)
             p.Time($"linear {weight.InFeatures}->{weight.OutFeatures} {activation}", () => base.Linear(x, weight, activation));
         public override ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights) =>
             p.Time($"linears {weights.Length} x {weights[0].InFeatures}->{weights[0].OutFeatures}", () => base.Linears(x, weights));
+        // Spans cannot be captured by a lambda: timed by hand.
+        public override void Linears(DeviceTensor x, ReadOnlySpan<LinearWeight> weights, Span<DeviceTensor> results)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            base.Linears(x, weights, results);
+            p.Record($"linears {weights.Length} x {weights[0].InFeatures}->{weights[0].OutFeatures}", t0);
+        }
+        public override DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down) =>
+            p.Time($"feed-forward {up.InFeatures}->{up.OutFeatures} {activation} ->{down.OutFeatures}", () => base.FeedForward(x, up, activation, down));
         public override DeviceTensor Activate(DeviceTensor x, Activation activation) => p.Time($"activate {activation}", () => base.Activate(x, activation));
         public override DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
             p.Time("layernorm", () => base.LayerNorm(x, residual, gamma, beta, eps));
