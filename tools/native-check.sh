@@ -53,4 +53,21 @@ else
   echo "native: FAIL bench --json printed: $bench"; failures=$((failures + 1))
 fi
 
+# The pipelines (tokenizer, demo models, JSON output) must print exactly what the managed build prints.
+same() {   # same NAME ARGS...: native and managed output (stdout and stderr) must be identical
+  local name="$1"; shift
+  local native managed
+  native="$("$electra" "$@" <"$stdin" 2>&1)"; managed="$(dotnet "$root/.build/cli/electra.dll" "$@" <"$stdin" 2>&1)"
+  if [ "$native" = "$managed" ] && [ -n "$native" ]; then echo "native: ok   $name (same output as the managed build)"; else
+    echo "native: FAIL $name differs from the managed build"; diff <(echo "$native") <(echo "$managed") | head -10 | sed 's/^/    /'
+    failures=$((failures + 1))
+  fi
+}
+stdin=/dev/null
+same "detect --json" detect --json "The quick brown fox fake over the lazy dog" "Paris is the capital of France."
+same "fill-mask" fill-mask --top-k 3 "the quick brown fox [MASK] over the lazy dog."
+printf '%s\n' '{"text":"Héllo, wörld! The quick brown fox."}' '{"text":"naïve café","text_pair":"東京 is big"}' >"$scratch/lines.jsonl"
+stdin="$scratch/lines.jsonl"
+same "tokenize --offsets" tokenize --vocab "$root/models/electra-tiny-rtd/discriminator/vocab.txt" --offsets
+
 [ "$failures" -eq 0 ]
