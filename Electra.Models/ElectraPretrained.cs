@@ -60,6 +60,10 @@ public sealed record ElectraPretrained
     }
 
     /// <summary>Runs the model. Losses are computed when the inputs carry labels (as transformers does).</summary>
+    /// <param name="inputs">Ids [B, S] or embeddings [B, S, E] (with a choice dimension C after B for multiple
+    /// choice), optional masks, labels and answer positions.</param>
+    /// <param name="options">Extra outputs (hidden states, attentions) and padding skipping; null means
+    /// <see cref="ForwardOptions.Default"/>.</param>
     /// <param name="cancellationToken">Checked before every layer and before the head runs; a cancelled pass releases
     /// its activations and leaves the model usable.</param>
     /// <exception cref="Electra.Core.Errors.InputException">inputs are inconsistent with each other or the model.</exception>

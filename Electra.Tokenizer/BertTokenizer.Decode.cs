@@ -9,6 +9,9 @@ public sealed partial class BertTokenizer
     /// prefixes glued to the previous piece, optional removal of special tokens and of spaces before punctuation.
     /// Ids outside the vocabulary decode as the unknown token, as in transformers.
     /// </summary>
+    /// <param name="ids">Vocabulary ids in text order; special tokens and padding may be among them.</param>
+    /// <param name="skipSpecialTokens">Leave out the special tokens ([CLS], [SEP], [PAD], [MASK], [UNK] and any added
+    /// special token).</param>
     /// <param name="cleanUpTokenizationSpaces">Null: the tokenizer's default (true for BERT).</param>
     public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false, bool? cleanUpTokenizationSpaces = null)
     {

@@ -12,6 +12,12 @@ internal static class Truncation
     /// <param name="lengthFirst">Tokens of the first sequence.</param>
     /// <param name="lengthSecond">Tokens of the second sequence, or -1 without a pair.</param>
     /// <param name="remove">Tokens to remove (total length minus max_length), &gt; 0.</param>
+    /// <param name="strategy">Which sequence loses the tokens; <see cref="TruncationStrategy.None"/> (or only_second
+    /// without a pair) keeps everything.</param>
+    /// <param name="stride">Tokens of the kept part repeated at the edge of the overflow window (transformers'
+    /// <c>stride</c>); longest_first on a pair reports no overflow.</param>
+    /// <param name="side">The end tokens are cut from: <see cref="Side.Right"/> keeps the front of a sequence,
+    /// <see cref="Side.Left"/> its back.</param>
     internal static Plan Compute(int lengthFirst, int lengthSecond, int remove, TruncationStrategy strategy, int stride, Side side)
     {
         bool hasPair = lengthSecond >= 0;

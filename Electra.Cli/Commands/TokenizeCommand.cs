@@ -28,6 +28,10 @@ public static class TokenizeCommand
         bool SkipErrors = false);
 
     /// <param name="args">The arguments after "tokenize".</param>
+    /// <param name="stdin">Where the JSON lines are read from when no --input file is given.</param>
+    /// <param name="stdout">Receives one JSON line per input.</param>
+    /// <param name="stderr">Receives usage and error messages, and the lines skipped with --skip-errors.</param>
+    /// <returns>0 on success, 1 when a bad line, file or tokenizer stopped the run, 2 for bad arguments.</returns>
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         Arguments a;

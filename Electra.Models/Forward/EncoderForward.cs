@@ -22,8 +22,17 @@ internal static class EncoderForward
         public bool Packed => !SegmentStarts.IsDefault;
     }
 
+    /// <param name="pass">The pass every layer runs on; it owns every tensor made here.</param>
+    /// <param name="body">The embeddings and encoder layers; <c>IsDecoder</c> makes the attention causal.</param>
+    /// <param name="input">The embeddings output [Rows, S, H]. The encoder owns it: released after layer 0 unless it is
+    /// returned as hidden_states[0].</param>
     /// <param name="keyMask">float [Rows, S_past + S] of 1/0.</param>
+    /// <param name="options">Which per-layer tensors to return: hidden states [Rows, S, H] (the input first) and
+    /// attention probabilities.</param>
     /// <param name="past">per-layer caches for incremental decoding, or default for none.</param>
+    /// <param name="keepCache">Return every layer's keys and values [Rows, S_past + S, H] in <see cref="Result.Cache"/>
+    /// (the caller then owns them) instead of releasing them.</param>
+    /// <param name="cancellationToken">Checked before every layer.</param>
     public static Result Run(IForwardPass pass, ElectraBody body, DeviceTensor input, DeviceTensor keyMask,
         ForwardOptions options, ImmutableArray<LayerCache> past, bool keepCache, CancellationToken cancellationToken = default)
     {
@@ -53,7 +62,13 @@ internal static class EncoderForward
     /// The encoder over packed rows [T, H] of several sequences (unpadded execution): every linear and LayerNorm
     /// runs on the T rows, attention per segment (see <see cref="IForwardPass.AttentionSegments"/>).
     /// </summary>
+    /// <param name="pass">The pass every layer runs on; it owns every tensor made here.</param>
+    /// <param name="body">The embeddings and encoder layers; <c>IsDecoder</c> makes the attention causal.</param>
+    /// <param name="input">The packed embeddings output [T, H]; the encoder owns and releases it.</param>
     /// <param name="keyMask">float [T] of 1/0.</param>
+    /// <param name="segmentStarts">N + 1 ascending row offsets of the N sequences, the first 0 and the last T.</param>
+    /// <param name="cancellationToken">Checked before every layer.</param>
+    /// <returns>The last hidden state [T, H], owned by the caller.</returns>
     public static DeviceTensor RunPacked(IForwardPass pass, ElectraBody body, DeviceTensor input, DeviceTensor keyMask,
         ImmutableArray<int> segmentStarts, CancellationToken cancellationToken = default)
     {

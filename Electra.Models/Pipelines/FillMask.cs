@@ -17,6 +17,9 @@ public sealed record FillMaskOptions(int TopK = 5, IReadOnlyList<string>? Target
 }
 
 /// <summary>One proposal for a mask: transformers' <c>{"score", "token", "token_str", "sequence"}</c>.</summary>
+/// <param name="Score">The softmax probability of <paramref name="Token"/> at the mask, over the whole vocabulary.</param>
+/// <param name="Token">The vocabulary id proposed.</param>
+/// <param name="TokenStr">That token decoded alone (e.g. "jumps").</param>
 /// <param name="Sequence">The input with this mask filled (decoded; with several masks the others stay [MASK]).</param>
 public sealed record FillMaskCandidate(double Score, int Token, string TokenStr, string Sequence);
 

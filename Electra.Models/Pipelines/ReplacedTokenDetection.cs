@@ -5,7 +5,12 @@ using Electra.Tokenizer;
 namespace Electra.Models.Pipelines;
 
 /// <summary>A token with the discriminator's probability that it was replaced.</summary>
+/// <param name="Token">The word piece (e.g. "##ing") or special token ([CLS], [SEP]).</param>
+/// <param name="Id">Its vocabulary id.</param>
 /// <param name="Start">Character offset in the text; special tokens have (0, 0).</param>
+/// <param name="End">Character offset just after the token's last character.</param>
+/// <param name="IsSpecial">Whether it is a special token added around the text.</param>
+/// <param name="Score">The sigmoid of the discriminator's logit: the probability, 0 to 1, that it was replaced.</param>
 public sealed record ScoredToken(string Token, int Id, int Start, int End, bool IsSpecial, double Score);
 
 /// <summary>A word of the basic tokenizer with its character span and the largest probability among its tokens.</summary>

@@ -21,6 +21,8 @@ public enum AggregationStrategy
 }
 
 /// <summary>transformers' token-classification options.</summary>
+/// <param name="AggregationStrategy">How tokens are merged into words and entities; <see cref="Pipelines.AggregationStrategy.None"/>
+/// (one entity per token) by default.</param>
 /// <param name="IgnoreLabels">Labels (or entity groups) left out of the result; null means transformers' default ["O"].</param>
 public sealed record TokenClassificationOptions(
     AggregationStrategy AggregationStrategy = AggregationStrategy.None,
@@ -33,6 +35,11 @@ public sealed record TokenClassificationOptions(
 /// An entity: with aggregation none, one token (<see cref="Index"/> set, transformers' key "entity"); otherwise a group
 /// of tokens or words (<see cref="Index"/> null, transformers' key "entity_group").
 /// </summary>
+/// <param name="Entity">The label (e.g. "B-PER"); for a group, the entity group without its B-/I- prefix (e.g. "PER").</param>
+/// <param name="Score">The softmax probability of that label, 0 to 1; for a group, the mean of its members' scores
+/// (tokens, or words scored as the aggregation strategy says).</param>
+/// <param name="Index">The token's position in the encoded input ([CLS] is 0); null for a group.</param>
+/// <param name="Word">The word piece (the original text for [UNK]); for a group, its tokens joined back into text.</param>
 /// <param name="Start">Character offset of the first character in the text.</param>
 /// <param name="End">Character offset just after the last character.</param>
 public sealed record TokenEntity(string Entity, double Score, int? Index, string Word, int Start, int End)

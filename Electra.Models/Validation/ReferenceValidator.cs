@@ -10,6 +10,8 @@ namespace Electra.Models.Validation;
 public static class ReferenceValidator
 {
     /// <summary>Runs <paramref name="model"/> on the reference's inputs and compares with its tensors.</summary>
+    /// <param name="model">The loaded model to check, on any backend.</param>
+    /// <param name="reference">A reference case exported from transformers: its inputs, expected tensors and tolerance.</param>
     /// <param name="tolerance">Overrides the reference's own (case.json) tolerance when given.</param>
     /// <exception cref="Electra.Core.Errors.InputException">the inputs do not fit the model.</exception>
     public static ValidationReport Validate(ElectraPretrained model, ReferenceCase reference, Tolerance? tolerance = null)

@@ -18,6 +18,8 @@ public enum ComparisonStatus
 /// <summary>The first element of a tensor outside tolerance.</summary>
 /// <param name="FlatIndex">Row-major index into the tensor.</param>
 /// <param name="Position">The same index per dimension, e.g. [batch, position, feature].</param>
+/// <param name="Expected">The reference's value there (from transformers).</param>
+/// <param name="Actual">The model's value there.</param>
 public sealed record ElementMismatch(long FlatIndex, ImmutableArray<int> Position, float Expected, float Actual)
 {
     public double AbsError => Math.Abs((double)Actual - Expected);

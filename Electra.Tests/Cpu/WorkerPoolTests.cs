@@ -30,7 +30,7 @@ public class WorkerPoolTests
     }
 
     [Fact]
-    public void AJobPublishedBeforeTheWorkersStartStillCompletes()
+    public async Task AJobPublishedBeforeTheWorkersStartStillCompletes()
     {
         // Regression: a worker thread that started after the first Run read the new generation as "seen" and never
         // joined that job, so Run waited forever. Fresh pools used at once hit that window often.
@@ -39,7 +39,14 @@ public class WorkerPoolTests
             using var pool = new WorkerPool(4);
             var job = new CountingJob(16);
             var run = Task.Run(() => pool.Run(job, 16));
-            Assert.True(run.Wait(TimeSpan.FromSeconds(30)), $"pool {i}: the first job never finished");
+            try
+            {
+                await run.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"pool {i}: the first job never finished");
+            }
             Assert.All(job.Hits, h => Assert.Equal(1, h));
         }
     }
