@@ -140,6 +140,17 @@ public static unsafe class AttentionKernel
             {
                 float* panel = vp + (long)p * sk * nr;
                 int cols = Math.Min(nr, d - p * nr);
+                if (cols == nr && nr % Vector256<float>.Count == 0)
+                {
+                    // Full panels (every panel when d is a multiple of nr): whole vectors, no per-float loop.
+                    for (int j = 0; j < sk; j++)
+                    {
+                        float* row = vBase + (long)j * s.ValueStride + p * nr;
+                        float* dst = panel + (long)j * nr;
+                        for (int t = 0; t < nr; t += Vector256<float>.Count) Vector256.Store(Vector256.Load(row + t), dst + t);
+                    }
+                    continue;
+                }
                 for (int j = 0; j < sk; j++)
                 {
                     float* row = vBase + (long)j * s.ValueStride + p * nr;
@@ -154,9 +165,10 @@ public static unsafe class AttentionKernel
 
     static float HorizontalMax(Vector256<float> v)
     {
-        float m = v[0];
-        for (int i = 1; i < 8; i++) m = MathF.Max(m, v[i]);
-        return m;
+        var m = Vector128.Max(v.GetLower(), v.GetUpper());
+        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
+        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(1, 0, 3, 2)));
+        return m.ToScalar();
     }
 
     /// <summary>
@@ -166,16 +178,30 @@ public static unsafe class AttentionKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Softmax(float* row, float* mask, int length, int visible, float divisor)
     {
-        var div = Vector256.Create(divisor);
         var one = Vector256<float>.One;
         var min = Vector256.Create(float.MinValue);
         var max = Vector256.Create(float.NegativeInfinity);
         int j = 0;
-        for (; j + 8 <= length; j += 8)
+        if ((BitConverter.SingleToInt32Bits(divisor) & 0x7FFFFF) == 0)
         {
-            var x = Vector256.Load(row + j) / div + (one - Vector256.Load(mask + j)) * min;
-            Vector256.Store(x, row + j);
-            max = Vector256.Max(max, x);
+            // √d is a power of two (d = 16, 64, 256): x·(1/√d) is then exactly x/√d, and a multiply is far cheaper.
+            var scale = Vector256.Create(1f / divisor);
+            for (; j + 8 <= length; j += 8)
+            {
+                var x = Vector256.Load(row + j) * scale + (one - Vector256.Load(mask + j)) * min;
+                Vector256.Store(x, row + j);
+                max = Vector256.Max(max, x);
+            }
+        }
+        else
+        {
+            var div = Vector256.Create(divisor);
+            for (; j + 8 <= length; j += 8)
+            {
+                var x = Vector256.Load(row + j) / div + (one - Vector256.Load(mask + j)) * min;
+                Vector256.Store(x, row + j);
+                max = Vector256.Max(max, x);
+            }
         }
         float m = HorizontalMax(max);
         for (; j < length; j++)
