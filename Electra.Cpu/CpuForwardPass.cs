@@ -187,18 +187,12 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     public DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down)
     {
         var wu = CheckedLinear(x, up);
-        var wd = down as CpuLinearWeight ?? throw new InputException($"{down} was not prepared by the CPU backend");
+        var wd = Prepared(down);
         if (wd.InFeatures != wu.OutFeatures)
             throw new InputException($"feed-forward: the down projection expects {wd.InFeatures} inputs, the up projection gives {wu.OutFeatures}");
-        int m = checked((int)x.Rows), rowsPerBlock = FeedForwardBlockRows(wu.OutFeatures);
-        if (m <= rowsPerBlock)
-        {
-            var intermediate = Linear(x, up, activation);
-            var output = Linear(intermediate, down);
-            Release(intermediate);
-            return output;
-        }
+        int m = checked((int)x.Rows), rowsPerBlock = Math.Min(m, FeedForwardBlockRows(wu.OutFeatures));
         var result = NewFloat(WithLastDim(x.Shape, wd.OutFeatures, stackalloc int[x.Rank]));
+        // Up to one block of rows this is one pass of the loop: the two linears, on the same GEMM calls.
         var block = NewFloat([rowsPerBlock, wu.OutFeatures]);
         fixed (float* px = Cpu(x).Floats)
         fixed (float* pb = block.Writable)
@@ -240,9 +234,12 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         System.Buffers.MemoryHandle _first;
     }
 
+    static CpuLinearWeight Prepared(LinearWeight weight) =>
+        weight as CpuLinearWeight ?? throw new InputException($"{weight} was not prepared by the CPU backend");
+
     static CpuLinearWeight CheckedLinear(DeviceTensor x, LinearWeight weight)
     {
-        var w = weight as CpuLinearWeight ?? throw new InputException($"{weight} was not prepared by the CPU backend");
+        var w = Prepared(weight);
         if (x.LastDim != w.InFeatures)
             throw new InputException($"linear expects last dimension {w.InFeatures}, got {TensorShape.Format(x.Shape)}");
         return w;

@@ -8,11 +8,7 @@ set -euo pipefail
 packages=(glslc)
 if [ "${1:-}" = "--tests" ]; then
   packages+=(mesa-vulkan-drivers libvulkan1 vulkan-validationlayers)
-  toolchain=no
-  for c in clang clang-20 clang-19 clang-18 clang-17 clang-16 clang-15 clang-14 gcc; do
-    command -v "$c" >/dev/null 2>&1 && toolchain=yes && break
-  done
-  [ "$toolchain" = yes ] || packages+=(clang zlib1g-dev)
+  "$(dirname "${BASH_SOURCE[0]}")/native-toolchain.sh" >/dev/null || packages+=(clang zlib1g-dev)
 fi
 command -v dpkg >/dev/null 2>&1 || exit 0   # not Debian/Ubuntu: install the equivalents by hand
 need=()

@@ -21,9 +21,7 @@ internal static class EmbeddingsForward
         DeviceTensor words;
         if (fromIds)
         {
-            var ids = pass.UploadInt(inputIds, shape);
-            words = pass.Gather(e.WordEmbeddings, ids);
-            pass.Release(ids);
+            words = Lookup(pass, e.WordEmbeddings, inputIds, shape);
         }
         else
         {
