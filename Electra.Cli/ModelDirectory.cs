@@ -1,4 +1,4 @@
-using Electra.Core.Checkpoints;
+using Electra.Hub;
 
 namespace Electra.Cli;
 

@@ -43,8 +43,17 @@ public sealed record ElectraPretrained
     /// Loads config.json and the weights of a model folder onto <paramref name="backend"/>. The head is
     /// <paramref name="architecture"/> when given, else config.json's <c>architectures[0]</c>, else ElectraModel.
     /// </summary>
+    /// <param name="modelDirectory">A model folder, or a hub id such as <c>google/electra-small-discriminator</c>:
+    /// downloaded into the Hugging Face cache where files are missing, or found there offline when
+    /// <c>HF_HUB_OFFLINE=1</c> (see <see cref="Electra.Hub.ModelResolver"/>; resolve it yourself for a revision,
+    /// other <see cref="Electra.Hub.HubOptions"/> or progress reports).</param>
+    /// <param name="backend">Where the weights go; the caller owns and disposes it.</param>
+    /// <param name="architecture">The head; null for config.json's.</param>
+    /// <exception cref="Electra.Core.Errors.ModelNotFoundException">neither a folder nor a hub id, or offline and not cached.</exception>
+    /// <exception cref="Electra.Hub.HubException">the download failed.</exception>
     public static ElectraPretrained Load(string modelDirectory, IBackend backend, ElectraArchitecture? architecture = null)
     {
+        modelDirectory = Electra.Hub.ModelResolver.Resolve(modelDirectory);
         var config = ElectraConfigJson.Load(Path.Combine(modelDirectory, "config.json"));
         using var weights = CheckpointLoader.Open(modelDirectory);
         return FromWeights(config, weights, backend, architecture) with { SourceDirectory = modelDirectory };

@@ -34,9 +34,13 @@ public sealed record PipelineModel
         if (MaxLength < 3) throw new ConfigException($"maximum length {MaxLength} leaves no room for text between [CLS] and [SEP]");
     }
 
-    /// <summary>Loads the model folder (weights with the <paramref name="head"/> head, tokenizer files) onto <paramref name="backend"/>.</summary>
+    /// <summary>
+    /// Loads the model folder (weights with the <paramref name="head"/> head, tokenizer files) onto <paramref name="backend"/>.
+    /// A hub id is resolved (downloaded where missing) as <see cref="ElectraPretrained.Load"/> resolves it.
+    /// </summary>
     public static PipelineModel Load(string modelDirectory, IBackend backend, ElectraArchitecture head, string task, PipelineSettings? settings = null)
     {
+        modelDirectory = Electra.Hub.ModelResolver.Resolve(modelDirectory);
         var tokenizer = BertTokenizer.Load(modelDirectory);
         var model = ElectraPretrained.Load(modelDirectory, backend, head);
         return new PipelineModel(model, tokenizer, settings, head, task);

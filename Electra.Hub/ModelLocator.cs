@@ -1,8 +1,9 @@
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
+using Electra.Core.Checkpoints;
 using Electra.Core.Errors;
 
-namespace Electra.Core.Checkpoints;
+namespace Electra.Hub;
 
 /// <summary>A Hugging Face hub cache folder and which setting chose it (for messages).</summary>
 /// <param name="Path">The cache folder that holds <c>models--&lt;namespace&gt;--&lt;name&gt;</c> folders.</param>
@@ -13,7 +14,8 @@ public sealed record HubCacheRoot(string Path, string Source);
 /// Turns what a user names as a model into a model folder, the way transformers' <c>from_pretrained</c> does offline:
 /// an existing folder is used as it is; otherwise a hub id such as <c>google/electra-small-discriminator</c> is looked
 /// up in the local Hugging Face cache (<c>models--google--electra-small-discriminator/snapshots/&lt;commit&gt;</c>,
-/// the commit read from <c>refs/&lt;revision&gt;</c>, "main" by default). Nothing is downloaded.
+/// the commit read from <c>refs/&lt;revision&gt;</c>, "main" by default). Nothing is downloaded here; see
+/// <see cref="ModelResolver"/> for the resolution that downloads what is missing, and <see cref="HubDownload"/>.
 /// </summary>
 /// <example><code>
 /// string folder = ModelLocator.Resolve("google/electra-small-discriminator");
@@ -129,7 +131,7 @@ public static partial class ModelLocator
         if (isHubId)
         {
             string rev = revision == DefaultRevision ? "" : $" --revision {revision}";
-            message.Append($" Download it with `huggingface-cli download {name}{rev}` (or `git clone https://huggingface.co/{name}`")
+            message.Append($" Download it with `electra download {name}{rev}` (or `git clone https://huggingface.co/{name}`")
                 .Append(" and pass that folder), or point HF_HUB_CACHE / HF_HOME at the cache that holds it.");
         }
         else
@@ -139,7 +141,8 @@ public static partial class ModelLocator
         return new ModelNotFoundException(name, looked, message.ToString());
     }
 
-    private static bool IsSafeRevision(string revision) =>
+    /// <summary>True for a revision that can name a file under <c>refs/</c>: no empty, "." or ".." segment, no backslash, not rooted.</summary>
+    public static bool IsSafeRevision(string revision) =>
         revision.Length is > 0 and <= 256 && !Path.IsPathRooted(revision) && !revision.Contains('\\')
         && revision.Split('/').All(part => part.Length > 0 && part != "." && part != "..");
 
@@ -148,9 +151,9 @@ public static partial class ModelLocator
         : path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal) ? Path.Combine(home, path[2..])
         : path;
 
-    private static string HomeDirectory() => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+    internal static string HomeDirectory() => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
-    private static IReadOnlyDictionary<string, string> CurrentEnvironment()
+    internal static IReadOnlyDictionary<string, string> CurrentEnvironment()
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
@@ -164,4 +167,10 @@ public static partial class ModelLocator
     // Snapshot folders are commit hashes; anything else in refs/ would let the file steer the path.
     [GeneratedRegex(@"^[0-9A-Za-z]{6,64}$")]
     private static partial Regex CommitPattern();
+
+    /// <summary>True for a full 40-digit commit hash, which names a snapshot without any ref.</summary>
+    public static bool IsCommitHash(string revision) => FullCommitPattern().IsMatch(revision);
+
+    [GeneratedRegex(@"^[0-9a-f]{40}$")]
+    private static partial Regex FullCommitPattern();
 }

@@ -1,7 +1,9 @@
 using Electra.Core.Checkpoints;
 using Electra.Core.Errors;
+using Electra.Hub;
+using Electra.Tests.Checkpoints;
 
-namespace Electra.Tests.Checkpoints;
+namespace Electra.Tests.Hub;
 
 /// <summary>Offline resolution of folders and hub ids against a fake Hugging Face cache in a temp folder.</summary>
 public class ModelLocatorTests
@@ -76,7 +78,7 @@ public class ModelLocatorTests
         Assert.Contains(Path.GetFullPath(Id), e.Message);
         Assert.Contains(hub, e.Message);
         Assert.Contains("models--google--electra-small-discriminator", e.Message);
-        Assert.Contains("huggingface-cli download google/electra-small-discriminator", e.Message);
+        Assert.Contains("electra download google/electra-small-discriminator", e.Message);
         Assert.Contains("git clone https://huggingface.co/google/electra-small-discriminator", e.Message);
     }
 
@@ -122,7 +124,7 @@ public class ModelLocatorTests
         using var dir = new TempFolder();
         var e = Assert.Throws<ModelNotFoundException>(() => ModelLocator.Resolve(name, null, Roots(FakeCache(dir))));
         Assert.Contains("is not a hub id", e.Message);
-        Assert.DoesNotContain("huggingface-cli", e.Message);
+        Assert.DoesNotContain("electra download", e.Message);
     }
 
     [Fact]

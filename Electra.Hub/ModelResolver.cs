@@ -1,0 +1,56 @@
+using Electra.Core.Errors;
+
+namespace Electra.Hub;
+
+/// <summary>
+/// What every <c>Load</c> and <c>--model</c> does with a model name: an existing folder is used as it is; a hub id is
+/// downloaded into the hub cache where files are missing (<see cref="HubDownload"/>), or, in offline mode
+/// (<c>HF_HUB_OFFLINE=1</c>, <see cref="HubOptions.Offline"/>), found in the cache only (<see cref="ModelLocator"/>).
+/// </summary>
+/// <example><code>
+/// string folder = ModelResolver.Resolve("google/electra-small-discriminator");          // downloads on first use
+/// string pinned = ModelResolver.Resolve("google/electra-small-discriminator", "v1.0");  // a tag, branch or commit
+/// </code></example>
+public static class ModelResolver
+{
+    /// <summary>The model folder for <paramref name="nameOrFolder"/>, downloading what is missing unless offline.</summary>
+    /// <param name="nameOrFolder">A folder, or a hub id.</param>
+    /// <param name="revision">Branch, tag or commit of a hub id; "main" when null.</param>
+    /// <param name="options"><see cref="HubOptions.FromEnvironment()"/> when null.</param>
+    /// <param name="progress">Per-file download progress.</param>
+    /// <param name="cancellationToken">Stops a download (it resumes next time).</param>
+    /// <exception cref="ModelNotFoundException">not a folder and not a hub id, or offline and not in the cache.</exception>
+    /// <exception cref="HubException">the download failed; the subclass says why.</exception>
+    public static string Resolve(string nameOrFolder, string? revision = null, HubOptions? options = null,
+        IProgress<HubDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrFolder);
+        if (nameOrFolder.Length > 0 && Directory.Exists(nameOrFolder)) return Path.GetFullPath(nameOrFolder);
+        options ??= HubOptions.FromEnvironment();
+        if (!ModelLocator.IsHubId(nameOrFolder)) return ModelLocator.Resolve(nameOrFolder, revision, [options.Cache]);
+        // Run on the thread pool: a caller's synchronization context must not be needed to finish the download.
+        return Task.Run(() => ResolveAsync(nameOrFolder, revision, options, progress, cancellationToken), cancellationToken)
+            .GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc cref="Resolve"/>
+    public static async Task<string> ResolveAsync(string nameOrFolder, string? revision = null, HubOptions? options = null,
+        IProgress<HubDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrFolder);
+        if (nameOrFolder.Length > 0 && Directory.Exists(nameOrFolder)) return Path.GetFullPath(nameOrFolder);
+        options ??= HubOptions.FromEnvironment();
+        if (!ModelLocator.IsHubId(nameOrFolder)) return ModelLocator.Resolve(nameOrFolder, revision, [options.Cache]);
+        try
+        {
+            var snapshot = await HubDownload.DownloadAsync(nameOrFolder, revision, null, options, progress, cancellationToken).ConfigureAwait(false);
+            return snapshot.Folder;
+        }
+        catch (HubRepositoryNotFoundException e) when (e.StatusCode == 404 || options.Token is null)
+        {
+            // "org/name" may also have been meant as a folder: say that none exists either.
+            throw new HubRepositoryNotFoundException(e.RepoId, e.StatusCode,
+                $"no folder '{Path.GetFullPath(nameOrFolder)}' exists, and {e.Message}");
+        }
+    }
+}
