@@ -5,6 +5,7 @@
 //   dotnet fsi examples/build-model.fsx
 #I "../.build/cli"
 #r "Electra.Core.dll"
+#r "Electra.Hub.dll"
 #r "Electra.Cpu.dll"
 #r "Electra.Tokenizer.dll"
 #r "Electra.Models.dll"

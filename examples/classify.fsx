@@ -4,6 +4,7 @@
 // examples/run.sh builds the libraries into .build/cli first (./electra does the same).
 #I "../.build/cli"
 #r "Electra.Core.dll"
+#r "Electra.Hub.dll"
 #r "Electra.Cpu.dll"
 #r "Electra.Tokenizer.dll"
 #r "Electra.Models.dll"

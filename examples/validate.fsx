@@ -4,6 +4,7 @@
 // Exits 1 when any reference is not matched. The same check is `electra validate --reference DIR`.
 #I "../.build/cli"
 #r "Electra.Core.dll"
+#r "Electra.Hub.dll"
 #r "Electra.Cpu.dll"
 #r "Electra.Tokenizer.dll"
 #r "Electra.Models.dll"
