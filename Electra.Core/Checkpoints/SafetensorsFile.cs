@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Electra.Core.Errors;
 using Electra.Core.Tensors;
+using Electra.Core.Files;
 
 namespace Electra.Core.Checkpoints;
 
@@ -44,6 +45,8 @@ public sealed class SafetensorsFile : IWeightSource
     public static SafetensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new CheckpointFormatException(path, "file not found");
+        try { SafeFile.RequireRegularFile(path, "the checkpoint"); }
+        catch (InputFileException e) { throw new CheckpointFormatException(path, e.Reason, e); }
         var file = new MappedFile(path);
         try
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Electra.Core.Errors;
+using Electra.Core.Files;
 
 namespace Electra.Core.Configuration;
 
@@ -29,8 +30,8 @@ public static class ElectraConfigJson
         if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
         if (!File.Exists(path)) throw new ConfigException($"{path}: file not found");
         string text;
-        try { text = File.ReadAllText(path); }
-        catch (IOException ex) { throw new ConfigException($"{path}: cannot read: {ex.Message}", ex); }
+        try { text = SafeFile.ReadAllText(path, SafeFile.MaxJsonBytes, "config.json"); }
+        catch (InputFileException ex) { throw new ConfigException(ex.Message, ex); }
         return Parse(text, path);
     }
 
