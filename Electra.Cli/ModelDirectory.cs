@@ -20,7 +20,9 @@ public static class ModelDirectory
         if (offline) options = options with { Offline = true };
         if (!ModelLocator.IsHubId(name)) return ModelLocator.Resolve(name, revision, [options.Cache]);
         stderr ??= Console.Error;
-        var snapshot = Download(name, revision, null, options, stderr);
+        var snapshot = Task.Run(() => ModelResolver.ResolveSnapshotAsync(name, revision, options, DownloadProgressBars.ForTerminal(stderr)))
+            .GetAwaiter().GetResult();
+        Note(snapshot, options, stderr);
         return snapshot.Folder;
     }
 
@@ -29,8 +31,13 @@ public static class ModelDirectory
     {
         var bars = DownloadProgressBars.ForTerminal(stderr);
         var snapshot = Task.Run(() => HubDownload.DownloadAsync(repoId, revision, include, options, bars)).GetAwaiter().GetResult();
+        Note(snapshot, options, stderr);
+        return snapshot;
+    }
+
+    private static void Note(HubSnapshot snapshot, HubOptions options, TextWriter stderr)
+    {
         if (snapshot.FromCacheOnly && !options.Offline && snapshot.Note is { } note)
             stderr.WriteLine($"note: {note}; using the cached snapshot {snapshot.Commit}");
-        return snapshot;
     }
 }

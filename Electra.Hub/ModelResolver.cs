@@ -41,16 +41,33 @@ public static class ModelResolver
         if (nameOrFolder.Length > 0 && Directory.Exists(nameOrFolder)) return Path.GetFullPath(nameOrFolder);
         options ??= HubOptions.FromEnvironment();
         if (!ModelLocator.IsHubId(nameOrFolder)) return ModelLocator.Resolve(nameOrFolder, revision, [options.Cache]);
+        var snapshot = await ResolveSnapshotAsync(nameOrFolder, revision, options, progress, cancellationToken).ConfigureAwait(false);
+        return snapshot.Folder;
+    }
+
+    /// <summary>
+    /// The snapshot of a hub id that was given where a folder could have been meant: <see cref="HubDownload.DownloadAsync"/>,
+    /// whose "not found" and network errors also say that no such folder exists.
+    /// </summary>
+    /// <inheritdoc cref="Resolve"/>
+    public static async Task<HubSnapshot> ResolveSnapshotAsync(string hubId, string? revision = null, HubOptions? options = null,
+        IProgress<HubDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hubId);
         try
         {
-            var snapshot = await HubDownload.DownloadAsync(nameOrFolder, revision, null, options, progress, cancellationToken).ConfigureAwait(false);
-            return snapshot.Folder;
+            return await HubDownload.DownloadAsync(hubId, revision, null, options, progress, cancellationToken).ConfigureAwait(false);
         }
-        catch (HubRepositoryNotFoundException e) when (e.StatusCode == 404 || options.Token is null)
+        catch (HubRepositoryNotFoundException e)
         {
-            // "org/name" may also have been meant as a folder: say that none exists either.
-            throw new HubRepositoryNotFoundException(e.RepoId, e.StatusCode,
-                $"no folder '{Path.GetFullPath(nameOrFolder)}' exists, and {e.Message}");
+            throw new HubRepositoryNotFoundException(e.RepoId, e.StatusCode, NoFolder(hubId) + e.Message);
+        }
+        catch (HubNetworkException e)
+        {
+            throw new HubNetworkException(e.RepoId, NoFolder(hubId) + e.Message, e);
         }
     }
+
+    // "org/name" may also have been meant as a folder: say that none exists either.
+    private static string NoFolder(string name) => $"folder '{Path.GetFullPath(name)}' does not exist, and ";
 }

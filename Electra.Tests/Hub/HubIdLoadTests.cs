@@ -86,7 +86,7 @@ public sealed class HubIdLoadTests : IAsyncLifetime
         using var env = Environment();
         using var backend = new CpuBackend();
         var e = Assert.Throws<HubRepositoryNotFoundException>(() => ElectraPretrained.Load("nowhere/model", backend));
-        Assert.Contains($"no folder '{Path.GetFullPath("nowhere/model")}' exists", e.Message);
+        Assert.Contains($"folder '{Path.GetFullPath("nowhere/model")}' does not exist, and", e.Message);
         Assert.Contains("'nowhere/model' not found", e.Message);
     }
 }
