@@ -89,4 +89,38 @@ public sealed class HubIdLoadTests : IAsyncLifetime
         Assert.Contains($"folder '{Path.GetFullPath("nowhere/model")}' does not exist, and", e.Message);
         Assert.Contains("'nowhere/model' not found", e.Message);
     }
+
+    [Fact]
+    public void SentenceTransformersModelWithAHubIdGetsItsModuleFiles()
+    {
+        const string st = "demo/electra-tiny-st";
+        string folder = Path.Combine(SharedData.RepoRoot, "models", "electra-tiny-rtd", "discriminator");
+        var files = Directory.GetFiles(folder).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+        files["modules.json"] = """
+            [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+             {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+             {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]
+            """u8.ToArray();
+        files["sentence_bert_config.json"] = """{"max_seq_length": 64, "do_lower_case": false}"""u8.ToArray();
+        files["1_Pooling/config.json"] = """{"word_embedding_dimension": 128, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}"""u8.ToArray();
+        _f.Hub.Add(st, HubFixture.Commit, files);
+
+        using var env = Environment();
+        using var backend = new CpuBackend();
+        var embed = SentenceEmbedding.Load(st, backend);
+        Assert.Equal(PoolingConfig.Of(PoolingMode.Cls), embed.Config.Pooling);
+        Assert.True(embed.Config.Normalize);
+        Assert.Equal(64, embed.Config.MaxSeqLength);
+        var vector = embed.Run("The quick brown fox").Embedding;
+        Assert.Equal(1.0, Math.Sqrt(vector.Sum(v => (double)v * v)), 5);
+
+        // The same files as a plain folder give the same embedding.
+        string local = Directory.CreateDirectory(Path.Combine(_f.Temp, "st-local")).FullName;
+        foreach (var (name, bytes) in files)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(local, name))!);
+            File.WriteAllBytes(Path.Combine(local, name), bytes);
+        }
+        Assert.Equal(vector.ToArray(), SentenceEmbedding.Load(local, backend).Run("The quick brown fox").Embedding.ToArray());
+    }
 }

@@ -82,9 +82,13 @@ public sealed class CrossEncoderRerank
     }
 
     /// <summary>Loads a cross-encoder folder; its config.json may name the activation (sentence-transformers writes it there).</summary>
-    public static CrossEncoderRerank Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null) =>
-        new(PipelineModel.Load(modelDirectory, backend, ElectraArchitecture.ElectraForSequenceClassification, "reranking", settings),
+    /// <remarks>A hub id is resolved (downloaded where missing) as <see cref="ElectraPretrained.Load"/> resolves it.</remarks>
+    public static CrossEncoderRerank Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null)
+    {
+        modelDirectory = Electra.Hub.ModelResolver.Resolve(modelDirectory);
+        return new(PipelineModel.Load(modelDirectory, backend, ElectraArchitecture.ElectraForSequenceClassification, "reranking", settings),
             ReadActivation(Path.Combine(modelDirectory, "config.json")));
+    }
 
     public CrossEncoderPrediction Predict(string text, string textPair, CrossEncoderOptions? options = null) =>
         Predict([(text, textPair)], options)[0];

@@ -67,13 +67,18 @@ public sealed class SentenceEmbedding
     /// <paramref name="backend"/>. The encoder is loaded as <c>ElectraModel</c> whatever its head;
     /// <paramref name="settings"/>' MaxLength, when given, replaces the folder's max_seq_length.
     /// </summary>
-    public static SentenceEmbedding Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null) =>
-        Load(modelDirectory, backend, SentenceTransformerConfigJson.Load(modelDirectory), settings);
+    /// <remarks>A hub id is resolved (downloaded where missing) as <see cref="ElectraPretrained.Load"/> resolves it.</remarks>
+    public static SentenceEmbedding Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null)
+    {
+        modelDirectory = Electra.Hub.ModelResolver.Resolve(modelDirectory);
+        return Load(modelDirectory, backend, SentenceTransformerConfigJson.Load(modelDirectory), settings);
+    }
 
     /// <summary>Loads the encoder of <paramref name="modelDirectory"/> with a given configuration (e.g. another pooling).</summary>
     public static SentenceEmbedding Load(string modelDirectory, IBackend backend, SentenceTransformerConfig config,
         PipelineSettings? settings = null)
     {
+        modelDirectory = Electra.Hub.ModelResolver.Resolve(modelDirectory);
         var s = settings ?? PipelineSettings.Default;
         if (s.MaxLength is null && config.MaxSeqLength is int max) s = s with { MaxLength = max };
         var directory = Path.Combine(modelDirectory, config.TransformerPath);
