@@ -6,7 +6,7 @@ using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Vulkan.Interop;
 using Electra.Vulkan.Memory;
-using Electra.Vulkan.Pipelines;
+using Electra.Vulkan.Kernels;
 using Electra.Vulkan.Tensors;
 
 namespace Electra.Vulkan;
@@ -80,7 +80,7 @@ public sealed class VulkanBackend : IBackend
     internal bool ForceStagedReads { get; set; }
 
     /// <summary>Device memory held by the activation buffer pool, in bytes (a steady value means passes do not leak).</summary>
-    public long ActivationPoolBytes => Pool.AllocatedBytes;
+    public long ActivationBytes => Pool.AllocatedBytes;
 
     /// <summary>Vulkan objects (buffers, memory, pipelines, pools ...) currently alive on the device.</summary>
     internal long LiveObjects => Context.LiveObjects;

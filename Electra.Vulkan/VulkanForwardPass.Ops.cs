@@ -4,7 +4,7 @@ using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Vulkan.Memory;
 using Electra.Vulkan.Tensors;
-using PC = Electra.Vulkan.Pipelines.PushConstants;
+using PC = Electra.Vulkan.Kernels.PushConstants;
 
 namespace Electra.Vulkan;
 

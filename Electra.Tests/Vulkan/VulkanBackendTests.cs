@@ -3,7 +3,7 @@ using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Vulkan;
 using Electra.Vulkan.Memory;
-using Electra.Vulkan.Pipelines;
+using Electra.Vulkan.Kernels;
 using Electra.Vulkan.Recording;
 
 namespace Electra.Tests.Vulkan;

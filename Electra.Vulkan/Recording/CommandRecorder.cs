@@ -1,6 +1,6 @@
 using Electra.Vulkan.Interop;
 using Electra.Vulkan.Memory;
-using Electra.Vulkan.Pipelines;
+using Electra.Vulkan.Kernels;
 using Silk.NET.Vulkan;
 using VkBuffer = Silk.NET.Vulkan.Buffer;
 

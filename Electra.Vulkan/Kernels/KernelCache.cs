@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Electra.Vulkan.Interop;
 
-namespace Electra.Vulkan.Pipelines;
+namespace Electra.Vulkan.Kernels;
 
 /// <summary>Builds each pipeline variant once per device, on first use; thread-safe.</summary>
 internal sealed class KernelCache : IDisposable

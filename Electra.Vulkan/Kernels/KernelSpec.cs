@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Electra.Vulkan.Pipelines;
+namespace Electra.Vulkan.Kernels;
 
 /// <summary>
 /// A compute pipeline variant: which shader, how many storage buffers it binds, its push-constant size, and the

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Electra.Core.Errors;
 using Electra.Vulkan.Interop;
 
-namespace Electra.Vulkan.Pipelines;
+namespace Electra.Vulkan.Kernels;
 
 /// <summary>Push-constant blocks, laid out as the shaders declare them (std430 scalars).</summary>
 internal static class PushConstants

@@ -2,7 +2,7 @@ using Electra.Vulkan.Interop;
 using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
 
-namespace Electra.Vulkan.Pipelines;
+namespace Electra.Vulkan.Kernels;
 
 /// <summary>A compute pipeline with its descriptor-set layout (N storage buffers) and push-constant range.</summary>
 internal sealed unsafe class ComputeKernel : IDisposable
