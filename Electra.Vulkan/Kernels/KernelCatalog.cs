@@ -68,15 +68,37 @@ internal sealed class KernelCatalog
     public KernelSpec SelectPositions => new("select_positions", 3, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
     public KernelSpec MeanOverSequence => new("mean_sequence", 2, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
 
+    /// <summary>
+    /// The variants built when the backend is created: everything a forward over up to 512 keys uses (ELECTRA's
+    /// position limit); longer attention builds its variant on first use.
+    /// </summary>
+    public IEnumerable<KernelSpec> Eager(bool float16Weights)
+    {
+        yield return Matmul(false);
+        if (float16Weights) yield return Matmul(true);
+        yield return Add;
+        yield return Activate;
+        yield return Gather;
+        yield return LayerNorm;
+        yield return Concat;
+        yield return SelectPositions;
+        yield return MeanOverSequence;
+        foreach (int keys in new[] { 128, 256, 512 })
+        {
+            yield return Attention(keys);
+            yield return AttentionSegments(keys);
+        }
+    }
+
     /// <summary>Attention keeps one row of Sk scores in shared memory; the variant is sized to the key count.</summary>
     public KernelSpec Attention(int keyCount) =>
-        AttentionVariant("attention", 6, Size<PushConstants.Attention>(), keyCount);
+        AttentionVariant("attention", 6, Size<PushConstants.Attention>(), keyCount, writes: 0b110000);
 
     /// <summary>Packed attention keeps one row of its longest segment's scores in shared memory.</summary>
     public KernelSpec AttentionSegments(int longestSegment) =>
         AttentionVariant("attention_segments", 6, Size<PushConstants.AttentionSegments>(), longestSegment);
 
-    private KernelSpec AttentionVariant(string shader, int bindings, int pushBytes, int keyCount)
+    private KernelSpec AttentionVariant(string shader, int bindings, int pushBytes, int keyCount, uint writes = 0)
     {
         uint group = Math.Min(64u, RowGroup);
         long capacity = (_caps.Info.MaxComputeSharedMemoryBytes - group * 4L) / 4;
@@ -86,7 +108,7 @@ internal sealed class KernelCatalog
             throw new BackendException(
                 $"attention over {keyCount} keys needs {keyCount * 4L} bytes of shared memory per workgroup; " +
                 $"device '{_caps.Info.Name}' has {_caps.Info.MaxComputeSharedMemoryBytes} (at most {capacity} keys)");
-        return new KernelSpec(shader, bindings, pushBytes, [group, (uint)slots]);
+        return new KernelSpec(shader, bindings, pushBytes, [group, (uint)slots], writes);
     }
 
     /// <summary>A 2-D grid of workgroups covering <paramref name="groups"/> groups within the device's per-dimension cap.</summary>
