@@ -16,11 +16,13 @@ public sealed class VulkanSteadyStateTests
 
     public VulkanSteadyStateTests(VulkanFixture fixture) => _fixture = fixture;
 
-    private static ElectraConfig Config => new ElectraConfig
+    private static ElectraConfig ConfigWith(int layers) => new ElectraConfig
     {
-        VocabSize = 40, EmbeddingSize = 8, HiddenSize = 12, NumHiddenLayers = 2, NumAttentionHeads = 3,
+        VocabSize = 40, EmbeddingSize = 8, HiddenSize = 12, NumHiddenLayers = layers, NumAttentionHeads = 3,
         IntermediateSize = 20, HiddenAct = "gelu", MaxPositionEmbeddings = 64,
     }.Validate();
+
+    private static ElectraConfig Config => ConfigWith(2);
 
     private static ModelInputs Inputs(int batch, int seq, bool padded)
     {
@@ -31,9 +33,10 @@ public sealed class VulkanSteadyStateTests
     }
 
     /// <summary>The counters over <paramref name="runs"/> session forwards after two warm-up forwards.</summary>
-    private static VulkanCounters Steady(VulkanBackend backend, ElectraArchitecture architecture, ModelInputs inputs, ForwardOptions options, int runs)
+    private static VulkanCounters Steady(VulkanBackend backend, ElectraArchitecture architecture, ModelInputs inputs, ForwardOptions options,
+        int runs, ElectraConfig? config = null)
     {
-        var model = RandomModels.Model(Config, architecture, new Random(7), backend);
+        var model = RandomModels.Model(config ?? Config, architecture, new Random(7), backend);
         using var session = model.CreateSession();
         for (int i = 0; i < 2; i++) session.Forward(inputs, options);
         var before = backend.Counters;
@@ -54,6 +57,18 @@ public sealed class VulkanSteadyStateTests
     public void A_warm_forward_creates_nothing_allocates_nothing_and_submits_once()
     {
         AssertSteady(Steady(_fixture.Backend, ElectraArchitecture.ElectraForPreTraining, Inputs(2, 9, padded: false), ForwardOptions.Default, 3), 3);
+    }
+
+    /// <summary>Query/key/value fused, bias and activation inside the GEMMs, the residual inside the LayerNorms:
+    /// QKV, attention, output dense, LayerNorm, up, down, LayerNorm.</summary>
+    [VulkanFact]
+    public void An_encoder_layer_is_seven_dispatches()
+    {
+        var inputs = Inputs(2, 9, padded: false);
+        var one = Steady(_fixture.Backend, ElectraArchitecture.ElectraModel, inputs, ForwardOptions.Default, 1, ConfigWith(1));
+        var three = Steady(_fixture.Backend, ElectraArchitecture.ElectraModel, inputs, ForwardOptions.Default, 1, ConfigWith(3));
+        Assert.Equal(2 * 7, three.Dispatches - one.Dispatches);
+        _fixture.AssertNoValidationMessages();
     }
 
     [VulkanFact]

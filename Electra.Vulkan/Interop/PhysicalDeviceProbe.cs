@@ -23,6 +23,9 @@ internal sealed record PhysicalDeviceCaps(
     /// <summary>VK_KHR_push_descriptor: descriptors are written into the command buffer, no set per dispatch.</summary>
     public bool SupportsPushDescriptors { get; init; }
 
+    /// <summary>maxPerStageDescriptorStorageBuffers: the fused query/key/value linear binds 10.</summary>
+    public uint MaxStorageBuffersPerStage { get; init; } = 4;
+
     /// <summary>Nanoseconds per timestamp tick, or 0 where compute queues cannot write timestamps.</summary>
     public float TimestampPeriod { get; init; }
 }
@@ -112,6 +115,7 @@ internal static unsafe class PhysicalDeviceProbe
         {
             CacheKey = new PipelineCacheKey(p.VendorID, p.DeviceID, p.DriverVersion, new Guid(new ReadOnlySpan<byte>(p.PipelineCacheUuid, 16))),
             SupportsPushDescriptors = HasExtension(vk, device, PushDescriptor),
+            MaxStorageBuffersPerStage = p.Limits.MaxPerStageDescriptorStorageBuffers,
             TimestampPeriod = p.Limits.TimestampComputeAndGraphics ? p.Limits.TimestampPeriod : 0,
         };
     }

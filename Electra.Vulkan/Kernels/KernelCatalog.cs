@@ -60,6 +60,11 @@ internal sealed class KernelCatalog
     public KernelSpec Matmul(bool float16Weights) =>
         new(float16Weights ? "matmul_f16" : "matmul", 4, Size<PushConstants.Matmul>(), [MatmulThreadsN, MatmulThreadsM]);
 
+    /// <summary>Three same-shaped linears of one input in one dispatch (10 bindings), where the device binds that many.</summary>
+    public KernelSpec? MatmulMulti(bool float16Weights) => _caps.MaxStorageBuffersPerStage < 10 ? null :
+        new(float16Weights ? "matmul_multi_f16" : "matmul_multi", 10, Size<PushConstants.Matmul>(), [MatmulThreadsN, MatmulThreadsM],
+            Writes: 0b11_1000_0000);
+
     public KernelSpec Add => new("add", 3, Size<PushConstants.Count>(), [ElementwiseGroup]);
     public KernelSpec Activate => new("activate", 2, Size<PushConstants.CountAct>(), [ElementwiseGroup]);
     public KernelSpec Gather => new("gather", 3, Size<PushConstants.Gather>(), [ElementwiseGroup]);
@@ -76,6 +81,7 @@ internal sealed class KernelCatalog
     {
         yield return Matmul(false);
         if (float16Weights) yield return Matmul(true);
+        if (MatmulMulti(float16Weights) is { } multi) yield return multi;
         yield return Add;
         yield return Activate;
         yield return Gather;
