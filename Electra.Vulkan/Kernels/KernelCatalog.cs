@@ -25,6 +25,8 @@ internal static class PushConstants
     public record struct Concat(uint Count, uint S1, uint S2, uint Width);
     [StructLayout(LayoutKind.Sequential)]
     public record struct SeqReduce(uint Count, uint Seq, uint Width);
+    [StructLayout(LayoutKind.Sequential)]
+    public record struct PoolSegments(uint Count, uint Width, uint Mode);
 }
 
 /// <summary>
@@ -71,6 +73,7 @@ internal sealed class KernelCatalog
     public KernelSpec LayerNorm => new("layernorm", 5, Size<PushConstants.LayerNorm>(), [RowGroup]);
     public KernelSpec Concat => new("concat_sequence", 3, Size<PushConstants.Concat>(), [ElementwiseGroup]);
     public KernelSpec SelectPositions => new("select_positions", 3, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
+    public KernelSpec PoolSegments => new("pool_segments", 4, Size<PushConstants.PoolSegments>(), [ElementwiseGroup]);
     public KernelSpec MeanOverSequence => new("mean_sequence", 2, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
 
     /// <summary>
@@ -89,6 +92,7 @@ internal sealed class KernelCatalog
         yield return Concat;
         yield return SelectPositions;
         yield return MeanOverSequence;
+        yield return PoolSegments;
         foreach (int keys in new[] { 128, 256, 512 })
         {
             yield return Attention(keys);
