@@ -28,6 +28,7 @@ public static class CommandLine
         ValidateCommand.Create(io),
         BenchCommand.Create(io),
         DevicesCommand.Create(io),
+        DownloadCommand.Create(io),
         CompletionCommand.Create(io),
     ];
 

@@ -42,7 +42,7 @@ public static class BenchCommand
     public static Command Create(CliIO io)
     {
         var command = new Command("bench", "time a model's forward pass on deterministic random ids: median and minimum time, throughput, load time, memory");
-        var model = new ModelOptionGroup(command, SharedOptions.Model("the model: a folder or a hub id in the Hugging Face cache", required: true));
+        var model = new ModelOptionGroup(command, SharedOptions.Model("the model: a folder, or a hub id (downloaded into the Hugging Face cache when missing)", required: true));
         var batch = command.Define(SharedOptions.Int("--batch", "sequences per forward", "B", required: true));
         var seq = command.Define(SharedOptions.Int("--seq", "tokens per sequence, padding included", "S", required: true));
         var padRatio = command.Define(SharedOptions.Double("--pad-ratio", "share of padding tokens per batch, in [0, 0.5] (default: 0)", "P"));

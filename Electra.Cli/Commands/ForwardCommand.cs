@@ -16,7 +16,7 @@ public static class ForwardCommand
     public static Command Create(CliIO io)
     {
         var command = new Command("forward", "run a model on inputs in the fixture format and write every output (hidden states and attentions too) as F32 safetensors under transformers' names");
-        var model = new ModelOptionGroup(command, SharedOptions.Model("the model: a folder or a hub id in the Hugging Face cache", required: true), head: true);
+        var model = new ModelOptionGroup(command, SharedOptions.Model("the model: a folder, or a hub id (downloaded into the Hugging Face cache when missing)", required: true), head: true);
         var inputs = command.Define(new Option<string>("--inputs") { Description = "input_ids, attention_mask, token_type_ids, position_ids, labels, ... as JSON (../shared/fixtures/FORMAT.md)", HelpName = "FILE.json", Required = true });
         var output = command.Define(new Option<string>("--out") { Description = "the safetensors file to write (not written when the run fails)", HelpName = "FILE.safetensors", Required = true });
         command.SetAction(r => Run(r.GetValue(model.Model)!, r.GetValue(inputs)!, r.GetValue(output)!, model.Read(r), io.Out));

@@ -4,15 +4,15 @@ using Electra.Models;
 namespace Electra.Cli.Commands;
 
 /// <summary>The values of the options of commands that load one model on one backend (read by <see cref="Options.ModelOptionGroup"/>).</summary>
-internal sealed record ModelLoadOptions(string? Revision, string? Backend, int? Threads, string? Device, string? Head)
+internal sealed record ModelLoadOptions(string? Revision, string? Backend, int? Threads, string? Device, string? Head, bool Offline = false)
 {
     public IBackend CreateBackend() => BackendFactory.Create(Backend, Threads, Device);
 
     /// <summary>
-    /// Loads <paramref name="model"/> (a folder, or a hub id in the local Hugging Face cache) as --head, else as
+    /// Loads <paramref name="model"/> (a folder, or a hub id, downloaded where missing unless --offline) as --head, else as
     /// <paramref name="defaultHead"/>, else as its checkpoint's architecture.
     /// </summary>
     public ElectraPretrained Load(string model, IBackend backend, string? defaultHead = null) =>
-        ElectraPretrained.Load(ModelDirectory.Resolve(model, Revision), backend,
+        ElectraPretrained.Load(ModelDirectory.Resolve(model, Revision, Offline), backend,
             (Head ?? defaultHead) is { } head ? ElectraArchitectures.Parse(head) : null);
 }

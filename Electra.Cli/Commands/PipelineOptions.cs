@@ -4,7 +4,7 @@ using Electra.Models.Pipelines;
 namespace Electra.Cli.Commands;
 
 /// <summary>The values of the options every pipeline command shares (read by <see cref="Options.PipelineOptionGroup"/>).</summary>
-internal sealed record PipelineOptions(string? Model, string? Revision, string? Backend, int? Threads, string? Device, string? Input, bool Json, int BatchSize)
+internal sealed record PipelineOptions(string? Model, string? Revision, string? Backend, int? Threads, string? Device, string? Input, bool Json, int BatchSize, bool Offline = false)
 {
     /// <summary>JSON lines when asked for or when reading a file; a table otherwise.</summary>
     public bool JsonOutput => Json || Input is not null;
@@ -13,9 +13,9 @@ internal sealed record PipelineOptions(string? Model, string? Revision, string? 
 
     public IBackend CreateBackend() => BackendFactory.Create(Backend, Threads, Device);
 
-    /// <summary>The model folder: --model resolved (a folder, or a hub id in the local Hugging Face cache), or the built-in default when the command has one.</summary>
+    /// <summary>The model folder: --model resolved (a folder, or a hub id, downloaded where missing unless --offline), or the built-in default when the command has one.</summary>
     public string ModelFolder(Func<string>? defaultModel, string command) =>
-        Model is not null ? ModelDirectory.Resolve(Model, Revision)
+        Model is not null ? ModelDirectory.Resolve(Model, Revision, Offline)
         : defaultModel is not null ? defaultModel()
         : throw new UsageException($"{command} needs --model DIR");
 }

@@ -14,7 +14,7 @@ namespace Electra.Cli.Commands;
 public static class TokenizeCommand
 {
     private sealed record Arguments(
-        string? Model, string? Revision, string? Vocab, string? TokenizerJson, bool? Lowercase, string? StripAccents, bool? ChineseChars,
+        string? Model, string? Revision, bool Offline, string? Vocab, string? TokenizerJson, bool? Lowercase, string? StripAccents, bool? ChineseChars,
         int? MaxLength, string? Truncation, string? Padding, int? PadToMultipleOf, int Stride, bool Offsets, string? Input, bool SkipErrors);
 
     public static Command Create(CliIO io)
@@ -23,6 +23,7 @@ public static class TokenizeCommand
             "BERT WordPiece tokenization exactly as transformers' tokenizer: JSON lines {\"text\", \"text_pair\"} in, one JSON line of tokens and ids out per input");
         var model = command.Define(SharedOptions.Model("the tokenizer of a model folder or hub id (tokenizer.json or vocab.txt, with tokenizer_config.json)"));
         var revision = command.Define(SharedOptions.Revision());
+        var offline = command.Define(SharedOptions.Offline());
         var vocab = command.Define(new Option<string>("--vocab") { Description = "a vocab.txt, with BertTokenizer's defaults", HelpName = "FILE" });
         var tokenizerJson = command.Define(new Option<string>("--tokenizer-json") { Description = "a tokenizer.json (BertWordPiece)", HelpName = "FILE" });
         var lowercase = command.Define(SharedOptions.Choice("--lowercase", "lowercase the text (default: the tokenizer's do_lower_case)", "true", "false"));
@@ -45,7 +46,7 @@ public static class TokenizeCommand
             if (sources != 1) r.AddError("give exactly one of --model, --vocab, --tokenizer-json");
         });
         command.SetAction(r => Run(new Arguments(
-            r.GetValue(model), r.GetValue(revision), r.GetValue(vocab), r.GetValue(tokenizerJson), Bool(r.GetValue(lowercase)), r.GetValue(stripAccents),
+            r.GetValue(model), r.GetValue(revision), r.GetValue(offline), r.GetValue(vocab), r.GetValue(tokenizerJson), Bool(r.GetValue(lowercase)), r.GetValue(stripAccents),
             Bool(r.GetValue(chineseChars)), r.GetValue(maxLength), r.GetValue(truncation), r.GetValue(padding), r.GetValue(padToMultiple),
             r.GetValue(stride) ?? 0, r.GetValue(offsets), r.GetValue(input), r.GetValue(skipErrors)), io.In, io.Out, io.Err));
         return command;
@@ -98,7 +99,7 @@ public static class TokenizeCommand
             if (a.ChineseChars is bool cjk) o = o with { TokenizeChineseChars = cjk };
             return o;
         }
-        if (a.Model is not null) return BertTokenizer.Load(ModelDirectory.Resolve(a.Model, a.Revision), Configure);
+        if (a.Model is not null) return BertTokenizer.Load(ModelDirectory.Resolve(a.Model, a.Revision, a.Offline), Configure);
         if (a.TokenizerJson is not null) return BertTokenizer.FromTokenizerJson(a.TokenizerJson, Configure);
         return BertTokenizer.FromVocabFile(a.Vocab!, Configure(BertTokenizerOptions.Default));
     }

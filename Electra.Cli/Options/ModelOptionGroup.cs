@@ -16,11 +16,13 @@ internal sealed class ModelOptionGroup
     public Option<string> Device { get; }
     public Option<int?> Threads { get; }
     public Option<string>? Head { get; }
+    public Option<bool> Offline { get; }
 
     public ModelOptionGroup(Command command, Option<string> model, bool head = false)
     {
         Model = command.Define(model);
         Revision = command.Define(SharedOptions.Revision());
+        Offline = command.Define(SharedOptions.Offline());
         Backend = command.Define(SharedOptions.Backend());
         Device = command.Define(SharedOptions.Device());
         Threads = command.Define(SharedOptions.Threads());
@@ -28,5 +30,5 @@ internal sealed class ModelOptionGroup
     }
 
     public ModelLoadOptions Read(ParseResult r) =>
-        new(r.GetValue(Revision), r.GetValue(Backend), r.GetValue(Threads), r.GetValue(Device), Head is null ? null : r.GetValue(Head));
+        new(r.GetValue(Revision), r.GetValue(Backend), r.GetValue(Threads), r.GetValue(Device), Head is null ? null : r.GetValue(Head), r.GetValue(Offline));
 }

@@ -16,7 +16,10 @@ internal static class SharedOptions
         new("--model") { Description = description, HelpName = "DIR|HUB_ID", Required = required };
 
     public static Option<string> Revision() =>
-        new("--revision") { Description = "with a hub id: the snapshot's branch, tag or commit in the Hugging Face cache (default: main)", HelpName = "REV" };
+        new("--revision") { Description = "with a hub id: the branch, tag or commit (default: main)", HelpName = "REV" };
+
+    public static Option<bool> Offline() =>
+        Flag("--offline", "with a hub id: use the Hugging Face cache only, download nothing (as HF_HUB_OFFLINE=1)");
 
     public static Option<string> Backend() =>
         Choice("--backend", "where the model runs (default: cpu)", "cpu", "vulkan");
