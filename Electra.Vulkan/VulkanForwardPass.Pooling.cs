@@ -1,0 +1,28 @@
+using System.Collections.Immutable;
+using Electra.Core.Backend;
+using Electra.Vulkan.Kernels;
+using Electra.Vulkan.Tensors;
+
+namespace Electra.Vulkan;
+
+/// <summary>Sentence-embedding pooling on the device (pool_segments.comp): only the pooled rows are ever read back.</summary>
+internal sealed partial class VulkanForwardPass
+{
+    public DeviceTensor PoolSegments(DeviceTensor x, DeviceTensor weights, ImmutableArray<int> segmentStarts, SegmentPooling pooling)
+    {
+        var (_, width, segments) = SegmentPoolingReference.Validate(x, weights, segmentStarts);
+        var input = Single(x, "PoolSegments", "x");
+        var w = Single(weights, "PoolSegments", "weights");
+        var output = NewTensor([segments, width], DeviceDType.Float32);
+        long count = output.ElementCount;
+        if (count == 0) return output;
+        var starts = (VulkanTensor)UploadInt(segmentStarts.AsSpan(), [segmentStarts.Length]);
+        var catalog = _backend.Catalog;
+        var grid = catalog.Grid(Groups(count));
+        _recorder.Dispatch(_backend.Kernels.Get(catalog.PoolSegments),
+            [input.Storage.Single, w.Storage.Single, starts.Storage.Single, output.Storage.Single],
+            new PushConstants.PoolSegments((uint)count, (uint)width, (uint)pooling), grid.X, grid.Y);
+        Release(starts);
+        return output;
+    }
+}
