@@ -1,55 +1,35 @@
+using Electra.Core.Errors;
+using Electra.Core.Files;
+
 namespace Electra.Tokenizer;
 
 /// <summary>
-/// Reads the tokenizer files of a model folder as a stranger may have made them: at most a cap of bytes per kind of
-/// file, checked before reading and again while reading (a device such as /dev/zero reports length 0 and never
-/// ends). Every refusal is a <see cref="TokenizerFormatException"/> naming the file.
+/// Reads the tokenizer files of a model folder through Core's <see cref="SafeFile"/> (regular files only, links
+/// followed to one; FIFOs and devices refused before any open; a byte cap per kind of file), turning its refusals
+/// into a <see cref="TokenizerFormatException"/> naming the file, the one error type tokenizer loading throws.
 /// </summary>
 internal static class TokenizerFiles
 {
     /// <summary>vocab.txt: a 250,000-token vocabulary is ~3 MB.</summary>
-    internal const long MaxVocabBytes = 64L << 20;
+    internal const long MaxVocabBytes = SafeFile.MaxVocabBytes;
 
     /// <summary>tokenizer.json: the largest multilingual ones are ~20 MB.</summary>
-    internal const long MaxTokenizerJsonBytes = 256L << 20;
+    internal const long MaxTokenizerJsonBytes = SafeFile.MaxTokenizerJsonBytes;
 
     /// <summary>tokenizer_config.json and special_tokens_map.json: a few KB in practice.</summary>
-    internal const long MaxConfigBytes = 64L << 20;
+    internal const long MaxConfigBytes = SafeFile.MaxJsonBytes;
 
-    /// <summary>The bytes of <paramref name="path"/>, refusing files over <paramref name="maxBytes"/>.</summary>
+    /// <summary>The bytes of <paramref name="path"/>, refusing files over <paramref name="maxBytes"/> and anything but a regular file.</summary>
     /// <exception cref="TokenizerFormatException">missing, unreadable, too large or not a regular file.</exception>
     internal static byte[] ReadAllBytes(string path, long maxBytes, string what)
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-            long length = stream.CanSeek ? stream.Length : 0;
-            if (length > maxBytes) throw TooLarge(path, what, maxBytes, length);
-            // Grow as bytes arrive rather than trust the length: devices and files growing meanwhile report less.
-            var buffer = new byte[Math.Max(length, 4096)];
-            int filled = 0;
-            while (true)
-            {
-                if (filled == buffer.Length)
-                {
-                    if (filled > maxBytes) throw TooLarge(path, what, maxBytes, null);
-                    Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
-                }
-                int n = stream.Read(buffer, filled, buffer.Length - filled);
-                if (n == 0) break;
-                filled += n;
-            }
-            if (filled > maxBytes) throw TooLarge(path, what, maxBytes, null);
-            return filled == buffer.Length ? buffer : buffer[..filled];
+            return SafeFile.ReadAllBytes(path, maxBytes, what);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            throw new TokenizerFormatException(path, null, $"cannot read {what}: {e.Message}", e);
+            throw new TokenizerFormatException(path, null, e.Reason, e);
         }
     }
-
-    private static TokenizerFormatException TooLarge(string path, string what, long maxBytes, long? length) =>
-        new(path, null, length is long n
-            ? $"{what} is {n:N0} bytes, over the {maxBytes:N0}-byte limit for this kind of file; refused before reading it"
-            : $"{what} holds more than the {maxBytes:N0}-byte limit for this kind of file (a device or a file still growing?); refused");
 }

@@ -207,4 +207,57 @@ public sealed class HostileTokenizerFileTests : IDisposable
         Assert.True(longSeconds < 32 * shortSeconds + 0.05,
             $"8× the word: {longSeconds:F3} s against {shortSeconds:F3} s (quadratic would be 64×)");
     }
+
+    /// <summary>A model folder with a vocab.txt and both JSON settings files, all valid.</summary>
+    private string ModelFolder()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "model")).FullName;
+        File.WriteAllLines(Path.Combine(folder, "vocab.txt"), SmallVocab);
+        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"do_lower_case": true}""");
+        File.WriteAllText(Path.Combine(folder, "special_tokens_map.json"), """{"unk_token": "[UNK]"}""");
+        return folder;
+    }
+
+    public static TheoryData<string, string> HostileFileKinds()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var name in new[] { "vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json" })
+            foreach (var kind in new[] { "link to /dev/zero", "FIFO" })
+                data.Add(name, kind);
+        return data;
+    }
+
+    /// <summary>
+    /// issue row: vocab.txt a symlink to /dev/zero read until out of memory, a FIFO hung the process. Every
+    /// tokenizer file the folder may hold is now refused before anything is read.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(HostileFileKinds))]
+    public void A_tokenizer_file_that_is_a_device_or_a_fifo_is_a_typed_error(string name, string kind)
+    {
+        var folder = ModelFolder();
+        var path = Path.Combine(folder, name);
+        File.Delete(path);
+        if (kind == "FIFO") Electra.Tests.Core.SafeFileTests.MakeFifo(path);
+        else File.CreateSymbolicLink(path, "/dev/zero");
+        var e = Assert.Throws<TokenizerFormatException>(() => BertTokenizer.Load(folder));
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains(kind == "FIFO" ? "FIFO" : "device", e.Message);
+    }
+
+    public static TheoryData<string> TokenizerFileNames() => ["vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
+
+    /// <summary>A file over its kind's cap (sparse: nothing is written) is refused by its size alone, with the cap named.</summary>
+    [Theory]
+    [MemberData(nameof(TokenizerFileNames))]
+    public void An_oversized_tokenizer_file_is_refused_before_reading_with_the_limit_named(string name)
+    {
+        var folder = ModelFolder();
+        var path = Path.Combine(folder, name);
+        using (var f = new FileStream(path, FileMode.Create)) f.SetLength(300L << 20);
+        var e = Assert.Throws<TokenizerFormatException>(() => BertTokenizer.Load(folder));
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains("limit", e.Message);
+        Assert.Contains("314,572,800 bytes", e.Message);
+    }
 }
