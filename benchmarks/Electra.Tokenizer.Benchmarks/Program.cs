@@ -187,7 +187,7 @@ public static class Program
         for (int i = 0; i < lines.Length; i += BatchSize)
         {
             int start = i, n = Math.Min(BatchSize, lines.Length - i);
-            var results = new IReadOnlyList<Ml.EncodedToken>[n];
+            var results = new IReadOnlyList<Ml.EncodedToken>?[n];
             Parallel.For(0, (n + 63) / 64, c =>
             {
                 for (int k = c * 64; k < Math.Min(n, (c + 1) * 64); k++) results[k] = MlTokens(tok, lines[start + k]);
