@@ -13,7 +13,6 @@ namespace Electra.Server;
 /// <param name="ApiKey">When set, every request needs <c>Authorization: Bearer KEY</c>.</param>
 /// <param name="MaxBodyBytes">Request body limit (TEI's payload limit, 2 MB).</param>
 /// <param name="ShutdownTimeout">How long a stopping server lets in-flight requests finish; new ones get 503 meanwhile.</param>
-/// <param name="ModelId">The name /info and /v1/embeddings report (the --model argument).</param>
 public sealed record ServerOptions(
     string Host = "127.0.0.1",
     int Port = 8080,
@@ -24,8 +23,7 @@ public sealed record ServerOptions(
     bool AutoTruncate = false,
     string? ApiKey = null,
     long MaxBodyBytes = 2_000_000,
-    TimeSpan? ShutdownTimeout = null,
-    string ModelId = "electra")
+    TimeSpan? ShutdownTimeout = null)
 {
     public static ServerOptions Default { get; } = new();
 
