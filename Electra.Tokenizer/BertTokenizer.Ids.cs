@@ -1,5 +1,3 @@
-using Electra.Core.Errors;
-
 namespace Electra.Tokenizer;
 
 public sealed partial class BertTokenizer
@@ -9,12 +7,12 @@ public sealed partial class BertTokenizer
     /// <paramref name="destination"/> and returns how many ids were written. When the text has more tokens than fit,
     /// it is truncated as transformers' longest_first with max_length = destination length (the last slot is [SEP]).
     /// </summary>
-    /// <exception cref="InputException">The destination holds fewer than 2 ids.</exception>
+    /// <exception cref="TokenizerInputException">The destination holds fewer than 2 ids.</exception>
     public int EncodeIds(string text, Span<int> destination)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (destination.Length < 2)
-            throw new InputException($"the destination holds {destination.Length} ids; [CLS] and [SEP] alone need 2");
+            throw new TokenizerInputException($"the destination holds {destination.Length} ids; [CLS] and [SEP] alone need 2");
         var list = Tokens(ref t_first);
         _text.Tokenize(text, list, null);
         int keep = Math.Min(list.Count, destination.Length - 2);
@@ -38,14 +36,14 @@ public sealed partial class BertTokenizer
     /// <c>[texts.Count, rowLength]</c> matrices, each row <c>[CLS] ids [SEP]</c> truncated as
     /// <see cref="EncodeIds(string, Span{int})"/> does and padded with [PAD] (mask 0). Returns each row's token count.
     /// </summary>
-    /// <exception cref="InputException">rowLength is below 2 or a matrix is smaller than texts.Count × rowLength.</exception>
+    /// <exception cref="TokenizerInputException">rowLength is below 2 or a matrix is smaller than texts.Count × rowLength.</exception>
     public int[] EncodeBatchIds(IReadOnlyList<string> texts, Memory<int> inputIds, Memory<int> attentionMask, int rowLength)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        if (rowLength < 2) throw new InputException($"rowLength must be at least 2 ([CLS] and [SEP]), got {rowLength}");
+        if (rowLength < 2) throw new TokenizerInputException($"rowLength must be at least 2 ([CLS] and [SEP]), got {rowLength}");
         long needed = (long)texts.Count * rowLength;
         if (inputIds.Length < needed || attentionMask.Length < needed)
-            throw new InputException($"{texts.Count} rows of {rowLength} need {needed} ids; inputIds holds {inputIds.Length}, attentionMask {attentionMask.Length}");
+            throw new TokenizerInputException($"{texts.Count} rows of {rowLength} need {needed} ids; inputIds holds {inputIds.Length}, attentionMask {attentionMask.Length}");
         var lengths = new int[texts.Count];
         const int chunk = 64;
         int chunks = (texts.Count + chunk - 1) / chunk;

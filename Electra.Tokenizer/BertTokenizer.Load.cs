@@ -1,5 +1,3 @@
-using Electra.Core.Errors;
-
 namespace Electra.Tokenizer;
 
 public sealed partial class BertTokenizer

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Electra.Core.Errors;
 
 namespace Electra.Tokenizer;
 
@@ -14,7 +13,7 @@ public sealed partial class BertTokenizer
     /// original strings, so answers map back to characters. Without truncation, or when the input fits, there is
     /// one window.
     /// </summary>
-    /// <exception cref="InputException">
+    /// <exception cref="TokenizerInputException">
     /// longest_first with a pair, left truncation, a stride not smaller than the room per window, or a fixed
     /// sequence that leaves no room.
     /// </exception>
@@ -30,19 +29,19 @@ public sealed partial class BertTokenizer
         if (o.Truncation == TruncationStrategy.None || maxLength is not int m || total <= m)
             return ImmutableArray.Create(Assemble(first, second, o, padTo));
         if (second is not null && o.Truncation == TruncationStrategy.LongestFirst)
-            throw new InputException("windows over a pair need truncation only_first or only_second, not longest_first");
+            throw new TokenizerInputException("windows over a pair need truncation only_first or only_second, not longest_first");
         if ((o.TruncationSide ?? Options.TruncationSide) == Side.Left)
-            throw new InputException("windows are cut from the right; left truncation is not supported for them");
+            throw new TokenizerInputException("windows are cut from the right; left truncation is not supported for them");
 
         bool windowsOverSecond = second is not null && o.Truncation == TruncationStrategy.OnlySecond;
         var cut = windowsOverSecond ? second! : first;
         int fixedLength = windowsOverSecond ? first.Count : lenB;
         int room = m - numSpecial - fixedLength;
         if (room <= 0)
-            throw new InputException($"max_length {m} leaves no room for the {(windowsOverSecond ? "second" : "first")} sequence: " +
+            throw new TokenizerInputException($"max_length {m} leaves no room for the {(windowsOverSecond ? "second" : "first")} sequence: " +
                 $"{numSpecial} special tokens and {fixedLength} tokens of the other sequence");
         if (o.Stride >= room)
-            throw new InputException($"stride {o.Stride} must be smaller than the {room} tokens each window holds (max_length {m})");
+            throw new TokenizerInputException($"stride {o.Stride} must be smaller than the {room} tokens each window holds (max_length {m})");
 
         var windows = ImmutableArray.CreateBuilder<BertEncoding>();
         int step = room - o.Stride;

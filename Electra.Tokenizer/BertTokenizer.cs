@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
-using Electra.Core.Errors;
 
 namespace Electra.Tokenizer;
 
@@ -17,7 +16,7 @@ namespace Electra.Tokenizer;
 /// </code></example>
 public sealed partial class BertTokenizer
 {
-    private readonly TextTokenizer _text;
+    private readonly BasicTokenizer _text;
     private readonly ImmutableHashSet<int> _specialIds;
 
     [ThreadStatic] private static TokenList? t_first;
@@ -56,7 +55,7 @@ public sealed partial class BertTokenizer
         PadTokenId = vocabulary.IdOf(Options.PadToken)!.Value;
         MaskTokenId = vocabulary.IdOf(Options.MaskToken);
         _specialIds = Options.AllSpecialTokens.Select(t => vocabulary.IdOf(t) ?? UnkTokenId).ToImmutableHashSet();
-        _text = new TextTokenizer(vocabulary, Options, UnkTokenId);
+        _text = new BasicTokenizer(vocabulary, Options, UnkTokenId);
     }
 
     /// <summary>The word pieces of <paramref name="text"/> (transformers' <c>tokenize</c>), no special tokens added.</summary>
@@ -137,9 +136,9 @@ public sealed partial class BertTokenizer
 
     private static void Validate(EncodeOptions o)
     {
-        if (o.MaxLength is < 0) throw new InputException($"max_length must not be negative, got {o.MaxLength}");
-        if (o.Stride < 0) throw new InputException($"stride must not be negative, got {o.Stride}");
-        if (o.PadToMultipleOf is <= 0) throw new InputException($"pad_to_multiple_of must be positive, got {o.PadToMultipleOf}");
+        if (o.MaxLength is < 0) throw new TokenizerInputException($"max_length must not be negative, got {o.MaxLength}");
+        if (o.Stride < 0) throw new TokenizerInputException($"stride must not be negative, got {o.Stride}");
+        if (o.PadToMultipleOf is <= 0) throw new TokenizerInputException($"pad_to_multiple_of must be positive, got {o.PadToMultipleOf}");
     }
 
     /// <summary>max_length, defaulting to model_max_length as transformers does.</summary>

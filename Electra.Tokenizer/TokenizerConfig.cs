@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text.Json;
-using Electra.Core.Errors;
 
 namespace Electra.Tokenizer;
 
@@ -21,9 +20,6 @@ internal static class TokenizerConfig
         if (File.Exists(config)) options = WithJson(config, options, ApplyConfig);
         return options;
     }
-
-    /// <summary>Applies one tokenizer_config.json file.</summary>
-    internal static BertTokenizerOptions ApplyFile(string path, BertTokenizerOptions options) => WithJson(path, options, ApplyConfig);
 
     private static BertTokenizerOptions WithJson(string path, BertTokenizerOptions options,
         Func<string, JsonElement, BertTokenizerOptions, BertTokenizerOptions> apply)

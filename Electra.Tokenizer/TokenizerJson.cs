@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text.Json;
-using Electra.Core.Errors;
 
 namespace Electra.Tokenizer;
 
@@ -57,6 +56,8 @@ internal static class TokenizerJson
                 ContinuingSubwordPrefix = OptionalString(path, model, "model.continuing_subword_prefix", "continuing_subword_prefix") ?? options.ContinuingSubwordPrefix,
                 MaxInputCharsPerWord = OptionalInt(path, model, "model.max_input_chars_per_word", "max_input_chars_per_word") ?? options.MaxInputCharsPerWord,
             };
+            if (options.MaxInputCharsPerWord < 0)
+                throw Error(path, "model.max_input_chars_per_word", $"must not be negative, got {options.MaxInputCharsPerWord}");
             var vocabEntries = new Dictionary<int, string>();
             var vocabJson = Required(path, model, "vocab", JsonValueKind.Object, "model.vocab");
             foreach (var entry in vocabJson.EnumerateObject())

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
-using Electra.Core.Errors;
 
 namespace Electra.Tokenizer;
 

@@ -80,15 +80,15 @@ public class EncodingTests
         var buffer = new int[4];
         Assert.Equal(4, Uncased.EncodeIds("one two three four", buffer));
         Assert.Equal(new[] { 101, 2028, 2048, 102 }, buffer);
-        Assert.Throws<InputException>(() => Uncased.EncodeIds("x", new int[1]));
+        Assert.Throws<TokenizerInputException>(() => Uncased.EncodeIds("x", new int[1]));
     }
 
     [Fact]
     public void Bad_options_are_input_errors()
     {
-        Assert.Throws<InputException>(() => Uncased.Encode("x", options: new EncodeOptions { MaxLength = -1 }));
-        Assert.Throws<InputException>(() => Uncased.Encode("x", options: new EncodeOptions { Stride = -2 }));
-        Assert.Throws<InputException>(() => Uncased.Encode("x", options: new EncodeOptions { PadToMultipleOf = 0 }));
+        Assert.Throws<TokenizerInputException>(() => Uncased.Encode("x", options: new EncodeOptions { MaxLength = -1 }));
+        Assert.Throws<TokenizerInputException>(() => Uncased.Encode("x", options: new EncodeOptions { Stride = -2 }));
+        Assert.Throws<TokenizerInputException>(() => Uncased.Encode("x", options: new EncodeOptions { PadToMultipleOf = 0 }));
     }
 
     [Fact]
@@ -156,8 +156,8 @@ public class WindowTests
     public void Impossible_windows_are_input_errors()
     {
         var o = new EncodeOptions { Truncation = TruncationStrategy.OnlySecond, MaxLength = 6, Stride = 0 };
-        Assert.Throws<InputException>(() => Uncased.EncodeWindows("a b c d", "e f g h", o));
-        Assert.Throws<InputException>(() => Uncased.EncodeWindows("a", "e f g h i j k", o with { Stride = 2 }));
-        Assert.Throws<InputException>(() => Uncased.EncodeWindows("a b", "c d e f g h", o with { Truncation = TruncationStrategy.LongestFirst }));
+        Assert.Throws<TokenizerInputException>(() => Uncased.EncodeWindows("a b c d", "e f g h", o));
+        Assert.Throws<TokenizerInputException>(() => Uncased.EncodeWindows("a", "e f g h i j k", o with { Stride = 2 }));
+        Assert.Throws<TokenizerInputException>(() => Uncased.EncodeWindows("a b", "c d e f g h", o with { Truncation = TruncationStrategy.LongestFirst }));
     }
 }

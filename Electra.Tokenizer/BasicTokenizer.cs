@@ -4,17 +4,18 @@ using System.Text;
 namespace Electra.Tokenizer;
 
 /// <summary>
-/// transformers' slow BertTokenizer pipeline for one string: special-token split, BasicTokenizer (clean, CJK,
-/// NFC, lower-case, strip accents, punctuation) and WordPiece, producing ids with spans in the original string.
+/// HF: BasicTokenizer (tokenization_bert.py), with the special-token split of PreTrainedTokenizer.tokenize in front:
+/// cleans the text, splits CJK, applies NFC, lower-cases, strips accents and splits punctuation, handing each word
+/// to <see cref="WordPiece"/>; every token keeps its span in the original string.
 /// Stateless apart from per-thread scratch buffers, so one instance serves all threads.
 /// </summary>
-internal sealed class TextTokenizer
+internal sealed class BasicTokenizer
 {
     private readonly Vocabulary _vocab;
+    private readonly WordPiece _wordPiece;
     private readonly bool _lower;
     private readonly bool _strip;
     private readonly bool _splitCjk;
-    private readonly int _maxCharsPerWord;
     private readonly int _unkId;
     private readonly string[] _specials;
     private readonly SearchValues<char>? _specialFirstChars;
@@ -32,13 +33,13 @@ internal sealed class TextTokenizer
         internal int[] Punctuation = new int[256];
     }
 
-    internal TextTokenizer(Vocabulary vocab, BertTokenizerOptions options, int unkId)
+    internal BasicTokenizer(Vocabulary vocab, BertTokenizerOptions options, int unkId)
     {
         _vocab = vocab;
+        _wordPiece = new WordPiece(vocab, unkId, options.MaxInputCharsPerWord);
         _lower = options.DoLowerCase;
         _strip = options.StripsAccents;
         _splitCjk = options.TokenizeChineseChars;
-        _maxCharsPerWord = options.MaxInputCharsPerWord;
         _unkId = unkId;
         // Longest first, so that of two specials starting at the same place the longer wins (as the trie does).
         _specials = options.AllSpecialTokens.Where(t => t.Length > 0).OrderByDescending(t => t.Length).ToArray();
@@ -187,7 +188,7 @@ internal sealed class TextTokenizer
         int word = tokens.WordCount++;
         words?.Add(new Word(new string(run[from..to]), offset + from, offset + to));
         int mark = tokens.Count;
-        WordPiece(run, from, to, tokens, word);
+        _wordPiece.Tokenize(run, from, to, tokens, word);
         for (int k = mark; k < tokens.Count; k++)
         {
             tokens.Starts[k] += offset;
@@ -308,56 +309,11 @@ internal sealed class TextTokenizer
         int word = tokens.WordCount++;
         words?.Add(new Word(new string(buf.Chars, from, to - from), buf.Starts[from], buf.Ends[to - 1]));
         int mark = tokens.Count;
-        WordPiece(buf.Span, from, to, tokens, word);
+        _wordPiece.Tokenize(buf.Span, from, to, tokens, word);
         for (int k = mark; k < tokens.Count; k++)
         {
             tokens.Starts[k] = buf.Starts[tokens.Starts[k]];
             tokens.Ends[k] = buf.Ends[tokens.Ends[k] - 1];
-        }
-    }
-
-    /// <summary>
-    /// Greedy longest-match-first WordPiece (tokenization_bert.py WordpieceTokenizer) over code points: a word of
-    /// more than max_input_chars_per_word code points, or one that cannot be covered, is a single unknown token.
-    /// </summary>
-    /// <remarks>Token spans are written as indices into <paramref name="chars"/>; the caller maps them to the original string.</remarks>
-    private void WordPiece(ReadOnlySpan<char> chars, int from, int to, TokenList tokens, int word)
-    {
-        int codePoints = to - from;
-        if (codePoints > _maxCharsPerWord)
-        {
-            for (int k = from; k < to; k++)
-                if (char.IsLowSurrogate(chars[k])) codePoints--;
-        }
-        if (codePoints > _maxCharsPerWord)
-        {
-            tokens.Add(_unkId, from, to, word);
-            return;
-        }
-        int mark = tokens.Count;
-        int start = from;
-        while (start < to)
-        {
-            bool first = start == from;
-            int end = Math.Min(to, start + (first ? _vocab.LongestToken : _vocab.LongestContinuation));
-            if (end < to && end > start && char.IsLowSurrogate(chars[end])) end--;
-            int id = -1;
-            while (end > start)
-            {
-                var piece = chars[start..end];
-                if (first ? _vocab.TryGetId(piece, out id) : _vocab.TryGetContinuationId(piece, out id)) break;
-                id = -1;
-                end--;
-                if (end > start && char.IsLowSurrogate(chars[end])) end--;
-            }
-            if (id < 0)
-            {
-                tokens.Count = mark;
-                tokens.Add(_unkId, from, to, word);
-                return;
-            }
-            tokens.Add(id, start, end, word);
-            start = end;
         }
     }
 }

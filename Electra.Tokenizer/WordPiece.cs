@@ -1,0 +1,65 @@
+namespace Electra.Tokenizer;
+
+/// <summary>
+/// HF: WordpieceTokenizer (tokenization_bert.py), the WordPiece model of HF tokenizers: splits one word of the
+/// basic tokenizer into the longest vocabulary pieces, first piece plain and the rest with the continuation prefix.
+/// Immutable, so one instance serves all threads.
+/// </summary>
+internal sealed class WordPiece
+{
+    private readonly Vocabulary _vocab;
+    private readonly int _unkId;
+    private readonly int _maxCharsPerWord;
+
+    internal WordPiece(Vocabulary vocab, int unkId, int maxInputCharsPerWord)
+    {
+        _vocab = vocab;
+        _unkId = unkId;
+        _maxCharsPerWord = maxInputCharsPerWord;
+    }
+
+    /// <summary>
+    /// Greedy longest-match-first WordPiece (tokenization_bert.py WordpieceTokenizer) over code points: a word of
+    /// more than max_input_chars_per_word code points, or one that cannot be covered, is a single unknown token.
+    /// </summary>
+    /// <remarks>Token spans are written as indices into <paramref name="chars"/>; the caller maps them to the original string.</remarks>
+    internal void Tokenize(ReadOnlySpan<char> chars, int from, int to, TokenList tokens, int word)
+    {
+        int codePoints = to - from;
+        if (codePoints > _maxCharsPerWord)
+        {
+            for (int k = from; k < to; k++)
+                if (char.IsLowSurrogate(chars[k])) codePoints--;
+        }
+        if (codePoints > _maxCharsPerWord)
+        {
+            tokens.Add(_unkId, from, to, word);
+            return;
+        }
+        int mark = tokens.Count;
+        int start = from;
+        while (start < to)
+        {
+            bool first = start == from;
+            int end = Math.Min(to, start + (first ? _vocab.LongestToken : _vocab.LongestContinuation));
+            if (end < to && end > start && char.IsLowSurrogate(chars[end])) end--;
+            int id = -1;
+            while (end > start)
+            {
+                var piece = chars[start..end];
+                if (first ? _vocab.TryGetId(piece, out id) : _vocab.TryGetContinuationId(piece, out id)) break;
+                id = -1;
+                end--;
+                if (end > start && char.IsLowSurrogate(chars[end])) end--;
+            }
+            if (id < 0)
+            {
+                tokens.Count = mark;
+                tokens.Add(_unkId, from, to, word);
+                return;
+            }
+            tokens.Add(id, start, end, word);
+            start = end;
+        }
+    }
+}
