@@ -20,6 +20,7 @@ public static class CommandLine
           validate   compare a model's outputs with transformers' reference outputs, per tensor and layer
           bench      time a model's forward pass on deterministic random ids (JSON with --json)
           devices    list the Vulkan devices and the features Electra.NET uses
+          serve      a Text Embeddings Inference (TEI) compatible HTTP server with dynamic batching
           help       this text
 
         run `electra <command> --help` for a command's options.
@@ -46,6 +47,7 @@ public static class CommandLine
             "ner" => NerCommand.Usage,
             "qa" => QaCommand.Usage,
             "validate" => ValidateCommand.Usage,
+            "serve" => ServeCommand.Usage,
             _ => "",
         };
         if (rest.Contains("--help"))
@@ -67,6 +69,7 @@ public static class CommandLine
                 "ner" => NerCommand.Run(rest, stdout, stderr),
                 "qa" => QaCommand.Run(rest, stdout, stderr),
                 "validate" => ValidateCommand.Run(rest, stdout, stderr),
+                "serve" => ServeCommand.Run(rest, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }

@@ -71,6 +71,7 @@ internal static class ErrorHandling
         BadHttpRequestException bad when bad.StatusCode == 413 =>
             new ApiError(ErrorType.Validation, $"Failed to buffer the request body: length limit exceeded"),
         BadHttpRequestException bad => new ApiError(ErrorType.Validation, $"bad request: {bad.Message}", bad.StatusCode),
+        Electra.Tokenizer.TokenizerInputException tok => new ApiError(ErrorType.Tokenizer, $"tokenizer error {tok.Message}"),
         // Our typed input errors carry messages written for users (which input, which token); they are safe to return.
         InputException input => new ApiError(ErrorType.Validation, $"Input validation error: {input.Message}", 422),
         ElectraException other => new ApiError(ErrorType.Backend, $"Backend error: {other.Message}"),

@@ -54,7 +54,7 @@ internal static class InfoRoutes
             MaxClientBatchSize: options.MaxClientBatchSize,
             AutoTruncate: options.AutoTruncate,
             TokenizationWorkers: Environment.ProcessorCount,
-            Version: typeof(InfoRoutes).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0",
+            Version: (typeof(InfoRoutes).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0").Split('+')[0],
             Sha: null,
             DockerLabel: null,
             Architecture: model.Architecture.ToString());
