@@ -105,9 +105,27 @@ public sealed class ElectraServer : IAsyncDisposable
         Post("/question-answering", ElectraRoutes.AnswerQuestion);
         Post("/fill-mask", ElectraRoutes.FillMask);
         Get("/health", InfoRoutes.Health);
+        // TEI's aliases: GET / and /ping are health; POST / and /invocations (SageMaker) run the head's own route, which
+        // is where Hugging Face's clients send a request given an endpoint URL.
+        Get("/", InfoRoutes.Health);
+        Get("/ping", InfoRoutes.Health);
+        var main = DefaultRoute(s.Model);
+        Post("/", main);
+        Post("/invocations", main);
         Get("/info", InfoRoutes.Info);
         Get("/metrics", InfoRoutes.Metrics);
     }
+
+    private static Func<HttpContext, ServerContext, Task> DefaultRoute(ServedModel model) => model.Architecture switch
+    {
+        Models.ElectraArchitecture.ElectraForSequenceClassification when model.IsReranker => ClassifierRoutes.Rerank,
+        Models.ElectraArchitecture.ElectraForSequenceClassification => ClassifierRoutes.Predict,
+        Models.ElectraArchitecture.ElectraForPreTraining => ElectraRoutes.Detect,
+        Models.ElectraArchitecture.ElectraForTokenClassification => ElectraRoutes.TokenClassify,
+        Models.ElectraArchitecture.ElectraForQuestionAnswering => ElectraRoutes.AnswerQuestion,
+        Models.ElectraArchitecture.ElectraForMaskedLM => ElectraRoutes.FillMask,
+        _ => ClassifierRoutes.Predict,
+    };
 
     private static void Validate(ServerOptions o)
     {

@@ -15,7 +15,7 @@ internal static class ErrorHandling
     private static readonly HashSet<string> KnownRoutes =
     [
         "/embed", "/embed_all", "/v1/embeddings", "/embeddings", "/predict", "/rerank", "/tokenize", "/decode", "/health",
-        "/info", "/metrics", "/detect", "/token-classification", "/question-answering", "/fill-mask",
+        "/info", "/metrics", "/detect", "/token-classification", "/question-answering", "/fill-mask", "/", "/ping", "/invocations",
     ];
 
     public static async Task Handle(HttpContext http, RequestDelegate next, ServerContext s, ApiKeyCheck? apiKey)
