@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using Electra.Core.Errors;
 using Electra.Core.Tensors;
+using Electra.Core.Files;
 
 namespace Electra.Models;
 
@@ -16,14 +17,10 @@ public static class ModelInputsJson
     public static ModelInputs Load(string path)
     {
         if (!File.Exists(path)) throw new InputException($"{path}: file not found");
-        try
-        {
-            return Parse(File.ReadAllText(path), path);
-        }
-        catch (IOException ex)
-        {
-            throw new InputException($"{path}: cannot read: {ex.Message}");
-        }
+        string text;
+        try { text = SafeFile.ReadAllText(path, SafeFile.MaxInputsJsonBytes, "the inputs file"); }
+        catch (InputFileException ex) { throw new InputException(ex.Message); }
+        return Parse(text, path);
     }
 
     public static ModelInputs Parse(string json, string source = "inputs.json")

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using Electra.Core.Errors;
+using Electra.Core.Files;
 
 namespace Electra.Core.Checkpoints;
 
@@ -101,7 +102,13 @@ public static partial class ModelLocator
         string commit = revision;
         if (File.Exists(refFile))
         {
-            commit = File.ReadAllText(refFile).Trim();
+            // A ref is a 40-character hash; 4 KB bounds a hostile one.
+            try { commit = SafeFile.ReadAllText(refFile, 4096, "the cache ref").Trim(); }
+            catch (InputFileException e)
+            {
+                looked.Add($"{where}: {e.Message}");
+                return null;
+            }
             if (!CommitPattern().IsMatch(commit))
             {
                 looked.Add($"{where}: '{refFile}' does not hold a commit hash");

@@ -7,24 +7,27 @@ using Electra.Core.Tensors;
 namespace Electra.Core.Checkpoints;
 
 /// <summary>
-/// A memory-mapped safetensors file (https://github.com/huggingface/safetensors format). The header is validated
-/// completely on open: length inside the file, UTF-8 JSON object, no duplicate keys, known dtypes, non-negative
-/// shapes, offsets inside the data and covering it without holes or overlaps, shape × dtype size = byte length.
-/// F32 tensors are returned without copying when aligned.
+/// A safetensors file (https://github.com/huggingface/safetensors format). The header is validated completely on
+/// open: length inside the file, UTF-8 JSON object, no duplicate keys, known dtypes, non-negative shapes, offsets
+/// inside the data and covering it without holes or overlaps, shape × dtype size = byte length.
 /// </summary>
+/// <remarks>
+/// Tensors are read with positional reads into memory the process owns, never handed out as views of a memory map:
+/// a file truncated by someone else while it is read is a <see cref="CheckpointFormatException"/> (a map would die
+/// of SIGBUS), and a file rewritten in place after loading cannot change a loaded model.
+/// </remarks>
 public sealed class SafetensorsFile : IWeightSource
 {
     /// <summary>The reference implementation's cap on the header size.</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
-    private readonly MappedFile _file;
+    private readonly CheckpointFileReader _file;
     private readonly ImmutableDictionary<string, Entry> _entries;
     private readonly long _dataStart;
-    private bool _viewsHandedOut;
 
     private sealed record Entry(TensorInfo Info, long Begin, long End);
 
-    private SafetensorsFile(MappedFile file, ImmutableDictionary<string, Entry> entries, long dataStart,
+    private SafetensorsFile(CheckpointFileReader file, ImmutableDictionary<string, Entry> entries, long dataStart,
         ImmutableDictionary<string, string> metadata)
     {
         _file = file;
@@ -40,11 +43,11 @@ public sealed class SafetensorsFile : IWeightSource
     public ImmutableDictionary<string, string> Metadata { get; }
 
     /// <summary>Opens and validates a safetensors file.</summary>
-    /// <exception cref="CheckpointFormatException">the file is missing, truncated or its header is invalid.</exception>
+    /// <exception cref="CheckpointFormatException">the file is missing, not a regular file, truncated or its header is invalid.</exception>
     public static SafetensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new CheckpointFormatException(path, "file not found");
-        var file = new MappedFile(path);
+        var file = CheckpointFileReader.Open(path);
         try
         {
             var (entries, dataStart, metadata) = ParseHeader(file);
@@ -52,7 +55,7 @@ public sealed class SafetensorsFile : IWeightSource
         }
         catch
         {
-            file.Release();
+            file.Dispose();
             throw;
         }
     }
@@ -68,36 +71,54 @@ public sealed class SafetensorsFile : IWeightSource
         if (!DTypeConversion.IsFloat(info.DType))
             throw new CheckpointFormatException(Location, $"tensor '{key}' has dtype {info.DType}, not a floating-point type");
         var shape = ToIntShape(info);
-        long count = info.ElementCount;
+        // ToIntShape bounded the count by Array.MaxLength before this allocation; the bytes of a non-F32 tensor can
+        // still exceed what one span addresses (F64 of 300M elements is 2.4 GB), so reads go in slices.
+        var values = new float[info.ElementCount];
         long absolute = _dataStart + e.Begin;
-        if (info.DType == StorageDType.F32 && BitConverter.IsLittleEndian && absolute % sizeof(float) == 0 && count > 0)
+        if (info.DType == StorageDType.F32 && BitConverter.IsLittleEndian)
         {
-            _viewsHandedOut = true;
-            unsafe
+            for (int start = 0; start < values.Length; start += SliceElements)
             {
-                var memory = new UnmanagedMemory<float>(_file, (float*)(_file.Base + absolute), checked((int)count));
-                return new HostTensor(shape, memory.Memory);
+                int n = Math.Min(SliceElements, values.Length - start);
+                _file.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan(start, n)),
+                    absolute + (long)start * sizeof(float), key);
             }
+            return new HostTensor(shape, values);
         }
-        var values = new float[count];
-        DTypeConversion.ToFloat32(info.DType, _file.Bytes(absolute, checked((int)(e.End - e.Begin))), values);
+        int size = DTypeConversion.SizeOf(info.DType);
+        var buffer = new byte[(long)Math.Min(SliceElements, values.Length) * size];
+        for (int start = 0; start < values.Length; start += SliceElements)
+        {
+            int n = Math.Min(SliceElements, values.Length - start);
+            var bytes = buffer.AsSpan(0, n * size);
+            _file.ReadExactly(bytes, absolute + (long)start * size, key);
+            DTypeConversion.ToFloat32(info.DType, bytes, values.AsSpan(start, n));
+        }
         return new HostTensor(shape, values);
     }
+
+    /// <summary>Elements read per slice: 2^24 of the widest dtype (F64/I64) is 128 MiB, far below 2 GiB.</summary>
+    private const int SliceElements = 1 << 24;
 
     /// <summary>Reads an integer tensor (I64/I32/I16/I8/U8/Bool) as int64 values.</summary>
     public long[] ReadInt64(string key)
     {
         var e = Find(key);
-        var bytes = _file.Bytes(_dataStart + e.Begin, checked((int)(e.End - e.Begin)));
+        if (e.End - e.Begin > int.MaxValue || e.Info.ElementCount > Array.MaxLength)
+            throw new CheckpointFormatException(Location, $"integer tensor '{key}' holds {e.Info.ElementCount:N0} elements in {e.End - e.Begin:N0} bytes, more than an integer tensor is read whole (2 GiB)");
+        if (DTypeConversion.IsFloat(e.Info.DType))
+            throw new CheckpointFormatException(Location, $"tensor '{key}' has dtype {e.Info.DType}, not an integer type");
+        var bytes = new byte[e.End - e.Begin];
+        _file.ReadExactly(bytes, _dataStart + e.Begin, key);
         var n = (int)e.Info.ElementCount;
         var result = new long[n];
         for (int i = 0; i < n; i++)
         {
             result[i] = e.Info.DType switch
             {
-                StorageDType.I64 => BitConverter.ToInt64(bytes.Slice(i * 8, 8)),
-                StorageDType.I32 => BitConverter.ToInt32(bytes.Slice(i * 4, 4)),
-                StorageDType.I16 => BitConverter.ToInt16(bytes.Slice(i * 2, 2)),
+                StorageDType.I64 => BitConverter.ToInt64(bytes, i * 8),
+                StorageDType.I32 => BitConverter.ToInt32(bytes, i * 4),
+                StorageDType.I16 => BitConverter.ToInt16(bytes, i * 2),
                 StorageDType.I8 => (sbyte)bytes[i],
                 StorageDType.U8 or StorageDType.Bool => bytes[i],
                 _ => throw new CheckpointFormatException(Location, $"tensor '{key}' has dtype {e.Info.DType}, not an integer type"),
@@ -106,14 +127,8 @@ public sealed class SafetensorsFile : IWeightSource
         return result;
     }
 
-    /// <summary>
-    /// Releases the mapping now unless float32 views were handed out, in which case it is released once they are
-    /// unreachable (so a tensor can never outlive its memory).
-    /// </summary>
-    public void Dispose()
-    {
-        if (!_viewsHandedOut) _file.Release();
-    }
+    /// <summary>Closes the file. Tensors read so far are the caller's own memory and stay valid.</summary>
+    public void Dispose() => _file.Dispose();
 
     private Entry Find(string key) =>
         _entries.TryGetValue(key, out var e)
@@ -128,23 +143,26 @@ public sealed class SafetensorsFile : IWeightSource
             if (d > int.MaxValue) throw new CheckpointFormatException(Location, $"tensor '{info.Key}' dimension {d} is too large");
             b.Add((int)d);
         }
-        if (info.ElementCount > int.MaxValue)
+        if (info.ElementCount > Array.MaxLength)
             throw new CheckpointFormatException(Location, $"tensor '{info.Key}' has {info.ElementCount} elements, more than one tensor can hold");
         return b.MoveToImmutable();
     }
 
-    private static (ImmutableDictionary<string, Entry>, long, ImmutableDictionary<string, string>) ParseHeader(MappedFile file)
+    private static (ImmutableDictionary<string, Entry>, long, ImmutableDictionary<string, string>) ParseHeader(CheckpointFileReader file)
     {
         string path = file.Path;
         if (file.Length < 8)
             throw new CheckpointFormatException(path, $"truncated: {file.Length} bytes, a safetensors file starts with an 8-byte header length");
-        long headerLength = BitConverter.ToInt64(file.Bytes(0, 8));
+        var lengthBytes = new byte[8];
+        file.ReadExactly(lengthBytes, 0, "the header length");
+        long headerLength = BitConverter.ToInt64(lengthBytes);
         if (headerLength < 2 || headerLength > MaxHeaderBytes)
             throw new CheckpointFormatException(path, $"header length {headerLength} is outside 2..{MaxHeaderBytes} bytes");
         if (8 + headerLength > file.Length)
             throw new CheckpointFormatException(path, $"header length {headerLength} runs past the end of the file ({file.Length} bytes)");
 
-        var headerBytes = file.Bytes(8, (int)headerLength);
+        var headerBytes = new byte[headerLength];
+        file.ReadExactly(headerBytes, 8, "the header");
         string json;
         try
         {

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using Electra.Core.Errors;
 using Electra.Core.Tensors;
+using Electra.Core.Files;
 
 namespace Electra.Core.Checkpoints;
 
@@ -33,7 +34,12 @@ public sealed class ShardedWeightSource : IWeightSource
         Dictionary<string, string> weightMap;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            byte[] bytes;
+            try { bytes = SafeFile.ReadAllBytes(indexPath, SafeFile.MaxJsonBytes, "the shard index"); }
+            catch (InputFileException e) { throw new CheckpointFormatException(indexPath, e.Reason, e); }
+            using var doc = JsonDocument.Parse(bytes);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new CheckpointFormatException(indexPath, $"expected a JSON object with \"weight_map\", found {doc.RootElement.ValueKind}");
             if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new CheckpointFormatException(indexPath, "missing the \"weight_map\" object");
             weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -50,6 +56,11 @@ public sealed class ShardedWeightSource : IWeightSource
         catch (JsonException ex)
         {
             throw new CheckpointFormatException(indexPath, $"not valid JSON: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // JsonElement.GetString / property names throw this for an escaped lone surrogate ("\ud800").
+            throw new CheckpointFormatException(indexPath, $"a key or shard name is not valid Unicode: {ex.Message}", ex);
         }
 
         var opened = new Dictionary<string, IWeightSource>(StringComparer.Ordinal);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Electra.Core.Errors;
+using Electra.Core.Files;
 
 namespace Electra.Core.Configuration;
 
@@ -22,6 +23,9 @@ public static class ElectraConfigJson
     /// <summary>The largest num_labels accepted.</summary>
     public const int MaxLabels = 1_000_000;
 
+    /// <summary>The largest num_labels accepted without an id2label map (the default names LABEL_i are then made).</summary>
+    public const int MaxDefaultLabels = 10_000;
+
     /// <summary>Reads config.json from a file or from a model folder.</summary>
     /// <exception cref="ConfigException">missing file, invalid JSON, wrong types or invalid values (the message names the field).</exception>
     public static ElectraConfig Load(string path)
@@ -29,8 +33,8 @@ public static class ElectraConfigJson
         if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
         if (!File.Exists(path)) throw new ConfigException($"{path}: file not found");
         string text;
-        try { text = File.ReadAllText(path); }
-        catch (IOException ex) { throw new ConfigException($"{path}: cannot read: {ex.Message}", ex); }
+        try { text = SafeFile.ReadAllText(path, SafeFile.MaxJsonBytes, "config.json"); }
+        catch (InputFileException ex) { throw new ConfigException(ex.Message, ex); }
         return Parse(text, path);
     }
 
@@ -80,7 +84,13 @@ public static class ElectraConfigJson
         if (numLabels > MaxLabels)
             throw new ConfigException($"{source}: num_labels {numLabels} is more than {MaxLabels}; no classification head is that large");
         if (id2label is null)
+        {
+            // Without id2label the names are made here from one number: the file does not back their memory (a
+            // million default labels took 8 s and 300 MB). save_pretrained always writes id2label beside num_labels.
+            if (numLabels > MaxDefaultLabels)
+                throw new ConfigException($"{source}: num_labels {numLabels} without id2label; more than {MaxDefaultLabels:N0} labels must be named in id2label");
             id2label = ElectraConfig.DefaultLabels(numLabels > 0 ? numLabels : 2);
+        }
         var label2id = r.Label2Id() ?? id2label.ToImmutableSortedDictionary(kv => kv.Value, kv => kv.Key);
 
         var extras = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);

@@ -41,6 +41,7 @@ public static class ModelWeightsLoader
             r.LayerNorm(p + "embeddings.LayerNorm", e, c.LayerNormEps));
         var project = c.HasEmbeddingsProjection ? r.Linear(p + "embeddings_project", h, e) : null;
         var activation = c.HiddenActivation;
+        LayerCount.Check(c, r.Source, p);
         var layers = ImmutableArray.CreateBuilder<EncoderLayer>(c.NumHiddenLayers);
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {

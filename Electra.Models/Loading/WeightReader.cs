@@ -23,6 +23,8 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
 
     public bool Has(string key) => source.Contains(key);
 
+    public IWeightSource Source => source;
+
     public HostTensor Read(string key, params int[] shape)
     {
         if (!source.Contains(key))

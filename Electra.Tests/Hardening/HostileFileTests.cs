@@ -134,12 +134,12 @@ public sealed class HostileFileTests : IDisposable
     }
 
     [Fact]
-    public void InvalidUtf8ConfigFileIsATypedErrorOrReadAsReplacementCharacters()
+    public void InvalidUtf8ConfigFileIsATypedErrorNamingTheByte()
     {
-        // File.ReadAllText replaces invalid bytes (as Python's json does not), so the damage surfaces in the field.
+        // Read as strict UTF-8, as Python's json.load of transformers refuses it (UnicodeDecodeError).
         var path = Write("config.json", [.. "{\"hidden_act\": \""u8, 0xff, 0xfe, .. "\"}"u8]);
         var ex = Assert.Throws<ConfigException>(() => ElectraConfigJson.Load(path));
-        Assert.Contains("hidden_act", ex.Message);
+        Assert.Contains("not valid UTF-8 (byte 16)", ex.Message);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Electra.Core.Errors;
+using Electra.Core.Files;
 
 namespace Electra.Core.Checkpoints.PyTorch;
 
@@ -39,11 +40,8 @@ internal sealed class TorchZipArchive : IDisposable
     {
         if (!File.Exists(path)) throw new CheckpointFormatException(path, "file not found");
         FileStream stream;
-        try { stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CheckpointFormatException(path, $"cannot be opened: {e.Message}", e);
-        }
+        try { stream = SafeFile.OpenRead(path, "the checkpoint"); }
+        catch (InputFileException e) { throw new CheckpointFormatException(path, e.Reason, e); }
         try
         {
             CheckSignature(path, stream);
