@@ -96,6 +96,10 @@ public sealed class ElectraServer : IAsyncDisposable
     {
         void Post(string path, Func<HttpContext, ServerContext, Task> handler) => app.MapPost(path, http => handler(http, s));
         void Get(string path, Func<HttpContext, ServerContext, Task> handler) => app.MapGet(path, http => handler(http, s));
+        Post("/embed", EmbeddingRoutes.Embed);
+        Post("/embed_all", EmbeddingRoutes.EmbedAll);
+        Post("/v1/embeddings", EmbeddingRoutes.OpenAi);
+        Post("/embeddings", EmbeddingRoutes.OpenAi);
         Post("/predict", ClassifierRoutes.Predict);
         Post("/rerank", ClassifierRoutes.Rerank);
         Post("/tokenize", TokenizerRoutes.Tokenize);
@@ -124,7 +128,7 @@ public sealed class ElectraServer : IAsyncDisposable
         Models.ElectraArchitecture.ElectraForTokenClassification => ElectraRoutes.TokenClassify,
         Models.ElectraArchitecture.ElectraForQuestionAnswering => ElectraRoutes.AnswerQuestion,
         Models.ElectraArchitecture.ElectraForMaskedLM => ElectraRoutes.FillMask,
-        _ => ClassifierRoutes.Predict,
+        _ => EmbeddingRoutes.Embed,
     };
 
     private static void Validate(ServerOptions o)

@@ -14,11 +14,12 @@ namespace Electra.Models.Pipelines;
 /// </code></example>
 public abstract class PipelineWork
 {
-    private protected PipelineWork(PipelineModel pipeline, IReadOnlyList<TokenRow> rows, OutputSpec[] outputs)
+    private protected PipelineWork(PipelineModel pipeline, IReadOnlyList<TokenRow> rows, RowForward forward, IReadOnlyList<int>? rowTags)
     {
         Pipeline = pipeline;
         Rows = rows;
-        Outputs = outputs;
+        Forward = forward;
+        RowTags = rowTags ?? new int[rows.Count];
         int tokens = 0;
         foreach (var row in rows)
         {
@@ -32,7 +33,12 @@ public abstract class PipelineWork
     public PipelineModel Pipeline { get; }
 
     internal IReadOnlyList<TokenRow> Rows { get; }
-    internal OutputSpec[] Outputs { get; }
+
+    /// <summary>How its rows run; calls whose forwards have equal keys run together.</summary>
+    internal RowForward Forward { get; }
+
+    /// <summary>Per-row data the forward needs besides the ids (the prompt length of a sentence embedding's row).</summary>
+    internal IReadOnlyList<int> RowTags { get; }
     private protected float[][][]? Results { get; private set; }
 
     /// <summary>Sequences the call runs through the model (a long text split into windows counts each window).</summary>
@@ -51,7 +57,7 @@ public abstract class PipelineWork
     public void Execute()
     {
         if (IsExecuted) return;
-        Results = Pipeline.Run(Rows, Outputs);
+        Results = Rows.Count == 0 ? [] : Forward.Run(Rows, RowTags, Pipeline.Settings.BatchSize);
     }
 
     /// <summary>
@@ -65,19 +71,22 @@ public abstract class PipelineWork
     {
         ArgumentNullException.ThrowIfNull(works);
         if (works.Distinct().Count() != works.Count) throw new ArgumentException("a call appears twice in the batch", nameof(works));
-        foreach (var group in works.Where(w => !w.IsExecuted).GroupBy(w => (w.Pipeline.Model, Key: OutputKey(w.Outputs))))
+        foreach (var group in works.Where(w => !w.IsExecuted).GroupBy(w => w.Forward.Key))
         {
             var members = group.ToArray();
             var rows = new List<TokenRow>();
-            foreach (var w in members) rows.AddRange(w.Rows);
+            var tags = new List<int>();
+            foreach (var w in members)
+            {
+                rows.AddRange(w.Rows);
+                tags.AddRange(w.RowTags);
+            }
             if (rows.Count == 0)
             {
                 foreach (var w in members) w.Results = [];
                 continue;
             }
-            var first = members[0];
-            int batch = Math.Max(1, maxRowsPerForward ?? rows.Count);
-            var results = BatchRunner.Run(first.Pipeline.Model, rows, batch, first.Pipeline.Tokenizer.PadTokenId, first.Outputs);
+            var results = members[0].Forward.Run(rows, tags, Math.Max(1, maxRowsPerForward ?? rows.Count));
             int at = 0;
             foreach (var w in members)
             {
@@ -87,7 +96,18 @@ public abstract class PipelineWork
         }
     }
 
-    private static string OutputKey(OutputSpec[] outputs) => string.Join(',', outputs.Select(o => $"{o.Name}:{o.PerToken}"));
+}
+
+/// <summary>
+/// How prepared rows become per-row outputs: <c>Run(rows, rowTags, rowsPerForward)</c> returns <c>[row][output]</c>.
+/// Works whose forwards have equal <see cref="Key"/>s can share forward passes.
+/// </summary>
+internal sealed record RowForward(object Key, Func<IReadOnlyList<TokenRow>, IReadOnlyList<int>, int, float[][][]> Run)
+{
+    /// <summary>The plain forward pass of <see cref="BatchRunner"/>, slicing <paramref name="outputs"/> per row.</summary>
+    public static RowForward Outputs(PipelineModel pipeline, OutputSpec[] outputs) => new(
+        (pipeline.Model, string.Join(',', outputs.Select(o => $"{o.Name}:{o.PerToken}"))),
+        (rows, _, batch) => BatchRunner.Run(pipeline.Model, rows, batch, pipeline.Tokenizer.PadTokenId, outputs));
 }
 
 /// <summary>A prepared pipeline call whose result is a <typeparamref name="TResult"/>.</summary>
@@ -96,7 +116,11 @@ public sealed class PipelineWork<TResult> : PipelineWork
     private readonly Func<float[][][], TResult> _complete;
 
     internal PipelineWork(PipelineModel pipeline, IReadOnlyList<TokenRow> rows, OutputSpec[] outputs, Func<float[][][], TResult> complete)
-        : base(pipeline, rows, outputs) => _complete = complete;
+        : this(pipeline, rows, RowForward.Outputs(pipeline, outputs), null, complete) { }
+
+    internal PipelineWork(PipelineModel pipeline, IReadOnlyList<TokenRow> rows, RowForward forward, IReadOnlyList<int>? rowTags,
+        Func<float[][][], TResult> complete)
+        : base(pipeline, rows, forward, rowTags) => _complete = complete;
 
     /// <summary>The result, from the executed rows' outputs (the post-processing runs on the calling thread).</summary>
     /// <exception cref="InvalidOperationException">the rows have not run yet.</exception>

@@ -10,7 +10,7 @@ internal static class ClassifierRoutes
     public static async Task Predict(HttpContext http, ServerContext s)
     {
         long start = Stopwatch.GetTimestamp();
-        var req = await ServerContext.ReadAsync(http, ServerJson.Default.PredictRequest);
+        var req = await ServerContext.ReadAsync(http, ServerJson.Tei.PredictRequest);
         var (inputs, isBatch) = RequestInputs.Predict(req.Inputs);
         s.CheckBatch(inputs.Count, isBatch);
         var classifier = s.Model.Classifier ?? throw ApiError.WrongHead("model is not a classifier model");
@@ -20,14 +20,14 @@ internal static class ClassifierRoutes
         var results = await s.RunAsync(http, inputs.Count, () => classifier.Prepare(inputs, options));
         var predictions = results.Select(r => Predictions(r.Labels)).ToList();
         s.AddTimingHeaders(http, inputs.Sum(i => i.Text.Length + (i.Pair?.Length ?? 0)), start);
-        if (isBatch) await ServerContext.WriteAsync(http, predictions, ServerJson.Default.ListListPrediction);
-        else await ServerContext.WriteAsync(http, predictions[0], ServerJson.Default.ListPrediction);
+        if (isBatch) await ServerContext.WriteAsync(http, predictions, ServerJson.Tei.ListListPrediction);
+        else await ServerContext.WriteAsync(http, predictions[0], ServerJson.Tei.ListPrediction);
     }
 
     public static async Task Rerank(HttpContext http, ServerContext s)
     {
         long start = Stopwatch.GetTimestamp();
-        var req = await ServerContext.ReadAsync(http, ServerJson.Default.RerankRequest);
+        var req = await ServerContext.ReadAsync(http, ServerJson.Tei.RerankRequest);
         if (req.Query is null) throw ApiError.BadBody("missing field `query`");
         if (req.Texts is null) throw ApiError.BadBody("missing field `texts`");
         if (req.Texts.Count == 0) throw ApiError.EmptyBatch("texts");
@@ -48,7 +48,7 @@ internal static class ClassifierRoutes
         // TEI sorts ascending (stable) and reverses: equal scores come out last index first.
         ranks = ranks.OrderBy(r => r.Score).Reverse().ToList();
         s.AddTimingHeaders(http, req.Texts.Sum(t => t.Length + req.Query.Length), start);
-        await ServerContext.WriteAsync(http, ranks, ServerJson.Default.ListRank);
+        await ServerContext.WriteAsync(http, ranks, ServerJson.Tei.ListRank);
     }
 
     /// <summary>TEI's scores: raw logits, else sigmoid for one label and softmax for several.</summary>

@@ -193,3 +193,15 @@ internal sealed record InfoResponse(
 [JsonSerializable(typeof(List<List<List<FillMaskCandidateResult>>>))]
 [JsonSerializable(typeof(InfoResponse))]
 internal sealed partial class ServerJson : JsonSerializerContext;
+
+internal sealed partial class ServerJson
+{
+    /// <summary>The attribute's options, writing non-ASCII text as UTF-8 rather than \u escapes, as TEI (serde) does.</summary>
+    public static ServerJson Tei { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.Strict,
+        Converters = { new JsonStringEnumConverter<ErrorType>() },
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

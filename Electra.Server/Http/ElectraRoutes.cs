@@ -14,7 +14,7 @@ internal static class ElectraRoutes
     public static async Task Detect(HttpContext http, ServerContext s)
     {
         long start = Stopwatch.GetTimestamp();
-        var req = await ServerContext.ReadAsync(http, ServerJson.Default.DetectRequest);
+        var req = await ServerContext.ReadAsync(http, ServerJson.Tei.DetectRequest);
         var (texts, isBatch) = RequestInputs.Texts(req.Inputs);
         s.CheckBatch(texts.Count, isBatch);
         var detector = s.Model.Detector ?? throw ApiError.WrongHead("model is not a replaced-token detection model (ElectraForPreTraining)");
@@ -23,13 +23,13 @@ internal static class ElectraRoutes
             r.Words.Select(w => new DetectWord(w.Word, w.Start, w.End, (float)w.Score)).ToList(),
             r.Tokens.Select(t => new DetectToken(t.Token, (float)t.Score)).ToList())).ToList();
         s.AddTimingHeaders(http, texts.Sum(t => t.Length), start);
-        await ServerContext.WriteAsync(http, body, ServerJson.Default.ListDetectResult);
+        await ServerContext.WriteAsync(http, body, ServerJson.Tei.ListDetectResult);
     }
 
     public static async Task TokenClassify(HttpContext http, ServerContext s)
     {
         long start = Stopwatch.GetTimestamp();
-        var req = await ServerContext.ReadAsync(http, ServerJson.Default.TokenClassificationRequest);
+        var req = await ServerContext.ReadAsync(http, ServerJson.Tei.TokenClassificationRequest);
         var (texts, isBatch) = RequestInputs.Texts(req.Inputs);
         s.CheckBatch(texts.Count, isBatch);
         var ner = s.Model.TokenClassifier ?? throw ApiError.WrongHead("model is not a token classification model");
@@ -47,13 +47,13 @@ internal static class ElectraRoutes
         var body = results.Select(r => r.Entities.Select(e => new EntityResult(
             e.IsGroup ? null : e.Entity, e.IsGroup ? e.Entity : null, (float)e.Score, e.Index, e.Word, e.Start, e.End)).ToList()).ToList();
         s.AddTimingHeaders(http, texts.Sum(t => t.Length), start);
-        await ServerContext.WriteAsync(http, body, ServerJson.Default.ListListEntityResult);
+        await ServerContext.WriteAsync(http, body, ServerJson.Tei.ListListEntityResult);
     }
 
     public static async Task AnswerQuestion(HttpContext http, ServerContext s)
     {
         long start = Stopwatch.GetTimestamp();
-        var req = await ServerContext.ReadAsync(http, ServerJson.Default.QuestionAnsweringRequest);
+        var req = await ServerContext.ReadAsync(http, ServerJson.Tei.QuestionAnsweringRequest);
         if (req.Question is null) throw ApiError.BadBody("missing field `question`");
         if (req.Context is null) throw ApiError.BadBody("missing field `context`");
         var qa = s.Model.QuestionAnswerer ?? throw ApiError.WrongHead("model is not a question answering model");
@@ -62,13 +62,13 @@ internal static class ElectraRoutes
         var results = await s.RunAsync(http, 1, () => qa.Prepare([input], options));
         var body = results[0].Answers.Select(a => new AnswerResult((float)a.Score, a.Start, a.End, a.Text)).ToList();
         s.AddTimingHeaders(http, req.Question.Length + req.Context.Length, start);
-        await ServerContext.WriteAsync(http, body, ServerJson.Default.ListAnswerResult);
+        await ServerContext.WriteAsync(http, body, ServerJson.Tei.ListAnswerResult);
     }
 
     public static async Task FillMask(HttpContext http, ServerContext s)
     {
         long start = Stopwatch.GetTimestamp();
-        var req = await ServerContext.ReadAsync(http, ServerJson.Default.FillMaskRequest);
+        var req = await ServerContext.ReadAsync(http, ServerJson.Tei.FillMaskRequest);
         var (texts, isBatch) = RequestInputs.Texts(req.Inputs);
         s.CheckBatch(texts.Count, isBatch);
         var fill = s.Model.MaskFiller ?? throw ApiError.WrongHead("model is not a masked language model (ElectraForMaskedLM)");
@@ -77,6 +77,6 @@ internal static class ElectraRoutes
         var body = results.Select(r => r.Masks.Select(m => m.Candidates.Select(c =>
             new FillMaskCandidateResult((float)c.Score, c.Token, c.TokenStr, c.Sequence)).ToList()).ToList()).ToList();
         s.AddTimingHeaders(http, texts.Sum(t => t.Length), start);
-        await ServerContext.WriteAsync(http, body, ServerJson.Default.ListListListFillMaskCandidateResult);
+        await ServerContext.WriteAsync(http, body, ServerJson.Tei.ListListListFillMaskCandidateResult);
     }
 }

@@ -85,6 +85,6 @@ internal static class ErrorHandling
     }
 
     private static Task WriteError(HttpContext http, ApiError error, bool openAi) => openAi
-        ? ServerContext.WriteAsync(http, new OpenAiErrorResponse(error.Message, error.Status, error.Type), ServerJson.Default.OpenAiErrorResponse, error.Status)
-        : ServerContext.WriteAsync(http, new ErrorResponse(error.Message, error.Type), ServerJson.Default.ErrorResponse, error.Status);
+        ? ServerContext.WriteAsync(http, new OpenAiErrorResponse(error.Message, error.Status, error.Type), ServerJson.Tei.OpenAiErrorResponse, error.Status)
+        : ServerContext.WriteAsync(http, new ErrorResponse(error.Message, error.Type), ServerJson.Tei.ErrorResponse, error.Status);
 }

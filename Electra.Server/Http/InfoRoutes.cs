@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Electra.Models;
+using Electra.Models.Pipelines;
 using Microsoft.AspNetCore.Http;
 
 namespace Electra.Server.Http;
@@ -17,7 +18,7 @@ internal static class InfoRoutes
     }
 
     public static Task Info(HttpContext http, ServerContext s) =>
-        ServerContext.WriteAsync(http, Describe(s.Model, s.Options), ServerJson.Default.InfoResponse);
+        ServerContext.WriteAsync(http, Describe(s.Model, s.Options), ServerJson.Tei.InfoResponse);
 
     public static async Task Metrics(HttpContext http, ServerContext s)
     {
@@ -40,7 +41,8 @@ internal static class InfoRoutes
             ElectraArchitecture.ElectraForPreTraining => new ModelTypeInfo { ReplacedTokenDetection = none },
             ElectraArchitecture.ElectraForQuestionAnswering => new ModelTypeInfo { QuestionAnswering = none },
             ElectraArchitecture.ElectraForMaskedLM => new ModelTypeInfo { FillMask = none },
-            _ => new ModelTypeInfo { Embedding = new EmbeddingModelInfo("cls") },
+            _ => new ModelTypeInfo { Embedding = new EmbeddingModelInfo(model.Embedder is { } e
+                ? string.Join("+", e.Config.Pooling.OrderedModes.Select(PoolingConfig.ModeName)) : "mean") },
         };
         return new InfoResponse(
             ModelId: model.ModelId,

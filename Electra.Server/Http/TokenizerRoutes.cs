@@ -8,7 +8,7 @@ internal static class TokenizerRoutes
 {
     public static async Task Tokenize(HttpContext http, ServerContext s)
     {
-        var req = await ServerContext.ReadAsync(http, ServerJson.Default.TokenizeRequest);
+        var req = await ServerContext.ReadAsync(http, ServerJson.Tei.TokenizeRequest);
         var (texts, isBatch) = RequestInputs.Texts(req.Inputs);
         s.CheckBatch(texts.Count, isBatch);
         if (req.PromptName is not null) throw new ApiError(ErrorType.Validation, "Input validation error: prompt_name is not supported: the model has no prompts", 422);
@@ -33,12 +33,12 @@ internal static class TokenizerRoutes
             }
             result.Add(tokens);
         }
-        await ServerContext.WriteAsync(http, result, ServerJson.Default.ListListSimpleToken);
+        await ServerContext.WriteAsync(http, result, ServerJson.Tei.ListListSimpleToken);
     }
 
     public static async Task Decode(HttpContext http, ServerContext s)
     {
-        var req = await ServerContext.ReadAsync(http, ServerJson.Default.DecodeRequest);
+        var req = await ServerContext.ReadAsync(http, ServerJson.Tei.DecodeRequest);
         var (lists, isBatch) = RequestInputs.IdLists(req.Ids);
         s.CheckBatch(lists.Count, isBatch, "ids");
         var tokenizer = s.Model.Pipeline.Tokenizer;
@@ -51,7 +51,7 @@ internal static class TokenizerRoutes
                     throw new ApiError(ErrorType.Tokenizer, $"tokenizer error: id {id} is not in the vocabulary ({tokenizer.Vocabulary.Count} tokens)");
             texts.Add(tokenizer.Decode(ids, req.SkipSpecialTokens));
         }
-        await ServerContext.WriteAsync(http, texts, ServerJson.Default.ListString);
+        await ServerContext.WriteAsync(http, texts, ServerJson.Tei.ListString);
     }
 
     /// <summary>bytes[i] = UTF-8 length of text[..i], for every UTF-16 index 0..Length.</summary>

@@ -23,12 +23,19 @@ public sealed class ServerModels : IDisposable
     public ServedModel TokenClassifier { get; }
     public ServedModel QuestionAnswerer { get; }
 
+    /// <summary>ElectraModel (model_proj_gelu) as a sentence embedder: mean pooling, a "query" prompt.</summary>
+    public ServedModel Embedder { get; }
+
     public ServerModels()
     {
         Classifier = Fixture("seqcls_single_label_3", ElectraArchitecture.ElectraForSequenceClassification);
         Reranker = Fixture("seqcls_regression", ElectraArchitecture.ElectraForSequenceClassification);
         TokenClassifier = Fixture("tokencls_silu", ElectraArchitecture.ElectraForTokenClassification);
         QuestionAnswerer = Fixture("qa_positions", ElectraArchitecture.ElectraForQuestionAnswering);
+        var body = ElectraPretrained.Load(SharedData.Fixture("model_proj_gelu"), Backend, ElectraArchitecture.ElectraModel);
+        Embedder = new ServedModel(new PipelineModel(body, TinyVocab.Numbered(body.Config.VocabSize), new PipelineSettings(BatchSize: 2),
+                ElectraArchitecture.ElectraModel, "model_proj_gelu"), "model_proj_gelu",
+            SentenceTransformerConfig.Default with { Prompts = System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("query", "w7 w8 ") });
         Detector = ServedModel.Load(DemoModelFixture.Discriminator, Backend, "electra-tiny-rtd/discriminator");
         Generator = ServedModel.Load(DemoModelFixture.Generator, Backend, "electra-tiny-rtd/generator");
     }
