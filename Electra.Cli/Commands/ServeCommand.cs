@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Electra.Cli.Options;
 using Electra.Models;
 using Electra.Models.Pipelines;
 using Electra.Server;
@@ -7,68 +9,65 @@ using Microsoft.Extensions.Logging.Console;
 
 namespace Electra.Cli.Commands;
 
-/// <summary>`electra serve`: the model behind a TEI-compatible HTTP server until SIGTERM or Ctrl+C.</summary>
+/// <summary><c>electra serve</c>: the model behind a Text Embeddings Inference (TEI) compatible HTTP server until SIGTERM or Ctrl+C.</summary>
 public static class ServeCommand
 {
-    public const string Usage = """
-        usage: electra serve --model DIR|HUB_ID [--revision REV] [--head CLASS] [--backend cpu|vulkan] [--device N] [--threads T]
-                             [--host 127.0.0.1] [--port 8080] [--max-batch-tokens 16384] [--max-batch-requests N]
-                             [--max-concurrent-requests 512] [--max-client-batch-size 32] [--auto-truncate] [--api-key KEY]
-                             [--payload-limit 2000000] [--shutdown-timeout 30] [--log-level info]
-        Text Embeddings Inference routes (/predict, /rerank, /tokenize, /decode, /health, /info, /metrics) and ELECTRA's
-        own (/detect, /token-classification, /question-answering, /fill-mask); the model's head decides which answer.
-        Requests are batched by token budget; SIGTERM answers the requests in flight, then exits.
-        """;
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        var a = new Arguments(args, new HashSet<string> { "auto-truncate" });
-        var settings = Read(a);
-        a.RejectUnknown();
-        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
-        return RunAsync(settings, stdout, stderr).GetAwaiter().GetResult();
-    }
-
-    internal sealed record Settings(string Model, ModelLoadOptions Load, ServerOptions Server, LogLevel LogLevel);
-
-    private static Settings Read(Arguments a)
-    {
-        string model = a.Required("model");
-        var load = ModelLoadOptions.Read(a);
+        var command = new Command("serve",
+            "a Text Embeddings Inference (TEI) compatible HTTP server with token-budget dynamic batching: /embed, /embed_all, " +
+            "/v1/embeddings, /predict, /rerank, /tokenize, /decode, /health, /info, /metrics, and ELECTRA's /detect, " +
+            "/token-classification, /question-answering, /fill-mask (the model's head decides which answer)");
+        var model = new ModelOptionGroup(command, SharedOptions.Model(
+            "the model folder or hub id; a sentence-transformers folder (modules.json) or --head ElectraModel serves embeddings", required: true), head: true);
         var d = ServerOptions.Default;
-        var server = new ServerOptions(
-            Host: a.Get("host") ?? d.Host,
-            Port: a.Int("port") ?? d.Port,
-            MaxBatchTokens: a.Int("max-batch-tokens") ?? d.MaxBatchTokens,
-            MaxBatchRequests: a.Int("max-batch-requests"),
-            MaxConcurrentRequests: a.Int("max-concurrent-requests") ?? d.MaxConcurrentRequests,
-            MaxClientBatchSize: a.Int("max-client-batch-size") ?? d.MaxClientBatchSize,
-            AutoTruncate: a.Flag("auto-truncate"),
-            ApiKey: a.Get("api-key") ?? Environment.GetEnvironmentVariable("ELECTRA_API_KEY"),
-            MaxBodyBytes: a.Int("payload-limit") ?? d.MaxBodyBytes,
-            ShutdownTimeout: a.Int("shutdown-timeout") is int s ? TimeSpan.FromSeconds(s) : null);
-        var level = (a.Get("log-level") ?? "info").ToLowerInvariant() switch
+        var host = command.Define(new Option<string>("--host") { Description = "address to listen on; loopback unless told otherwise (default: 127.0.0.1)", HelpName = "ADDRESS" });
+        var port = command.Define(SharedOptions.Int("--port", "TCP port; 0 picks a free one (default: 8080)", "PORT", min: 0));
+        var batchTokens = command.Define(SharedOptions.Int("--max-batch-tokens", $"real tokens (no padding) per forward pass (default: {d.MaxBatchTokens})", "N", min: 1));
+        var batchRequests = command.Define(SharedOptions.Int("--max-batch-requests", "requests merged into one forward pass (default: no limit but the token budget)", "N", min: 1));
+        var concurrent = command.Define(SharedOptions.Int("--max-concurrent-requests", $"inputs admitted at once; beyond it 429 at once (default: {d.MaxConcurrentRequests})", "N", min: 1));
+        var clientBatch = command.Define(SharedOptions.Int("--max-client-batch-size", $"inputs per request; beyond it 413 (default: {d.MaxClientBatchSize})", "N", min: 1));
+        var autoTruncate = command.Define(SharedOptions.Flag("--auto-truncate", "truncate inputs longer than the model's window when a request does not say"));
+        var apiKey = command.Define(new Option<string>("--api-key") { Description = "require Authorization: Bearer KEY on every request (default: $ELECTRA_API_KEY, else none)", HelpName = "KEY" });
+        var payload = command.Define(SharedOptions.Int("--payload-limit", $"request body limit in bytes (default: {d.MaxBodyBytes})", "BYTES", min: 1));
+        var drain = command.Define(SharedOptions.Int("--shutdown-timeout", "seconds a stopping server answers requests in flight (default: 30)", "S", min: 0));
+        var logLevel = command.Define(SharedOptions.Choice("--log-level", "log lines on stderr; debug adds one per request (default: info)", "debug", "info", "warning", "error"));
+        command.SetAction(r =>
         {
-            "debug" => LogLevel.Debug,
-            "info" => LogLevel.Information,
-            "warning" or "warn" => LogLevel.Warning,
-            "error" => LogLevel.Error,
-            var other => throw new UsageException($"--log-level must be debug, info, warning or error, got '{other}'"),
-        };
-        return new Settings(model, load, server, level);
+            var options = new ServerOptions(
+                Host: r.GetValue(host) ?? d.Host,
+                Port: r.GetValue(port) ?? d.Port,
+                MaxBatchTokens: r.GetValue(batchTokens) ?? d.MaxBatchTokens,
+                MaxBatchRequests: r.GetValue(batchRequests),
+                MaxConcurrentRequests: r.GetValue(concurrent) ?? d.MaxConcurrentRequests,
+                MaxClientBatchSize: r.GetValue(clientBatch) ?? d.MaxClientBatchSize,
+                AutoTruncate: r.GetValue(autoTruncate),
+                ApiKey: r.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("ELECTRA_API_KEY"),
+                MaxBodyBytes: r.GetValue(payload) ?? d.MaxBodyBytes,
+                ShutdownTimeout: r.GetValue(drain) is int s ? TimeSpan.FromSeconds(s) : null);
+            var level = r.GetValue(logLevel) switch
+            {
+                "debug" => LogLevel.Debug,
+                "warning" => LogLevel.Warning,
+                "error" => LogLevel.Error,
+                _ => LogLevel.Information,
+            };
+            return RunAsync(r.GetValue(model.Model)!, model.Read(r), options, level, io.Out, io.Err).GetAwaiter().GetResult();
+        });
+        return command;
     }
 
-    private static async Task<int> RunAsync(Settings s, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> RunAsync(string modelName, ModelLoadOptions load, ServerOptions options, LogLevel level, TextWriter stdout, TextWriter stderr)
     {
-        using var backend = s.Load.CreateBackend();
-        var directory = ModelDirectory.Resolve(s.Model, s.Load.Revision);
-        var head = s.Load.Head is { } h ? ElectraArchitectures.Parse(h) : (ElectraArchitecture?)null;
-        var model = ServedModel.Load(directory, backend, s.Model, head, new PipelineSettings(BatchSize: 32));
+        using var backend = load.CreateBackend();
+        var directory = ModelDirectory.Resolve(modelName, load.Revision);
+        var head = load.Head is { } h ? ElectraArchitectures.Parse(h) : (ElectraArchitecture?)null;
+        var model = ServedModel.Load(directory, backend, modelName, head, new PipelineSettings(BatchSize: 32));
         ElectraServer server;
         try
         {
-            server = await ElectraServer.StartAsync(model, s.Server, logging => logging
-                .SetMinimumLevel(s.LogLevel)
+            server = await ElectraServer.StartAsync(model, options, logging => logging
+                .SetMinimumLevel(level)
                 .AddFilter("Microsoft", LogLevel.Warning)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
                 .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
