@@ -31,6 +31,7 @@ public static class CommandLine
         BenchCommand.Create(io),
         DevicesCommand.Create(io),
         DownloadCommand.Create(io),
+        ServeCommand.Create(io),
         CompletionCommand.Create(io),
     ];
 
