@@ -93,6 +93,20 @@ public sealed class VulkanSteadyStateTests
     }
 
     [VulkanFact]
+    public void Profiling_times_every_shader_with_gpu_timestamps()
+    {
+        using var backend = VulkanBackend.Create(new VulkanOptions { EnableValidation = true, Profile = true, PipelineCacheDirectory = "" });
+        var counted = Steady(backend, ElectraArchitecture.ElectraForPreTraining, Inputs(1, 5, padded: false), ForwardOptions.Default, 1);
+        var profile = backend.Profile;
+        Assert.Equal(0, counted.Allocations);   // the query pool belongs to the pass, made before the timed forward
+        Assert.Contains("matmul_multi", profile.Keys);
+        Assert.Contains("layernorm", profile.Keys);
+        Assert.All(profile.Values, t => Assert.True(t.Dispatches > 0 && t.Milliseconds >= 0));
+        Assert.True(profile.Values.Sum(t => t.Dispatches) >= counted.Dispatches);
+        Assert.Empty(backend.ValidationMessages);
+    }
+
+    [VulkanFact]
     public void Descriptor_sets_are_the_fallback_without_push_descriptors_and_stay_allocation_free()
     {
         using var backend = VulkanBackend.Create(new VulkanOptions { EnableValidation = true, ForceDescriptorSets = true, PipelineCacheDirectory = "" });
