@@ -39,6 +39,17 @@ public static class BenchCommand
 
         /// <summary>Activation memory the backend holds after the timed runs, where the backend reports it.</summary>
         public double? ActivationsMb { get; init; }
+
+        /// <summary>Vulkan work per timed forward (dispatches, barriers, submits; allocations = objects created plus
+        /// device-memory allocations), null on other backends.</summary>
+        public VulkanWork? Vulkan { get; init; }
+    }
+
+    /// <summary>Per timed forward, averaged over the timed forwards (the warm-up is not counted).</summary>
+    public sealed record VulkanWork(double Dispatches, double Barriers, double Submits, double Allocations)
+    {
+        public static VulkanWork PerForward(Electra.Vulkan.VulkanCounters c, int forwards) =>
+            new((double)c.Dispatches / forwards, (double)c.Barriers / forwards, (double)c.Submits / forwards, (double)c.Allocations / forwards);
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -98,7 +109,10 @@ public static class BenchCommand
         var options = skip ? ForwardOptions.RealTokensOnly : ForwardOptions.Default;
         long plain = Timing.MeasureAllocation(() => model.Forward(inputs, options), runs: 2);
         using var session = model.CreateSession();
-        var timing = Timing.Measure(() => session.Forward(inputs, options), warmup, iterations);
+        var vulkan = model.Backend as Electra.Vulkan.VulkanBackend;
+        Electra.Vulkan.VulkanCounters? before = null;
+        var timing = Timing.Measure(() => session.Forward(inputs, options), warmup, iterations, () => before = vulkan?.Counters);
+        var work = vulkan is null ? null : VulkanWork.PerForward(vulkan.Counters - before!, Math.Max(1, iterations));
         return new Result(backendName, threads, batch, seq, timing.MsMedian, timing.MsMin,
             batch / (timing.MsMedian / 1000.0), loadMs, ProcessMemory.PeakRssMb(), padRatio, bench.RealTokens,
             timing.AllocatedBytesPerRun)
@@ -106,7 +120,13 @@ public static class BenchCommand
             SkipPadding = skip,
             AllocatedBytesPerForwardPlain = plain,
             WeightsMb = model.Report.ParameterCount * sizeof(float) / Mib,
-            ActivationsMb = model.Backend is Electra.Cpu.CpuBackend cpu ? cpu.ActivationBytes / Mib : null,
+            ActivationsMb = model.Backend switch
+            {
+                Electra.Cpu.CpuBackend cpu => cpu.ActivationBytes / Mib,
+                Electra.Vulkan.VulkanBackend gpu => gpu.ActivationBytes / Mib,
+                _ => null,
+            },
+            Vulkan = work,
         };
     }
 
@@ -131,15 +151,22 @@ public static class BenchCommand
         ["rss_before_load_mb"] = Math.Round(r.RssBeforeLoadMb, 1),
         ["weights_mb"] = Math.Round(r.WeightsMb, 1),
         ["activations_mb"] = r.ActivationsMb is { } a ? Math.Round(a, 1) : null,
+        ["dispatches"] = r.Vulkan?.Dispatches,
+        ["barriers"] = r.Vulkan?.Barriers,
+        ["submits"] = r.Vulkan?.Submits,
+        ["allocations"] = r.Vulkan?.Allocations,
     }.ToJsonString();
 
     static string Describe(Result r)
     {
         var activations = r.ActivationsMb is { } a ? string.Create(CultureInfo.InvariantCulture, $", activations {a:F0}") : "";
+        var work = r.Vulkan is { } w
+            ? string.Create(CultureInfo.InvariantCulture, $"; per forward {w.Dispatches:F0} dispatches, {w.Barriers:F0} barriers, {w.Submits:F0} submits, {w.Allocations:F0} allocations")
+            : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"{r.Backend} ({r.Threads} threads) batch {r.Batch} × seq {r.Seq}, pad ratio {r.PadRatio}{(r.SkipPadding ? " (padding skipped)" : "")}: " +
             $"median {r.MsMedian:F2} ms, min {r.MsMin:F2} ms, {r.SequencesPerSecond:F1} sequences/s; " +
             $"load {r.LoadMs:F0} ms, peak RSS {r.PeakRssMb:F0} MiB (runtime before load {r.RssBeforeLoadMb:F0}, weights {r.WeightsMb:F0}{activations} MiB), " +
-            $"{r.AllocatedBytesPerForward} B allocated per forward in a session ({r.AllocatedBytesPerForwardPlain / 1024.0:F1} KiB per plain forward)");
+            $"{r.AllocatedBytesPerForward} B allocated per forward in a session ({r.AllocatedBytesPerForwardPlain / 1024.0:F1} KiB per plain forward){work}");
     }
 }

@@ -93,6 +93,18 @@ public sealed class VulkanSteadyStateTests
     }
 
     [VulkanFact]
+    public void Bench_reports_the_vulkan_work_of_a_timed_forward()
+    {
+        var model = RandomModels.Model(Config, ElectraArchitecture.ElectraForPreTraining, new Random(7), _fixture.Backend);
+        var result = Electra.Cli.Commands.BenchCommand.Measure(model, "vulkan", 1, batch: 2, seq: 8, padRatio: 0, warmup: 1, iterations: 2, loadMs: 0);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Electra.Cli.Commands.BenchCommand.ToJson(result))!;
+        Assert.Equal(1.0, (double)json["submits"]!);
+        Assert.Equal(0.0, (double)json["allocations"]!);
+        Assert.True((double)json["dispatches"]! >= 2 * 7 && (double)json["barriers"]! >= 1);
+        _fixture.AssertNoValidationMessages();
+    }
+
+    [VulkanFact]
     public void Profiling_times_every_shader_with_gpu_timestamps()
     {
         using var backend = VulkanBackend.Create(new VulkanOptions { EnableValidation = true, Profile = true, PipelineCacheDirectory = "" });
