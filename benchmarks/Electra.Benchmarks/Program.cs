@@ -7,8 +7,8 @@ using Electra.Models;
 // electra-benchmarks [ort|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P (profile)]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-// `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand).
-if (args.Length > 0 && args[0] == "bench") return Electra.Cli.Commands.BenchCommand.Run(args[1..], Console.Out, Console.Error);
+// `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
+if (args.Length > 0 && args[0] == "bench") return Electra.Cli.CommandLine.Run(args, Console.Out, Console.Error);
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = ArgInt("--threads") ?? 2;
 int iterations = ArgInt("--iterations") ?? 15;
