@@ -105,6 +105,32 @@ public sealed class VulkanSteadyStateTests
     }
 
     [VulkanFact]
+    public void Bench_on_vulkan_in_f16_with_profile_prints_counters_and_per_operation_gpu_time()
+    {
+        var model = Path.Combine(SharedData.RepoRoot, "models", "electra-tiny-rtd", "discriminator");
+        var stdout = new StringWriter();
+        int code = Electra.Cli.CommandLine.Run(["bench", "--model", model, "--backend", "vulkan", "--precision", "f16", "--profile",
+            "--batch", "1", "--seq", "12", "--warmup", "1", "--iterations", "1", "--json"], stdout, TextWriter.Null);
+        Assert.Equal(0, code);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(stdout.ToString().Trim())!;
+        Assert.Equal(1.0, (double)json["submits"]!);
+        Assert.Equal(0.0, (double)json["allocations"]!);
+        var profile = json["profile"]!.AsObject();
+        Assert.Contains("matmul_multi_f16", profile.Select(kv => kv.Key));
+        Assert.True((double)profile["matmul_multi_f16"]!["dispatches"]! >= 1);
+    }
+
+    [Theory]
+    [InlineData("--precision", "f16")]
+    [InlineData("--profile")]
+    [InlineData("--precision", "f8", "--backend", "vulkan")]
+    public void Precision_and_profile_need_the_vulkan_backend(params string[] extra)
+    {
+        Assert.Equal(Electra.Cli.ExitCodes.Usage,
+            Electra.Cli.CommandLine.Run(["bench", "--model", "x", "--batch", "1", "--seq", "8", .. extra], TextWriter.Null, TextWriter.Null));
+    }
+
+    [VulkanFact]
     public void Profiling_times_every_shader_with_gpu_timestamps()
     {
         using var backend = VulkanBackend.Create(new VulkanOptions { EnableValidation = true, Profile = true, PipelineCacheDirectory = "" });
