@@ -4,13 +4,14 @@ using Electra.Models;
 namespace Electra.Cli.Commands;
 
 /// <summary>The values of the options of commands that load one model on one backend (read by <see cref="Options.ModelOptionGroup"/>).</summary>
-internal sealed record ModelLoadOptions(string? Revision, string? Backend, int? Threads, string? Device, string? Head)
+internal sealed record ModelLoadOptions(string? Revision, string? Backend, int? Threads, string? Device, string? Head,
+    string? Quantize = null)
 {
     /// <summary>--precision: f32 (null) or f16.</summary>
     public string? Precision { get; init; }
 
     /// <param name="profile">time every GPU operation (Vulkan timestamps), for `bench --profile`.</param>
-    public IBackend CreateBackend(bool profile = false) => BackendFactory.Create(Backend, Threads, Device, Precision, profile);
+    public IBackend CreateBackend(bool profile = false) => BackendFactory.Create(Backend, Threads, Device, Quantize, Precision, profile);
 
     /// <summary>
     /// Loads <paramref name="model"/> (a folder, or a hub id in the local Hugging Face cache) as --head, else as
