@@ -373,6 +373,15 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         return result;
     }
 
+    /// <summary>Pools in place on the host arrays: the CPU's pooling is the reference definition itself, without copies.</summary>
+    public DeviceTensor PoolSegments(DeviceTensor x, DeviceTensor weights, ImmutableArray<int> segmentStarts, SegmentPooling pooling)
+    {
+        var (_, width, segments) = SegmentPoolingReference.Validate(x, weights, segmentStarts);
+        var result = NewFloat([segments, width]);
+        SegmentPoolingReference.Pool(Cpu(x).Floats, Cpu(weights).Floats, width, segmentStarts, pooling, result.Writable);
+        return result;
+    }
+
     public void Dispose()
     {
         if (_disposed) return;

@@ -54,5 +54,7 @@ public abstract class DelegatingForwardPass(IBackend owner, IForwardPass inner) 
     public virtual DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second) => inner.ConcatSequence(first, second);
     public virtual DeviceTensor SelectPositions(DeviceTensor x, DeviceTensor positions) => inner.SelectPositions(x, positions);
     public virtual DeviceTensor MeanOverSequence(DeviceTensor x) => inner.MeanOverSequence(x);
+    public virtual DeviceTensor PoolSegments(DeviceTensor x, DeviceTensor weights, ImmutableArray<int> segmentStarts,
+        SegmentPooling pooling) => inner.PoolSegments(x, weights, segmentStarts, pooling);
     public virtual void Dispose() => inner.Dispose();
 }

@@ -157,4 +157,14 @@ public interface IForwardPass : IDisposable
 
     /// <summary>Mean over the sequence axis (all positions, padding included, as transformers does): [B, S, H] → [B, H].</summary>
     DeviceTensor MeanOverSequence(DeviceTensor x);
+
+    /// <summary>
+    /// Pools the rows of each segment of a packed x [T, H] into one row → [N, H] (sentence embeddings), so that only the
+    /// pooled rows need to leave the device. <paramref name="weights"/> is float [T] (0 leaves a row out, see
+    /// <see cref="SegmentPooling"/>); <paramref name="segmentStarts"/> holds N + 1 ascending offsets, the first 0 and the
+    /// last T. By default the pass reads x back and pools on the host (<see cref="SegmentPoolingReference"/>).
+    /// </summary>
+    /// <exception cref="Errors.InputException">a shape or an offset does not fit.</exception>
+    DeviceTensor PoolSegments(DeviceTensor x, DeviceTensor weights, ImmutableArray<int> segmentStarts, SegmentPooling pooling) =>
+        SegmentPoolingReference.PoolOnHost(this, x, weights, segmentStarts, pooling);
 }
