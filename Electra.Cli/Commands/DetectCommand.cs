@@ -61,7 +61,8 @@ public static class DetectCommand
         stdout.WriteLine($"  {"word".PadRight(width)}  chars    p(replaced)");
         foreach (var word in r.Words)
         {
-            var bar = new string('#', (int)Math.Round(word.Score * 20));
+            // NaN (non-finite weights) draws no bar and prints as NaN; it is never the marked word.
+            var bar = double.IsFinite(word.Score) ? new string('#', (int)Math.Round(Math.Clamp(word.Score, 0, 1) * 20)) : "";
             var mark = ReferenceEquals(word, top) ? "  <- most likely replaced" : "";
             stdout.WriteLine($"  {word.Word.PadRight(width)}  {$"{word.Start}-{word.End}",-7}  {word.Score:F3} {bar,-20}{mark}");
         }
