@@ -2,5 +2,5 @@ namespace Electra.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => CommandLine.Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args) => CommandLine.Run(args, Console.Out, Console.Error, Console.In);
 }

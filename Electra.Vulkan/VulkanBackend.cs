@@ -6,7 +6,7 @@ using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Vulkan.Interop;
 using Electra.Vulkan.Memory;
-using Electra.Vulkan.Pipelines;
+using Electra.Vulkan.Kernels;
 using Electra.Vulkan.Tensors;
 
 namespace Electra.Vulkan;
@@ -32,14 +32,18 @@ public sealed class VulkanBackend : IBackend
     /// <summary>A small buffer bound where a kernel's optional input (bias, residual) is absent.</summary>
     internal GpuBuffer Placeholder { get; }
 
-    private VulkanBackend(VulkanContext context)
+    private readonly List<string> _warnings = new();
+
+    private VulkanBackend(VulkanContext context, VulkanOptions options)
     {
         Context = context;
-        Kernels = new KernelCache(context);
+        Kernels = new KernelCache(context, options.PipelineCacheDirectory, _warnings);
         Catalog = new KernelCatalog(context.Caps);
+        // Every pipeline a forward can need is built now (through the on-disk cache), not during the first forward.
+        Kernels.Warm(Catalog.Eager(context.Float16StorageEnabled));
         Pool = new BufferPool(context);
         _uploader = new WeightUploader(context);
-        Placeholder = new GpuBuffer(context, 16, BufferKind.DeviceLocal);
+        Placeholder = context.DeviceArena.Allocate(16);
     }
 
     /// <summary>Creates the backend on the device the options select.</summary>
@@ -47,10 +51,11 @@ public sealed class VulkanBackend : IBackend
     /// <exception cref="BackendException">the device could not be initialized.</exception>
     public static VulkanBackend Create(VulkanOptions? options = null)
     {
-        var context = new VulkanContext(options ?? VulkanOptions.Default);
+        options ??= VulkanOptions.Default;
+        var context = new VulkanContext(options);
         try
         {
-            return new VulkanBackend(context);
+            return new VulkanBackend(context, options);
         }
         catch
         {
@@ -73,6 +78,18 @@ public sealed class VulkanBackend : IBackend
     public ImmutableArray<string> ValidationMessages =>
         Context.Instance.Validation?.Messages ?? ImmutableArray<string>.Empty;
 
+    /// <summary>Problems that did not stop the backend (e.g. a pipeline cache on disk that was ignored).</summary>
+    public ImmutableArray<string> Warnings
+    {
+        get { lock (_warnings) return [.. _warnings]; }
+    }
+
+    /// <summary>Dispatches, barriers, submissions, object creations and memory allocations so far (see <see cref="VulkanCounters"/>).</summary>
+    public VulkanCounters Counters => Context.Counters.Snapshot();
+
+    /// <summary>Whether bindings are pushed into command buffers (VK_KHR_push_descriptor) rather than written into descriptor sets.</summary>
+    public bool UsesPushDescriptors => Context.UsesPushDescriptors;
+
     /// <summary>Whether the validation layer is active.</summary>
     public bool ValidationEnabled => Context.Instance.Validation != null;
 
@@ -80,7 +97,7 @@ public sealed class VulkanBackend : IBackend
     internal bool ForceStagedReads { get; set; }
 
     /// <summary>Device memory held by the activation buffer pool, in bytes (a steady value means passes do not leak).</summary>
-    public long ActivationPoolBytes => Pool.AllocatedBytes;
+    public long ActivationBytes => Pool.AllocatedBytes;
 
     /// <summary>Vulkan objects (buffers, memory, pipelines, pools ...) currently alive on the device.</summary>
     internal long LiveObjects => Context.LiveObjects;

@@ -2,9 +2,10 @@ using System.Collections.Immutable;
 using Electra.Core.Backend;
 using Electra.Core.Errors;
 using Electra.Core.Tensors;
+using Electra.Vulkan.Kernels;
 using Electra.Vulkan.Memory;
 using Electra.Vulkan.Tensors;
-using PC = Electra.Vulkan.Pipelines.PushConstants;
+using PC = Electra.Vulkan.Kernels.PushConstants;
 
 namespace Electra.Vulkan;
 
@@ -52,18 +53,12 @@ internal sealed partial class VulkanForwardPass
 
     public DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity)
     {
-        var input = Single(x, "Linear", "x");
-        if (weight is not VulkanLinearWeight w || w.Weight.Owner != _backend)
-            throw new InputException($"Linear: weight {weight} was not uploaded to this Vulkan backend");
-        if (input.Rank == 0 || input.LastDim != w.InFeatures)
-            throw new InputException($"Linear: x {TensorShape.Format(input.Shape)} must end in {w.InFeatures} (weight is [{w.OutFeatures}, {w.InFeatures}])");
-
+        var (input, w) = LinearOperands(x, weight, "Linear");
         var output = NewTensor([.. input.Shape[..^1], w.OutFeatures], DeviceDType.Float32);
         long m = input.Rows;
         var catalog = _backend.Catalog;
         var kernel = _backend.Kernels.Get(catalog.Matmul(w.Float16));
-        long groupsY = (m + catalog.MatmulTileM - 1) / catalog.MatmulTileM;
-        catalog.CheckGroupCount(groupsY, 1, $"Linear over {m} rows");
+        long groupsY = MatmulRowGroups(m, "Linear");
         for (int c = 0; c < w.Weight.Chunks.Count; c++)
         {
             long n0 = c * w.Weight.RowsPerChunk;
@@ -76,6 +71,74 @@ internal sealed partial class VulkanForwardPass
                 (uint)groupsX, (uint)groupsY);
         }
         return output;
+    }
+
+    public ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
+    {
+        var results = new DeviceTensor[weights.Length];
+        Linears(x, weights.AsSpan(), results);
+        return ImmutableArray.Create(results);
+    }
+
+    /// <summary>
+    /// Three same-shaped linears of one input (query, key, value) run as one dispatch over the three weights;
+    /// anything else runs one linear after another.
+    /// </summary>
+    public void Linears(DeviceTensor x, ReadOnlySpan<LinearWeight> weights, Span<DeviceTensor> results)
+    {
+        if (results.Length != weights.Length)
+            throw new InputException($"{weights.Length} weights need {weights.Length} results, got {results.Length}");
+        if (weights.Length == 3 && Fusable(weights) is { } kernel)
+        {
+            var (input, w0) = LinearOperands(x, weights[0], "Linears");
+            var (_, w1) = LinearOperands(x, weights[1], "Linears");
+            var (_, w2) = LinearOperands(x, weights[2], "Linears");
+            long m = input.Rows;
+            var catalog = _backend.Catalog;
+            long groupsY = MatmulRowGroups(m, "Linears");
+            long groupsX = (w0.OutFeatures + catalog.MatmulTileN - 1) / catalog.MatmulTileN;
+            catalog.CheckGroupCount(groupsX, 0, $"Linears with {w0.OutFeatures} outputs");
+            var shape = ImmutableArray.Create([.. input.Shape[..^1], w0.OutFeatures]);
+            var (y0, y1, y2) = (NewTensor(shape, DeviceDType.Float32), NewTensor(shape, DeviceDType.Float32), NewTensor(shape, DeviceDType.Float32));
+            var none = _backend.Placeholder;
+            _recorder.Dispatch(_backend.Kernels.Get(kernel),
+                [input.Storage.Single, w0.Weight.Single, w1.Weight.Single, w2.Weight.Single, w0.Bias ?? none, w1.Bias ?? none, w2.Bias ?? none,
+                 y0.Storage.Single, y1.Storage.Single, y2.Storage.Single],
+                new PC.Matmul((uint)m, (uint)w0.OutFeatures, (uint)w0.InFeatures, (uint)w0.OutFeatures, 0, w0.HasBias ? 1u : 0u, 0),
+                (uint)groupsX, (uint)groupsY, 3);
+            (results[0], results[1], results[2]) = (y0, y1, y2);
+            return;
+        }
+        for (int i = 0; i < weights.Length; i++) results[i] = Linear(x, weights[i]);
+    }
+
+    /// <summary>The fused kernel when the three weights share one shape and format and each fits one binding.</summary>
+    private KernelSpec? Fusable(ReadOnlySpan<LinearWeight> weights)
+    {
+        if (weights[0] is not VulkanLinearWeight first) return null;
+        foreach (var weight in weights)
+            if (weight is not VulkanLinearWeight w || w.Weight.Owner != _backend || w.Weight.IsChunked || w.InFeatures != first.InFeatures ||
+                w.OutFeatures != first.OutFeatures || w.Float16 != first.Float16 || w.HasBias != first.HasBias)
+                return null;
+        return _backend.Catalog.MatmulMulti(first.Float16);
+    }
+
+    private (VulkanTensor Input, VulkanLinearWeight Weight) LinearOperands(DeviceTensor x, LinearWeight weight, string op)
+    {
+        var input = Single(x, op, "x");
+        if (weight is not VulkanLinearWeight w || w.Weight.Owner != _backend)
+            throw new InputException($"{op}: weight {weight} was not uploaded to this Vulkan backend");
+        if (input.Rank == 0 || input.LastDim != w.InFeatures)
+            throw new InputException($"{op}: x {TensorShape.Format(input.Shape)} must end in {w.InFeatures} (weight is [{w.OutFeatures}, {w.InFeatures}])");
+        return (input, w);
+    }
+
+    private long MatmulRowGroups(long m, string op)
+    {
+        var catalog = _backend.Catalog;
+        long groupsY = (m + catalog.MatmulTileM - 1) / catalog.MatmulTileM;
+        catalog.CheckGroupCount(groupsY, 1, $"{op} over {m} rows");
+        return groupsY;
     }
 
     public DeviceTensor Activate(DeviceTensor x, Activation activation)

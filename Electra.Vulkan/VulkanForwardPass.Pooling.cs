@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
-using System.Runtime.InteropServices;
 using Electra.Core.Backend;
-using Electra.Vulkan.Pipelines;
+using Electra.Vulkan.Kernels;
 using Electra.Vulkan.Tensors;
 
 namespace Electra.Vulkan;
@@ -9,9 +8,6 @@ namespace Electra.Vulkan;
 /// <summary>Sentence-embedding pooling on the device (pool_segments.comp): only the pooled rows are ever read back.</summary>
 internal sealed partial class VulkanForwardPass
 {
-    [StructLayout(LayoutKind.Sequential)]
-    private record struct PoolSegmentsPush(uint Count, uint Width, uint Mode);
-
     public DeviceTensor PoolSegments(DeviceTensor x, DeviceTensor weights, ImmutableArray<int> segmentStarts, SegmentPooling pooling)
     {
         var (_, width, segments) = SegmentPoolingReference.Validate(x, weights, segmentStarts);
@@ -22,11 +18,10 @@ internal sealed partial class VulkanForwardPass
         if (count == 0) return output;
         var starts = (VulkanTensor)UploadInt(segmentStarts.AsSpan(), [segmentStarts.Length]);
         var catalog = _backend.Catalog;
-        var spec = new KernelSpec("pool_segments", 4, Marshal.SizeOf<PoolSegmentsPush>(), [catalog.ElementwiseGroup]);
         var grid = catalog.Grid(Groups(count));
-        _recorder.Dispatch(_backend.Kernels.Get(spec),
+        _recorder.Dispatch(_backend.Kernels.Get(catalog.PoolSegments),
             [input.Storage.Single, w.Storage.Single, starts.Storage.Single, output.Storage.Single],
-            new PoolSegmentsPush((uint)count, (uint)width, (uint)pooling), grid.X, grid.Y);
+            new PushConstants.PoolSegments((uint)count, (uint)width, (uint)pooling), grid.X, grid.Y);
         Release(starts);
         return output;
     }

@@ -10,25 +10,34 @@ using Electra.Vulkan.Tensors;
 namespace Electra.Vulkan;
 
 /// <summary>
-/// One forward computation on a <see cref="VulkanBackend"/>: operations are recorded into one command buffer with
-/// barriers between them and run at the first <see cref="Read"/> (again only for what is recorded after).
-/// Inputs go up through staging buffers; only what is read comes down. Used by one thread at a time.
+/// One forward computation on a <see cref="VulkanBackend"/>: operations are recorded into one command buffer (barriers
+/// only where one command needs another's results) and run at the first read, in one submission that also copies
+/// every live result for the host where device memory is not host-visible. Inputs go up through a staging ring; a
+/// session keeps the pass (<see cref="TryReleaseAll"/>), so a warm forward creates no Vulkan object and allocates no
+/// device memory. Used by one thread at a time.
 /// </summary>
 internal sealed partial class VulkanForwardPass : IForwardPass
 {
     private readonly VulkanBackend _backend;
     private readonly CommandRecorder _recorder;
-    private readonly List<GpuBuffer> _staging = new();
+    private readonly HostRing _uploads;
+    private readonly HostRing _readbacks;
     private readonly List<GpuBuffer> _rented = new();
     // Memory released by this pass is reused only by this pass until it ends: another thread's pass could
     // otherwise overwrite it before this pass's recorded commands have run.
     private readonly Dictionary<long, Stack<GpuBuffer>> _released = new();
+    // Every activation storage of this pass that has a view left (TryReleaseAll kills them all).
+    private readonly HashSet<TensorStorage> _live = new();
+    // Where a tensor's bytes were copied for the host (discrete GPUs): valid while the tensor lives.
+    private readonly Dictionary<TensorStorage, GpuBuffer> _readbackCopies = new();
     private bool _disposed;
 
     public VulkanForwardPass(VulkanBackend backend)
     {
         _backend = backend;
         _recorder = new CommandRecorder(backend.Context);
+        _uploads = new HostRing(backend.Context.UploadArena);
+        _readbacks = new HostRing(backend.Context.ReadbackArena);
     }
 
     public IBackend Backend => _backend;
@@ -52,50 +61,75 @@ internal sealed partial class VulkanForwardPass : IForwardPass
         return tensor;
     }
 
+    /// <summary>Host bytes go through the pass's staging ring: the tensor's memory may still be read by recorded commands.</summary>
     private void Stage(ReadOnlySpan<byte> bytes, VulkanTensor tensor)
     {
         if (bytes.Length == 0) return;
-        var staging = new GpuBuffer(_backend.Context, bytes.Length, BufferKind.Upload);
-        _staging.Add(staging);
+        var staging = _uploads.Take(bytes.Length);
         bytes.CopyTo(staging.HostSpan<byte>(bytes.Length));
         _recorder.Copy(staging, tensor.Storage.Single, bytes.Length);
     }
 
     public float[] Read(DeviceTensor tensor)
     {
-        var t = Use(tensor, "Read", "tensor");
-        if (t.DType != DeviceDType.Float32)
-            throw new InputException($"Read: only float32 tensors can be read back, got an int32 tensor {TensorShape.Format(t.Shape)}");
-        long bytes = t.ByteSize;
-        var result = new float[t.ElementCount];
-        if (bytes == 0) return result;
+        var result = new float[CheckedReadable(tensor).ElementCount];
+        Read(tensor, result);
+        return result;
+    }
+
+    public void Read(DeviceTensor tensor, Span<float> destination)
+    {
+        var t = CheckedReadable(tensor);
+        if (destination.Length != t.ElementCount)
+            throw new InputException($"reading {tensor} needs a destination of {t.ElementCount} values, got {destination.Length}");
+        if (destination.Length == 0) return;
         if (!_backend.ForceStagedReads && t.Storage.Chunks.All(c => c.IsHostVisible))
         {
             // Unified memory: run what is recorded (if anything) and read the buffers in place.
             if (_recorder.HasPendingWork) Flush();
-            long offset = 0;
+            int offset = 0;
             foreach (var chunk in t.Storage.Chunks)
             {
-                int n = (int)Math.Min(chunk.Size / 4, result.Length - offset);
+                int n = (int)Math.Min(chunk.Size / 4, destination.Length - offset);
                 if (n <= 0) break;
-                chunk.HostSpan<float>(n).CopyTo(result.AsSpan((int)offset, n));
+                chunk.HostSpan<float>(n).CopyTo(destination.Slice(offset, n));
                 offset += n;
             }
-            return result;
+            return;
         }
 
-        using var readback = new GpuBuffer(_backend.Context, bytes, BufferKind.Readback);
-        long copied = 0;
-        foreach (var chunk in t.Storage.Chunks)
+        if (!_readbackCopies.TryGetValue(t.Storage, out var copy))
         {
-            long n = Math.Min(chunk.Size, bytes - copied);
-            if (n <= 0) break;
-            _recorder.Copy(chunk, readback, n, 0, copied);
-            copied += n;
+            // One submission for every result of the forward: the forward has released everything it will not return,
+            // so each live activation is an output about to be read. Copy them all now, then run once.
+            foreach (var live in _live)
+                if (live.DType == DeviceDType.Float32 && !_readbackCopies.ContainsKey(live)) CopyForHost(live);
+            if (!_readbackCopies.ContainsKey(t.Storage)) CopyForHost(t.Storage);
+            Flush();
+            copy = _readbackCopies[t.Storage];
         }
-        Flush();
-        readback.HostSpan<float>(result.Length).CopyTo(result);
-        return result;
+        copy.HostSpan<float>(destination.Length).CopyTo(destination);
+    }
+
+    private void CopyForHost(TensorStorage storage)
+    {
+        long bytes = storage.Chunks.Sum(c => c.Size);
+        var copy = _readbacks.Take(bytes);
+        long copied = 0;
+        foreach (var chunk in storage.Chunks)
+        {
+            _recorder.Copy(chunk, copy, chunk.Size, 0, copied);
+            copied += chunk.Size;
+        }
+        _readbackCopies[storage] = copy;
+    }
+
+    private VulkanTensor CheckedReadable(DeviceTensor tensor)
+    {
+        var t = Use(tensor, "Read", "tensor");
+        if (t.DType != DeviceDType.Float32)
+            throw new InputException($"Read: only float32 tensors can be read back, got an int32 tensor {TensorShape.Format(t.Shape)}");
+        return t;
     }
 
     public void Release(DeviceTensor tensor)
@@ -104,9 +138,35 @@ internal sealed partial class VulkanForwardPass : IForwardPass
         if (t.Storage.IsWeight) return;   // weights belong to the backend
         t.Released = true;
         if (!t.Storage.RemoveView()) return;
-        var buffer = t.Storage.Single;
+        _live.Remove(t.Storage);
+        _readbackCopies.Remove(t.Storage);
+        var owner = t.Storage.Parent ?? t.Storage;
+        if (owner != t.Storage && !owner.RemoveView()) return;   // a slice: the allocation dies with its last slice
+        Recycle(owner.Single);
+    }
+
+    private void Recycle(GpuBuffer buffer)
+    {
         if (!_released.TryGetValue(buffer.Size, out var stack)) _released[buffer.Size] = stack = new Stack<GpuBuffer>();
         stack.Push(buffer);
+    }
+
+    /// <summary>
+    /// Kills every activation at once and keeps the pass, its command buffer, staging and readback memory and its
+    /// rented buffers for the next forward: what makes a session's warm forward free of Vulkan work on the host.
+    /// </summary>
+    public bool TryReleaseAll()
+    {
+        ThrowIfDisposed();
+        _recorder.Discard();   // a forward that failed half-way leaves commands nobody will read
+        foreach (var storage in _live) storage.Kill();
+        _live.Clear();
+        _readbackCopies.Clear();
+        _uploads.Rewind();
+        _readbacks.Rewind();
+        foreach (var stack in _released.Values) stack.Clear();
+        foreach (var buffer in _rented) Recycle(buffer);
+        return true;
     }
 
     public DeviceTensor Reshape(DeviceTensor x, ReadOnlySpan<int> shape)
@@ -145,7 +205,9 @@ internal sealed partial class VulkanForwardPass : IForwardPass
             buffer = _backend.Pool.Rent(bytes);
             _rented.Add(buffer);
         }
-        return new VulkanTensor(shape, dtype, new TensorStorage(this, [buffer], Math.Max(1, shape.Length == 0 ? 1 : shape[0]), isWeight: false), hostInts);
+        var storage = new TensorStorage(this, [buffer], Math.Max(1, shape.Length == 0 ? 1 : shape[0]), isWeight: false) { DType = dtype };
+        _live.Add(storage);
+        return new VulkanTensor(shape, dtype, storage, hostInts);
     }
 
     /// <summary>Checks that a tensor belongs to this pass or its backend and is still alive.</summary>
@@ -163,13 +225,7 @@ internal sealed partial class VulkanForwardPass : IForwardPass
     private void Flush()
     {
         _recorder.SubmitAndWait();
-        FreeStaging();
-    }
-
-    private void FreeStaging()
-    {
-        foreach (var s in _staging) s.Dispose();
-        _staging.Clear();
+        _uploads.Rewind();
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
@@ -179,7 +235,8 @@ internal sealed partial class VulkanForwardPass : IForwardPass
         if (_disposed) return;
         _disposed = true;
         _recorder.Dispose();
-        FreeStaging();
+        _uploads.Dispose();
+        _readbacks.Dispose();
         foreach (var b in _rented) _backend.Pool.Return(b);
         _rented.Clear();
         _released.Clear();

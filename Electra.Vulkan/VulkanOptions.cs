@@ -28,6 +28,16 @@ public sealed record VulkanOptions
     /// </summary>
     public long? MaxStorageBufferBytes { get; init; }
 
+    /// <summary>
+    /// Where the VkPipelineCache is kept between runs (one file per device UUID and driver version). Null: the user's
+    /// cache directory (<c>$XDG_CACHE_HOME/electra/vulkan</c>, <c>~/.cache/electra/vulkan</c>, or the local application
+    /// data folder on Windows); empty: no cache on disk.
+    /// </summary>
+    public string? PipelineCacheDirectory { get; init; }
+
+    /// <summary>Allocates descriptor sets even where VK_KHR_push_descriptor is available (tests the fallback path).</summary>
+    internal bool ForceDescriptorSets { get; init; }
+
     public static VulkanOptions Default { get; } = new();
 
     /// <summary>

@@ -2,6 +2,7 @@
 // examples/run.sh packs the libraries into a local folder feed and runs this script from a clean folder:
 //   dotnet fsi package-smoke.fsx MODEL_DIR REFERENCE_DIR
 #r "nuget: Electra.Models, 0.1.0"
+#r "nuget: Electra.Cpu, 0.1.0"
 
 open Electra.Cpu
 open Electra.Models

@@ -1,4 +1,4 @@
 #version 450
 // Tiled matmul with fused bias and activation, float32 weights.
 #define WEIGHT_T float
-#include "matmul_body.glsl"
+#include "matmul_single.glsl"

@@ -1,5 +1,6 @@
 // y[m, n0 + n] = act(sum_k x[m, k] * W[n, k] + bias[n0 + n]) with W in PyTorch layout [N, K] (x·Wᵀ).
-// WEIGHT_T is float or float16_t (16-bit storage, float32 accumulation).
+// The including shader declares the buffers and defines W_AT(i) (a weight as float), BIAS_AT(n) and Y_STORE(i, v):
+// one weight (matmul.comp) or one of several chosen by gl_WorkGroupID.z (matmul_multi.comp, e.g. query/key/value).
 // Each workgroup computes a (THREADS_M·4) × (THREADS_N·4) block of y from K-slices staged in shared memory; each
 // thread accumulates a 4×4 register tile, so there are two barriers per 16 k-steps of a whole block.
 #include "common.glsl"
@@ -23,10 +24,6 @@ layout(push_constant) uniform Params
     uint act;
 } p;
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer W { WEIGHT_T w[]; };
-layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 3) writeonly buffer Y { float y[]; };
 
 shared float xTile[THREADS_M * TM * STRIDE];
 shared float wTile[THREADS_N * TN * STRIDE];
@@ -59,7 +56,7 @@ void main()
         {
             uint r = e / BK, c = e - r * BK;
             uint n = nBase + r, k = k0 + c;
-            wTile[r * STRIDE + c] = (n < p.N && k < p.K) ? float(w[n * p.K + k]) : 0.0;
+            wTile[r * STRIDE + c] = (n < p.N && k < p.K) ? W_AT(n * p.K + k) : 0.0;
         }
         barrier();
         for (uint kk = 0; kk < BK; kk++)
@@ -85,8 +82,8 @@ void main()
             if (n >= p.N) continue;
             float v = acc[i][j];
             if (p.hasBias != 0u)
-                v += bias[p.n0 + n];
-            y[m * p.ldy + p.n0 + n] = activate(v, p.act);
+                v += BIAS_AT(p.n0 + n);
+            Y_STORE(m * p.ldy + p.n0 + n, activate(v, p.act));
         }
     }
 }

@@ -3,4 +3,4 @@
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #define WEIGHT_T float16_t
-#include "matmul_body.glsl"
+#include "matmul_single.glsl"

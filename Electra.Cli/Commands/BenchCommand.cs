@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Electra.Cli.Benchmarking;
+using Electra.Cli.Options;
 using Electra.Models;
 
 namespace Electra.Cli.Commands;
@@ -17,10 +19,6 @@ namespace Electra.Cli.Commands;
 /// </summary>
 public static class BenchCommand
 {
-    public const string Usage =
-        "usage: electra bench --model DIR [--backend cpu|vulkan] [--device N] [--threads T] --batch B --seq S " +
-        "[--pad-ratio P] [--no-skip-padding] [--warmup N] [--iterations N] [--json]";
-
     /// <summary>One benchmark result, as printed.</summary>
     public sealed record Result(string Backend, int Threads, int Batch, int Seq, double MsMedian, double MsMin,
         double SequencesPerSecond, double LoadMs, double PeakRssMb, double PadRatio, int RealTokens, long AllocatedBytesPerForward)
@@ -41,33 +39,37 @@ public static class BenchCommand
         public double? ActivationsMb { get; init; }
     }
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        var a = new Arguments(args, new HashSet<string> { "json", "no-skip-padding" });
-        var modelDir = a.Required("model");
-        var backendName = a.Get("backend") ?? "cpu";
-        var device = a.Get("device");
-        var threads = a.Int("threads");
-        int batch = a.Int("batch") ?? throw new UsageException("missing --batch");
-        int seq = a.Int("seq") ?? throw new UsageException("missing --seq");
-        int warmup = a.Int("warmup") ?? 3;
-        int iterations = a.Int("iterations") ?? 10;
-        var padText = a.Get("pad-ratio");
-        bool json = a.Flag("json");
-        bool noSkipPadding = a.Flag("no-skip-padding");
-        a.RejectUnknown();
-        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+        var command = new Command("bench", "time a model's forward pass on deterministic random ids: median and minimum time, throughput, load time, memory");
+        var model = new ModelOptionGroup(command, SharedOptions.Model("the model: a folder or a hub id in the Hugging Face cache", required: true));
+        var batch = command.Define(SharedOptions.Int("--batch", "sequences per forward", "B", required: true));
+        var seq = command.Define(SharedOptions.Int("--seq", "tokens per sequence, padding included", "S", required: true));
+        var padRatio = command.Define(SharedOptions.Double("--pad-ratio", "share of padding tokens per batch, in [0, 0.5] (default: 0)", "P"));
+        var noSkip = command.Define(SharedOptions.Flag("--no-skip-padding", "compute the padding positions too (by default a padded batch skips them)"));
+        var warmup = command.Define(SharedOptions.Int("--warmup", "untimed forwards first (default: 3)", "N"));
+        var iterations = command.Define(SharedOptions.Int("--iterations", "timed forwards (default: 10)", "N"));
+        var json = command.Define(SharedOptions.Json("one JSON line instead of a sentence"));
+        command.SetAction(r => Run(r.GetValue(model.Model)!, model.Read(r),
+            r.GetValue(batch)!.Value, r.GetValue(seq)!.Value,
+            r.GetValue(padRatio), r.GetValue(noSkip), r.GetValue(warmup) ?? 3, r.GetValue(iterations) ?? 10, r.GetValue(json), io.Out));
+        return command;
+    }
+
+    private static int Run(string modelDir, ModelLoadOptions load, int batch, int seq, double? padRatioOption, bool noSkipPadding, int warmup, int iterations,
+        bool json, TextWriter stdout)
+    {
+        var (backendName, threads) = (load.Backend ?? "cpu", load.Threads);
         if (batch < 1 || seq < 1) throw new UsageException("--batch and --seq must be positive");
         if (warmup < 0 || iterations < 1) throw new UsageException("--warmup must be ≥ 0 and --iterations ≥ 1");
         if (threads is < 1) throw new UsageException("--threads must be positive");
-        double padRatio = 0;
-        if (padText is not null && (!double.TryParse(padText, NumberStyles.Float, CultureInfo.InvariantCulture, out padRatio) || padRatio is < 0 or > 0.5))
-            throw new UsageException($"--pad-ratio expects a number in [0, 0.5], got '{padText}'");
+        double padRatio = padRatioOption ?? 0;
+        if (padRatio is < 0 or > 0.5) throw new UsageException($"--pad-ratio expects a number in [0, 0.5], got '{padRatio.ToString(CultureInfo.InvariantCulture)}'");
 
         double rssBeforeLoad = ProcessMemory.CurrentRssMb();
         var clock = Stopwatch.StartNew();
-        using var backend = BackendFactory.Create(backendName, threads, device);
-        var model = ElectraPretrained.Load(ModelDirectory.Resolve(modelDir), backend);
+        using var backend = load.CreateBackend();
+        var model = load.Load(modelDir, backend);
         double loadMs = clock.Elapsed.TotalMilliseconds;
         if (seq > model.Config.MaxPositionEmbeddings)
             throw new UsageException($"--seq {seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Electra.Cli.Options;
 using Electra.Models.Pipelines;
 
 namespace Electra.Cli.Commands;
@@ -5,24 +7,29 @@ namespace Electra.Cli.Commands;
 /// <summary><c>electra classify</c>: text classification with an ElectraForSequenceClassification model.</summary>
 public static class ClassifyCommand
 {
-    public const string Usage =
-        "usage: electra classify --model DIR [--top-k K|all] [--function-to-apply softmax|sigmoid|none] " + PipelineOptions.Usage + "\n" +
-        "  --input reads JSON lines {\"text\": ..., \"text_pair\": ...}; output lines are {\"text\", \"labels\": [{\"label\", \"score\"}]}.";
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        var a = new Arguments(args, new HashSet<string> { "json" });
-        var o = PipelineOptions.Read(a);
-        var topKText = a.Get("top-k");
-        var function = a.Get("function-to-apply") switch
+        var command = new Command("classify", "text (or text pair) classification with an ElectraForSequenceClassification model and its id2label labels");
+        var texts = command.Define(SharedOptions.Texts());
+        var options = new PipelineOptionGroup(command,
+            model: "an ElectraForSequenceClassification folder or hub id (required)",
+            input: "JSON lines {\"text\": ..., \"text_pair\": ...}; output lines are {\"text\", \"labels\": [{\"label\", \"score\"}]}");
+        var topK = command.Define(new Option<string>("--top-k") { Description = "labels per text, or all (default: 1)", HelpName = "K|all" });
+        var function = command.Define(SharedOptions.Choice("--function-to-apply",
+            "score function (default: transformers' choice for the model: sigmoid for one label or multi-label, softmax otherwise)", "softmax", "sigmoid", "none"));
+        command.SetAction(r => Run(options.Read(r), r.GetValue(texts)!, r.GetValue(topK), r.GetValue(function), io.Out, io.Err));
+        return command;
+    }
+
+    private static int Run(PipelineOptions o, IReadOnlyList<string> positional, string? topKText, string? functionText, TextWriter stdout, TextWriter stderr)
+    {
+        var function = functionText switch
         {
             null => ClassificationFunction.Default,
             "softmax" => ClassificationFunction.Softmax,
             "sigmoid" => ClassificationFunction.Sigmoid,
-            "none" => ClassificationFunction.None,
-            var other => throw new UsageException($"--function-to-apply must be softmax, sigmoid or none, got '{other}'"),
+            _ => ClassificationFunction.None,
         };
-        a.RejectUnknown();
         int? topK = topKText switch
         {
             null => 1,
@@ -30,12 +37,12 @@ public static class ClassifyCommand
             _ when int.TryParse(topKText, out var k) && k >= 1 => k,
             _ => throw new UsageException($"--top-k expects a positive integer or 'all', got '{topKText}'"),
         };
-        if (o.Input is not null && a.Positional.Count > 0) throw new UsageException("give texts as arguments or --input FILE, not both");
-        if (o.Input is null && a.Positional.Count == 0) throw new UsageException("classify needs at least one TEXT or --input FILE.jsonl");
+        if (o.Input is not null && positional.Count > 0) throw new UsageException("give texts as arguments or --input FILE, not both");
+        if (o.Input is null && positional.Count == 0) throw new UsageException("classify needs at least one TEXT or --input FILE.jsonl");
         if (o.Input is not null) JsonLinesInput.RequireFile(o.Input);
         var inputs = o.Input is not null
             ? JsonLinesInput.Read(o.Input, e => (JsonLinesInput.String(e, "text"), JsonLinesInput.OptionalString(e, "text_pair")))
-            : PipelineStream.FromArguments(a.Positional, t => (t, (string?)null));
+            : PipelineStream.FromArguments(positional, t => (t, (string?)null));
         var folder = o.ModelFolder(null, "classify");
         using var backend = o.CreateBackend();
         var pipeline = TextClassification.Load(folder, backend, o.Settings);

@@ -1,3 +1,6 @@
+using System.CommandLine;
+using Electra.Cli.Options;
+using Electra.Cli.Text;
 using Electra.Models.Pipelines;
 
 namespace Electra.Cli.Commands;
@@ -8,17 +11,20 @@ namespace Electra.Cli.Commands;
 /// </summary>
 public static class DetectCommand
 {
-    public const string Usage =
-        "usage: electra detect [--model DIR] " + PipelineOptions.Usage + "\n" +
-        "  --model defaults to the built-in tiny demo discriminator (models/electra-tiny-rtd/discriminator).\n" +
-        "  --input reads JSON lines {\"text\": ...}; output lines are {\"text\", \"words\": [{\"word\", \"start\", \"end\", \"score\"}], \"tokens\": [{\"token\", \"score\"}]}.";
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        var a = new Arguments(args, new HashSet<string> { "json" });
-        var o = PipelineOptions.Read(a);
-        a.RejectUnknown();
-        var inputs = TextInputs.From(a.Positional, o.Input, "detect");
+        var command = new Command("detect", "replaced-token detection: the probability that each word and token of a text was replaced");
+        var texts = command.Define(SharedOptions.Texts());
+        var options = new PipelineOptionGroup(command,
+            model: "a discriminator (ElectraForPreTraining) folder or hub id (default: the built-in tiny demo discriminator, models/electra-tiny-rtd/discriminator)",
+            input: "JSON lines {\"text\": ...}; output lines are {\"text\", \"words\": [{\"word\", \"start\", \"end\", \"score\"}], \"tokens\": [{\"token\", \"score\"}]}");
+        command.SetAction(r => Run(options.Read(r), r.GetValue(texts)!, io.Out, io.Err));
+        return command;
+    }
+
+    private static int Run(PipelineOptions o, IReadOnlyList<string> texts, TextWriter stdout, TextWriter stderr)
+    {
+        var inputs = TextInputs.From(texts, o.Input, "detect");
         var folder = o.ModelFolder(DefaultModels.Discriminator, "detect");
         using var backend = o.CreateBackend();
         var pipeline = ReplacedTokenDetection.Load(folder, backend, o.Settings);
@@ -57,14 +63,14 @@ public static class DetectCommand
     {
         stdout.WriteLine(r.Text);
         var top = r.MostLikelyReplaced;
-        int width = Math.Max(4, r.Words.Select(x => x.Word.Length).DefaultIfEmpty(0).Max());
+        int width = Math.Max(4, r.Words.Select(x => DisplayWidth.Of(x.Word)).DefaultIfEmpty(0).Max());
         stdout.WriteLine($"  {"word".PadRight(width)}  chars    p(replaced)");
         foreach (var word in r.Words)
         {
             // NaN (non-finite weights) draws no bar and prints as NaN; it is never the marked word.
             var bar = double.IsFinite(word.Score) ? new string('#', (int)Math.Round(Math.Clamp(word.Score, 0, 1) * 20)) : "";
             var mark = ReferenceEquals(word, top) ? "  <- most likely replaced" : "";
-            stdout.WriteLine($"  {word.Word.PadRight(width)}  {$"{word.Start}-{word.End}",-7}  {word.Score:F3} {bar,-20}{mark}");
+            stdout.WriteLine($"  {DisplayWidth.PadRight(word.Word, width)}  {$"{word.Start}-{word.End}",-7}  {word.Score:F3} {bar,-20}{mark}");
         }
         stdout.WriteLine();
     }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Electra.Vulkan;
 
 namespace Electra.Cli.Commands;
@@ -8,13 +9,15 @@ namespace Electra.Cli.Commands;
 /// </summary>
 public static class DevicesCommand
 {
-    public const string Usage = "usage: electra devices";
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        var a = new Arguments(args, new HashSet<string>());
-        a.RejectUnknown();
-        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+        var command = new Command("devices", "list the Vulkan devices (vendor, type, driver, memory, subgroup size, features) and mark the one --backend vulkan picks by default");
+        command.SetAction(_ => Run(io.Out, io.Err));
+        return command;
+    }
+
+    private static int Run(TextWriter stdout, TextWriter stderr)
+    {
 
         IReadOnlyList<VulkanDeviceInfo> devices;
         try

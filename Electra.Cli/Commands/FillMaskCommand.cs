@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Electra.Cli.Options;
 using Electra.Models.Pipelines;
 
 namespace Electra.Cli.Commands;
@@ -7,20 +9,23 @@ namespace Electra.Cli.Commands;
 /// </summary>
 public static class FillMaskCommand
 {
-    public const string Usage =
-        "usage: electra fill-mask [--model DIR] [--top-k K] [--targets T1,T2,...] " + PipelineOptions.Usage + "\n" +
-        "  --model defaults to the built-in tiny demo generator (models/electra-tiny-rtd/generator); every text needs a [MASK].\n" +
-        "  --input reads JSON lines {\"text\": ...}; output lines are {\"text\", \"masks\": [[{\"score\", \"token\", \"token_str\", \"sequence\"}, ...], ...]}.";
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        var a = new Arguments(args, new HashSet<string> { "json" });
-        var o = PipelineOptions.Read(a);
-        int topK = a.Int("top-k") ?? 5;
-        var targets = a.Get("targets")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        a.RejectUnknown();
-        if (topK < 1) throw new UsageException($"--top-k must be at least 1, got {topK}");
-        var inputs = TextInputs.From(a.Positional, o.Input, "fill-mask");
+        var command = new Command("fill-mask", "the likeliest tokens for each [MASK] of a text, with their scores and the filled sequence");
+        var texts = command.Define(SharedOptions.Texts("texts with at least one [MASK] (or --input FILE.jsonl); put `--` before a text that starts with '-'"));
+        var options = new PipelineOptionGroup(command,
+            model: "a generator (ElectraForMaskedLM) folder or hub id (default: the built-in tiny demo generator, models/electra-tiny-rtd/generator)",
+            input: "JSON lines {\"text\": ...}; output lines are {\"text\", \"masks\": [[{\"score\", \"token\", \"token_str\", \"sequence\"}, ...], ...]}");
+        var topK = command.Define(SharedOptions.Int("--top-k", "candidates per [MASK] (default: 5)", "K", min: 1));
+        var targets = command.Define(new Option<string>("--targets") { Description = "score only these tokens (comma-separated), as transformers' targets", HelpName = "T1,T2,..." });
+        command.SetAction(r => Run(options.Read(r), r.GetValue(texts)!, r.GetValue(topK) ?? 5,
+            r.GetValue(targets)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), io.Out, io.Err));
+        return command;
+    }
+
+    private static int Run(PipelineOptions o, IReadOnlyList<string> texts, int topK, string[]? targets, TextWriter stdout, TextWriter stderr)
+    {
+        var inputs = TextInputs.From(texts, o.Input, "fill-mask");
         var folder = o.ModelFolder(DefaultModels.Generator, "fill-mask");
         using var backend = o.CreateBackend();
         var pipeline = FillMask.Load(folder, backend, o.Settings);

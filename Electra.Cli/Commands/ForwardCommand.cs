@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using Electra.Cli.Options;
 using Electra.Core.Checkpoints;
 using Electra.Core.Tensors;
 using Electra.Models;
@@ -11,18 +13,18 @@ namespace Electra.Cli.Commands;
 /// </summary>
 public static class ForwardCommand
 {
-    public const string Usage =
-        "usage: electra forward --model DIR|HUB_ID [--revision REV] --inputs FILE.json --out FILE.safetensors [--backend cpu|vulkan] [--device N] [--threads T] [--head CLASS]";
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        var a = new Arguments(args, new HashSet<string>());
-        var modelDir = a.Required("model");
-        var inputsPath = a.Required("inputs");
-        var outPath = a.Required("out");
-        var load = ModelLoadOptions.Read(a);
-        a.RejectUnknown();
-        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+        var command = new Command("forward", "run a model on inputs in the fixture format and write every output (hidden states and attentions too) as F32 safetensors under transformers' names");
+        var model = new ModelOptionGroup(command, SharedOptions.Model("the model: a folder or a hub id in the Hugging Face cache", required: true), head: true);
+        var inputs = command.Define(new Option<string>("--inputs") { Description = "input_ids, attention_mask, token_type_ids, position_ids, labels, ... as JSON (../shared/fixtures/FORMAT.md)", HelpName = "FILE.json", Required = true });
+        var output = command.Define(new Option<string>("--out") { Description = "the safetensors file to write (not written when the run fails)", HelpName = "FILE.safetensors", Required = true });
+        command.SetAction(r => Run(r.GetValue(model.Model)!, r.GetValue(inputs)!, r.GetValue(output)!, model.Read(r), io.Out));
+        return command;
+    }
+
+    private static int Run(string modelDir, string inputsPath, string outPath, ModelLoadOptions load, TextWriter stdout)
+    {
 
         var inputs = ModelInputsJson.Load(inputsPath);
         var clock = Stopwatch.StartNew();

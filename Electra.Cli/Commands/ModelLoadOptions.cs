@@ -3,12 +3,9 @@ using Electra.Models;
 
 namespace Electra.Cli.Commands;
 
-/// <summary>The options of commands that load one model on one backend: --revision, --backend, --threads, --device, --head.</summary>
+/// <summary>The values of the options of commands that load one model on one backend (read by <see cref="Options.ModelOptionGroup"/>).</summary>
 internal sealed record ModelLoadOptions(string? Revision, string? Backend, int? Threads, string? Device, string? Head)
 {
-    public static ModelLoadOptions Read(Arguments a) =>
-        new(a.Get("revision"), a.Get("backend"), a.Int("threads"), a.Get("device"), a.Get("head"));
-
     public IBackend CreateBackend() => BackendFactory.Create(Backend, Threads, Device);
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Electra.Cli.Options;
 using Electra.Models.Pipelines;
 
 namespace Electra.Cli.Commands;
@@ -5,17 +7,23 @@ namespace Electra.Cli.Commands;
 /// <summary><c>electra ner</c>: token classification with an ElectraForTokenClassification model.</summary>
 public static class NerCommand
 {
-    public const string Usage =
-        "usage: electra ner --model DIR [--aggregation-strategy none|simple|first|average|max] [--ignore-labels O,...] " + PipelineOptions.Usage + "\n" +
-        "  --input reads JSON lines {\"text\": ...}; output lines are {\"text\", \"entities\": [{\"entity\"|\"entity_group\", \"score\", (\"index\",) \"word\", \"start\", \"end\"}]}.";
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        var a = new Arguments(args, new HashSet<string> { "json" });
-        var o = PipelineOptions.Read(a);
-        var strategyText = a.Get("aggregation-strategy") ?? "none";
-        var ignore = a.Get("ignore-labels")?.Split(',', StringSplitOptions.TrimEntries);
-        a.RejectUnknown();
+        var command = new Command("ner", "token classification (named entities) with an ElectraForTokenClassification model, with transformers' aggregation and character offsets");
+        var texts = command.Define(SharedOptions.Texts());
+        var options = new PipelineOptionGroup(command,
+            model: "an ElectraForTokenClassification folder or hub id (required)",
+            input: "JSON lines {\"text\": ...}; output lines are {\"text\", \"entities\": [{\"entity\"|\"entity_group\", \"score\", (\"index\",) \"word\", \"start\", \"end\"}]}");
+        var strategy = command.Define(SharedOptions.Choice("--aggregation-strategy", "how tokens are grouped into entities, as transformers (default: none)",
+            "none", "simple", "first", "average", "max"));
+        var ignore = command.Define(new Option<string>("--ignore-labels") { Description = "labels left out of the output, comma-separated (default: O)", HelpName = "O,..." });
+        command.SetAction(r => Run(options.Read(r), r.GetValue(texts)!, r.GetValue(strategy) ?? "none",
+            r.GetValue(ignore)?.Split(',', StringSplitOptions.TrimEntries), io.Out, io.Err));
+        return command;
+    }
+
+    private static int Run(PipelineOptions o, IReadOnlyList<string> texts, string strategyText, string[]? ignore, TextWriter stdout, TextWriter stderr)
+    {
         var strategy = strategyText switch
         {
             "none" => AggregationStrategy.None,
@@ -25,7 +33,7 @@ public static class NerCommand
             "max" => AggregationStrategy.Max,
             _ => throw new UsageException($"--aggregation-strategy must be none, simple, first, average or max, got '{strategyText}'"),
         };
-        var inputs = TextInputs.From(a.Positional, o.Input, "ner");
+        var inputs = TextInputs.From(texts, o.Input, "ner");
         var folder = o.ModelFolder(null, "ner");
         using var backend = o.CreateBackend();
         var pipeline = TokenClassification.Load(folder, backend, o.Settings);

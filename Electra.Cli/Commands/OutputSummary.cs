@@ -1,5 +1,7 @@
 using Electra.Core.Tensors;
 using Electra.Models;
+using Electra.Models.Pipelines;
+using Electra.Tokenizer;
 
 namespace Electra.Cli.Commands;
 
@@ -17,11 +19,14 @@ internal static class OutputSummary
             foreach (var line in ReplacedTokens(model, ids, inputs.AttentionMask, output.Logits!)) yield return line;
     }
 
-    // For the discriminator: the token most likely to have been replaced, per row, named through vocab.txt when present.
+    // For the discriminator: the token most likely to have been replaced, per row, scored as the replaced-token detection
+    // pipeline scores tokens (the sigmoid of the logit) and named through the model folder's vocabulary when it has one.
     private static IEnumerable<string> ReplacedTokens(ElectraPretrained model, HostIntTensor ids, HostIntTensor? mask, HostTensor logits)
     {
         int rows = ids.Shape[0], seq = ids.Shape[1];
-        var vocab = VocabNames.TryLoad(model);
+        var vocabulary = model.SourceDirectory is { } d && File.Exists(Path.Combine(d, "vocab.txt")) ? Vocabulary.FromFile(Path.Combine(d, "vocab.txt")) : null;
+        string Name(int id) => vocabulary?.TokenOf(id) ?? $"#{id}";
+        bool IsSpecial(int id) => Name(id) is "[CLS]" or "[SEP]" or "[PAD]";
         for (int r = 0; r < rows; r++)
         {
             int best = -1;
@@ -29,26 +34,15 @@ internal static class OutputSummary
             for (int s = 0; s < seq; s++)
             {
                 if (mask is not null && mask.Span[r * seq + s] == 0) continue;
-                double p = 1 / (1 + Math.Exp(-logits.Span[r * seq + s]));
-                if (p > bestP && !vocab.IsSpecial(ids.Span[r * seq + s]))
+                double p = PipelineMath.Sigmoid(logits.Span[r * seq + s]);
+                if (p > bestP && !IsSpecial(ids.Span[r * seq + s]))
                 {
                     bestP = p;
                     best = s;
                 }
             }
             if (best >= 0)
-                yield return $"row {r}    most likely replaced: token {best} '{vocab.Name(ids.Span[r * seq + best])}' p={bestP:F3}";
+                yield return $"row {r}    most likely replaced: token {best} '{Name(ids.Span[r * seq + best])}' p={bestP:F3}";
         }
     }
-}
-
-/// <summary>Token names from the model folder's vocab.txt, for display only.</summary>
-internal sealed class VocabNames(string[]? names)
-{
-    public static VocabNames TryLoad(ElectraPretrained model) =>
-        new(model.SourceDirectory is { } d && File.Exists(Path.Combine(d, "vocab.txt")) ? File.ReadAllLines(Path.Combine(d, "vocab.txt")) : null);
-
-    public string Name(int id) => names is not null && id < names.Length ? names[id] : $"#{id}";
-
-    public bool IsSpecial(int id) => Name(id) is "[CLS]" or "[SEP]" or "[PAD]";
 }

@@ -3,19 +3,9 @@ using Electra.Models.Pipelines;
 
 namespace Electra.Cli.Commands;
 
-/// <summary>The options every pipeline command shares.</summary>
+/// <summary>The values of the options every pipeline command shares (read by <see cref="Options.PipelineOptionGroup"/>).</summary>
 internal sealed record PipelineOptions(string? Model, string? Revision, string? Backend, int? Threads, string? Device, string? Input, bool Json, int BatchSize)
 {
-    public const string Usage = "[--revision REV] [--backend cpu|vulkan] [--device N] [--threads T] [--batch-size N] [TEXT ... | --input FILE.jsonl] [--json]";
-
-    public static PipelineOptions Read(Arguments a)
-    {
-        var o = new PipelineOptions(a.Get("model"), a.Get("revision"), a.Get("backend"), a.Int("threads"), a.Get("device"), a.Get("input"),
-            a.Flag("json"), a.Int("batch-size") ?? 16);
-        if (o.BatchSize < 1) throw new UsageException($"--batch-size must be at least 1, got {o.BatchSize}");
-        return o;
-    }
-
     /// <summary>JSON lines when asked for or when reading a file; a table otherwise.</summary>
     public bool JsonOutput => Json || Input is not null;
 

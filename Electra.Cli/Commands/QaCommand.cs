@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Electra.Cli.Options;
 using Electra.Models.Pipelines;
 
 namespace Electra.Cli.Commands;
@@ -5,26 +7,30 @@ namespace Electra.Cli.Commands;
 /// <summary><c>electra qa</c>: extractive question answering with an ElectraForQuestionAnswering model.</summary>
 public static class QaCommand
 {
-    public const string Usage =
-        "usage: electra qa --model DIR (--question Q --context C | --input FILE.jsonl) [--top-k K] [--doc-stride N]\n" +
-        "         [--max-answer-len N] [--max-seq-len N] [--handle-impossible-answer] [--revision REV] [--backend cpu|vulkan] [--device N]\n" +
-        "         [--threads T] [--batch-size N] [--json]\n" +
-        "  --input reads JSON lines {\"question\": ..., \"context\": ...}; output lines are {\"question\", \"answers\": [{\"score\", \"start\", \"end\", \"answer\"}]}.";
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        var a = new Arguments(args, new HashSet<string> { "json", "handle-impossible-answer" });
-        var o = PipelineOptions.Read(a);
-        var question = a.Get("question");
-        var context = a.Get("context");
-        var options = new QuestionAnsweringOptions(
-            TopK: a.Int("top-k") ?? 1,
-            DocStride: a.Int("doc-stride"),
-            MaxAnswerLen: a.Int("max-answer-len") ?? 15,
-            MaxSeqLen: a.Int("max-seq-len"),
-            HandleImpossibleAnswer: a.Flag("handle-impossible-answer"));
-        a.RejectUnknown();
-        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}': use --question and --context");
+        var command = new Command("qa", "extractive question answering over contexts of any length (ElectraForQuestionAnswering); long contexts are split with --doc-stride");
+        var options = new PipelineOptionGroup(command,
+            model: "an ElectraForQuestionAnswering folder or hub id (required)",
+            input: "JSON lines {\"question\": ..., \"context\": ...}; output lines are {\"question\", \"answers\": [{\"score\", \"start\", \"end\", \"answer\"}]}");
+        var question = command.Define(new Option<string>("--question") { Description = "the question (with --context)", HelpName = "Q" });
+        var context = command.Define(new Option<string>("--context") { Description = "the text the answer is taken from", HelpName = "C" });
+        var topK = command.Define(SharedOptions.Int("--top-k", "answers per question (default: 1)", "K"));
+        var docStride = command.Define(SharedOptions.Int("--doc-stride", "tokens shared by consecutive windows of a long context (default: min(max-seq-len / 2, 128))", "N"));
+        var maxAnswerLen = command.Define(SharedOptions.Int("--max-answer-len", "longest answer in tokens (default: 15)", "N"));
+        var maxSeqLen = command.Define(SharedOptions.Int("--max-seq-len", "tokens per window, question included (default: the model's maximum, at most 384)", "N"));
+        var impossible = command.Define(SharedOptions.Flag("--handle-impossible-answer", "allow the empty answer (\"no answer\") when it scores best"));
+        command.SetAction(r => Run(options.Read(r), r.GetValue(question), r.GetValue(context), new QuestionAnsweringOptions(
+            TopK: r.GetValue(topK) ?? 1,
+            DocStride: r.GetValue(docStride),
+            MaxAnswerLen: r.GetValue(maxAnswerLen) ?? 15,
+            MaxSeqLen: r.GetValue(maxSeqLen),
+            HandleImpossibleAnswer: r.GetValue(impossible)), io.Out, io.Err));
+        return command;
+    }
+
+    private static int Run(PipelineOptions o, string? question, string? context, QuestionAnsweringOptions options, TextWriter stdout, TextWriter stderr)
+    {
         if (options.TopK < 1) throw new UsageException($"--top-k must be at least 1, got {options.TopK}");
         if (options.MaxAnswerLen < 1) throw new UsageException($"--max-answer-len must be at least 1, got {options.MaxAnswerLen}");
         IEnumerable<Numbered<QuestionAnsweringInput>> inputs;

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Electra.Cli.Options;
 using Electra.Core.Errors;
 using Electra.Tokenizer;
 
@@ -11,40 +13,49 @@ namespace Electra.Cli.Commands;
 /// </summary>
 public static class TokenizeCommand
 {
-    public const string Usage =
-        "usage: electra tokenize (--model DIR|HUB_ID | --vocab FILE | --tokenizer-json FILE) [--lowercase true|false]\n" +
-        "         [--strip-accents true|false|auto] [--chinese-chars true|false] [--max-length N]\n" +
-        "         [--truncation longest_first|only_first|only_second|none] [--padding longest|max_length|none]\n" +
-        "         [--pad-to-multiple-of N] [--stride N] [--offsets] [--input FILE] [--skip-errors]\n" +
-        "reads JSON lines {\"text\": ..., \"text_pair\": ...} (stdin by default), writes one JSON line per input as it\n" +
-        "is read (with --padding longest, after the last). A bad line stops the run with its line number, the lines\n" +
-        "before it written; --skip-errors reports it on stderr, goes on, and reports how many lines were skipped.";
-
-    private sealed class UsageException(string message) : Exception(message);
-
     private sealed record Arguments(
-        string? Model, string? Vocab, string? TokenizerJson, bool? Lowercase, string? StripAccents, bool? ChineseChars,
-        int? MaxLength, string? Truncation, string? Padding, int? PadToMultipleOf, int Stride, bool Offsets, string? Input,
-        bool SkipErrors = false);
+        string? Model, string? Revision, string? Vocab, string? TokenizerJson, bool? Lowercase, string? StripAccents, bool? ChineseChars,
+        int? MaxLength, string? Truncation, string? Padding, int? PadToMultipleOf, int Stride, bool Offsets, string? Input, bool SkipErrors);
 
-    /// <param name="args">The arguments after "tokenize".</param>
-    /// <param name="stdin">Where the JSON lines are read from when no --input file is given.</param>
-    /// <param name="stdout">Receives one JSON line per input.</param>
-    /// <param name="stderr">Receives usage and error messages, and the lines skipped with --skip-errors.</param>
-    /// <returns>0 on success, 1 when a bad line, file or tokenizer stopped the run, 2 for bad arguments.</returns>
-    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        Arguments a;
-        try
+        var command = new Command("tokenize",
+            "BERT WordPiece tokenization exactly as transformers' tokenizer: JSON lines {\"text\", \"text_pair\"} in, one JSON line of tokens and ids out per input");
+        var model = command.Define(SharedOptions.Model("the tokenizer of a model folder or hub id (tokenizer.json or vocab.txt, with tokenizer_config.json)"));
+        var revision = command.Define(SharedOptions.Revision());
+        var vocab = command.Define(new Option<string>("--vocab") { Description = "a vocab.txt, with BertTokenizer's defaults", HelpName = "FILE" });
+        var tokenizerJson = command.Define(new Option<string>("--tokenizer-json") { Description = "a tokenizer.json (BertWordPiece)", HelpName = "FILE" });
+        var lowercase = command.Define(SharedOptions.Choice("--lowercase", "lowercase the text (default: the tokenizer's do_lower_case)", "true", "false"));
+        var stripAccents = command.Define(SharedOptions.Choice("--strip-accents", "strip accents; auto follows --lowercase (default: the tokenizer's)", "true", "false", "auto"));
+        var chineseChars = command.Define(SharedOptions.Choice("--chinese-chars", "split CJK ideographs into single tokens (default: the tokenizer's)", "true", "false"));
+        var maxLength = command.Define(SharedOptions.Int("--max-length", "truncate (or pad, with --padding max_length) to N tokens", "N", min: 1));
+        var truncation = command.Define(SharedOptions.Choice("--truncation", "truncation strategy (default: longest_first when --max-length is given without --padding)",
+            "longest_first", "only_first", "only_second", "none"));
+        var padding = command.Define(SharedOptions.Choice("--padding", "padding strategy (default: none)", "longest", "max_length", "none"));
+        var padToMultiple = command.Define(SharedOptions.Int("--pad-to-multiple-of", "round padded lengths up to a multiple of N", "N", min: 1));
+        var stride = command.Define(SharedOptions.Int("--stride", "tokens repeated between a truncated input and its overflowing_tokens (default: 0)", "N", min: 0));
+        var offsets = command.Define(SharedOptions.Flag("--offsets", "also write each token's [start, end) character offsets"));
+        var input = command.Define(SharedOptions.Input(
+            "the JSON lines to read (default: stdin); each result is written as its line is read (with --padding longest, after the last), " +
+            "and a bad line stops the run with its line number, the lines before it written"));
+        var skipErrors = command.Define(SharedOptions.Flag("--skip-errors", "report a bad line on stderr and go on; the count of skipped lines is reported at the end"));
+        command.Validators.Add(r =>
         {
-            a = Parse(args);
-        }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"electra tokenize: {e.Message}");
-            stderr.WriteLine(Usage);
-            return 2;
-        }
+            int sources = new Option[] { model, vocab, tokenizerJson }.Count(o => r.GetResult(o) is not null);
+            if (sources != 1) r.AddError("give exactly one of --model, --vocab, --tokenizer-json");
+        });
+        command.SetAction(r => Run(new Arguments(
+            r.GetValue(model), r.GetValue(revision), r.GetValue(vocab), r.GetValue(tokenizerJson), Bool(r.GetValue(lowercase)), r.GetValue(stripAccents),
+            Bool(r.GetValue(chineseChars)), r.GetValue(maxLength), r.GetValue(truncation), r.GetValue(padding), r.GetValue(padToMultiple),
+            r.GetValue(stride) ?? 0, r.GetValue(offsets), r.GetValue(input), r.GetValue(skipErrors)), io.In, io.Out, io.Err));
+        return command;
+    }
+
+    private static bool? Bool(string? value) => value is null ? null : value == "true";
+
+    /// <returns>0 on success, 1 when a bad line, file or tokenizer stopped the run.</returns>
+    private static int Run(Arguments a, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
         try
         {
             var tokenizer = LoadTokenizer(a);
@@ -78,49 +89,6 @@ public static class TokenizeCommand
         }
     }
 
-    private static Arguments Parse(string[] args)
-    {
-        var a = new Arguments(null, null, null, null, null, null, null, null, null, null, 0, false, null);
-        for (int i = 0; i < args.Length; i++)
-        {
-            string name = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Length) throw new UsageException($"{name} needs a value");
-                return args[++i];
-            }
-            a = name switch
-            {
-                "--model" => a with { Model = Value() },
-                "--vocab" => a with { Vocab = Value() },
-                "--tokenizer-json" => a with { TokenizerJson = Value() },
-                "--lowercase" => a with { Lowercase = ParseBool(name, Value()) },
-                "--strip-accents" => a with { StripAccents = OneOf(name, Value(), "true", "false", "auto") },
-                "--chinese-chars" => a with { ChineseChars = ParseBool(name, Value()) },
-                "--max-length" => a with { MaxLength = ParseInt(name, Value(), 1) },
-                "--truncation" => a with { Truncation = OneOf(name, Value(), "longest_first", "only_first", "only_second", "none") },
-                "--padding" => a with { Padding = OneOf(name, Value(), "longest", "max_length", "none") },
-                "--pad-to-multiple-of" => a with { PadToMultipleOf = ParseInt(name, Value(), 1) },
-                "--stride" => a with { Stride = ParseInt(name, Value(), 0) },
-                "--offsets" => a with { Offsets = true },
-                "--input" => a with { Input = Value() },
-                "--skip-errors" => a with { SkipErrors = true },
-                _ => throw new UsageException($"unknown option '{name}'"),
-            };
-        }
-        int sources = (a.Model is null ? 0 : 1) + (a.Vocab is null ? 0 : 1) + (a.TokenizerJson is null ? 0 : 1);
-        if (sources != 1) throw new UsageException("give exactly one of --model, --vocab, --tokenizer-json");
-        return a;
-    }
-
-    private static bool ParseBool(string name, string v) => OneOf(name, v, "true", "false") == "true";
-
-    private static string OneOf(string name, string v, params string[] allowed) =>
-        allowed.Contains(v) ? v : throw new UsageException($"{name} must be one of {string.Join(", ", allowed)}, got '{v}'");
-
-    private static int ParseInt(string name, string v, int min) =>
-        int.TryParse(v, out int n) && n >= min ? n : throw new UsageException($"{name} must be an integer >= {min}, got '{v}'");
-
     private static BertTokenizer LoadTokenizer(Arguments a)
     {
         BertTokenizerOptions Configure(BertTokenizerOptions o)
@@ -130,7 +98,7 @@ public static class TokenizeCommand
             if (a.ChineseChars is bool cjk) o = o with { TokenizeChineseChars = cjk };
             return o;
         }
-        if (a.Model is not null) return BertTokenizer.Load(ModelDirectory.Resolve(a.Model), Configure);
+        if (a.Model is not null) return BertTokenizer.Load(ModelDirectory.Resolve(a.Model, a.Revision), Configure);
         if (a.TokenizerJson is not null) return BertTokenizer.FromTokenizerJson(a.TokenizerJson, Configure);
         return BertTokenizer.FromVocabFile(a.Vocab!, Configure(BertTokenizerOptions.Default));
     }

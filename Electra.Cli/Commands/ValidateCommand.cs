@@ -1,4 +1,5 @@
-using System.Globalization;
+using System.CommandLine;
+using Electra.Cli.Options;
 using Electra.Models;
 using Electra.Models.Validation;
 
@@ -11,25 +12,30 @@ namespace Electra.Cli.Commands;
 public static class ValidateCommand
 {
     /// <summary>Exit code when the run worked but an output is missing or outside tolerance.</summary>
-    public const int OutOfTolerance = 3;
+    public const int OutOfTolerance = ExitCodes.OutOfTolerance;
 
-    public const string Usage =
-        "usage: electra validate --reference DIR [--model DIR|HUB_ID] [--revision REV] [--backend cpu|vulkan] [--device N] [--threads T] [--abs A --rel R] [--head CLASS] [--json FILE]\n" +
-        "  DIR holds inputs.json, reference.safetensors and optionally case.json (tolerance, head class); --model defaults to DIR.\n" +
-        "  --json FILE also writes the report as JSON.\n" +
-        "  exit 0: every reference tensor within tolerance; 3: some tensor missing or outside it; 1: bad input; 2: usage.";
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliIO io)
     {
-        var a = new Arguments(args, new HashSet<string>());
-        var referenceDir = a.Required("reference");
-        var modelDir = a.Get("model") ?? referenceDir;
-        var load = ModelLoadOptions.Read(a);
-        var jsonPath = a.Get("json");
-        var abs = NonNegative(a, "abs");
-        var rel = NonNegative(a, "rel");
-        a.RejectUnknown();
-        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+        var command = new Command("validate",
+            "compare a model's outputs with transformers' reference outputs, per tensor and per layer, and name the first layer that diverges; " +
+            "exit 0 when every reference tensor is within tolerance, 3 when one is missing or outside it");
+        var reference = command.Define(new Option<string>("--reference")
+        {
+            Description = "folder with inputs.json, reference.safetensors and optionally case.json (tolerance, head class)", HelpName = "DIR", Required = true,
+        });
+        var model = new ModelOptionGroup(command, SharedOptions.Model("the model (default: the --reference folder)"), head: true);
+        var json = command.Define(new Option<string>("--json") { Description = "also write the report as JSON to FILE", HelpName = "FILE" });
+        var abs = command.Define(SharedOptions.Double("--abs", "absolute tolerance, with --rel (default: case.json's)", "A"));
+        var rel = command.Define(SharedOptions.Double("--rel", "relative tolerance, with --abs: |a - r| <= abs + rel * |r|", "R"));
+        command.SetAction(r => Run(r.GetValue(reference)!, r.GetValue(model.Model), model.Read(r), r.GetValue(json), r.GetValue(abs), r.GetValue(rel), io.Out));
+        return command;
+    }
+
+    private static int Run(string referenceDir, string? modelDir, ModelLoadOptions load, string? jsonPath, double? abs, double? rel, TextWriter stdout)
+    {
+        modelDir ??= referenceDir;
+        if (abs < 0) throw new UsageException($"--abs expects a finite number ≥ 0, got '{abs}'");
+        if (rel < 0) throw new UsageException($"--rel expects a finite number ≥ 0, got '{rel}'");
         if ((abs is null) != (rel is null)) throw new UsageException("give both --abs and --rel, or neither (to use case.json's tolerance)");
 
         var reference = ReferenceCase.Load(referenceDir);
@@ -42,12 +48,4 @@ public static class ValidateCommand
         return report.Passed ? 0 : OutOfTolerance;
     }
 
-    private static double? NonNegative(Arguments a, string name)
-    {
-        var text = a.Get(name);
-        if (text is null) return null;
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v)
-            ? v
-            : throw new UsageException($"--{name} expects a finite number ≥ 0, got '{text}'");
-    }
 }

@@ -52,7 +52,7 @@ public class BenchCommandTests
     [InlineData("--model", "x", "--batch", "1", "--seq", "8", "--bogus", "1")]
     public void BadArgumentsAreUsageErrors(params string[] args)
     {
-        Assert.Throws<Electra.Cli.UsageException>(() => BenchCommand.Run(args, TextWriter.Null, TextWriter.Null));
+        Assert.Equal(Electra.Cli.ExitCodes.Usage, Electra.Cli.CommandLine.Run(["bench", .. args], TextWriter.Null, TextWriter.Null));
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public class BenchCommandTests
     {
         var model = Path.Combine(Electra.Tests.Support.SharedData.RepoRoot, "models", "electra-tiny-rtd", "discriminator");
         var stdout = new StringWriter();
-        int code = BenchCommand.Run(["--model", model, "--threads", "2", "--batch", "2", "--seq", "16", "--warmup", "1", "--iterations", "2", "--pad-ratio", "0.25", "--json"], stdout, TextWriter.Null);
+        int code = Electra.Cli.CommandLine.Run(["bench", "--model", model, "--threads", "2", "--batch", "2", "--seq", "16", "--warmup", "1", "--iterations", "2", "--pad-ratio", "0.25", "--json"], stdout, TextWriter.Null);
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(stdout.ToString().Trim());
         Assert.Equal(2, doc.RootElement.GetProperty("batch").GetInt32());

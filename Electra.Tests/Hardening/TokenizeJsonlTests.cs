@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Electra.Cli.Commands;
+using Electra.Cli;
 using Electra.Tests.Support;
 
 namespace Electra.Tests.Hardening;
@@ -20,7 +20,7 @@ public sealed class TokenizeJsonlTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = TokenizeCommand.Run(["--model", Model, .. extra], new StringReader(input), stdout, stderr);
+        int code = CommandLine.Run(["tokenize", "--model", Model, .. extra], stdout, stderr, new StringReader(input));
         return (code, stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), stderr.ToString());
     }
 

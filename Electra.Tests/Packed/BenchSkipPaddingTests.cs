@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Electra.Cli.Commands;
+using Electra.Cli;
 
 namespace Electra.Tests.Packed;
 
@@ -16,7 +16,7 @@ public class BenchSkipPaddingTests
         var stdout = new StringWriter();
         string[] args = ["--model", model, "--threads", "2", "--batch", "4", "--seq", "16", "--warmup", "0", "--iterations", "1",
             "--pad-ratio", padRatio, "--json", .. noSkip ? new[] { "--no-skip-padding" } : []];
-        Assert.Equal(0, BenchCommand.Run(args, stdout, TextWriter.Null));
+        Assert.Equal(0, CommandLine.Run(["bench", .. args], stdout, TextWriter.Null));
         using var doc = JsonDocument.Parse(stdout.ToString().Trim());
         Assert.Equal(expected, doc.RootElement.GetProperty("skip_padding").GetBoolean());
         Assert.True(doc.RootElement.GetProperty("real_tokens").GetInt32() > 0);

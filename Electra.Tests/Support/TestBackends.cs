@@ -15,7 +15,7 @@ public static class TestBackends
     {
         "cpu" => new CpuBackend(),
         // Tests run Vulkan under the Khronos validation layer; AssertClean fails on any message it reported.
-        "vulkan" => VulkanBackend.Create(new VulkanOptions { EnableValidation = true }),
+        "vulkan" => VulkanBackend.Create(new VulkanOptions { EnableValidation = true, PipelineCacheDirectory = Electra.Tests.Vulkan.VulkanFixture.TestCacheDirectory }),
         _ => throw new ArgumentException($"unknown test backend '{name}'"),
     };
 

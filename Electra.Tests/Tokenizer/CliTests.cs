@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Electra.Cli.Commands;
+using Electra.Cli;
 
 namespace Electra.Tests.Tokenizer;
 
@@ -10,7 +10,7 @@ public class CliTests
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = TokenizeCommand.Run(args, new StringReader(stdin), output, error);
+        int code = CommandLine.Run(["tokenize", .. args], output, error, new StringReader(stdin));
         return (code, output.ToString(), error.ToString());
     }
 

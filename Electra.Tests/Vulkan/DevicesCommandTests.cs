@@ -12,7 +12,7 @@ public sealed class DevicesCommandTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        Assert.Equal(0, DevicesCommand.Run([], stdout, stderr));
+        Assert.Equal(0, CommandLine.Run(["devices"], stdout, stderr));
         var text = stdout.ToString();
         var devices = VulkanDevices.List();
         foreach (var d in devices)
@@ -27,7 +27,7 @@ public sealed class DevicesCommandTests
     [Fact]
     public void Rejects_unknown_options()
     {
-        Assert.Throws<UsageException>(() => DevicesCommand.Run(["--bogus", "1"], TextWriter.Null, TextWriter.Null));
+        Assert.Equal(ExitCodes.Usage, CommandLine.Run(["devices", "--bogus", "1"], TextWriter.Null, TextWriter.Null));
     }
 
     [Fact]

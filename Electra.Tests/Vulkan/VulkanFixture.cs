@@ -48,7 +48,10 @@ public sealed class VulkanFixture : IDisposable
 {
     private VulkanBackend? _backend;
 
-    public VulkanBackend Backend => _backend ??= VulkanBackend.Create(new VulkanOptions { EnableValidation = true });
+    public VulkanBackend Backend => _backend ??= VulkanBackend.Create(new VulkanOptions { EnableValidation = true, PipelineCacheDirectory = TestCacheDirectory });
+
+    /// <summary>Tests keep their pipeline cache out of the user's cache directory.</summary>
+    public static string TestCacheDirectory { get; } = Path.Combine(Path.GetTempPath(), "electra-tests-vulkan-cache");
 
     public void AssertNoValidationMessages()
     {

@@ -27,7 +27,7 @@ public sealed class VulkanFloat16FixtureTests
     public void MatchesTransformers_with_float16_weights(string caseName)
     {
         var fixture = FixtureCase.Load(SharedData.CaseFolder(caseName));
-        using var backend = VulkanBackend.Create(new VulkanOptions { UseFloat16Weights = true, EnableValidation = true });
+        using var backend = VulkanBackend.Create(new VulkanOptions { UseFloat16Weights = true, EnableValidation = true, PipelineCacheDirectory = VulkanFixture.TestCacheDirectory });
         if (!backend.UsesFloat16Weights) return;   // the device lacks 16-bit storage: float32 is used and tested elsewhere
         var model = ElectraPretrained.Load(fixture.Folder, backend);
         var output = model.Forward(fixture.Inputs(), ForwardOptions.Everything);

@@ -15,12 +15,29 @@ internal sealed record PhysicalDeviceCaps(
     uint MaxWorkGroupSizeX,
     uint MaxPushConstantsSize,
     uint ComputeQueueFamily,
-    uint ApiVersion);
+    uint ApiVersion)
+{
+    /// <summary>What a VkPipelineCache's header names: vendor, device and pipelineCacheUUID; plus the driver version.</summary>
+    public PipelineCacheKey CacheKey { get; init; } = new(0, 0, 0, Guid.Empty);
+
+    /// <summary>VK_KHR_push_descriptor: descriptors are written into the command buffer, no set per dispatch.</summary>
+    public bool SupportsPushDescriptors { get; init; }
+
+    /// <summary>maxPerStageDescriptorStorageBuffers: the fused query/key/value linear binds 10.</summary>
+    public uint MaxStorageBuffersPerStage { get; init; } = 4;
+
+    /// <summary>Nanoseconds per timestamp tick, or 0 where compute queues cannot write timestamps.</summary>
+    public float TimestampPeriod { get; init; }
+}
+
+/// <summary>Identifies the driver build a pipeline cache belongs to.</summary>
+internal sealed record PipelineCacheKey(uint VendorId, uint DeviceId, uint DriverVersion, Guid Uuid);
 
 /// <summary>Queries properties, features and limits of physical devices.</summary>
 internal static unsafe class PhysicalDeviceProbe
 {
     private const string CooperativeMatrix = "VK_KHR_cooperative_matrix";
+    public const string PushDescriptor = "VK_KHR_push_descriptor";
 
     /// <summary>Devices with a compute queue, in enumeration order, numbered by that order.</summary>
     public static List<PhysicalDeviceCaps> Probe(VulkanInstance instance)
@@ -94,7 +111,13 @@ internal static unsafe class PhysicalDeviceProbe
             MaxWorkGroupSizeX: p.Limits.MaxComputeWorkGroupSize[0],
             MaxPushConstantsSize: p.Limits.MaxPushConstantsSize,
             ComputeQueueFamily: family.Value,
-            ApiVersion: p.ApiVersion);
+            ApiVersion: p.ApiVersion)
+        {
+            CacheKey = new PipelineCacheKey(p.VendorID, p.DeviceID, p.DriverVersion, new Guid(new ReadOnlySpan<byte>(p.PipelineCacheUuid, 16))),
+            SupportsPushDescriptors = HasExtension(vk, device, PushDescriptor),
+            MaxStorageBuffersPerStage = p.Limits.MaxPerStageDescriptorStorageBuffers,
+            TimestampPeriod = p.Limits.TimestampComputeAndGraphics ? p.Limits.TimestampPeriod : 0,
+        };
     }
 
     /// <summary>Prefers a compute-only family (dedicated async-compute queues), else any family with compute.</summary>

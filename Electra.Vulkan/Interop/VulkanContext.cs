@@ -1,4 +1,6 @@
 using Electra.Core.Errors;
+using Electra.Vulkan.Memory;
+using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
 
 namespace Electra.Vulkan.Interop;
@@ -20,6 +22,19 @@ internal sealed unsafe class VulkanContext : IDisposable
     public Queue Queue { get; }
     public bool Float16StorageEnabled { get; }
     public PhysicalDeviceMemoryProperties MemoryProperties { get; }
+    public CounterSet Counters { get; } = new();
+
+    /// <summary>vkCmdPushDescriptorSetKHR where VK_KHR_push_descriptor is enabled, else null (descriptor sets are allocated).</summary>
+    public delegate* unmanaged<CommandBuffer, PipelineBindPoint, PipelineLayout, uint, uint, WriteDescriptorSet*, void> PushDescriptorSet { get; }
+
+    public bool UsesPushDescriptors => PushDescriptorSet != null;
+
+    /// <summary>Device-local activations and weights, sub-allocated from 64 MiB blocks.</summary>
+    public MemoryArena DeviceArena { get; }
+    /// <summary>Host-visible staging for uploads.</summary>
+    public MemoryArena UploadArena { get; }
+    /// <summary>Host-visible (cached where possible) memory that results are copied into on discrete GPUs.</summary>
+    public MemoryArena ReadbackArena { get; }
 
     /// <summary>Largest byte range one storage-buffer descriptor binds (device limit, options cap, allocation cap).</summary>
     public long MaxBindingBytes { get; }
@@ -39,8 +54,12 @@ internal sealed unsafe class VulkanContext : IDisposable
                 throw new VulkanUnavailableException(
                     $"device '{Caps.Info.Name}' supports Vulkan {Caps.Info.ApiVersion} only; Electra.Vulkan needs 1.1 or newer (update the driver)");
             Float16StorageEnabled = options.UseFloat16Weights && Caps.Info.Supports16BitStorage;
-            Device = CreateDevice(Caps, Float16StorageEnabled);
+            bool push = Caps.SupportsPushDescriptors && !options.ForceDescriptorSets;
+            Device = CreateDevice(Caps, Float16StorageEnabled, push);
             Vk.CurrentDevice = Device;
+            if (push)
+                PushDescriptorSet = (delegate* unmanaged<CommandBuffer, PipelineBindPoint, PipelineLayout, uint, uint, WriteDescriptorSet*, void>)
+                    (void*)(nint)Vk.GetDeviceProcAddr(Device, "vkCmdPushDescriptorSetKHR");
             Vk.GetDeviceQueue(Device, Caps.ComputeQueueFamily, 0, out var queue);
             Queue = queue;
             Vk.GetPhysicalDeviceMemoryProperties(Caps.Handle, out var memory);
@@ -50,6 +69,9 @@ internal sealed unsafe class VulkanContext : IDisposable
             if (Caps.MaxMemoryAllocationSize > 0) limit = Math.Min(limit, Caps.MaxMemoryAllocationSize);
             if (options.MaxStorageBufferBytes is long cap) limit = Math.Min(limit, Math.Max(16, cap));
             MaxBindingBytes = limit & ~15L;   // keep chunks 16-byte aligned
+            DeviceArena = new MemoryArena(this, BufferKind.DeviceLocal, 64L << 20);
+            UploadArena = new MemoryArena(this, BufferKind.Upload, 16L << 20);
+            ReadbackArena = new MemoryArena(this, BufferKind.Readback, 16L << 20);
         }
         catch
         {
@@ -58,7 +80,7 @@ internal sealed unsafe class VulkanContext : IDisposable
         }
     }
 
-    private Device CreateDevice(PhysicalDeviceCaps caps, bool float16Storage)
+    private Device CreateDevice(PhysicalDeviceCaps caps, bool float16Storage, bool pushDescriptors)
     {
         float priority = 1f;
         var queueInfo = new DeviceQueueCreateInfo
@@ -74,21 +96,36 @@ internal sealed unsafe class VulkanContext : IDisposable
             SType = StructureType.PhysicalDevice16BitStorageFeatures,
             StorageBuffer16BitAccess = float16Storage,
         };
+        var extensions = pushDescriptors ? SilkMarshal.StringArrayToPtr([PhysicalDeviceProbe.PushDescriptor]) : 0;
         var info = new DeviceCreateInfo
         {
             SType = StructureType.DeviceCreateInfo,
             QueueCreateInfoCount = 1,
             PQueueCreateInfos = &queueInfo,
             PNext = float16Storage ? &storage16 : null,
+            EnabledExtensionCount = pushDescriptors ? 1u : 0u,
+            PpEnabledExtensionNames = (byte**)extensions,
         };
         Device device;
-        var result = Vk.CreateDevice(caps.Handle, &info, null, &device);
+        Result result;
+        try
+        {
+            result = Vk.CreateDevice(caps.Handle, &info, null, &device);
+        }
+        finally
+        {
+            if (extensions != 0) SilkMarshal.Free(extensions);
+        }
         if (result != Result.Success)
             throw new BackendException($"vkCreateDevice failed on '{caps.Info.Name}': {result}");
         return device;
     }
 
-    public void Created() => Interlocked.Increment(ref _liveObjects);
+    public void Created()
+    {
+        Interlocked.Increment(ref _liveObjects);
+        Counters.ObjectCreated();
+    }
     public void Destroyed() => Interlocked.Decrement(ref _liveObjects);
 
     /// <summary>Index of a memory type allowed by <paramref name="typeBits"/> with all the required flags, preferring the preferred ones.</summary>
@@ -122,6 +159,7 @@ internal sealed unsafe class VulkanContext : IDisposable
             VulkanLoader.Check(Vk.ResetFences(Device, 1, &fence), "vkResetFences");
             VulkanLoader.Check(Vk.QueueSubmit(Queue, 1, &submit, fence), "vkQueueSubmit");
         }
+        Counters.Submitted();
         var wait = Vk.WaitForFences(Device, 1, &fence, true, ulong.MaxValue);
         if (wait != Result.Success)
             throw new BackendException($"waiting for the Vulkan queue failed: {wait} (device lost or driver reset?)");
@@ -132,6 +170,9 @@ internal sealed unsafe class VulkanContext : IDisposable
         if (_disposed) return;
         _disposed = true;
         lock (_queueLock) Vk.DeviceWaitIdle(Device);
+        DeviceArena?.Dispose();
+        UploadArena?.Dispose();
+        ReadbackArena?.Dispose();
         Vk.DestroyDevice(Device, null);
         Instance.Dispose();
     }

@@ -10,6 +10,7 @@ internal sealed unsafe class VulkanInstance : IDisposable
 {
     private const string ValidationLayer = "VK_LAYER_KHRONOS_validation";
     private const string DebugUtils = "VK_EXT_debug_utils";
+    private const string ValidationFeatures = "VK_EXT_validation_features";
 
     private DebugUtilsMessengerEXT _messenger;
     private bool _disposed;
@@ -26,11 +27,14 @@ internal sealed unsafe class VulkanInstance : IDisposable
             throw new BackendException(
                 $"validation was requested but the layer {ValidationLayer} is not installed (Debian/Ubuntu: apt-get install vulkan-validationlayers)");
         bool debugUtils = validation && HasInstanceExtension(DebugUtils);
+        // Synchronization validation too: a missing barrier is as much a bug as a bad binding.
+        bool syncValidation = validation && HasInstanceExtension(ValidationFeatures, ValidationLayer);
         if (validation) Validation = new ValidationLog();
 
         var appName = SilkMarshal.StringToPtr("Electra.NET");
         var layers = validation ? SilkMarshal.StringArrayToPtr([ValidationLayer]) : 0;
-        var extensions = debugUtils ? SilkMarshal.StringArrayToPtr([DebugUtils]) : 0;
+        string[] extensionNames = [.. (debugUtils ? new[] { DebugUtils } : []), .. (syncValidation ? new[] { ValidationFeatures } : [])];
+        var extensions = extensionNames.Length > 0 ? SilkMarshal.StringArrayToPtr(extensionNames) : 0;
         try
         {
             var app = new ApplicationInfo
@@ -38,19 +42,27 @@ internal sealed unsafe class VulkanInstance : IDisposable
                 SType = StructureType.ApplicationInfo,
                 PApplicationName = (byte*)appName,
                 PEngineName = (byte*)appName,
-                ApiVersion = Vk.Version11,
+                ApiVersion = InstanceVersion(Vk),
             };
             var messengerInfo = Validation?.CreateInfo() ?? default;
+            var enabledFeature = ValidationFeatureEnableEXT.SynchronizationValidationExt;
+            var features = new ValidationFeaturesEXT
+            {
+                SType = StructureType.ValidationFeaturesExt,
+                EnabledValidationFeatureCount = 1,
+                PEnabledValidationFeatures = &enabledFeature,
+            };
+            if (syncValidation) messengerInfo.PNext = &features;
             var info = new InstanceCreateInfo
             {
                 SType = StructureType.InstanceCreateInfo,
                 PApplicationInfo = &app,
                 EnabledLayerCount = validation ? 1u : 0u,
                 PpEnabledLayerNames = (byte**)layers,
-                EnabledExtensionCount = debugUtils ? 1u : 0u,
+                EnabledExtensionCount = (uint)extensionNames.Length,
                 PpEnabledExtensionNames = (byte**)extensions,
                 // Chaining the messenger here also catches messages from instance creation and destruction.
-                PNext = debugUtils ? &messengerInfo : null,
+                PNext = debugUtils ? &messengerInfo : syncValidation ? &features : null,
             };
             Instance instance;
             var result = Vk.CreateInstance(&info, null, &instance);
@@ -74,6 +86,13 @@ internal sealed unsafe class VulkanInstance : IDisposable
             if (layers != 0) SilkMarshal.Free(layers);
             if (extensions != 0) SilkMarshal.Free(extensions);
         }
+    }
+
+    /// <summary>Vulkan 1.3 where the loader offers it (devices then expose their 1.2/1.3 features); 1.1 otherwise.</summary>
+    private static uint InstanceVersion(Vk vk)
+    {
+        uint version = 0;
+        return vk.EnumerateInstanceVersion(&version) == Result.Success && version >= Vk.Version13 ? Vk.Version13 : Vk.Version11;
     }
 
     public PhysicalDevice[] EnumeratePhysicalDevices()
@@ -117,15 +136,21 @@ internal sealed unsafe class VulkanInstance : IDisposable
         return false;
     }
 
-    private bool HasInstanceExtension(string name)
+    private bool HasInstanceExtension(string name, string? layer = null)
     {
         uint count = 0;
-        Vk.EnumerateInstanceExtensionProperties((byte*)null, &count, null);
-        var props = new ExtensionProperties[count];
-        fixed (ExtensionProperties* p = props) Vk.EnumerateInstanceExtensionProperties((byte*)null, &count, p);
-        foreach (var e in props)
-            if (Marshal.PtrToStringUTF8((nint)e.ExtensionName) == name) return true;
-        return false;
+        var layerName = layer is null ? 0 : SilkMarshal.StringToPtr(layer);
+        try
+        {
+            Vk.EnumerateInstanceExtensionProperties((byte*)layerName, &count, null);
+            var props = new ExtensionProperties[count];
+            fixed (ExtensionProperties* p = props) Vk.EnumerateInstanceExtensionProperties((byte*)layerName, &count, p);
+            return props.Any(e => Marshal.PtrToStringUTF8((nint)e.ExtensionName) == name);
+        }
+        finally
+        {
+            if (layerName != 0) SilkMarshal.Free(layerName);
+        }
     }
 
     public void Dispose()

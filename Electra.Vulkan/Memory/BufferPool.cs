@@ -3,7 +3,7 @@ using Electra.Vulkan.Interop;
 namespace Electra.Vulkan.Memory;
 
 /// <summary>
-/// Device-local activation buffers recycled across layers and passes. Sizes are rounded up to powers of two so
+/// Device-local activation buffers (ranges of the device arena) recycled across layers and passes. Sizes are rounded up to powers of two so
 /// that a buffer freed by one layer fits the same-shaped tensor of the next. Thread-safe.
 /// </summary>
 internal sealed class BufferPool : IDisposable
@@ -26,7 +26,7 @@ internal sealed class BufferPool : IDisposable
         {
             if (_free.TryGetValue(size, out var stack) && stack.Count > 0) return stack.Pop();
         }
-        var buffer = new GpuBuffer(_context, size, BufferKind.DeviceLocal);
+        var buffer = _context.DeviceArena.Allocate(size);
         lock (_lock) _all.Add(buffer);
         return buffer;
     }

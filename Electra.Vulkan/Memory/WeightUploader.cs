@@ -43,10 +43,10 @@ internal sealed class WeightUploader : IDisposable
                 {
                     long first = c * rowsPerChunk;
                     long bytes = Math.Min(rowsPerChunk, rows - first) * rowBytes;
-                    var device = new GpuBuffer(_context, bytes, BufferKind.DeviceLocal);
+                    var device = _context.DeviceArena.Allocate(bytes);
                     chunks.Add(device);
                     if (bytes == 0) continue;
-                    var stage = new GpuBuffer(_context, bytes, BufferKind.Upload);
+                    var stage = _context.UploadArena.Allocate(bytes);
                     staging.Add(stage);
                     data.Slice((int)(first * rowBytes), (int)bytes).CopyTo(stage.HostSpan<byte>((int)bytes));
                     _recorder.Copy(stage, device, bytes);

@@ -1,28 +1,33 @@
 using Electra.Vulkan.Interop;
+using Electra.Vulkan.Kernels;
 using Electra.Vulkan.Memory;
-using Electra.Vulkan.Pipelines;
 using Silk.NET.Vulkan;
-using VkBuffer = Silk.NET.Vulkan.Buffer;
 
 namespace Electra.Vulkan.Recording;
 
 /// <summary>
-/// Records dispatches and copies into one command buffer, a global memory barrier between consecutive commands,
-/// and submits it when results are needed. Owns its command pool, fence and descriptor pools, so recorders on
-/// different threads never share Vulkan objects that need external synchronization.
+/// Records dispatches and copies into one command buffer that lives as long as the recorder (reset after each
+/// submission, never recreated) and submits it when results are needed. A barrier is recorded only before a command
+/// that reads or writes bytes an earlier command since the last barrier wrote, or writes bytes one read (tracked per
+/// buffer range), so independent commands overlap. Bindings are pushed into the command buffer
+/// (VK_KHR_push_descriptor) where the device allows, else written into descriptor sets from pools that are reset,
+/// not recreated. Owns its command pool, fence and descriptor pools, so recorders on different threads never share
+/// Vulkan objects that need external synchronization.
 /// </summary>
 internal sealed unsafe class CommandRecorder : IDisposable
 {
     private const uint SetsPerPool = 256;
-    private const uint BuffersPerSet = 6;
+    private const uint BuffersPerSet = 8;
 
     private readonly VulkanContext _context;
     private readonly CommandPool _pool;
     private readonly CommandBuffer _commands;
     private readonly Fence _fence;
     private readonly List<DescriptorPool> _descriptorPools = new();
+    // Byte ranges written and read since the last barrier: (buffer handle, offset, size).
+    private readonly List<(ulong Buffer, long Offset, long Size)> _written = new();
+    private readonly List<(ulong Buffer, long Offset, long Size)> _read = new();
     private int _currentDescriptorPool;
-    private bool _needsBarrier;
     private bool _disposed;
 
     /// <summary>Commands are recorded that have not been submitted yet.</summary>
@@ -73,22 +78,47 @@ internal sealed unsafe class CommandRecorder : IDisposable
             Flags = CommandBufferUsageFlags.OneTimeSubmitBit,
         };
         VulkanLoader.Check(_context.Vk.BeginCommandBuffer(_commands, &begin), "vkBeginCommandBuffer");
-        _needsBarrier = false;
+        _written.Clear();
+        _read.Clear();
         HasPendingWork = false;
     }
 
-    /// <summary>Makes every earlier shader or transfer write visible to every later shader or transfer access.</summary>
-    private void BarrierIfNeeded()
+    private static bool Overlaps(List<(ulong Buffer, long Offset, long Size)> ranges, GpuBuffer b)
     {
-        if (!_needsBarrier) return;
-        var barrier = new MemoryBarrier
+        foreach (var r in ranges)
+            if (r.Buffer == b.Handle.Handle && r.Offset < b.Offset + b.Size && b.Offset < r.Offset + r.Size) return true;
+        return false;
+    }
+
+    /// <summary>Records a barrier first when the command's reads or writes conflict with earlier unsynchronised ones.</summary>
+    private void Track(ReadOnlySpan<GpuBuffer> buffers, uint writeMask)
+    {
+        bool hazard = false;
+        for (int i = 0; i < buffers.Length && !hazard; i++)
         {
-            SType = StructureType.MemoryBarrier,
-            SrcAccessMask = AccessFlags.ShaderWriteBit | AccessFlags.TransferWriteBit,
-            DstAccessMask = AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit | AccessFlags.TransferReadBit | AccessFlags.TransferWriteBit,
-        };
-        var stages = PipelineStageFlags.ComputeShaderBit | PipelineStageFlags.TransferBit;
-        _context.Vk.CmdPipelineBarrier(_commands, stages, stages, 0, 1, &barrier, 0, null, 0, null);
+            bool writes = (writeMask & (1u << i)) != 0;
+            hazard = Overlaps(_written, buffers[i]) || (writes && Overlaps(_read, buffers[i]));
+        }
+        if (hazard)
+        {
+            var barrier = new MemoryBarrier
+            {
+                SType = StructureType.MemoryBarrier,
+                SrcAccessMask = AccessFlags.ShaderWriteBit | AccessFlags.TransferWriteBit,
+                DstAccessMask = AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit | AccessFlags.TransferReadBit | AccessFlags.TransferWriteBit,
+            };
+            var stages = PipelineStageFlags.ComputeShaderBit | PipelineStageFlags.TransferBit;
+            _context.Vk.CmdPipelineBarrier(_commands, stages, stages, 0, 1, &barrier, 0, null, 0, null);
+            _context.Counters.Barrier();
+            _written.Clear();
+            _read.Clear();
+        }
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            var range = (buffers[i].Handle.Handle, buffers[i].Offset, buffers[i].Size);
+            if ((writeMask & (1u << i)) != 0) _written.Add(range);
+            else _read.Add(range);
+        }
     }
 
     public void Dispatch<T>(ComputeKernel kernel, ReadOnlySpan<GpuBuffer> buffers, T pushConstants, uint x, uint y = 1, uint z = 1)
@@ -98,15 +128,18 @@ internal sealed unsafe class CommandRecorder : IDisposable
         if (buffers.Length != kernel.Spec.Bindings)
             throw new InvalidOperationException($"{kernel.Spec.Shader} binds {kernel.Spec.Bindings} buffers, got {buffers.Length}");
         var vk = _context.Vk;
-        var set = AllocateSet(kernel.SetLayout);
+        Track(buffers, kernel.Spec.WriteMask);
 
         Span<DescriptorBufferInfo> infos = stackalloc DescriptorBufferInfo[buffers.Length];
         Span<WriteDescriptorSet> writes = stackalloc WriteDescriptorSet[buffers.Length];
+        bool push = _context.UsesPushDescriptors;
+        var set = push ? default : AllocateSet(kernel.SetLayout);
         fixed (DescriptorBufferInfo* pInfos = infos)
+        fixed (WriteDescriptorSet* pWrites = writes)
         {
             for (int i = 0; i < buffers.Length; i++)
             {
-                infos[i] = new DescriptorBufferInfo(buffers[i].Handle, 0, (ulong)buffers[i].Size);
+                infos[i] = new DescriptorBufferInfo(buffers[i].Handle, (ulong)buffers[i].Offset, (ulong)buffers[i].Size);
                 writes[i] = new WriteDescriptorSet
                 {
                     SType = StructureType.WriteDescriptorSet,
@@ -117,44 +150,51 @@ internal sealed unsafe class CommandRecorder : IDisposable
                     PBufferInfo = pInfos + i,
                 };
             }
-            fixed (WriteDescriptorSet* pWrites = writes)
+            vk.CmdBindPipeline(_commands, PipelineBindPoint.Compute, kernel.Pipeline);
+            if (push)
+            {
+                _context.PushDescriptorSet(_commands, PipelineBindPoint.Compute, kernel.Layout, 0, (uint)buffers.Length, pWrites);
+            }
+            else
+            {
                 vk.UpdateDescriptorSets(_context.Device, (uint)buffers.Length, pWrites, 0, null);
+                vk.CmdBindDescriptorSets(_commands, PipelineBindPoint.Compute, kernel.Layout, 0, 1, &set, 0, null);
+            }
         }
-
-        BarrierIfNeeded();
-        vk.CmdBindPipeline(_commands, PipelineBindPoint.Compute, kernel.Pipeline);
-        vk.CmdBindDescriptorSets(_commands, PipelineBindPoint.Compute, kernel.Layout, 0, 1, &set, 0, null);
         vk.CmdPushConstants(_commands, kernel.Layout, ShaderStageFlags.ComputeBit, 0, (uint)sizeof(T), &pushConstants);
         vk.CmdDispatch(_commands, x, y, z);
-        _needsBarrier = true;
+        _context.Counters.Dispatched();
         HasPendingWork = true;
     }
 
     public void Copy(GpuBuffer source, GpuBuffer destination, long bytes, long sourceOffset = 0, long destinationOffset = 0)
     {
         if (bytes <= 0) return;
-        BarrierIfNeeded();
-        var region = new BufferCopy((ulong)sourceOffset, (ulong)destinationOffset, (ulong)bytes);
+        Track([source.Slice(sourceOffset, bytes), destination.Slice(destinationOffset, bytes)], writeMask: 2);
+        var region = new BufferCopy((ulong)(source.Offset + sourceOffset), (ulong)(destination.Offset + destinationOffset), (ulong)bytes);
         _context.Vk.CmdCopyBuffer(_commands, source.Handle, destination.Handle, 1, &region);
-        _needsBarrier = true;
         HasPendingWork = true;
     }
 
-    /// <summary>Ends the command buffer, submits it, waits, and starts a new one (descriptor sets are recycled).</summary>
+    /// <summary>Ends the command buffer, submits it, waits, and starts it again (its pool and descriptor pools reset).</summary>
     public void SubmitAndWait()
     {
         var vk = _context.Vk;
         if (HasPendingWork)
         {
-            // Make transfer writes (readbacks) visible to the host before the fence signals.
+            // Makes this submission's writes visible to the host (readbacks) and to every later submission's commands
+            // (a pipeline barrier's second scope reaches into later command buffers on the queue).
             var barrier = new MemoryBarrier
             {
                 SType = StructureType.MemoryBarrier,
                 SrcAccessMask = AccessFlags.ShaderWriteBit | AccessFlags.TransferWriteBit,
-                DstAccessMask = AccessFlags.HostReadBit,
+                DstAccessMask = AccessFlags.HostReadBit | AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit |
+                                AccessFlags.TransferReadBit | AccessFlags.TransferWriteBit,
             };
             vk.CmdPipelineBarrier(_commands, PipelineStageFlags.ComputeShaderBit | PipelineStageFlags.TransferBit,
-                PipelineStageFlags.HostBit, 0, 1, &barrier, 0, null, 0, null);
+                PipelineStageFlags.HostBit | PipelineStageFlags.ComputeShaderBit | PipelineStageFlags.TransferBit,
+                0, 1, &barrier, 0, null, 0, null);
+            _context.Counters.Barrier();
         }
         VulkanLoader.Check(vk.EndCommandBuffer(_commands), "vkEndCommandBuffer");
         if (HasPendingWork)
@@ -162,6 +202,20 @@ internal sealed unsafe class CommandRecorder : IDisposable
             _context.SubmitAndWait(_commands, _fence);
             Submissions++;
         }
+        ResetAndBegin();
+    }
+
+    /// <summary>Drops whatever is recorded without running it (a pass abandoning a failed forward).</summary>
+    public void Discard()
+    {
+        if (!HasPendingWork) return;
+        VulkanLoader.Check(_context.Vk.EndCommandBuffer(_commands), "vkEndCommandBuffer");
+        ResetAndBegin();
+    }
+
+    private void ResetAndBegin()
+    {
+        var vk = _context.Vk;
         VulkanLoader.Check(vk.ResetCommandPool(_context.Device, _pool, 0), "vkResetCommandPool");
         foreach (var p in _descriptorPools) vk.ResetDescriptorPool(_context.Device, p, 0);
         _currentDescriptorPool = 0;

@@ -20,6 +20,13 @@ internal sealed class TensorStorage
     public bool IsWeight { get; }
     public bool Released { get; private set; }
 
+    /// <summary>What the storage holds (float32 activations are what a readback copies).</summary>
+    public Electra.Core.Backend.DeviceDType DType { get; init; } = Electra.Core.Backend.DeviceDType.Float32;
+
+    /// <summary>For a slice of a larger allocation (the three outputs of a fused linear): the allocation, which is
+    /// recycled when its last slice dies.</summary>
+    public TensorStorage? Parent { get; init; }
+
     public TensorStorage(object owner, IReadOnlyList<GpuBuffer> chunks, long rowsPerChunk, bool isWeight)
     {
         Owner = owner;
@@ -32,6 +39,13 @@ internal sealed class TensorStorage
     public bool IsChunked => Chunks.Count > 1;
 
     public void AddView() => _views++;
+
+    /// <summary>Marks the storage dead whatever views remain (the pass released everything at once).</summary>
+    public void Kill()
+    {
+        _views = 0;
+        Released = true;
+    }
 
     /// <summary>Drops one view; true when none remain and the memory may be reused.</summary>
     public bool RemoveView()

@@ -4,11 +4,11 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|base|gemm|checkpoint|profile|all] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P (profile)]
+// electra-benchmarks [ort|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P (profile)]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-// `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand).
-if (args.Length > 0 && args[0] == "bench") return Electra.Cli.Commands.BenchCommand.Run(args[1..], Console.Out, Console.Error);
+// `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
+if (args.Length > 0 && args[0] == "bench") return Electra.Cli.CommandLine.Run(args, Console.Out, Console.Error);
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = ArgInt("--threads") ?? 2;
 int iterations = ArgInt("--iterations") ?? 15;
@@ -42,6 +42,19 @@ if (mode is "base" or "all")
     var (peakT, peakTCpu) = FmaPeak.MeasureBoth(threads);
     Console.WriteLine($"FMA peak (independent chains): 1 thread {peak1:F1} GFLOP/s ({peak1Cpu:F1} per CPU-second), {threads} threads {peakT:F1} GFLOP/s ({peakTCpu:F1} per CPU-second)");
     BaseModelBench.Run(threads, peakT, Math.Max(peak1Cpu, peakTCpu), Math.Max(3, iterations / 3));
+}
+
+if (mode is "random-base")
+{
+    RandomBaseModel.Write(ArgString("--out") ?? "electra-base-random");
+    return 0;
+}
+
+if (mode is "vulkan-gemm")
+{
+    // On a real GPU add --large for the 4096-row shapes (minutes on lavapipe).
+    VulkanGemmBench.Run(ArgInt("--iterations") ?? 4, args.Contains("--large"));
+    return 0;
 }
 
 if (mode is "gemm")

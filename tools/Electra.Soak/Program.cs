@@ -104,7 +104,7 @@ failures += tokenMismatches;
     GC.Collect();
     var p = Process.GetCurrentProcess();
     p.Refresh();
-    return (GC.GetTotalMemory(true), p.WorkingSet64, p.HandleCount, p.Threads.Count, backend is VulkanBackend v ? v.ActivationPoolBytes : 0);
+    return (GC.GetTotalMemory(true), p.WorkingSet64, p.HandleCount, p.Threads.Count, backend is VulkanBackend v ? v.ActivationBytes : 0);
 }
 string Format((long Managed, long Rss, int Handles, int Threads, long Pool) s) =>
     $"managed {s.Managed / 1024.0:F0} KiB, RSS {s.Rss / 1048576.0:F1} MiB, handles {s.Handles}, threads {s.Threads}" +

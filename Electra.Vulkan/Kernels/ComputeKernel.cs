@@ -2,7 +2,7 @@ using Electra.Vulkan.Interop;
 using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
 
-namespace Electra.Vulkan.Pipelines;
+namespace Electra.Vulkan.Kernels;
 
 /// <summary>A compute pipeline with its descriptor-set layout (N storage buffers) and push-constant range.</summary>
 internal sealed unsafe class ComputeKernel : IDisposable
@@ -15,7 +15,7 @@ internal sealed unsafe class ComputeKernel : IDisposable
     public PipelineLayout Layout { get; }
     public Pipeline Pipeline { get; }
 
-    public ComputeKernel(VulkanContext context, KernelSpec spec)
+    public ComputeKernel(VulkanContext context, KernelSpec spec, PipelineCache cache)
     {
         _context = context;
         Spec = spec;
@@ -38,6 +38,8 @@ internal sealed unsafe class ComputeKernel : IDisposable
                 SType = StructureType.DescriptorSetLayoutCreateInfo,
                 BindingCount = (uint)bindings.Length,
                 PBindings = b,
+                // Push descriptors: the recorder writes the bindings into the command buffer, no set per dispatch.
+                Flags = context.UsesPushDescriptors ? DescriptorSetLayoutCreateFlags.PushDescriptorBitKhr : 0,
             };
             DescriptorSetLayout setLayout;
             VulkanLoader.Check(vk.CreateDescriptorSetLayout(device, &info, null, &setLayout), "vkCreateDescriptorSetLayout");
@@ -106,7 +108,7 @@ internal sealed unsafe class ComputeKernel : IDisposable
                         Layout = Layout,
                     };
                     Pipeline pipeline;
-                    VulkanLoader.Check(vk.CreateComputePipelines(device, default, 1, &pipelineInfo, null, &pipeline),
+                    VulkanLoader.Check(vk.CreateComputePipelines(device, cache, 1, &pipelineInfo, null, &pipeline),
                         $"vkCreateComputePipelines({spec.Shader})");
                     Pipeline = pipeline;
                     context.Created();

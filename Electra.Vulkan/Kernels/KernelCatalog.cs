@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Electra.Core.Errors;
 using Electra.Vulkan.Interop;
 
-namespace Electra.Vulkan.Pipelines;
+namespace Electra.Vulkan.Kernels;
 
 /// <summary>Push-constant blocks, laid out as the shaders declare them (std430 scalars).</summary>
 internal static class PushConstants
@@ -25,6 +25,8 @@ internal static class PushConstants
     public record struct Concat(uint Count, uint S1, uint S2, uint Width);
     [StructLayout(LayoutKind.Sequential)]
     public record struct SeqReduce(uint Count, uint Seq, uint Width);
+    [StructLayout(LayoutKind.Sequential)]
+    public record struct PoolSegments(uint Count, uint Width, uint Mode);
 }
 
 /// <summary>
@@ -60,23 +62,53 @@ internal sealed class KernelCatalog
     public KernelSpec Matmul(bool float16Weights) =>
         new(float16Weights ? "matmul_f16" : "matmul", 4, Size<PushConstants.Matmul>(), [MatmulThreadsN, MatmulThreadsM]);
 
+    /// <summary>Three same-shaped linears of one input in one dispatch (10 bindings), where the device binds that many.</summary>
+    public KernelSpec? MatmulMulti(bool float16Weights) => _caps.MaxStorageBuffersPerStage < 10 ? null :
+        new(float16Weights ? "matmul_multi_f16" : "matmul_multi", 10, Size<PushConstants.Matmul>(), [MatmulThreadsN, MatmulThreadsM],
+            Writes: 0b11_1000_0000);
+
     public KernelSpec Add => new("add", 3, Size<PushConstants.Count>(), [ElementwiseGroup]);
     public KernelSpec Activate => new("activate", 2, Size<PushConstants.CountAct>(), [ElementwiseGroup]);
     public KernelSpec Gather => new("gather", 3, Size<PushConstants.Gather>(), [ElementwiseGroup]);
     public KernelSpec LayerNorm => new("layernorm", 5, Size<PushConstants.LayerNorm>(), [RowGroup]);
     public KernelSpec Concat => new("concat_sequence", 3, Size<PushConstants.Concat>(), [ElementwiseGroup]);
     public KernelSpec SelectPositions => new("select_positions", 3, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
+    public KernelSpec PoolSegments => new("pool_segments", 4, Size<PushConstants.PoolSegments>(), [ElementwiseGroup]);
     public KernelSpec MeanOverSequence => new("mean_sequence", 2, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
+
+    /// <summary>
+    /// The variants built when the backend is created: everything a forward over up to 512 keys uses (ELECTRA's
+    /// position limit); longer attention builds its variant on first use.
+    /// </summary>
+    public IEnumerable<KernelSpec> Eager(bool float16Weights)
+    {
+        yield return Matmul(false);
+        if (float16Weights) yield return Matmul(true);
+        if (MatmulMulti(float16Weights) is { } multi) yield return multi;
+        yield return Add;
+        yield return Activate;
+        yield return Gather;
+        yield return LayerNorm;
+        yield return Concat;
+        yield return SelectPositions;
+        yield return MeanOverSequence;
+        yield return PoolSegments;
+        foreach (int keys in new[] { 128, 256, 512 })
+        {
+            yield return Attention(keys);
+            yield return AttentionSegments(keys);
+        }
+    }
 
     /// <summary>Attention keeps one row of Sk scores in shared memory; the variant is sized to the key count.</summary>
     public KernelSpec Attention(int keyCount) =>
-        AttentionVariant("attention", 6, Size<PushConstants.Attention>(), keyCount);
+        AttentionVariant("attention", 6, Size<PushConstants.Attention>(), keyCount, writes: 0b110000);
 
     /// <summary>Packed attention keeps one row of its longest segment's scores in shared memory.</summary>
     public KernelSpec AttentionSegments(int longestSegment) =>
         AttentionVariant("attention_segments", 6, Size<PushConstants.AttentionSegments>(), longestSegment);
 
-    private KernelSpec AttentionVariant(string shader, int bindings, int pushBytes, int keyCount)
+    private KernelSpec AttentionVariant(string shader, int bindings, int pushBytes, int keyCount, uint writes = 0)
     {
         uint group = Math.Min(64u, RowGroup);
         long capacity = (_caps.Info.MaxComputeSharedMemoryBytes - group * 4L) / 4;
@@ -86,7 +118,7 @@ internal sealed class KernelCatalog
             throw new BackendException(
                 $"attention over {keyCount} keys needs {keyCount * 4L} bytes of shared memory per workgroup; " +
                 $"device '{_caps.Info.Name}' has {_caps.Info.MaxComputeSharedMemoryBytes} (at most {capacity} keys)");
-        return new KernelSpec(shader, bindings, pushBytes, [group, (uint)slots]);
+        return new KernelSpec(shader, bindings, pushBytes, [group, (uint)slots], writes);
     }
 
     /// <summary>A 2-D grid of workgroups covering <paramref name="groups"/> groups within the device's per-dimension cap.</summary>

@@ -1,6 +1,6 @@
 using Electra.Core.Errors;
 
-namespace Electra.Vulkan.Pipelines;
+namespace Electra.Vulkan.Kernels;
 
 /// <summary>SPIR-V compiled from shaders/*.comp by glslc at build time and embedded in this assembly.</summary>
 internal static class ShaderBinaries

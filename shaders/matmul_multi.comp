@@ -1,0 +1,4 @@
+#version 450
+// Query, key and value projections as one dispatch, float32 weights.
+#define WEIGHT_T float
+#include "matmul_multi.glsl"

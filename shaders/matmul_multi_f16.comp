@@ -1,0 +1,6 @@
+#version 450
+// Query, key and value projections as one dispatch, float16 weights (16-bit storage), float32 accumulation.
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#define WEIGHT_T float16_t
+#include "matmul_multi.glsl"

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The Vulkan backend on a real GPU, next to PyTorch eager on CUDA, in one self-contained folder.
+#
+#   tools/gpu-bench.sh prepare [DIR]   on a build machine (.NET SDK, glslc): publishes self-contained linux-x64 builds
+#                                      of `electra` and the benchmarks, an ELECTRA-base-shaped random model
+#                                      (config.json + model.safetensors, loaded by both sides), the shared fixtures
+#                                      and this script into DIR (default .build/gpu-bench). Nothing is compiled later.
+#   DIR/gpu-bench.sh run               on the GPU machine (Vulkan loader + driver; optional python3 with torch and
+#                                      transformers on CUDA): prints one JSON line per measurement on stdout.
+#
+# What `run` measures, each step under its own time limit so that the whole run ends within 10 minutes:
+#   {"step":"devices"}        `electra devices` (every Vulkan device, the one picked by default marked)
+#   {"step":"validate"}       every fixture on --backend vulkan against transformers' reference outputs
+#   {"step":"gemm"}           the Vulkan linear's GFLOP/s on ELECTRA-small/base shapes (float32 and float16 weights)
+#   {"step":"electra"}        `electra bench --backend vulkan` on the base-shaped model at 1×128, 32×128 and 8×512,
+#                             float32 and float16 weights: median/min ms, dispatches, barriers, submits, allocations
+#   {"step":"torch"}          transformers' ElectraModel on CUDA, eager, fp32 / fp16 / bf16, same weights and shapes,
+#                             with "ratio" = electra's median / torch's median at the same shape and precision
+set -uo pipefail
+
+mode="${1:-}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+prepare() {
+  local root out
+  root="$(cd "$here/.." && pwd)"
+  out="$(mkdir -p "${1:-$root/.build/gpu-bench}" && cd "${1:-$root/.build/gpu-bench}" && pwd)"
+  echo "publishing self-contained linux-x64 builds into $out ..." >&2
+  dotnet publish "$root/Electra.Cli" -c Release -r linux-x64 --self-contained -p:PublishAot=false -o "$out/electra" >&2 || exit 1
+  dotnet publish "$root/benchmarks/Electra.Benchmarks" -c Release -r linux-x64 --self-contained -o "$out/benchmarks" >&2 || exit 1
+  "$out/benchmarks/Electra.Benchmarks" random-base --out "$out/electra-base-random" >/dev/null || exit 1
+  rm -rf "$out/fixtures" && cp -r "$root/../shared/fixtures" "$out/fixtures"
+  cp "$root/tools/gpu-bench.sh" "$out/gpu-bench.sh"
+  cp "$root/tools/gpu-bench-torch.py" "$out/gpu-bench-torch.py"
+  echo "done: copy $out to the GPU machine and run ./gpu-bench.sh run there" >&2
+}
+
+json_string() { python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))' 2>/dev/null || sed 's/"/\\"/g; s/^/"/; s/$/"/' | tr -d '\n'; }
+
+run() {
+  cd "$here"
+  local electra="$here/electra/electra" model="$here/electra-base-random" started=$SECONDS
+  command -v nvidia-smi >/dev/null && echo "{\"step\":\"gpu\",\"nvidia_smi\":$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | json_string)}"
+  echo "{\"step\":\"devices\",\"output\":$(timeout 60 "$electra" devices 2>&1 | json_string)}"
+
+  for fixture in "$here"/fixtures/*/; do
+    [ -f "$fixture/reference.safetensors" ] || continue
+    local name rc
+    name="$(basename "$fixture")"
+    timeout 60 "$electra" validate --reference "$fixture" --model "$fixture" --backend vulkan >/tmp/electra-validate.txt 2>&1
+    rc=$?
+    echo "{\"step\":\"validate\",\"fixture\":\"$name\",\"passed\":$([ $rc -eq 0 ] && echo true || echo false),\"exit\":$rc}"
+  done
+
+  timeout 120 "$here/benchmarks/Electra.Benchmarks" vulkan-gemm --large --iterations 20 2>&1 | grep '^gemm ' | while read -r _ shape precision ms _ gflops _; do
+    echo "{\"step\":\"gemm\",\"shape\":\"$shape\",\"precision\":\"${precision%:}\",\"ms\":${ms%,},\"gflops\":$gflops}"
+  done
+
+  local results="/tmp/electra-gpu-bench.jsonl"
+  : > "$results"
+  for precision in f32 f16; do
+    for shape in "1 128 40" "32 128 20" "8 512 20"; do
+      set -- $shape
+      local extra=()
+      [ "$precision" = f16 ] && extra=(--precision f16)
+      local line
+      line="$(timeout 90 "$electra" bench --model "$model" --backend vulkan --batch "$1" --seq "$2" --warmup 5 --iterations "$3" --json "${extra[@]}" 2>/dev/null | tail -1)"
+      [ -n "$line" ] || line='{"error":"failed or timed out"}'
+      echo "{\"step\":\"electra\",\"precision\":\"$precision\",\"batch\":$1,\"seq\":$2,\"result\":$line}" | tee -a "$results"
+    done
+  done
+
+  if python3 -c 'import torch, transformers; assert torch.cuda.is_available()' 2>/dev/null; then
+    local left=$(( 570 - (SECONDS - started) ))
+    [ $left -gt 30 ] && timeout "$left" python3 "$here/gpu-bench-torch.py" --model "$model" --ours "$results"
+  else
+    echo '{"step":"torch","skipped":"python3 with torch (CUDA) and transformers not available"}'
+  fi
+}
+
+case "$mode" in
+  prepare) shift; prepare "$@" ;;
+  run) run ;;
+  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+esac
