@@ -52,12 +52,12 @@ public static class BenchCommand
         var json = command.Define(SharedOptions.Json("one JSON line instead of a sentence"));
         command.SetAction(r => Run(r.GetValue(model.Model)!, model.Read(r),
             r.GetValue(batch)!.Value, r.GetValue(seq)!.Value,
-            r.GetValue(padRatio), r.GetValue(noSkip), r.GetValue(warmup) ?? 3, r.GetValue(iterations) ?? 10, r.GetValue(json), io.Out));
+            r.GetValue(padRatio), r.GetValue(noSkip), r.GetValue(warmup) ?? 3, r.GetValue(iterations) ?? 10, r.GetValue(json), io.Out, io.Err));
         return command;
     }
 
     private static int Run(string modelDir, ModelLoadOptions load, int batch, int seq, double? padRatioOption, bool noSkipPadding, int warmup, int iterations,
-        bool json, TextWriter stdout)
+        bool json, TextWriter stdout, TextWriter stderr)
     {
         var (backendName, threads) = (load.Backend ?? "cpu", load.Threads);
         if (batch < 1 || seq < 1) throw new UsageException("--batch and --seq must be positive");
@@ -70,6 +70,7 @@ public static class BenchCommand
         var clock = Stopwatch.StartNew();
         using var backend = load.CreateBackend();
         var model = load.Load(modelDir, backend);
+        LoadWarnings.Write(stderr, model);
         double loadMs = clock.Elapsed.TotalMilliseconds;
         if (seq > model.Config.MaxPositionEmbeddings)
             throw new UsageException($"--seq {seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");

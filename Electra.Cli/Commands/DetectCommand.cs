@@ -28,6 +28,7 @@ public static class DetectCommand
         var folder = o.ModelFolder(DefaultModels.Discriminator, "detect");
         using var backend = o.CreateBackend();
         var pipeline = ReplacedTokenDetection.Load(folder, backend, o.Settings);
+        LoadWarnings.Write(stderr, pipeline.Pipeline.Model);
         PipelineStream.Run(inputs, o.BatchSize * 2, texts => pipeline.Run(texts),
             (_, r) => { if (o.JsonOutput) WriteJson(stdout, r); else WriteTable(stdout, r); },
             ProgressBar.ForFile(stderr, o.Input), stdout);
