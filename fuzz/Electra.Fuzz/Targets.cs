@@ -311,7 +311,7 @@ public sealed class ShardIndexTarget : FuzzTarget
         _path = Path.Combine(_dir, "model.safetensors.index.json");
         foreach (var (name, key) in new[] { ("a.safetensors", "x.weight"), ("b.safetensors", "y.bias") })
         {
-            var h = Encoding.UTF8.GetBytes($$"""{"{{key}}":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""");
+            var h = Encoding.UTF8.GetBytes($$$"""{"{{{key}}}":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""");
             File.WriteAllBytes(Path.Combine(_dir, name), [.. BitConverter.GetBytes((long)h.Length), .. h, .. new byte[8]]);
         }
     }
