@@ -4,6 +4,7 @@ using Electra.Core.Backend;
 using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Cpu.Kernels;
+using Electra.Cpu.Kernels.Int8;
 
 namespace Electra.Cpu;
 
@@ -131,8 +132,15 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         var result = NewFloat(WithLastDim(x.Shape, w.OutFeatures, stackalloc int[x.Rank]));
         fixed (float* px = Cpu(x).Floats)
         fixed (float* py = result.Writable)
-            Gemm.Multiply(px, w.InFeatures, m, w.Packed, py, w.OutFeatures, activation, backend.Pool);
+            Multiply(px, w.InFeatures, m, w, py, w.OutFeatures, activation);
         return result;
+    }
+
+    /// <summary>One linear through the float or the int8 GEMM, whichever the weight was prepared for.</summary>
+    void Multiply(float* x, nint ldx, int rows, CpuLinearWeight w, float* y, nint ldy, Activation activation)
+    {
+        if (w.Quantized is { } q) Int8Gemm.Multiply(x, ldx, rows, q, y, ldy, activation, w.PerRowActivations, backend.Pool);
+        else Gemm.Multiply(x, ldx, rows, w.Packed!, y, ldy, activation, backend.Pool);
     }
 
     public ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
@@ -153,6 +161,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         }
         int m = checked((int)x.Rows);
         var packed = new WeightSlots();
+        var quantized = new QuantizedSlots();
         var pins = new PinSlots();
         Span<nint> outputs = stackalloc nint[weights.Length];
         Span<int> shape = stackalloc int[x.Rank];
@@ -161,7 +170,8 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
             var w = CheckedLinear(x, weights[i]);
             var result = NewFloat(WithLastDim(x.Shape, w.OutFeatures, shape));
             results[i] = result;
-            packed[i] = w.Packed;
+            packed[i] = w.Packed!;
+            quantized[i] = w.Quantized!;
         }
         try
         {
@@ -171,7 +181,14 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
                 outputs[i] = (nint)pins[i].Pointer;
             }
             fixed (float* px = Cpu(x).Floats)
-                Gemm.MultiplyMany(px, x.LastDim, m, ((ReadOnlySpan<PackedWeight>)packed)[..weights.Length], outputs, backend.Pool);
+            {
+                // The input is quantized once for all the int8 outputs.
+                if (weights[0] is CpuLinearWeight { Quantized: not null } first)
+                    Int8Gemm.MultiplyMany(px, x.LastDim, m, ((ReadOnlySpan<Int8PackedWeight>)quantized)[..weights.Length], outputs,
+                        first.PerRowActivations, backend.Pool);
+                else
+                    Gemm.MultiplyMany(px, x.LastDim, m, ((ReadOnlySpan<PackedWeight>)packed)[..weights.Length], outputs, backend.Pool);
+            }
         }
         finally
         {
@@ -201,8 +218,8 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
             for (int r = 0; r < m; r += rowsPerBlock)
             {
                 int rows = Math.Min(rowsPerBlock, m - r);
-                Gemm.Multiply(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu.Packed, pb, wu.OutFeatures, activation, backend.Pool);
-                Gemm.Multiply(pb, wu.OutFeatures, rows, wd.Packed, py + (nint)r * wd.OutFeatures, wd.OutFeatures, Activation.Identity, backend.Pool);
+                Multiply(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu, pb, wu.OutFeatures, activation);
+                Multiply(pb, wu.OutFeatures, rows, wd, py + (nint)r * wd.OutFeatures, wd.OutFeatures, Activation.Identity);
             }
         }
         Release(block);
@@ -227,6 +244,13 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         PackedWeight _first;
     }
 
+    /// <summary>Room for <see cref="Int8Gemm.MaxWeights"/> int8 weights on the stack.</summary>
+    [System.Runtime.CompilerServices.InlineArray(Int8Gemm.MaxWeights)]
+    struct QuantizedSlots
+    {
+        Int8PackedWeight _first;
+    }
+
     /// <summary>Room for <see cref="Gemm.MaxWeights"/> pinned outputs on the stack.</summary>
     [System.Runtime.CompilerServices.InlineArray(Gemm.MaxWeights)]
     struct PinSlots
@@ -249,7 +273,9 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     {
         if (weights[0] is not CpuLinearWeight first) return false;
         foreach (var w in weights)
-            if (w is not CpuLinearWeight c || c.InFeatures != first.InFeatures || c.Packed.Isa != first.Packed.Isa) return false;
+            if (w is not CpuLinearWeight c || c.InFeatures != first.InFeatures
+                || c.Packed?.Isa != first.Packed?.Isa || c.Quantized?.Isa != first.Quantized?.Isa
+                || c.PerRowActivations != first.PerRowActivations) return false;
         return true;
     }
 

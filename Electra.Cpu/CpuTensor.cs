@@ -67,5 +67,20 @@ public sealed class CpuLinearWeight : LinearWeight
     public CpuLinearWeight(Kernels.PackedWeight packed)
         : base(packed.InFeatures, packed.OutFeatures, packed.HasBias) => Packed = packed;
 
-    public Kernels.PackedWeight Packed { get; }
+    /// <summary>An int8 linear; <paramref name="perRowActivations"/> quantizes each input row with its own range.</summary>
+    public CpuLinearWeight(Kernels.Int8.Int8PackedWeight quantized, bool perRowActivations)
+        : base(quantized.InFeatures, quantized.OutFeatures, quantized.HasBias)
+    {
+        Quantized = quantized;
+        PerRowActivations = perRowActivations;
+    }
+
+    /// <summary>The float packing; null for an int8 linear.</summary>
+    public Kernels.PackedWeight? Packed { get; }
+
+    /// <summary>The int8 packing; null for a float linear.</summary>
+    public Kernels.Int8.Int8PackedWeight? Quantized { get; }
+
+    /// <summary>For an int8 linear: activations quantized per row rather than per tensor.</summary>
+    public bool PerRowActivations { get; }
 }

@@ -16,6 +16,7 @@ public abstract class DelegatingBackend(IBackend inner) : IBackend
     public virtual string DeviceDescription => inner.DeviceDescription;
     public virtual DeviceTensor UploadWeight(HostTensor weight) => inner.UploadWeight(weight);
     public virtual LinearWeight UploadLinear(HostTensor weight, HostTensor? bias) => inner.UploadLinear(weight, bias);
+    public virtual LinearWeight UploadLinear(HostTensor weight, HostTensor? bias, LinearRole role) => inner.UploadLinear(weight, bias, role);
     public abstract IForwardPass BeginPass();
     public virtual void Dispose() => inner.Dispose();
 }

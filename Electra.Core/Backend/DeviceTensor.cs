@@ -54,6 +54,15 @@ public abstract class LinearWeight
     public override string ToString() => $"{GetType().Name}(in {InFeatures}, out {OutFeatures}, bias {HasBias})";
 }
 
+/// <summary>Where a linear layer sits in the model, for backends that treat some linears differently.</summary>
+public enum LinearRole
+{
+    /// <summary>Heads, the embeddings projection, anything outside the encoder layers: always full precision.</summary>
+    Other,
+    /// <summary>An encoder layer's query, key, value, attention output, intermediate or output dense.</summary>
+    EncoderLayer,
+}
+
 /// <summary>The result of <see cref="IForwardPass.Attention"/>.</summary>
 /// <param name="Context">[B, Sq, H]: the attention-weighted values, heads concatenated.</param>
 /// <param name="Probabilities">[B, A, Sq, Sk] softmax probabilities when they were asked for, else null.</param>

@@ -24,6 +24,13 @@ public interface IBackend : IDisposable
     /// </summary>
     LinearWeight UploadLinear(HostTensor weight, HostTensor? bias);
 
+    /// <summary>
+    /// <see cref="UploadLinear(HostTensor, HostTensor?)"/> for a linear with a known place in the model: a backend asked to
+    /// run reduced precision (the CPU backend's int8 option) uses it for <see cref="LinearRole.EncoderLayer"/> linears
+    /// only. By default the role is ignored.
+    /// </summary>
+    LinearWeight UploadLinear(HostTensor weight, HostTensor? bias, LinearRole role) => UploadLinear(weight, bias);
+
     /// <summary>Starts a forward pass. Dispose it to release its activations.</summary>
     IForwardPass BeginPass();
 }

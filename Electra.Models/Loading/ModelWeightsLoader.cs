@@ -46,12 +46,14 @@ public static class ModelWeightsLoader
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
             var lp = $"{p}encoder.layer.{l}.";
+            // Encoder-layer linears may run in int8 (CpuBackendOptions.Quantization); heads and projections never do.
+            const LinearRole Encoder = LinearRole.EncoderLayer;
             layers.Add(new EncoderLayer(
-                new SelfAttention(r.Linear(lp + "attention.self.query", h, h), r.Linear(lp + "attention.self.key", h, h),
-                    r.Linear(lp + "attention.self.value", h, h), c.NumAttentionHeads),
-                new AttentionOutput(r.Linear(lp + "attention.output.dense", h, h), r.LayerNorm(lp + "attention.output.LayerNorm", h, c.LayerNormEps)),
-                new Intermediate(r.Linear(lp + "intermediate.dense", i, h), activation),
-                new LayerOutput(r.Linear(lp + "output.dense", h, i), r.LayerNorm(lp + "output.LayerNorm", h, c.LayerNormEps))));
+                new SelfAttention(r.Linear(lp + "attention.self.query", h, h, role: Encoder), r.Linear(lp + "attention.self.key", h, h, role: Encoder),
+                    r.Linear(lp + "attention.self.value", h, h, role: Encoder), c.NumAttentionHeads),
+                new AttentionOutput(r.Linear(lp + "attention.output.dense", h, h, role: Encoder), r.LayerNorm(lp + "attention.output.LayerNorm", h, c.LayerNormEps)),
+                new Intermediate(r.Linear(lp + "intermediate.dense", i, h, role: Encoder), activation),
+                new LayerOutput(r.Linear(lp + "output.dense", h, i, role: Encoder), r.LayerNorm(lp + "output.LayerNorm", h, c.LayerNormEps))));
         }
         return new ElectraBody(embeddings, project, layers.MoveToImmutable(), c.IsDecoder);
     }

@@ -54,8 +54,8 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
 
     public DeviceTensor Weight(string key, params int[] shape) => backend.UploadWeight(Read(key, shape));
 
-    public LinearWeight Linear(string prefix, int outFeatures, int inFeatures, bool bias = true) =>
-        backend.UploadLinear(Read(prefix + ".weight", outFeatures, inFeatures), bias ? Read(prefix + ".bias", outFeatures) : null);
+    public LinearWeight Linear(string prefix, int outFeatures, int inFeatures, bool bias = true, LinearRole role = LinearRole.Other) =>
+        backend.UploadLinear(Read(prefix + ".weight", outFeatures, inFeatures), bias ? Read(prefix + ".bias", outFeatures) : null, role);
 
     public LinearWeight Upload(HostTensor weight, HostTensor? bias) => backend.UploadLinear(weight, bias);
 

@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P (profile)]
+// electra-benchmarks [ort|int8|int8-gemm|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P (profile)]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -91,6 +91,18 @@ if (mode is "profile")
         Console.WriteLine($"  {kind,-36} {ms / iterations,9:F3} ms  {100 * ms / iterations / total,5:F1}%  ({calls / iterations} calls, mean {1000 * ms / calls:F1} us, min {1000 * minMs:F1} us)");
     }
     Console.WriteLine($"  {"(outside backend ops)",-36} {total - accounted,9:F3} ms  {100 * (total - accounted) / total,5:F1}%");
+}
+if (mode is "int8")
+{
+    // ours int8 vs ONNX Runtime int8 (tools/quantize_onnx_int8.py) vs both float32, then the GEMMs.
+    string ortInt8 = ArgString("--ort-int8") ?? Path.Combine(".build", "ort-int8", "model.onnx");
+    bool perChannel = args.Contains("--per-channel"), perRow = args.Contains("--per-row");
+    Int8SideBySide.Run(modelDir, ortInt8, threads, iterations, perChannel, perRow);
+}
+if (mode is "int8-gemm")
+{
+    using var pool = new WorkerPool(threads);
+    Int8GemmBench.Run(pool, iterations, args.Contains("--per-channel"), args.Contains("--per-row"));
 }
 if (mode is "checkpoint")
     CheckpointLoadBench.Run(modelDir, iterations);

@@ -1,0 +1,208 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Electra.Cpu.Kernels.Int8;
+
+/// <summary>
+/// Dynamic quantization of a linear's input, as ONNX's DynamicQuantizeLinear defines it: over the tensor (or each row)
+/// the range [min(0, x_min), max(0, x_max)] is mapped onto uint8, scale = (max − min) / 255 (1 when max = min),
+/// zero point = round-half-to-even(−min / scale) clamped to [0, 255], code = clamp(round-half-to-even(x / scale) + zero
+/// point, 0, 255). Codes go to a per-thread byte buffer (as code − 128 for the kernels that read signed bytes), and each
+/// row gets the offset and scale the GEMM epilogue needs.
+/// </summary>
+internal sealed unsafe class ActivationQuantizer
+{
+    [ThreadStatic] static ActivationQuantizer? t_instance;
+
+    /// <summary>This thread's quantizer (its buffers are reused by the next call on the same thread).</summary>
+    public static ActivationQuantizer ForThread => t_instance ??= new ActivationQuantizer();
+
+    readonly RangeJob _range = new();
+    readonly QuantizeJob _quantize = new();
+    byte[] _codes = [];
+    int _codesOffset;
+    int[] _offsets = [];
+    float[] _scales = [];
+    float[] _partialMin = [], _partialMax = [];
+
+    /// <summary>Codes [rows, Stride] (64-byte aligned), valid until the next call on this thread.</summary>
+    public byte* Codes => (byte*)Unsafe.AsPointer(ref _codes[_codesOffset]);
+    public nint Stride { get; private set; }
+    /// <summary>Per row: the epilogue's offset (−zero point, or 128 − zero point for signed bytes).</summary>
+    public int* RowOffsets => (int*)Unsafe.AsPointer(ref _offsets[0]);
+    /// <summary>Per row: the activation scale.</summary>
+    public float* RowScales => (float*)Unsafe.AsPointer(ref _scales[0]);
+
+    /// <summary>Quantizes x [rows, k] (row stride ldx) for a kernel reading <paramref name="quads"/> groups of 4 bytes.</summary>
+    public void Run(float* x, nint ldx, int rows, int k, int quads, bool perRow, bool signedBytes, WorkerPool? pool)
+    {
+        // Rows are padded to whole quads (their weights are 0, the bytes only need to be defined) and to 64 bytes;
+        // a stride that is a multiple of 1 KiB gets 64 more so that the kernel's rows do not share L1 sets.
+        nint stride = (4 * quads + 63) / 64 * 64;
+        if (stride % 1024 == 0) stride += 64;
+        Stride = stride;
+        Ensure(rows, stride);
+        int threads = pool?.Threads ?? 1;
+        // Tiles of at least ~16K values: below that a parallel dispatch costs more than it saves.
+        int tiles = (int)Math.Clamp((long)rows * k / 16384, 1, Math.Min(rows, 4 * threads));
+        if (perRow)
+        {
+            _quantize.Set(x, ldx, k, stride, rows, tiles, Codes, RowOffsets, RowScales, signedBytes, perRow: true, 0, 0);
+            Dispatch(_quantize, tiles, pool);
+            return;
+        }
+        if (_partialMin.Length < tiles) { _partialMin = new float[tiles]; _partialMax = new float[tiles]; }
+        fixed (float* pMin = _partialMin)
+        fixed (float* pMax = _partialMax)
+        {
+            _range.Set(x, ldx, k, rows, tiles, pMin, pMax);
+            Dispatch(_range, tiles, pool);
+        }
+        float min = 0, max = 0;
+        for (int t = 0; t < tiles; t++) { min = MathF.Min(min, _partialMin[t]); max = MathF.Max(max, _partialMax[t]); }
+        var (scale, zero) = Parameters(min, max);
+        _quantize.Set(x, ldx, k, stride, rows, tiles, Codes, RowOffsets, RowScales, signedBytes, perRow: false, scale, zero);
+        Dispatch(_quantize, tiles, pool);
+    }
+
+    static void Dispatch(TileJob job, int tiles, WorkerPool? pool)
+    {
+        if (pool is null || tiles == 1) for (int t = 0; t < tiles; t++) job.RunTile(t);
+        else pool.Run(job, tiles);
+    }
+
+    /// <summary>DynamicQuantizeLinear's scale and zero point for a range that already includes 0.</summary>
+    public static (float Scale, int ZeroPoint) Parameters(float min, float max)
+    {
+        float scale = max == min ? 1f : (max - min) / 255f;
+        int zero = (int)Math.Clamp(MathF.Round(0f - min / scale), 0f, 255f);
+        return (scale, zero);
+    }
+
+    void Ensure(int rows, nint stride)
+    {
+        long bytes = rows * stride;
+        if (_codes.Length - _codesOffset < bytes)
+        {
+            _codes = GC.AllocateUninitializedArray<byte>(checked((int)bytes + 64), pinned: true);
+            _codesOffset = (int)((64 - ((nint)Unsafe.AsPointer(ref _codes[0]) & 63)) & 63);
+        }
+        if (_offsets.Length < rows)
+        {
+            _offsets = GC.AllocateUninitializedArray<int>(rows, pinned: true);
+            _scales = GC.AllocateUninitializedArray<float>(rows, pinned: true);
+        }
+    }
+
+    static (int Start, int End) Chunk(int rows, int tiles, int tile) =>
+        ((int)((long)rows * tile / tiles), (int)((long)rows * (tile + 1) / tiles));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void MinMax(float* row, int k, ref float min, ref float max)
+    {
+        int i = 0;
+        if (k >= 8)
+        {
+            var vmin = Vector256.Create(min);
+            var vmax = Vector256.Create(max);
+            for (; i + 8 <= k; i += 8)
+            {
+                var v = Vector256.Load(row + i);
+                vmin = Vector256.Min(vmin, v);
+                vmax = Vector256.Max(vmax, v);
+            }
+            for (int j = 0; j < 8; j++) { min = MathF.Min(min, vmin[j]); max = MathF.Max(max, vmax[j]); }
+        }
+        for (; i < k; i++) { min = MathF.Min(min, row[i]); max = MathF.Max(max, row[i]); }
+    }
+
+    /// <summary>Min and max of each chunk of rows, starting from 0 (the range always includes 0).</summary>
+    sealed class RangeJob : TileJob
+    {
+        float* _x, _min, _max;
+        nint _ldx;
+        int _k, _rows, _tiles;
+
+        public void Set(float* x, nint ldx, int k, int rows, int tiles, float* min, float* max)
+        {
+            _x = x; _ldx = ldx; _k = k; _rows = rows; _tiles = tiles; _min = min; _max = max;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public override void RunTile(int tile)
+        {
+            var (r0, r1) = Chunk(_rows, _tiles, tile);
+            float min = 0, max = 0;
+            for (int r = r0; r < r1; r++) MinMax(_x + r * _ldx, _k, ref min, ref max);
+            _min[tile] = min;
+            _max[tile] = max;
+        }
+    }
+
+    sealed class QuantizeJob : TileJob
+    {
+        float* _x, _rowScales;
+        byte* _codes;
+        int* _rowOffsets;
+        nint _ldx, _stride;
+        int _k, _rows, _tiles, _zero;
+        float _scale;
+        bool _signed, _perRow;
+
+        public void Set(float* x, nint ldx, int k, nint stride, int rows, int tiles, byte* codes, int* rowOffsets,
+            float* rowScales, bool signedBytes, bool perRow, float scale, int zero)
+        {
+            _x = x; _ldx = ldx; _k = k; _stride = stride; _rows = rows; _tiles = tiles; _codes = codes;
+            _rowOffsets = rowOffsets; _rowScales = rowScales; _signed = signedBytes; _perRow = perRow; _scale = scale; _zero = zero;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public override void RunTile(int tile)
+        {
+            var (r0, r1) = Chunk(_rows, _tiles, tile);
+            for (int r = r0; r < r1; r++)
+            {
+                float* row = _x + r * _ldx;
+                float scale = _scale;
+                int zero = _zero;
+                if (_perRow)
+                {
+                    float min = 0, max = 0;
+                    MinMax(row, _k, ref min, ref max);
+                    (scale, zero) = Parameters(min, max);
+                }
+                _rowScales[r] = scale;
+                _rowOffsets[r] = (_signed ? 128 : 0) - zero;
+                QuantizeRow(row, _k, scale, zero, _signed ? (byte)0x80 : (byte)0, _codes + r * _stride, (int)_stride);
+            }
+        }
+    }
+
+    /// <summary>Codes of one row, then the zero code up to <paramref name="width"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void QuantizeRow(float* row, int k, float scale, int zero, byte flip, byte* codes, int width)
+    {
+        var vscale = Vector256.Create(scale);
+        var vzero = Vector256.Create((float)zero);
+        var lo = Vector256<float>.Zero;
+        var hi = Vector256.Create(255f);
+        var vflip = Vector256.Create(flip);
+        int i = 0;
+        for (; i + 32 <= k; i += 32)
+        {
+            var q0 = Code(Vector256.Load(row + i), vscale, vzero, lo, hi);
+            var q1 = Code(Vector256.Load(row + i + 8), vscale, vzero, lo, hi);
+            var q2 = Code(Vector256.Load(row + i + 16), vscale, vzero, lo, hi);
+            var q3 = Code(Vector256.Load(row + i + 24), vscale, vzero, lo, hi);
+            var bytes = Vector256.Narrow(Vector256.Narrow(q0, q1), Vector256.Narrow(q2, q3));
+            Vector256.Store(bytes ^ vflip, codes + i);
+        }
+        for (; i < k; i++)
+            codes[i] = (byte)((int)Math.Clamp(MathF.Round(row[i] / scale) + zero, 0f, 255f) ^ flip);
+        for (; i < width; i++) codes[i] = (byte)(zero ^ flip);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<uint> Code(Vector256<float> x, Vector256<float> scale, Vector256<float> zero, Vector256<float> lo, Vector256<float> hi) =>
+        Vector256.ConvertToUInt32(Vector256.Min(Vector256.Max(Vector256.Round(x / scale) + zero, lo), hi));
+}

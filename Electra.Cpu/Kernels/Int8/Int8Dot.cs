@@ -1,0 +1,125 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Electra.Cpu.Kernels.Int8;
+
+/// <summary>
+/// One step of an int8 dot product on 8 (or 16) int32 lanes: lane j gains Σ_{i&lt;4} a_i · w_{j,i}, where a is one
+/// row's 4 activation bytes broadcast to every lane and w holds 4 weight bytes (int8) of column j per lane.
+/// The microkernels are generic over this step, so each ISA's kernel is the same loop with a different step, and a
+/// portable twin of a step (same semantics, shifts and multiplies) tests the loop and packing on any CPU.
+/// </summary>
+internal interface IDot256
+{
+    /// <summary>True when activation bytes are code − 128 (int8), false when they are DynamicQuantizeLinear's uint8 codes.</summary>
+    static abstract bool SignedActivations { get; }
+    static abstract Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w);
+}
+
+/// <summary>The 512-bit counterpart of <see cref="IDot256"/>.</summary>
+internal interface IDot512
+{
+    static abstract bool SignedActivations { get; }
+    static abstract Vector512<int> Dot(Vector512<int> acc, Vector512<sbyte> a, Vector512<sbyte> w);
+}
+
+/// <summary>
+/// AVX2. <c>vpmaddubsw</c> multiplies unsigned bytes by signed bytes and adds adjacent pairs into int16 with
+/// saturation: with DynamicQuantizeLinear's uint8 activations (up to 255) and int8 weights (±127) a pair reaches
+/// 2·255·127 = 64770 and saturates at 32767, a silently wrong sum (ONNX Runtime's AVX2 u8s8 kernel has this).
+/// Here activations are stored as int8 (code − 128, in [−128, 127]) and the product is rewritten as
+/// |a| · (sign(a)·w) (<c>vpabsb</c>, <c>vpsignb</c>): the unsigned operand is at most 128 and the signed one at most
+/// 127 in magnitude (w is symmetric, so negating it never overflows), so a pair is at most 2·128·127 = 32512 &lt; 32767
+/// and never saturates. <c>vpmaddwd</c> by 1 then widens the pairs to int32 exactly. The −128 shift is undone in the
+/// epilogue with the weight's column sums. Test: Int8GemmTests.ExtremeValuesDoNotSaturate.
+/// </summary>
+internal readonly struct Avx2Dot : IDot256
+{
+    public static bool SignedActivations => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w)
+    {
+        var pairs = Avx2.MultiplyAddAdjacent(Avx2.Abs(a), Avx2.Sign(w, a));
+        return Avx2.Add(acc, Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
+    }
+}
+
+/// <summary>AVX-VNNI: <c>vpdpbusd</c> sums the four u8·s8 products in int32 directly (no int16 stage, nothing saturates).</summary>
+internal readonly struct AvxVnniDot : IDot256
+{
+    public static bool SignedActivations => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) =>
+        AvxVnni.MultiplyWideningAndAdd(acc, a.AsByte(), w);
+}
+
+/// <summary>Portable u8·s8 step (the <see cref="Int8Isa.Portable"/> path and the twin of <see cref="AvxVnniDot"/>).</summary>
+internal readonly struct PortableDot : IDot256
+{
+    public static bool SignedActivations => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) =>
+        SoftDot.Dot(acc, a.AsInt32(), w.AsInt32(), signedA: false);
+}
+
+/// <summary>Portable s8·s8 step: the twin of <see cref="Avx2Dot"/> (same activation bytes, exact sums).</summary>
+internal readonly struct PortableSignedDot : IDot256
+{
+    public static bool SignedActivations => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) =>
+        SoftDot.Dot(acc, a.AsInt32(), w.AsInt32(), signedA: true);
+}
+
+/// <summary>
+/// AVX-512BW: the <see cref="Avx2Dot"/> scheme on 64 bytes. EVEX has no <c>vpsignb</c>; w is negated where a &lt; 0
+/// (a = 0 contributes 0 through |a| = 0 whatever w becomes).
+/// </summary>
+internal readonly struct Avx512Dot : IDot512
+{
+    public static bool SignedActivations => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Dot(Vector512<int> acc, Vector512<sbyte> a, Vector512<sbyte> w)
+    {
+        var signed = Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512<sbyte>.Zero), -w, w);
+        var pairs = Avx512BW.MultiplyAddAdjacent(Vector512.Abs(a).AsByte(), signed);
+        return acc + Avx512BW.MultiplyAddAdjacent(pairs, Vector512.Create((short)1));
+    }
+}
+
+/// <summary>Portable twin of <see cref="Avx512Dot"/> (signed activation bytes, exact sums).</summary>
+internal readonly struct PortableSignedDot512 : IDot512
+{
+    public static bool SignedActivations => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Dot(Vector512<int> acc, Vector512<sbyte> a, Vector512<sbyte> w) =>
+        Vector512.Create(
+            SoftDot.Dot(acc.GetLower(), a.GetLower().AsInt32(), w.GetLower().AsInt32(), signedA: true),
+            SoftDot.Dot(acc.GetUpper(), a.GetUpper().AsInt32(), w.GetUpper().AsInt32(), signedA: true));
+}
+
+/// <summary>The four byte products of each int32 lane, extracted with shifts: exact on any CPU.</summary>
+internal static class SoftDot
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(Vector256<int> acc, Vector256<int> a, Vector256<int> w, bool signedA)
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            int up = 24 - 8 * i;
+            var ai = signedA
+                ? Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(a, up), 24)
+                : Vector256.ShiftRightLogical(Vector256.ShiftLeft(a, up), 24);
+            var wi = Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(w, up), 24);
+            acc += ai * wi;
+        }
+        return acc;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Electra.Cpu.Kernels.Int8;
+
+/// <summary>Which int8 microkernel a quantized weight is packed for.</summary>
+public enum Int8Isa
+{
+    /// <summary><see cref="Vector256{T}"/> code for any CPU: the u8·s8 dot product done with shifts and multiplies.</summary>
+    Portable,
+    /// <summary>AVX2: <c>vpmaddubsw</c> + <c>vpmaddwd</c> on |a| and sign(a)·w, 4 rows × 16 columns.</summary>
+    Avx2,
+    /// <summary>AVX-VNNI: <c>vpdpbusd ymm</c>, 4 rows × 16 columns.</summary>
+    AvxVnni,
+    /// <summary>
+    /// AVX-512BW, 4 rows × 32 columns: <c>vpmaddubsw zmm</c> + <c>vpmaddwd zmm</c> with the same sign split as
+    /// <see cref="Avx2"/>. (AVX-512 VNNI's <c>vpdpbusd zmm</c> has no .NET 10 intrinsic; CPUs with it also run
+    /// <see cref="AvxVnni"/> code where they report AVX-VNNI.)
+    /// </summary>
+    Avx512,
+}
+
+/// <summary>Detects the best int8 path for this CPU and describes each path's packing.</summary>
+public static class Int8IsaDetection
+{
+    /// <summary>The fastest path the running CPU accelerates.</summary>
+    public static Int8Isa Best { get; } =
+        Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Int8Isa.Avx512
+        : AvxVnni.IsSupported ? Int8Isa.AvxVnni
+        : Avx2.IsSupported ? Int8Isa.Avx2
+        : Int8Isa.Portable;
+
+    /// <summary>Columns per packed panel for <paramref name="isa"/>.</summary>
+    public static int PanelWidth(Int8Isa isa) => isa == Int8Isa.Avx512 ? 32 : 16;
+
+    /// <summary>Rows of the register tile for <paramref name="isa"/>.</summary>
+    public static int MicroKernelRows(Int8Isa isa) => 4;
+
+    /// <summary>
+    /// Whether <paramref name="isa"/> reads activations as signed bytes (code − 128) rather than the unsigned codes
+    /// of DynamicQuantizeLinear: the <c>vpmaddubsw</c> paths take |a| and move a's sign onto the weight.
+    /// </summary>
+    public static bool SignedActivations(Int8Isa isa) => isa is Int8Isa.Avx2 or Int8Isa.Avx512;
+
+    /// <summary>Whether the running CPU can execute <paramref name="isa"/>'s kernel natively.</summary>
+    public static bool IsSupported(Int8Isa isa) => isa switch
+    {
+        Int8Isa.Avx512 => Avx512BW.IsSupported,
+        Int8Isa.AvxVnni => AvxVnni.IsSupported,
+        Int8Isa.Avx2 => Avx2.IsSupported,
+        _ => true,
+    };
+}

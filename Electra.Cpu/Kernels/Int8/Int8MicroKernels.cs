@@ -1,0 +1,156 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Electra.Cpu.Kernels.Int8;
+
+/// <summary>
+/// What turns a tile's int32 sums into floats: y[r, c] = (acc[r, c] + RowOffset[r] · ColSum[c]) · RowScale[r] · ColScale[c].
+/// RowOffset undoes the activation's zero point (and the −128 of signed activation bytes), ColSum is Σ_k w[c, k].
+/// Row arrays start at the tile's first row, column arrays at the panel's first column.
+/// </summary>
+internal unsafe struct Int8Epilogue
+{
+    public int* RowOffset;
+    public float* RowScale;
+    public int* ColSum;
+    public float* ColScale;
+}
+
+/// <summary>
+/// An int8 register-blocked microkernel: C[MR×NR] = rescale(A[MR×4·quads] · B), A one byte per activation (row stride
+/// lda), B a packed panel of [quads][NR columns][4 bytes]. It runs the whole depth in registers (int32 sums do not
+/// round, so there is nothing to gain from k-blocks) and writes floats; rows past <c>rows</c> reuse the last valid
+/// row, and a partial tile goes through a stack tile so that only valid rows and columns are written.
+/// </summary>
+internal interface IInt8MicroKernel
+{
+    static abstract int MR { get; }
+    static abstract int NR { get; }
+    static abstract unsafe void Run(byte* a, nint lda, int rows, sbyte* b, int quads, float* c, nint ldc, int cols, in Int8Epilogue e);
+}
+
+/// <summary>4 rows × 16 columns of 256-bit vectors (8 int32 accumulators) around the dot step <typeparamref name="TDot"/>.</summary>
+internal readonly struct Int8Kernel256<TDot> : IInt8MicroKernel where TDot : IDot256
+{
+    public const int MR = 4, NR = 16;
+    static int IInt8MicroKernel.MR => MR;
+    static int IInt8MicroKernel.NR => NR;
+
+    public static unsafe void Run(byte* a, nint lda, int rows, sbyte* b, int quads, float* c, nint ldc, int cols, in Int8Epilogue e)
+    {
+        if (rows == MR && cols == NR)
+        {
+            Full(a, lda, rows, b, quads, c, ldc, e);
+            return;
+        }
+        float* tile = stackalloc float[MR * NR];
+        Full(a, lda, rows, b, quads, tile, NR, e);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) c[i * ldc + j] = tile[i * NR + j];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void Full(byte* a, nint lda, int rows, sbyte* b, int quads, float* c, nint ldc, in Int8Epilogue e)
+    {
+        int r1 = Math.Min(1, rows - 1), r2 = Math.Min(2, rows - 1), r3 = Math.Min(3, rows - 1);
+        byte* a0 = a, a1 = a + lda * r1, a2 = a + lda * r2, a3 = a + lda * r3;
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default,
+            c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int q = 0; q < quads; q++)
+        {
+            var w0 = Vector256.LoadAligned(b);
+            var w1 = Vector256.LoadAligned(b + 32);
+            b += 64;
+            int o = 4 * q;
+            var x = Vector256.Create(*(int*)(a0 + o)).AsSByte();
+            c00 = TDot.Dot(c00, x, w0); c01 = TDot.Dot(c01, x, w1);
+            x = Vector256.Create(*(int*)(a1 + o)).AsSByte();
+            c10 = TDot.Dot(c10, x, w0); c11 = TDot.Dot(c11, x, w1);
+            x = Vector256.Create(*(int*)(a2 + o)).AsSByte();
+            c20 = TDot.Dot(c20, x, w0); c21 = TDot.Dot(c21, x, w1);
+            x = Vector256.Create(*(int*)(a3 + o)).AsSByte();
+            c30 = TDot.Dot(c30, x, w0); c31 = TDot.Dot(c31, x, w1);
+        }
+        var sum0 = Vector256.Load(e.ColSum);
+        var sum1 = Vector256.Load(e.ColSum + 8);
+        var scale0 = Vector256.Load(e.ColScale);
+        var scale1 = Vector256.Load(e.ColScale + 8);
+        Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, c);
+        Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, c + ldc);
+        Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, c + 2 * ldc);
+        Store(c30, c31, e.RowOffset[r3], e.RowScale[r3], sum0, sum1, scale0, scale1, c + 3 * ldc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Store(Vector256<int> acc0, Vector256<int> acc1, int offset, float rowScale,
+        Vector256<int> sum0, Vector256<int> sum1, Vector256<float> scale0, Vector256<float> scale1, float* c)
+    {
+        var off = Vector256.Create(offset);
+        var rs = Vector256.Create(rowScale);
+        Vector256.Store(Vector256.ConvertToSingle(acc0 + off * sum0) * (rs * scale0), c);
+        Vector256.Store(Vector256.ConvertToSingle(acc1 + off * sum1) * (rs * scale1), c + 8);
+    }
+}
+
+/// <summary>4 rows × 32 columns of 512-bit vectors around the dot step <typeparamref name="TDot"/>.</summary>
+internal readonly struct Int8Kernel512<TDot> : IInt8MicroKernel where TDot : IDot512
+{
+    public const int MR = 4, NR = 32;
+    static int IInt8MicroKernel.MR => MR;
+    static int IInt8MicroKernel.NR => NR;
+
+    public static unsafe void Run(byte* a, nint lda, int rows, sbyte* b, int quads, float* c, nint ldc, int cols, in Int8Epilogue e)
+    {
+        if (rows == MR && cols == NR)
+        {
+            Full(a, lda, rows, b, quads, c, ldc, e);
+            return;
+        }
+        float* tile = stackalloc float[MR * NR];
+        Full(a, lda, rows, b, quads, tile, NR, e);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) c[i * ldc + j] = tile[i * NR + j];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void Full(byte* a, nint lda, int rows, sbyte* b, int quads, float* c, nint ldc, in Int8Epilogue e)
+    {
+        int r1 = Math.Min(1, rows - 1), r2 = Math.Min(2, rows - 1), r3 = Math.Min(3, rows - 1);
+        byte* a0 = a, a1 = a + lda * r1, a2 = a + lda * r2, a3 = a + lda * r3;
+        Vector512<int> c00 = default, c01 = default, c10 = default, c11 = default,
+            c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int q = 0; q < quads; q++)
+        {
+            var w0 = Vector512.LoadAligned(b);
+            var w1 = Vector512.LoadAligned(b + 64);
+            b += 128;
+            int o = 4 * q;
+            var x = Vector512.Create(*(int*)(a0 + o)).AsSByte();
+            c00 = TDot.Dot(c00, x, w0); c01 = TDot.Dot(c01, x, w1);
+            x = Vector512.Create(*(int*)(a1 + o)).AsSByte();
+            c10 = TDot.Dot(c10, x, w0); c11 = TDot.Dot(c11, x, w1);
+            x = Vector512.Create(*(int*)(a2 + o)).AsSByte();
+            c20 = TDot.Dot(c20, x, w0); c21 = TDot.Dot(c21, x, w1);
+            x = Vector512.Create(*(int*)(a3 + o)).AsSByte();
+            c30 = TDot.Dot(c30, x, w0); c31 = TDot.Dot(c31, x, w1);
+        }
+        var sum0 = Vector512.Load(e.ColSum);
+        var sum1 = Vector512.Load(e.ColSum + 16);
+        var scale0 = Vector512.Load(e.ColScale);
+        var scale1 = Vector512.Load(e.ColScale + 16);
+        Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, c);
+        Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, c + ldc);
+        Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, c + 2 * ldc);
+        Store(c30, c31, e.RowOffset[r3], e.RowScale[r3], sum0, sum1, scale0, scale1, c + 3 * ldc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Store(Vector512<int> acc0, Vector512<int> acc1, int offset, float rowScale,
+        Vector512<int> sum0, Vector512<int> sum1, Vector512<float> scale0, Vector512<float> scale1, float* c)
+    {
+        var off = Vector512.Create(offset);
+        var rs = Vector512.Create(rowScale);
+        Vector512.Store(Vector512.ConvertToSingle(acc0 + off * sum0) * (rs * scale0), c);
+        Vector512.Store(Vector512.ConvertToSingle(acc1 + off * sum1) * (rs * scale1), c + 16);
+    }
+}

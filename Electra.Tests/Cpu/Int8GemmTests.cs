@@ -1,0 +1,201 @@
+using Electra.Core.Backend;
+using Electra.Cpu.Kernels;
+using Electra.Cpu.Kernels.Int8;
+using FsCheck.Xunit;
+
+namespace Electra.Tests.Cpu;
+
+/// <summary>
+/// The int8 GEMM against a scalar reference written from the definitions (ONNX DynamicQuantizeLinear for the input,
+/// quantize_dynamic's symmetric int8 for the weight, exact integer sums, then rescale, bias, activation in double).
+/// AVX-VNNI and AVX-512 kernels run here through their portable twins when the CPU lacks them (same packing, same loop,
+/// only the dot step differs).
+/// </summary>
+public class Int8GemmTests : IDisposable
+{
+    readonly WorkerPool _pool = new(2);
+    public void Dispose() => _pool.Dispose();
+
+    static readonly int[] Special = [1, 3, 5, 17, 33, 129];
+    static int PickSize(byte selector) => selector < 96 ? Special[selector % Special.Length] : 1 + selector % 150;
+    static int PickRows(byte selector) => selector < 32 ? Gemm.SmallRows + 1 + selector * 5 : PickSize(selector);
+    static readonly Int8Isa[] Isas = [Int8Isa.Portable, Int8Isa.Avx2, Int8Isa.AvxVnni, Int8Isa.Avx512];
+
+    /// <summary>Scalar reference: codes, integer sums and the float result, all from the definitions.</summary>
+    internal static class Reference
+    {
+        public static (float Scale, int Zero) ActivationParameters(ReadOnlySpan<float> x)
+        {
+            float min = 0, max = 0;
+            foreach (var v in x) { min = Math.Min(min, v); max = Math.Max(max, v); }
+            float scale = max == min ? 1f : (max - min) / 255f;
+            float zero = MathF.Round(0f - min / scale, MidpointRounding.ToEven);
+            return (scale, (int)Math.Clamp(zero, 0, 255));
+        }
+
+        public static int ActivationCode(float x, float scale, int zero) =>
+            (int)Math.Clamp(MathF.Round(x / scale, MidpointRounding.ToEven) + zero, 0, 255);
+
+        public static float WeightScale(ReadOnlySpan<float> w)
+        {
+            float max = 0;
+            foreach (var v in w) max = Math.Max(max, Math.Abs(v));
+            return max == 0 ? 1f : (float)(2.0 * max / 254.0);
+        }
+
+        public static int WeightCode(float w, float scale) =>
+            (int)Math.Clamp(MathF.Round(w / scale, MidpointRounding.ToEven), -127, 127);
+
+        public static double[] Linear(float[] x, float[] w, float[]? b, int m, int n, int k, Activation act, bool perChannel, bool perRow)
+        {
+            var wScale = new float[n];
+            for (int c = 0; c < n; c++) wScale[c] = perChannel ? WeightScale(w.AsSpan(c * k, k)) : WeightScale(w);
+            var y = new double[m * n];
+            var tensor = ActivationParameters(x);
+            for (int r = 0; r < m; r++)
+            {
+                var (aScale, zero) = perRow ? ActivationParameters(x.AsSpan(r * k, k)) : tensor;
+                for (int c = 0; c < n; c++)
+                {
+                    long sum = 0;
+                    for (int i = 0; i < k; i++)
+                        sum += (long)(ActivationCode(x[r * k + i], aScale, zero) - zero) * WeightCode(w[c * k + i], wScale[c]);
+                    double v = sum * (double)aScale * wScale[c] + (b?[c] ?? 0);
+                    y[r * n + c] = ReferenceMath.Activate(v, act);
+                }
+            }
+            return y;
+        }
+    }
+
+    static float[] RandomArray(Random rng, int length, float scale)
+    {
+        var a = new float[length];
+        for (int i = 0; i < length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
+        return a;
+    }
+
+    static void AssertClose(float[] actual, double[] expected, string what)
+    {
+        double peak = expected.Max(Math.Abs);
+        for (int i = 0; i < actual.Length; i++)
+        {
+            // The sums are exact; only the float rescale (a few roundings) and the activation differ from the double reference.
+            double tolerance = 1e-5 * Math.Abs(expected[i]) + 1e-6 * peak + 1e-6;
+            if (!(Math.Abs(actual[i] - expected[i]) <= tolerance))
+                Assert.Fail($"{what}: element {i} = {actual[i]}, expected {expected[i]} (diff {Math.Abs(actual[i] - expected[i]):E2}, tolerance {tolerance:E2})");
+        }
+    }
+
+    [Property(MaxTest = 60)]
+    public void MatchesScalarInt8Reference(byte mSel, byte nSel, byte kSel, int seed, bool withBias, bool threaded, byte isaSel,
+        byte actSel, bool perChannel, bool perRow, bool shifted)
+    {
+        int m = PickRows(mSel), n = PickSize(nSel), k = PickSize(kSel);
+        var isa = Isas[isaSel % Isas.Length];
+        var activation = (Activation)(actSel % 8);
+        var rng = new Random(seed);
+        // Shifted inputs are all positive or all negative for some seeds, which moves the zero point to an end.
+        float shift = shifted ? (float)(rng.NextDouble() * 4 - 2) : 0;
+        var x = RandomArray(rng, m * k, 1f).Select(v => v + shift).ToArray();
+        var w = RandomArray(rng, n * k, 0.3f);
+        // Rows and channels of very different ranges, so per-row and per-channel scales matter.
+        for (int r = 0; r < m; r += 3) for (int i = 0; i < k; i++) x[r * k + i] *= 10;
+        for (int c = 0; c < n; c += 4) for (int i = 0; i < k; i++) w[c * k + i] *= 0.1f;
+        var b = withBias ? RandomArray(rng, n, 1f) : null;
+
+        var packed = Int8PackedWeight.Pack(w, n, k, b, perChannel, isa);
+        var y = Int8Gemm.Multiply(x, packed, activation, perRow, threaded ? _pool : null);
+
+        var expected = Reference.Linear(x, w, b, m, n, k, activation, perChannel, perRow);
+        AssertClose(y, expected, $"{isa} [{m}x{k}]·[{n}x{k}]ᵀ bias {withBias} {activation} per-channel {perChannel} per-row {perRow}");
+    }
+
+    [Property(MaxTest = 20)]
+    public void WeightCodesAreQuantizeDynamics(byte nSel, byte kSel, int seed, bool perChannel, byte isaSel)
+    {
+        int n = PickSize(nSel), k = PickSize(kSel);
+        var isa = Isas[isaSel % Isas.Length];
+        var w = RandomArray(new Random(seed), n * k, 2f);
+        var packed = Int8PackedWeight.Pack(w, n, k, perOutputChannel: perChannel, isa: isa);
+        for (int c = 0; c < n; c++)
+        {
+            float scale = perChannel ? Reference.WeightScale(w.AsSpan(c * k, k)) : Reference.WeightScale(w);
+            Assert.Equal(scale, packed.Scale(c));
+            for (int i = 0; i < k; i++) Assert.Equal(Reference.WeightCode(w[c * k + i], scale), packed.Code(c, i));
+        }
+    }
+
+    /// <summary>
+    /// The worst case for <c>vpmaddubsw</c>'s int16 pair sums: every activation at an end of uint8 (codes 255, or 0,
+    /// which the signed kernels see as −128) times weights all +127, all −127 or alternating, at a depth where one
+    /// saturated pair would be off by thousands. Results must be the exact products.
+    /// </summary>
+    [Theory]
+    [InlineData(Int8Isa.Avx2)]
+    [InlineData(Int8Isa.Avx512)]
+    [InlineData(Int8Isa.AvxVnni)]
+    [InlineData(Int8Isa.Portable)]
+    public void ExtremeValuesDoNotSaturate(Int8Isa isa)
+    {
+        const int m = 5, k = 1027, n = 19;
+        foreach (float a in new[] { 1f, -1f })
+        {
+            // x all +1: range [0, 1], codes 255, zero point 0. x all −1: range [−1, 0], codes 0, zero point 255.
+            var x = Enumerable.Repeat(a, m * k).ToArray();
+            var w = new float[n * k];
+            for (int c = 0; c < n; c++)
+                for (int i = 0; i < k; i++)
+                    w[c * k + i] = (c % 3) switch { 0 => 1f, 1 => -1f, _ => i % 2 == 0 ? 1f : -1f };
+            var packed = Int8PackedWeight.Pack(w, n, k, isa: isa);
+            var y = Int8Gemm.Multiply(x, packed, pool: _pool);
+            for (int r = 0; r < m; r++)
+                for (int c = 0; c < n; c++)
+                {
+                    double expected = a * (c % 3) switch { 0 => k, 1 => -k, _ => 1 };
+                    Assert.True(Math.Abs(y[r * n + c] - expected) <= 1e-5 * k,
+                        $"{isa} x = {a}, column {c}: got {y[r * n + c]}, expected {expected}");
+                }
+        }
+    }
+
+    [Fact]
+    public void QkvAsOneOperationEqualsSeparateLinears()
+    {
+        var rng = new Random(7);
+        int m = 37, k = 65;
+        var x = RandomArray(rng, m * k, 1f);
+        var widths = new[] { 33, 16, 5 };
+        var packed = widths.Select(n => Int8PackedWeight.Pack(RandomArray(rng, n * k, 0.5f), n, k, RandomArray(rng, n, 1f))).ToArray();
+        var outputs = widths.Select(n => new float[m * n]).ToArray();
+        unsafe
+        {
+            var handles = outputs.Select(o => System.Runtime.InteropServices.GCHandle.Alloc(o, System.Runtime.InteropServices.GCHandleType.Pinned)).ToArray();
+            try
+            {
+                fixed (float* px = x)
+                    Int8Gemm.MultiplyMany(px, k, m, packed, handles.Select(h => h.AddrOfPinnedObject()).ToArray(), pool: _pool);
+            }
+            finally { foreach (var h in handles) h.Free(); }
+        }
+        for (int i = 0; i < widths.Length; i++)
+            Assert.Equal(Int8Gemm.Multiply(x, packed[i]), outputs[i]);
+    }
+
+    [Fact]
+    public void AllZeroInputsAndWeightsGiveTheBias()
+    {
+        var packed = Int8PackedWeight.Pack(new float[6 * 10], 6, 10, new float[] { 1, 2, 3, 4, 5, 6 });
+        var y = Int8Gemm.Multiply(new float[3 * 10], packed);
+        Assert.Equal(Enumerable.Range(0, 3).SelectMany(_ => new float[] { 1, 2, 3, 4, 5, 6 }), y);
+    }
+
+    [Fact]
+    public void WrongShapesAreInputErrors()
+    {
+        var packed = Int8PackedWeight.Pack(new float[6 * 10], 6, 10);
+        Assert.Throws<Electra.Core.Errors.InputException>(() => Int8Gemm.Multiply(new float[11], packed));
+        Assert.Throws<Electra.Core.Errors.InputException>(() => Int8Gemm.Multiply(new float[10], packed, new float[5]));
+        Assert.Throws<Electra.Core.Errors.WeightMismatchException>(() => Int8PackedWeight.Pack(new float[59], 6, 10, (float[]?)null));
+    }
+}

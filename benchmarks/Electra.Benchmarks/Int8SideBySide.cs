@@ -1,0 +1,67 @@
+using Electra.Cli.Benchmarking;
+using Electra.Cpu;
+using Electra.Models;
+
+namespace Electra.Benchmarks;
+
+/// <summary>
+/// ELECTRA-small in int8: ours (CpuBackendOptions.Quantization) against ONNX Runtime's int8 model of the same weights
+/// (tools/quantize_onnx_int8.py), with our float32 and ONNX Runtime's float32 beside them, same inputs, same threads,
+/// alternating blocks. Also the accuracy of both int8 models against float32 on the same inputs.
+/// </summary>
+public static class Int8SideBySide
+{
+    public static void Run(string modelDir, string ortInt8Path, int threads, int iterations, bool perChannel, bool perRow)
+    {
+        using var f32Backend = new CpuBackend(new CpuBackendOptions(threads));
+        using var int8Backend = new CpuBackend(new CpuBackendOptions(threads,
+            Quantization: new Int8Quantization(perChannel, perRow)));
+        var f32 = ElectraPretrained.Load(modelDir, f32Backend);
+        var int8 = ElectraPretrained.Load(modelDir, int8Backend);
+        using var ortF32 = new OrtRunner(Path.Combine(modelDir, "model.onnx"), threads);
+        using var ortInt8 = new OrtRunner(ortInt8Path, threads);
+        Console.WriteLine($"ours int8: {int8Backend.DeviceDescription}; ORT int8: {ortInt8Path}");
+        Console.WriteLine("| shape | ours int8 ms median (min) | ORT int8 ms median (min) | ours f32 | ORT f32 | ours int8 / ORT int8 | ours int8 / ours f32 | ours f32 / ORT f32 | CPU ms per forward (ours int8 / ORT int8) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        var accuracy = new List<string>();
+        foreach (var (batch, seq, iters) in new[] { (1, 128, iterations * 4), (32, 128, iterations) })
+        {
+            var inputs = BenchInputs.Create(batch, seq, 0, f32.Config.VocabSize);
+            var model = inputs.ToModelInputs();
+            var feedF32 = ortF32.Feed(inputs);
+            var feedInt8 = ortInt8.Feed(inputs);
+            var contenders = new List<Alternating.Contender>
+            {
+                new("ours int8", () => int8.Forward(model)),
+                new("ORT int8", () => ortInt8.Run(feedInt8)),
+                new("ours f32", () => f32.Forward(model)),
+                new("ORT f32", () => ortF32.Run(feedF32)),
+            };
+            var t = Alternating.Run(contenders, warmup: 3, iterations: iters);
+            Console.WriteLine($"| {batch} × {seq} | {t[0].Median:F2} ({t[0].Min:F2}) | {t[1].Median:F2} ({t[1].Min:F2}) | {t[2].Median:F2} | {t[3].Median:F2} | " +
+                $"**{t[0].Median / t[1].Median:F3}** | {t[0].Median / t[2].Median:F3} | {t[2].Median / t[3].Median:F3} | {t[0].CpuMs:F0} / {t[1].CpuMs:F0} |");
+
+            var reference = f32.Forward(model).Logits!.ToArray();
+            accuracy.Add($"| {batch} × {seq} | ours int8 | {Errors(reference, int8.Forward(model).Logits!.ToArray())} |");
+            accuracy.Add($"| {batch} × {seq} | ORT int8 | {Errors(reference, ortInt8.Run(feedInt8))} |");
+        }
+        Console.WriteLine();
+        Console.WriteLine("Logits against our float32 (equal to ORT's float32 to ~1e-7): max abs error, max abs error / max |logit|, share of positions whose sign (replaced or not) agrees");
+        Console.WriteLine("| shape | model | max abs | relative to max logit | sign agreement |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var line in accuracy) Console.WriteLine(line);
+    }
+
+    static string Errors(float[] reference, float[] actual)
+    {
+        double maxAbs = 0, peak = 0;
+        int agree = 0;
+        for (int i = 0; i < reference.Length; i++)
+        {
+            maxAbs = Math.Max(maxAbs, Math.Abs(reference[i] - actual[i]));
+            peak = Math.Max(peak, Math.Abs(reference[i]));
+            if (reference[i] > 0 == actual[i] > 0) agree++;
+        }
+        return $"{maxAbs:E2} | {maxAbs / peak:E2} | {agree}/{reference.Length}";
+    }
+}
