@@ -25,6 +25,8 @@ public static class CommandLine
         ClassifyCommand.Create(io),
         NerCommand.Create(io),
         QaCommand.Create(io),
+        EmbedCommand.Create(io),
+        RerankCommand.Create(io),
         ValidateCommand.Create(io),
         BenchCommand.Create(io),
         DevicesCommand.Create(io),

@@ -22,6 +22,7 @@ internal sealed class BasicTokenizer
     private readonly HashSet<string> _neverSplit;
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _neverSplitBySpan;
     private readonly SearchValues<char>? _neverSplitFirstChars;
+    private readonly int[] _specialLengths;
 
     [ThreadStatic] private static Scratch? t_scratch;
 
@@ -47,6 +48,7 @@ internal sealed class BasicTokenizer
         _neverSplit = new HashSet<string>(_specials, StringComparer.Ordinal);
         _neverSplitBySpan = _neverSplit.GetAlternateLookup<ReadOnlySpan<char>>();
         _neverSplitFirstChars = _specialFirstChars;
+        _specialLengths = _specials.Select(t => t.Length).Distinct().ToArray();
     }
 
     internal int IdOrUnk(string token) => _vocab.IdOf(token) ?? _unkId;
@@ -78,8 +80,10 @@ internal sealed class BasicTokenizer
             if (k < 0) break;
             i += k;
             var rest = text.AsSpan(i);
-            foreach (var special in _specials)
-                if (rest.StartsWith(special, StringComparison.Ordinal))
+            // One set lookup per distinct length (longest first, as the trie prefers), not one comparison per
+            // special token: a config listing many added tokens must not multiply the cost of every text.
+            foreach (int length in _specialLengths)
+                if (length <= rest.Length && _neverSplitBySpan.TryGetValue(rest[..length], out var special))
                     return (i, special);
             i++;
         }

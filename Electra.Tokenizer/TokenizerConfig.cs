@@ -26,17 +26,14 @@ internal static class TokenizerConfig
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true });
+            using var doc = JsonDocument.Parse(TokenizerFiles.ReadAllBytes(path, TokenizerFiles.MaxConfigBytes, Path.GetFileName(path)),
+                new JsonDocumentOptions { AllowTrailingCommas = true });
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new TokenizerFormatException(path, "(root)", "expected a JSON object");
             return apply(path, doc.RootElement, options);
         }
         catch (JsonException e)
         {
             throw new TokenizerFormatException(path, $"line {e.LineNumber + 1}", $"invalid JSON: {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TokenizerFormatException(path, null, $"cannot read the file: {e.Message}", e);
         }
         catch (InvalidOperationException e)
         {
@@ -80,7 +77,9 @@ internal static class TokenizerConfig
         if (root.TryGetProperty("additional_special_tokens", out var extra) && extra.ValueKind == JsonValueKind.Array)
         {
             var tokens = extra.EnumerateArray().Select((t, i) => TokenValue(path, t, $"additional_special_tokens[{i}]")).ToList();
-            o = o with { AdditionalSpecialTokens = o.AdditionalSpecialTokens.AddRange(tokens.Where(t => !o.AdditionalSpecialTokens.Contains(t))) };
+            // A set, not Contains on the list: a file listing many tokens must not cost quadratic time.
+            var known = new HashSet<string>(o.AdditionalSpecialTokens, StringComparer.Ordinal);
+            o = o with { AdditionalSpecialTokens = o.AdditionalSpecialTokens.AddRange(tokens.Where(known.Add)) };
         }
         return o;
     }

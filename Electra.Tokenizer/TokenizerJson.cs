@@ -14,15 +14,12 @@ internal static class TokenizerJson
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true });
+            doc = JsonDocument.Parse(TokenizerFiles.ReadAllBytes(path, TokenizerFiles.MaxTokenizerJsonBytes, "tokenizer.json"),
+                new JsonDocumentOptions { AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {
             throw new TokenizerFormatException(path, $"line {e.LineNumber + 1}", $"invalid JSON: {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TokenizerFormatException(path, null, $"cannot read the file: {e.Message}", e);
         }
         try
         {
@@ -58,14 +55,22 @@ internal static class TokenizerJson
             };
             if (options.MaxInputCharsPerWord < 0)
                 throw Error(path, "model.max_input_chars_per_word", $"must not be negative, got {options.MaxInputCharsPerWord}");
-            var vocabEntries = new Dictionary<int, string>();
             var vocabJson = Required(path, model, "vocab", JsonValueKind.Object, "model.vocab");
+            // Ids must end up exactly 0..n-1, so none may reach the number of entries (vocab plus added tokens): a
+            // plain array of that size holds them, with no id from the file used as a hash key and no absurd id
+            // (2^31-1) sizing anything. An id beyond it is counted, so that the contiguity check below reports it.
+            int vocabCount = 0;
+            foreach (var _ in vocabJson.EnumerateObject()) vocabCount++;
+            int addedCount = root.TryGetProperty("added_tokens", out var addedJson) && addedJson.ValueKind == JsonValueKind.Array
+                ? addedJson.GetArrayLength() : 0;
+            var vocabEntries = new IdTable(vocabCount + addedCount);
             foreach (var entry in vocabJson.EnumerateObject())
             {
                 if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
                     throw Error(path, $"model.vocab[\"{entry.Name}\"]", $"expected a non-negative integer id, got {entry.Value}");
-                if (!vocabEntries.TryAdd(id, entry.Name))
-                    throw Error(path, $"model.vocab[\"{entry.Name}\"]", $"id {id} is also given to '{vocabEntries[id]}'");
+                if (vocabEntries[id] is { } other)
+                    throw Error(path, $"model.vocab[\"{entry.Name}\"]", $"id {id} is also given to '{other}'");
+                vocabEntries[id] = entry.Name;
             }
 
             options = ReadNormalizer(path, root, options);
@@ -79,17 +84,12 @@ internal static class TokenizerJson
                 options = options with { CleanUpTokenizationSpaces = cleanup.GetBoolean() };
 
             if (vocabEntries.Count == 0) throw Error(path, "model.vocab", "the vocabulary is empty");
-            // Ids are distinct and non-negative, so they are 0..Count-1 exactly when none is Count or more; checking
-            // that first keeps an absurd id (2^31-1) from sizing the token array.
+            // Ids are distinct and non-negative, so they are 0..Count-1 exactly when none of those is missing.
             int count = vocabEntries.Count;
-            int largest = vocabEntries.Keys.Max();
             var tokens = new string[count];
             for (int id = 0; id < count; id++)
-            {
-                if (!vocabEntries.TryGetValue(id, out var token))
-                    throw Error(path, "model.vocab", $"ids are not contiguous: no token has id {id} (largest id {largest})");
-                tokens[id] = token;
-            }
+                tokens[id] = vocabEntries[id] ?? throw Error(path, "model.vocab",
+                    $"ids are not contiguous: no token has id {id} (largest id {vocabEntries.Largest})");
             return (new Vocabulary(tokens, options.ContinuingSubwordPrefix), options);
         }
     }
@@ -173,7 +173,7 @@ internal static class TokenizerJson
         return arr[0].GetString()!;
     }
 
-    private static BertTokenizerOptions ReadAddedTokens(string path, JsonElement root, BertTokenizerOptions options, Dictionary<int, string> vocab)
+    private static BertTokenizerOptions ReadAddedTokens(string path, JsonElement root, BertTokenizerOptions options, IdTable vocab)
     {
         if (!root.TryGetProperty("added_tokens", out var added) || added.ValueKind == JsonValueKind.Null) return options;
         if (added.ValueKind != JsonValueKind.Array) throw Error(path, "added_tokens", "expected an array");
@@ -189,7 +189,7 @@ internal static class TokenizerJson
             foreach (var flag in new[] { "lstrip", "rstrip", "single_word" })
                 if (OptionalBool(path, t, $"{at}.{flag}", flag) == true)
                     throw Error(path, $"{at}.{flag}", $"added token '{content}': {flag}=true is not supported");
-            if (vocab.TryGetValue(id, out var existing))
+            if (vocab[id] is { } existing)
             {
                 if (existing != content)
                     throw Error(path, at, $"added token '{content}' has id {id}, which the vocabulary gives to '{existing}'");
@@ -247,4 +247,33 @@ internal static class TokenizerJson
     }
 
     private static TokenizerFormatException Error(string path, string field, string message) => new(path, field, message);
+
+    /// <summary>
+    /// Tokens by id for ids below a capacity fixed by the file's entry count; an id at or past it reads as absent
+    /// and is only counted (it can never be part of contiguous ids 0..n-1).
+    /// </summary>
+    private sealed class IdTable(int capacity)
+    {
+        private readonly string?[] _tokens = new string?[capacity];
+
+        /// <summary>Distinct ids set (those past the capacity each counted once per setting).</summary>
+        internal int Count { get; private set; }
+        internal int Largest { get; private set; } = -1;
+
+        internal string? this[int id]
+        {
+            get => (uint)id < (uint)_tokens.Length ? _tokens[id] : null;
+            set
+            {
+                Largest = Math.Max(Largest, id);
+                if ((uint)id >= (uint)_tokens.Length)
+                {
+                    Count++;
+                    return;
+                }
+                if (_tokens[id] is null) Count++;
+                _tokens[id] = value;
+            }
+        }
+    }
 }

@@ -34,6 +34,15 @@ public sealed class Vocabulary
     /// <summary>Length of the longest continuation piece, prefix excluded.</summary>
     internal int LongestContinuation { get; }
 
+    /// <summary>
+    /// Tokens longer than this make WordPiece walk prefix trees instead of probing every length (see
+    /// <see cref="PieceTrie"/>); no real BERT vocabulary comes near (bert-base-uncased: 18, multilingual: 22).
+    /// </summary>
+    internal const int ProbeLimit = 64;
+
+    /// <summary>Trees of the tokens and of the continuation pieces, built only when a token exceeds <see cref="ProbeLimit"/>.</summary>
+    internal (PieceTrie First, PieceTrie Continuation)? Tries { get; }
+
     /// <summary>Builds a vocabulary from tokens in id order.</summary>
     public Vocabulary(IEnumerable<string> tokensInIdOrder, string continuingSubwordPrefix = "##")
     {
@@ -65,7 +74,15 @@ public sealed class Vocabulary
         _continuationsBySpan = new SpanIdTable(_continuations.Select(kv => (kv.Key, kv.Value)).ToList());
         LongestToken = longest;
         LongestContinuation = longestContinuation;
+        if (longest > ProbeLimit || longestContinuation > ProbeLimit)
+        {
+            var first = new PieceTrie(_ids);
+            Tries = (first, ReferenceEquals(_continuations, _ids) ? first : new PieceTrie(_continuations));
+        }
     }
+
+    /// <summary>True when a lookup table fell back to the randomized hash because the tokens crowded the fast one.</summary>
+    internal bool UsesRandomizedHash => _idsBySpan.UsesMarvin || _continuationsBySpan.UsesMarvin;
 
     /// <summary>The id of <paramref name="token"/>, or null when the vocabulary lacks it.</summary>
     public int? IdOf(string token) => _ids.TryGetValue(token, out var id) ? id : null;
@@ -87,14 +104,15 @@ public sealed class Vocabulary
     /// </summary>
     public static Vocabulary FromFile(string path, string continuingSubwordPrefix = "##")
     {
+        var bytes = TokenizerFiles.ReadAllBytes(path, TokenizerFiles.MaxVocabBytes, "the vocabulary");
         string text;
         try
         {
-            text = File.ReadAllText(path, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true));
+            text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.DecoderFallbackException)
+        catch (System.Text.DecoderFallbackException e)
         {
-            throw new TokenizerFormatException(path, null, $"cannot read the vocabulary: {e.Message}", e);
+            throw new TokenizerFormatException(path, $"byte {e.Index}", $"cannot read the vocabulary: {e.Message}", e);
         }
         if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
         var tokens = SplitLines(text);

@@ -36,6 +36,11 @@ internal sealed class WordPiece
             tokens.Add(_unkId, from, to, word);
             return;
         }
+        if (_vocab.Tries is var (firstTrie, continuationTrie))
+        {
+            WalkTries(chars, from, to, tokens, word, firstTrie, continuationTrie);
+            return;
+        }
         int mark = tokens.Count;
         int start = from;
         while (start < to)
@@ -51,6 +56,41 @@ internal sealed class WordPiece
                 id = -1;
                 end--;
                 if (end > start && char.IsLowSurrogate(chars[end])) end--;
+            }
+            if (id < 0)
+            {
+                tokens.Count = mark;
+                tokens.Add(_unkId, from, to, word);
+                return;
+            }
+            tokens.Add(id, start, end, word);
+            start = end;
+        }
+    }
+
+    /// <summary>
+    /// The same longest-match-first split as the probing loop, one tree step per character: what a vocabulary with
+    /// long tokens gets, where probing every length up to the longest token would cost O(longest²) per piece.
+    /// </summary>
+    private void WalkTries(ReadOnlySpan<char> chars, int from, int to, TokenList tokens, int word, PieceTrie firstTrie, PieceTrie continuationTrie)
+    {
+        int mark = tokens.Count;
+        int start = from;
+        while (start < to)
+        {
+            var trie = start == from ? firstTrie : continuationTrie;
+            int node = 0, id = -1, end = -1;
+            for (int i = start; i < to; i++)
+            {
+                node = trie.Child(node, chars[i]);
+                if (node < 0) break;
+                int t = trie.TokenId(node);
+                // A piece never ends between the two halves of a surrogate pair: Python splits code points.
+                if (t >= 0 && (i + 1 == to || !char.IsLowSurrogate(chars[i + 1])))
+                {
+                    id = t;
+                    end = i + 1;
+                }
             }
             if (id < 0)
             {

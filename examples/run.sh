@@ -51,6 +51,12 @@ expect validate.fsx "$out" "^qa_positions +PASS" "^discriminator +PASS" "^([0-9]
 run build-model.fsx
 expect build-model.fsx "$out" "^padding invariant: true$" "^model_proj_gelu built from records: PASS: all 6 reference tensors"
 
+# all-MiniLM-L6-v2 through Microsoft.Extensions.AI: the scores are those sentence-transformers' semantic-search example
+# prints for these queries and documents (0.7035 and 0.6433).
+run embed.fsx
+expect embed.fsx "$out" "^5 documents, 384 dimensions, similarity cosine$" \
+  "^  0\.703[45]  A man is eating food\.$" "^  0\.643[234]  A monkey is playing drums\.$"
+
 # The exporter runs only where transformers is installed; here its command line must at least parse.
 if command -v python3 >/dev/null; then
   out="$(python3 "$root/tools/export_reference.py" --help 2>&1)"

@@ -2,14 +2,16 @@ using System.Diagnostics;
 using System.Text.Json;
 using Electra.Tokenizer;
 using Fast = FastBertTokenizer;
+using Ml = Microsoft.ML.Tokenizers;
 
 namespace Electra.Tokenizer.Benchmarks;
 
 /// <summary>
 /// dotnet run -c Release --project benchmarks/Electra.Tokenizer.Benchmarks [-- --mb 10 --repeats 5 --shared DIR]
 /// (--split: ASCII-only vs other lines; --compare-only: only the comparison with transformers' ids)
-/// Encodes ../shared/fixtures/tokenizer/corpus.txt repeated to ~10 MB with Electra.Tokenizer, FastBertTokenizer and a
-/// naive port, single-threaded and batched, and counts where FastBertTokenizer's ids differ from transformers'.
+/// Encodes ../shared/fixtures/tokenizer/corpus.txt repeated to ~10 MB with Electra.Tokenizer, FastBertTokenizer,
+/// Microsoft.ML.Tokenizers' BertTokenizer and a naive port, single-threaded and batched, and counts where each one's
+/// ids differ from transformers'.
 /// </summary>
 public static class Program
 {
@@ -38,10 +40,19 @@ public static class Program
         using (var reader = File.OpenText(vocabPath)) fast.LoadVocabulary(reader, convertInputToLowercase: true);
         var vocab = ours.Vocabulary.Tokens.Select((t, i) => (t, i)).GroupBy(x => x.t).ToDictionary(g => g.Key, g => g.Last().i);
         var naive = new NaiveBertTokenizer(vocab);
+        // ELECTRA's settings: lower-case, strip accents, CJK split, special tokens kept whole.
+        var ml = Ml.BertTokenizer.Create(vocabPath, new Ml.BertOptions
+        {
+            LowerCaseBeforeTokenization = true,
+            RemoveNonSpacingMarks = true,
+            IndividuallyTokenizeCjk = true,
+            ApplyBasicTokenization = true,
+            SplitOnSpecialTokens = true,
+        });
 
         if (args.Contains("--compare-only"))
         {
-            CompareWithReference(dir, fast, ours);
+            CompareWithReference(dir, fast, ml, ours);
             return 0;
         }
         if (args.Contains("--split"))
@@ -71,16 +82,22 @@ public static class Program
 
         var naiveLines = lines.Take(lines.Length / 10).ToArray();
         long naiveTokens = naiveLines.Sum(l => (long)ours.Encode(l).Length);
+        string threads = $"batch, {Environment.ProcessorCount} threads";
         var cases = new List<(string Name, string Mode, Action Run, long Tokens)>
         {
             ("Electra.Tokenizer Encode (full BertEncoding)", "1 thread", () => { foreach (var l in lines) ours.Encode(l); }, tokens),
             ("Electra.Tokenizer EncodeIds (ids into a span)", "1 thread", () => { var buf = new int[longest]; foreach (var l in lines) ours.EncodeIds(l, buf); }, tokens),
             ("FastBertTokenizer 1.2.6 Encode", "1 thread", () => { foreach (var l in lines) fast.Encode(l, longest); }, tokens),
+            ("Microsoft.ML.Tokenizers 3.0.0 EncodeToTokens (ids, strings, offsets)", "1 thread", () => { foreach (var l in lines) MlTokens(ml, l); }, tokens),
+            ("Microsoft.ML.Tokenizers 3.0.0 EncodeToIds", "1 thread", () => { foreach (var l in lines) MlIds(ml, l); }, tokens),
             ("naive port (1/10 of the data)", "1 thread", () => { foreach (var l in naiveLines) naive.Encode(l); }, naiveTokens),
-            ("Electra.Tokenizer EncodeBatch", $"batch, {Environment.ProcessorCount} threads", () => OursBatch(ours, lines), tokens),
-            ("Electra.Tokenizer EncodeBatchIds (ids into matrices)", $"batch, {Environment.ProcessorCount} threads", () => OursBatchIds(ours, lines, longest), tokens),
-            ("FastBertTokenizer 1.2.6 batch Encode", $"batch, {Environment.ProcessorCount} threads", () => FastBatch(fast, lines, longest), tokens),
+            ("Electra.Tokenizer EncodeBatch", threads, () => OursBatch(ours, lines), tokens),
+            ("Electra.Tokenizer EncodeBatchIds (ids into matrices)", threads, () => OursBatchIds(ours, lines, longest), tokens),
+            ("FastBertTokenizer 1.2.6 batch Encode", threads, () => FastBatch(fast, lines, longest), tokens),
+            ("Microsoft.ML.Tokenizers 3.0.0 EncodeToTokens in Parallel.For", threads, () => MlBatch(ml, lines), tokens),
         };
+        // Ours vs each peer's closest equivalent: (ours, peer).
+        var pairs = new (int Ours, int Peer)[] { (0, 2), (0, 3), (1, 2), (1, 4), (6, 8), (6, 9), (7, 8) };
         // Rounds interleave the contenders so that load from other processes hits them alike.
         var wall = cases.Select(_ => new List<double>()).ToArray();
         var cpu = cases.Select(_ => new List<double>()).ToArray();
@@ -106,7 +123,17 @@ public static class Program
             Console.WriteLine($"| {name} | {mode} | {Median(wall[k].ToArray()):F3} | {best:F3} | {Median(cpu[k].ToArray()):F3} | {count / best / 1e6:F2} | {count / Median(cpu[k].ToArray()) / 1e6:F2} | {bytes * share / best / 1e6:F1} |");
         }
         Console.WriteLine();
-        CompareWithReference(dir, fast, ours);
+        // Each round runs every contender back to back, so a round's ratio compares them under the same load.
+        Console.WriteLine("| ours | peer | peer time / ours, per round (wall) | range (CPU) |");
+        Console.WriteLine("| --- | --- | --- | --- |");
+        foreach (var (a, b) in pairs)
+        {
+            var w = Enumerable.Range(0, repeats).Select(r => wall[b][r] / wall[a][r]).ToArray();
+            var c = Enumerable.Range(0, repeats).Select(r => cpu[b][r] / cpu[a][r]).ToArray();
+            Console.WriteLine($"| {cases[a].Name} | {cases[b].Name} | {string.Join(" ", w.Select(x => x.ToString("F2")))} (median {Median(w):F2}) | {c.Min():F2}–{c.Max():F2} |");
+        }
+        Console.WriteLine();
+        CompareWithReference(dir, fast, ml, ours);
         return 0;
     }
 
@@ -140,10 +167,39 @@ public static class Program
         }
     }
 
-    /// <summary>Counts corpus lines (the "uncased" reference cases) where FastBertTokenizer's ids differ from transformers'.</summary>
-    private static void CompareWithReference(string dir, Fast.BertTokenizer fast, BertTokenizer ours)
+    // Microsoft.ML.Tokenizers throws ArgumentException on text string.Normalize refuses (a lone surrogate); such
+    // lines count as differing from transformers and cost what the exception costs.
+    private static IReadOnlyList<Ml.EncodedToken>? MlTokens(Ml.BertTokenizer tok, string line)
     {
-        int cases = 0, fastDiffers = 0, oursDiffers = 0;
+        try { return tok.EncodeToTokens(line, out _); }
+        catch (ArgumentException) { return null; }
+    }
+
+    private static IReadOnlyList<int>? MlIds(Ml.BertTokenizer tok, string line)
+    {
+        try { return tok.EncodeToIds(line, addSpecialTokens: true); }
+        catch (ArgumentException) { return null; }
+    }
+
+    /// <summary>The peer without a batch call: EncodeToTokens over chunks of lines in Parallel.For, as ours does.</summary>
+    private static void MlBatch(Ml.BertTokenizer tok, string[] lines)
+    {
+        for (int i = 0; i < lines.Length; i += BatchSize)
+        {
+            int start = i, n = Math.Min(BatchSize, lines.Length - i);
+            var results = new IReadOnlyList<Ml.EncodedToken>?[n];
+            Parallel.For(0, (n + 63) / 64, c =>
+            {
+                for (int k = c * 64; k < Math.Min(n, (c + 1) * 64); k++) results[k] = MlTokens(tok, lines[start + k]);
+            });
+        }
+    }
+
+    /// <summary>Counts corpus lines (the "uncased" reference cases) where each tokenizer's ids differ from transformers'.</summary>
+    private static void CompareWithReference(string dir, Fast.BertTokenizer fast, Ml.BertTokenizer ml, BertTokenizer ours)
+    {
+        int cases = 0, fastDiffers = 0, mlDiffers = 0, mlThrows = 0, oursDiffers = 0;
+        var mlExamples = new List<string>();
         var examples = new List<string>();
         foreach (var line in File.ReadLines(Path.Combine(dir, "reference.jsonl")))
         {
@@ -167,9 +223,24 @@ public static class Program
                 }
             }
             if (!ours.Encode(text).InputIds.Select(i => (long)i).SequenceEqual(expected)) oursDiffers++;
+            var mlResult = MlIds(ml, text);
+            var mlIds = mlResult?.Select(i => (long)i).ToArray() ?? [];
+            if (mlResult is null) mlThrows++;
+            if (!mlIds.SequenceEqual(expected))
+            {
+                mlDiffers++;
+                if (mlExamples.Count < 25)
+                {
+                    int at = Enumerable.Range(0, Math.Min(mlIds.Length, expected.Length)).FirstOrDefault(i => mlIds[i] != expected[i], Math.Min(mlIds.Length, expected.Length));
+                    string Show(long[] ids) => string.Join(" ", ids.Skip(Math.Max(0, at - 1)).Take(4).Select(id => ours.Vocabulary.TokenOf((int)id) ?? $"#{id}"));
+                    var snippet = text.Length > 60 ? text[..60] + "…" : text;
+                    mlExamples.Add($"- `{c.GetProperty("id").GetString()}` {JsonSerializer.Serialize(snippet)}: transformers `{Show(expected)}` vs Microsoft.ML.Tokenizers `{(mlResult is null ? "ArgumentException" : Show(mlIds))}`");
+                }
+            }
         }
-        Console.WriteLine($"ids differing from transformers on the {cases} corpus lines (uncased reference cases): FastBertTokenizer {fastDiffers}, Electra.Tokenizer {oursDiffers}");
+        Console.WriteLine($"ids differing from transformers on the {cases} corpus lines (uncased reference cases): FastBertTokenizer {fastDiffers}, Microsoft.ML.Tokenizers {mlDiffers} ({mlThrows} of them an ArgumentException), Electra.Tokenizer {oursDiffers}");
         foreach (var e in examples) Console.WriteLine(e);
+        foreach (var e in mlExamples) Console.WriteLine(e);
     }
 
     private static double Median(double[] xs)
