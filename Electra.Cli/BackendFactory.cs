@@ -3,12 +3,18 @@ using Electra.Cpu;
 
 namespace Electra.Cli;
 
-/// <summary>Creates the backend a command asked for with --backend (and --threads / --device).</summary>
+/// <summary>Creates the backend a command asked for with --backend (and --threads / --device / --quantize).</summary>
 public static class BackendFactory
 {
-    public static IBackend Create(string? name, int? threads = null, string? device = null) => (name ?? "cpu") switch
+    public static IBackend Create(string? name, int? threads = null, string? device = null, string? quantize = null) => (name ?? "cpu") switch
     {
-        "cpu" => new CpuBackend(new CpuBackendOptions(threads)),
+        "cpu" => new CpuBackend(new CpuBackendOptions(threads, Quantization: quantize switch
+        {
+            null => null,
+            "int8" => Int8Quantization.Default,
+            var other => throw new UsageException($"--quantize must be int8, got '{other}'"),
+        })),
+        "vulkan" when quantize is not null => throw new UsageException($"--quantize {quantize} runs on the CPU backend only"),
         "vulkan" => Vulkan.VulkanBackend.Create(VulkanOptionsFor(device)),
         var other => throw new UsageException($"unknown backend '{other}': expected cpu or vulkan"),
     };

@@ -59,7 +59,7 @@ public static class BenchCommand
     private static int Run(string modelDir, ModelLoadOptions load, int batch, int seq, double? padRatioOption, bool noSkipPadding, int warmup, int iterations,
         bool json, TextWriter stdout)
     {
-        var (backendName, threads) = (load.Backend ?? "cpu", load.Threads);
+        var (backendName, threads) = ((load.Backend ?? "cpu") + (load.Quantize is { } q ? "-" + q : ""), load.Threads);
         if (batch < 1 || seq < 1) throw new UsageException("--batch and --seq must be positive");
         if (warmup < 0 || iterations < 1) throw new UsageException("--warmup must be ≥ 0 and --iterations ≥ 1");
         if (threads is < 1) throw new UsageException("--threads must be positive");

@@ -4,9 +4,10 @@ using Electra.Models;
 namespace Electra.Cli.Commands;
 
 /// <summary>The values of the options of commands that load one model on one backend (read by <see cref="Options.ModelOptionGroup"/>).</summary>
-internal sealed record ModelLoadOptions(string? Revision, string? Backend, int? Threads, string? Device, string? Head)
+internal sealed record ModelLoadOptions(string? Revision, string? Backend, int? Threads, string? Device, string? Head,
+    string? Quantize = null)
 {
-    public IBackend CreateBackend() => BackendFactory.Create(Backend, Threads, Device);
+    public IBackend CreateBackend() => BackendFactory.Create(Backend, Threads, Device, Quantize);
 
     /// <summary>
     /// Loads <paramref name="model"/> (a folder, or a hub id in the local Hugging Face cache) as --head, else as

@@ -15,6 +15,7 @@ internal sealed class ModelOptionGroup
     public Option<string> Backend { get; }
     public Option<string> Device { get; }
     public Option<int?> Threads { get; }
+    public Option<string> Quantize { get; }
     public Option<string>? Head { get; }
 
     public ModelOptionGroup(Command command, Option<string> model, bool head = false)
@@ -24,9 +25,11 @@ internal sealed class ModelOptionGroup
         Backend = command.Define(SharedOptions.Backend());
         Device = command.Define(SharedOptions.Device());
         Threads = command.Define(SharedOptions.Threads());
+        Quantize = command.Define(SharedOptions.Quantize());
         Head = head ? command.Define(SharedOptions.Head()) : null;
     }
 
     public ModelLoadOptions Read(ParseResult r) =>
-        new(r.GetValue(Revision), r.GetValue(Backend), r.GetValue(Threads), r.GetValue(Device), Head is null ? null : r.GetValue(Head));
+        new(r.GetValue(Revision), r.GetValue(Backend), r.GetValue(Threads), r.GetValue(Device), Head is null ? null : r.GetValue(Head),
+            r.GetValue(Quantize));
 }

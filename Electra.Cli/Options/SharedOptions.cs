@@ -26,6 +26,9 @@ internal static class SharedOptions
 
     public static Option<int?> Threads() => Int("--threads", "CPU threads (default: one per core)", "T", min: 1);
 
+    public static Option<string> Quantize() =>
+        Choice("--quantize", "run the encoder layers' linears in int8 on the CPU backend (dynamic quantization as ONNX Runtime's quantize_dynamic: int8 weights per tensor, uint8 activations per tensor; heads, attention and LayerNorm stay float32)", "int8");
+
     public static Option<string> Head() =>
         new("--head") { Description = "load the checkpoint as this HF class (e.g. ElectraForMaskedLM) instead of config.json's architectures[0]", HelpName = "CLASS" };
 
