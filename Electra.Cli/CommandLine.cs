@@ -30,6 +30,7 @@ public static class CommandLine
         ValidateCommand.Create(io),
         BenchCommand.Create(io),
         DevicesCommand.Create(io),
+        ServeCommand.Create(io),
         CompletionCommand.Create(io),
     ];
 

@@ -57,7 +57,12 @@ public sealed class FillMask
     public FillMaskResult Run(string text, FillMaskOptions? options = null) => Run([text], options)[0];
 
     /// <exception cref="InputException">a text has no [MASK], is longer than the model's window, or no target is usable.</exception>
-    public ImmutableArray<FillMaskResult> Run(IReadOnlyList<string> texts, FillMaskOptions? options = null)
+    public ImmutableArray<FillMaskResult> Run(IReadOnlyList<string> texts, FillMaskOptions? options = null) =>
+        Prepare(texts, options).Run();
+
+    /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>); texts are tokenized and checked here.</summary>
+    /// <exception cref="InputException">a text has no [MASK], is longer than the model's window, or no target is usable.</exception>
+    public PipelineWork<ImmutableArray<FillMaskResult>> Prepare(IReadOnlyList<string> texts, FillMaskOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var o = options ?? FillMaskOptions.Default;
@@ -75,11 +80,13 @@ public sealed class FillMask
                 throw new InputException($"input {i}: {plain.Length + 2} tokens, but the model takes at most {p.MaxLength}");
             rows[i] = TokenRow.Single(p.Tokenizer.ClsTokenId, plain.InputIds.AsSpan(), p.Tokenizer.SepTokenId);
         }
-        var outputs = p.Run(rows, new OutputSpec("logits", PerToken: true));
-        var results = ImmutableArray.CreateBuilder<FillMaskResult>(texts.Count);
-        for (int i = 0; i < texts.Count; i++)
-            results.Add(Postprocess(texts[i], rows[i].InputIds, outputs[i][0], p.Model.Config.VocabSize, p.Tokenizer, o.TopK, targets));
-        return results.MoveToImmutable();
+        return new(p, rows, [new OutputSpec("logits", PerToken: true)], outputs =>
+        {
+            var results = ImmutableArray.CreateBuilder<FillMaskResult>(texts.Count);
+            for (int i = 0; i < texts.Count; i++)
+                results.Add(Postprocess(texts[i], rows[i].InputIds, outputs[i][0], p.Model.Config.VocabSize, p.Tokenizer, o.TopK, targets));
+            return results.MoveToImmutable();
+        });
     }
 
     /// <summary>

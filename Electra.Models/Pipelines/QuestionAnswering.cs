@@ -64,7 +64,12 @@ public sealed class QuestionAnswering
         Run([input], options)[0];
 
     /// <exception cref="InputException">an option is out of range, a question or context is empty, or a question leaves no room for context.</exception>
-    public ImmutableArray<QuestionAnsweringResult> Run(IReadOnlyList<QuestionAnsweringInput> inputs, QuestionAnsweringOptions? options = null)
+    public ImmutableArray<QuestionAnsweringResult> Run(IReadOnlyList<QuestionAnsweringInput> inputs, QuestionAnsweringOptions? options = null) =>
+        Prepare(inputs, options).Run();
+
+    /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>); inputs are tokenized and windowed here.</summary>
+    /// <exception cref="InputException">an option is out of range, a question or context is empty, or a question leaves no room for context.</exception>
+    public PipelineWork<ImmutableArray<QuestionAnsweringResult>> Prepare(IReadOnlyList<QuestionAnsweringInput> inputs, QuestionAnsweringOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var o = options ?? QuestionAnsweringOptions.Default;
@@ -93,15 +98,17 @@ public sealed class QuestionAnswering
             plans.Add((c, q.Length, windows, rows.Count));
             foreach (var w in windows) rows.Add(WindowRow(tok, q, c, w));
         }
-        var outputs = p.Run(rows, new OutputSpec("start_logits", true), new OutputSpec("end_logits", true));
-        var results = ImmutableArray.CreateBuilder<QuestionAnsweringResult>(inputs.Count);
-        for (int i = 0; i < inputs.Count; i++)
+        return new(p, rows, [new OutputSpec("start_logits", true), new OutputSpec("end_logits", true)], outputs =>
         {
-            var (c, qLen, windows, first) = plans[i];
-            var scored = windows.Select((w, k) => new QaWindow(w, qLen, outputs[first + k][0], outputs[first + k][1])).ToList();
-            results.Add(new QuestionAnsweringResult(inputs[i].Question, Postprocess(inputs[i].Context, c, scored, o)));
-        }
-        return results.MoveToImmutable();
+            var results = ImmutableArray.CreateBuilder<QuestionAnsweringResult>(inputs.Count);
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                var (c, qLen, windows, first) = plans[i];
+                var scored = windows.Select((w, k) => new QaWindow(w, qLen, outputs[first + k][0], outputs[first + k][1])).ToList();
+                results.Add(new QuestionAnsweringResult(inputs[i].Question, Postprocess(inputs[i].Context, c, scored, o)));
+            }
+            return results.MoveToImmutable();
+        });
     }
 
     /// <summary><c>[CLS] question [SEP] context[window] [SEP]</c> with token types 0 … 0 then the pair type.</summary>

@@ -48,7 +48,10 @@ public sealed class ReplacedTokenDetection
 
     public ReplacedTokenResult Run(string text) => Run([text])[0];
 
-    public ImmutableArray<ReplacedTokenResult> Run(IReadOnlyList<string> texts)
+    public ImmutableArray<ReplacedTokenResult> Run(IReadOnlyList<string> texts) => Prepare(texts).Run();
+
+    /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>); texts are tokenized and windowed here.</summary>
+    public PipelineWork<ImmutableArray<ReplacedTokenResult>> Prepare(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var p = Pipeline;
@@ -66,15 +69,17 @@ public sealed class ReplacedTokenDetection
             foreach (var w in windows[i])
                 rows.Add(TokenRow.Single(p.Tokenizer.ClsTokenId, ids[w.Start..w.Stop], p.Tokenizer.SepTokenId));
         }
-        var outputs = p.Run(rows, new OutputSpec("logits", PerToken: true));
-        var results = ImmutableArray.CreateBuilder<ReplacedTokenResult>(texts.Count);
-        for (int i = 0; i < texts.Count; i++)
+        return new(p, rows, [new OutputSpec("logits", PerToken: true)], outputs =>
         {
-            var windowLogits = Enumerable.Range(firstRow[i], windows[i].Count).Select(r => outputs[r][0]).ToArray();
-            var logits = MergeWindows(encodings[i].Length, windows[i], windowLogits);
-            results.Add(Score(texts[i], encodings[i], logits, p.Tokenizer.BasicTokenize(texts[i]), p.Tokenizer));
-        }
-        return results.MoveToImmutable();
+            var results = ImmutableArray.CreateBuilder<ReplacedTokenResult>(texts.Count);
+            for (int i = 0; i < texts.Count; i++)
+            {
+                var windowLogits = Enumerable.Range(firstRow[i], windows[i].Count).Select(r => outputs[r][0]).ToArray();
+                var logits = MergeWindows(encodings[i].Length, windows[i], windowLogits);
+                results.Add(Score(texts[i], encodings[i], logits, p.Tokenizer.BasicTokenize(texts[i]), p.Tokenizer));
+            }
+            return results.MoveToImmutable();
+        });
     }
 
     /// <summary>

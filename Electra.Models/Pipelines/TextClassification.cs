@@ -60,7 +60,12 @@ public sealed class TextClassification
     public ImmutableArray<TextClassificationResult> Run(IReadOnlyList<string> texts, TextClassificationOptions? options = null) =>
         Run(texts.Select(t => (t, (string?)null)).ToArray(), options);
 
-    public ImmutableArray<TextClassificationResult> Run(IReadOnlyList<(string Text, string? TextPair)> inputs, TextClassificationOptions? options = null)
+    public ImmutableArray<TextClassificationResult> Run(IReadOnlyList<(string Text, string? TextPair)> inputs, TextClassificationOptions? options = null) =>
+        Prepare(inputs, options).Run();
+
+    /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>); inputs are tokenized here.</summary>
+    public PipelineWork<ImmutableArray<TextClassificationResult>> Prepare(IReadOnlyList<(string Text, string? TextPair)> inputs,
+        TextClassificationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var o = options ?? TextClassificationOptions.Default;
@@ -72,10 +77,10 @@ public sealed class TextClassification
             var e = p.Tokenizer.Encode(input.Text, input.TextPair, encode);
             return new TokenRow(e.InputIds.ToArray(), e.TokenTypeIds.ToArray());
         }).ToList();
-        var outputs = p.Run(rows, new OutputSpec("logits", PerToken: false));
         var config = p.Model.Config;
-        return inputs.Select((input, i) => new TextClassificationResult(input.Text, input.TextPair,
-            Postprocess(outputs[i][0], config.Id2Label, config.ProblemType, o))).ToImmutableArray();
+        return new(p, rows, [new OutputSpec("logits", PerToken: false)], outputs =>
+            inputs.Select((input, i) => new TextClassificationResult(input.Text, input.TextPair,
+                Postprocess(outputs[i][0], config.Id2Label, config.ProblemType, o))).ToImmutableArray());
     }
 
     /// <summary>The function transformers picks when <c>function_to_apply</c> is not given.</summary>

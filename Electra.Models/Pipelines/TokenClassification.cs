@@ -75,7 +75,11 @@ public sealed class TokenClassification
 
     public TokenClassificationResult Run(string text, TokenClassificationOptions? options = null) => Run([text], options)[0];
 
-    public ImmutableArray<TokenClassificationResult> Run(IReadOnlyList<string> texts, TokenClassificationOptions? options = null)
+    public ImmutableArray<TokenClassificationResult> Run(IReadOnlyList<string> texts, TokenClassificationOptions? options = null) =>
+        Prepare(texts, options).Run();
+
+    /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>); texts are tokenized here.</summary>
+    public PipelineWork<ImmutableArray<TokenClassificationResult>> Prepare(IReadOnlyList<string> texts, TokenClassificationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var o = options ?? TokenClassificationOptions.Default;
@@ -83,9 +87,9 @@ public sealed class TokenClassification
         var encode = new EncodeOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = p.MaxLength };
         var encodings = texts.Select(t => p.Tokenizer.Encode(t ?? throw new ArgumentNullException(nameof(texts)), null, encode)).ToArray();
         var rows = encodings.Select(e => new TokenRow(e.InputIds.ToArray(), e.TokenTypeIds.ToArray())).ToList();
-        var outputs = p.Run(rows, new OutputSpec("logits", PerToken: true));
-        return texts.Select((t, i) => new TokenClassificationResult(t,
-            Postprocess(t, encodings[i], outputs[i][0], p.Model.Config.Id2Label, p.Tokenizer.UnkTokenId, o))).ToImmutableArray();
+        return new(p, rows, [new OutputSpec("logits", PerToken: true)], outputs =>
+            texts.Select((t, i) => new TokenClassificationResult(t,
+                Postprocess(t, encodings[i], outputs[i][0], p.Model.Config.Id2Label, p.Tokenizer.UnkTokenId, o))).ToImmutableArray());
     }
 
     /// <summary>

@@ -49,7 +49,12 @@ public sealed class FeatureExtraction
     public FeatureExtractionResult Run(string text, FeatureExtractionOptions? options = null) => Run([text], options)[0];
 
     /// <exception cref="InputException">an input is longer than the window and truncation is off, or max_length is below 2.</exception>
-    public ImmutableArray<FeatureExtractionResult> Run(IReadOnlyList<string> texts, FeatureExtractionOptions? options = null)
+    public ImmutableArray<FeatureExtractionResult> Run(IReadOnlyList<string> texts, FeatureExtractionOptions? options = null) =>
+        Prepare(texts, options).Run();
+
+    /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>); texts are tokenized here.</summary>
+    /// <exception cref="InputException">an input is longer than the window and truncation is off, or max_length is below 2.</exception>
+    public PipelineWork<ImmutableArray<FeatureExtractionResult>> Prepare(IReadOnlyList<string> texts, FeatureExtractionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var o = options ?? FeatureExtractionOptions.Default;
@@ -67,9 +72,9 @@ public sealed class FeatureExtraction
             return e;
         }).ToArray();
         var rows = encodings.Select(e => new TokenRow(e.InputIds.ToArray(), e.TokenTypeIds.ToArray())).ToList();
-        var outputs = p.Run(rows, new OutputSpec("last_hidden_state", PerToken: true));
         int hidden = p.Model.Config.HiddenSize;
-        return encodings.Select((e, i) => new FeatureExtractionResult(texts[i], e.Tokens, hidden,
-            ImmutableCollectionsMarshal.AsImmutableArray(outputs[i][0]))).ToImmutableArray();
+        return new(p, rows, [new OutputSpec("last_hidden_state", PerToken: true)], outputs =>
+            encodings.Select((e, i) => new FeatureExtractionResult(texts[i], e.Tokens, hidden,
+                ImmutableCollectionsMarshal.AsImmutableArray(outputs[i][0]))).ToImmutableArray());
     }
 }

@@ -88,6 +88,25 @@ public sealed class SentenceEmbedding
     public ImmutableArray<SentenceEmbeddingResult> Run(IReadOnlyList<string> texts, SentenceEmbeddingOptions? options = null,
         CancellationToken cancellationToken = default)
     {
+        var (rows, promptLength, o) = PrepareRows(texts, options);
+        var pooled = Pool(rows, promptLength, cancellationToken);
+        return Complete(texts, rows, pooled, o);
+    }
+
+    /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>): texts are tokenized here, and
+    /// calls with different prompts can still share forward passes (each row keeps its own prompt length).</summary>
+    /// <exception cref="InputException">an unknown prompt name, or a truncate dimension outside [1, Dimension].</exception>
+    public PipelineWork<ImmutableArray<SentenceEmbeddingResult>> Prepare(IReadOnlyList<string> texts, SentenceEmbeddingOptions? options = null)
+    {
+        var (rows, promptLength, o) = PrepareRows(texts, options);
+        var forward = new RowForward((this, "pooled"), (all, prompts, batch) =>
+            Pool(all, prompts, batch, CancellationToken.None).Select(v => new[] { v }).ToArray());
+        return new(Pipeline, rows, forward, Enumerable.Repeat(promptLength, rows.Length).ToArray(),
+            outputs => Complete(texts, rows, outputs.Select(o2 => o2[0]).ToArray(), o));
+    }
+
+    private (TokenRow[] Rows, int PromptLength, SentenceEmbeddingOptions Options) PrepareRows(IReadOnlyList<string> texts, SentenceEmbeddingOptions? options)
+    {
         ArgumentNullException.ThrowIfNull(texts);
         var o = options ?? SentenceEmbeddingOptions.Default;
         if (o.TruncateDim is int d && (d < 1 || d > Dimension))
@@ -101,7 +120,11 @@ public sealed class SentenceEmbedding
             var e = Encode(string.IsNullOrEmpty(prompt) ? text : prompt + text);
             rows[i] = new TokenRow(e.InputIds.ToArray(), e.TokenTypeIds.ToArray());
         }
-        var pooled = Pool(rows, promptLength, cancellationToken);
+        return (rows, promptLength, o);
+    }
+
+    private ImmutableArray<SentenceEmbeddingResult> Complete(IReadOnlyList<string> texts, TokenRow[] rows, float[][] pooled, SentenceEmbeddingOptions o)
+    {
         var results = ImmutableArray.CreateBuilder<SentenceEmbeddingResult>(rows.Length);
         for (int i = 0; i < rows.Length; i++)
             results.Add(new SentenceEmbeddingResult(texts[i], Finish(pooled[i], o), rows[i].Length));
@@ -136,13 +159,16 @@ public sealed class SentenceEmbedding
     /// in batches of the settings' batch size, packed without padding. The first <paramref name="promptLength"/> tokens
     /// of every row are the prompt (with [CLS]); they are left out of the pooling unless the Pooling includes them.
     /// </summary>
-    internal float[][] Pool(IReadOnlyList<TokenRow> rows, int promptLength, CancellationToken cancellationToken)
+    internal float[][] Pool(IReadOnlyList<TokenRow> rows, int promptLength, CancellationToken cancellationToken) =>
+        Pool(rows, Enumerable.Repeat(promptLength, rows.Count).ToArray(), Pipeline.Settings.BatchSize, cancellationToken);
+
+    /// <summary>As above, each row with its own prompt length, <paramref name="batchSize"/> rows per forward pass.</summary>
+    internal float[][] Pool(IReadOnlyList<TokenRow> rows, IReadOnlyList<int> promptLengths, int batchSize, CancellationToken cancellationToken)
     {
         var results = new float[rows.Count][];
         var order = Enumerable.Range(0, rows.Count).OrderByDescending(i => rows[i].Length).ToArray();
-        int batchSize = Pipeline.Settings.BatchSize, hidden = Pipeline.Model.Config.HiddenSize;
+        int hidden = Pipeline.Model.Config.HiddenSize;
         var modes = Config.Pooling.OrderedModes;
-        int excluded = Config.Pooling.IncludePrompt ? 0 : promptLength;
         for (int from = 0; from < order.Length; from += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -157,6 +183,7 @@ public sealed class SentenceEmbedding
             for (int b = 0, at = 0; b < batch.Length; b++)
             {
                 var row = rows[batch[b]];
+                int excluded = Config.Pooling.IncludePrompt ? 0 : promptLengths[batch[b]];
                 starts[b] = at;
                 row.InputIds.CopyTo(ids, at);
                 row.TokenTypeIds.CopyTo(types, at);
