@@ -6,18 +6,35 @@ namespace Electra.Cli;
 /// <summary>Creates the backend a command asked for with --backend (and --threads / --device / --quantize).</summary>
 public static class BackendFactory
 {
-    public static IBackend Create(string? name, int? threads = null, string? device = null, string? quantize = null) => (name ?? "cpu") switch
+    /// <param name="name">cpu or vulkan (default cpu).</param>
+    /// <param name="threads">CPU threads.</param>
+    /// <param name="device">--device: a Vulkan device index or part of its name.</param>
+    /// <param name="quantize">--quantize: int8 (CPU only) or null.</param>
+    /// <param name="precision">--precision: f32 (default) or f16 (Vulkan only: float16 linear weights).</param>
+    /// <param name="profile">Vulkan: GPU timestamps around every dispatch.</param>
+    public static IBackend Create(string? name, int? threads = null, string? device = null, string? quantize = null,
+        string? precision = null, bool profile = false)
     {
-        "cpu" => new CpuBackend(new CpuBackendOptions(threads, Quantization: quantize switch
+        bool half = precision switch
         {
-            null => null,
-            "int8" => Int8Quantization.Default,
-            var other => throw new UsageException($"--quantize must be int8, got '{other}'"),
-        })),
-        "vulkan" when quantize is not null => throw new UsageException($"--quantize {quantize} runs on the CPU backend only"),
-        "vulkan" => Vulkan.VulkanBackend.Create(VulkanOptionsFor(device)),
-        var other => throw new UsageException($"unknown backend '{other}': expected cpu or vulkan"),
-    };
+            null or "f32" => false,
+            "f16" => true,
+            var other => throw new UsageException($"unknown precision '{other}': expected f32 or f16"),
+        };
+        return (name ?? "cpu") switch
+        {
+            "cpu" when half => throw new UsageException("--precision f16 needs --backend vulkan (the CPU backend computes in float32)"),
+            "cpu" => new CpuBackend(new CpuBackendOptions(threads, Quantization: quantize switch
+            {
+                null => null,
+                "int8" => Int8Quantization.Default,
+                var other => throw new UsageException($"--quantize must be int8, got '{other}'"),
+            })),
+            "vulkan" when quantize is not null => throw new UsageException($"--quantize {quantize} runs on the CPU backend only"),
+            "vulkan" => Vulkan.VulkanBackend.Create(VulkanOptionsFor(device) with { UseFloat16Weights = half, Profile = profile }),
+            var other => throw new UsageException($"unknown backend '{other}': expected cpu or vulkan"),
+        };
+    }
 
     /// <summary>--device N picks a device by index; any other text picks the first device whose name contains it.</summary>
     private static Vulkan.VulkanOptions VulkanOptionsFor(string? device) =>

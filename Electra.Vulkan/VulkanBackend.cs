@@ -87,6 +87,16 @@ public sealed class VulkanBackend : IBackend
     /// <summary>Dispatches, barriers, submissions, object creations and memory allocations so far (see <see cref="VulkanCounters"/>).</summary>
     public VulkanCounters Counters => Context.Counters.Snapshot();
 
+    /// <summary>
+    /// GPU time per shader since creation (or <see cref="ResetProfile"/>) when created with <see cref="VulkanOptions.Profile"/>
+    /// on a device whose compute queue writes timestamps; empty otherwise.
+    /// </summary>
+    public ImmutableSortedDictionary<string, VulkanOpTime> Profile =>
+        Context.Profile?.Snapshot() ?? ImmutableSortedDictionary<string, VulkanOpTime>.Empty;
+
+    /// <summary>Starts <see cref="Profile"/> over (e.g. after warm-up forwards).</summary>
+    public void ResetProfile() => Context.Profile?.Clear();
+
     /// <summary>Whether bindings are pushed into command buffers (VK_KHR_push_descriptor) rather than written into descriptor sets.</summary>
     public bool UsesPushDescriptors => Context.UsesPushDescriptors;
 

@@ -14,3 +14,6 @@ public sealed record VulkanCounters(long Dispatches, long Barriers, long Submits
         new(after.Dispatches - before.Dispatches, after.Barriers - before.Barriers, after.Submits - before.Submits,
             after.ObjectsCreated - before.ObjectsCreated, after.MemoryAllocations - before.MemoryAllocations);
 }
+
+/// <summary>GPU time of one shader summed over its <paramref name="Dispatches"/> (timestamps before and after each dispatch).</summary>
+public sealed record VulkanOpTime(long Dispatches, double Milliseconds);

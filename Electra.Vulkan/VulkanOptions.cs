@@ -35,6 +35,12 @@ public sealed record VulkanOptions
     /// </summary>
     public string? PipelineCacheDirectory { get; init; }
 
+    /// <summary>
+    /// Writes a GPU timestamp before and after every dispatch and sums the time per shader
+    /// (<see cref="VulkanBackend.Profile"/>), where the device's compute queue supports timestamps. Costs a little.
+    /// </summary>
+    public bool Profile { get; init; }
+
     /// <summary>Allocates descriptor sets even where VK_KHR_push_descriptor is available (tests the fallback path).</summary>
     internal bool ForceDescriptorSets { get; init; }
 

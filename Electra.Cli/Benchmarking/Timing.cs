@@ -22,10 +22,12 @@ public sealed record Timing(double MsMedian, double MsMin, long AllocatedBytesPe
         for (int i = 0; i < warmup || (warmup > 0 && warming.Elapsed.TotalMilliseconds < MinWarmupMs); i++) run();
     }
 
-    /// <summary>Times <paramref name="iterations"/> runs after <see cref="WarmUp"/>.</summary>
-    public static Timing Measure(Action run, int warmup, int iterations)
+    /// <summary>Times <paramref name="iterations"/> runs after <see cref="WarmUp"/>; <paramref name="timingStarts"/> runs
+    /// between the two (e.g. to snapshot counters over the timed runs alone).</summary>
+    public static Timing Measure(Action run, int warmup, int iterations, Action? timingStarts = null)
     {
         WarmUp(run, warmup);
+        timingStarts?.Invoke();
         var times = new double[Math.Max(1, iterations)];
         long allocated = 0;
         for (int i = 0; i < times.Length; i++)

@@ -37,6 +37,20 @@ public static class BenchCommand
 
         /// <summary>Activation memory the backend holds after the timed runs, where the backend reports it.</summary>
         public double? ActivationsMb { get; init; }
+
+        /// <summary>Vulkan work per timed forward (dispatches, barriers, submits; allocations = objects created plus
+        /// device-memory allocations), null on other backends.</summary>
+        public VulkanWork? Vulkan { get; init; }
+
+        /// <summary>With --profile on Vulkan: GPU milliseconds and dispatches per timed forward, per shader.</summary>
+        public IReadOnlyDictionary<string, (double Dispatches, double Ms)>? Profile { get; init; }
+    }
+
+    /// <summary>Per timed forward, averaged over the timed forwards (the warm-up is not counted).</summary>
+    public sealed record VulkanWork(double Dispatches, double Barriers, double Submits, double Allocations)
+    {
+        public static VulkanWork PerForward(Electra.Vulkan.VulkanCounters c, int forwards) =>
+            new((double)c.Dispatches / forwards, (double)c.Barriers / forwards, (double)c.Submits / forwards, (double)c.Allocations / forwards);
     }
 
     public static Command Create(CliIO io)
@@ -50,25 +64,27 @@ public static class BenchCommand
         var warmup = command.Define(SharedOptions.Int("--warmup", "untimed forwards first (default: 3)", "N"));
         var iterations = command.Define(SharedOptions.Int("--iterations", "timed forwards (default: 10)", "N"));
         var json = command.Define(SharedOptions.Json("one JSON line instead of a sentence"));
-        command.SetAction(r => Run(r.GetValue(model.Model)!, model.Read(r),
+        var profile = command.Define(SharedOptions.Flag("--profile", "--backend vulkan: GPU time per operation from timestamp queries, over the timed forwards"));
+        command.SetAction(r => Run(r.GetValue(model.Model)!, model.Read(r), r.GetValue(profile),
             r.GetValue(batch)!.Value, r.GetValue(seq)!.Value,
             r.GetValue(padRatio), r.GetValue(noSkip), r.GetValue(warmup) ?? 3, r.GetValue(iterations) ?? 10, r.GetValue(json), io.Out));
         return command;
     }
 
-    private static int Run(string modelDir, ModelLoadOptions load, int batch, int seq, double? padRatioOption, bool noSkipPadding, int warmup, int iterations,
+    private static int Run(string modelDir, ModelLoadOptions load, bool profile, int batch, int seq, double? padRatioOption, bool noSkipPadding, int warmup, int iterations,
         bool json, TextWriter stdout)
     {
         var (backendName, threads) = ((load.Backend ?? "cpu") + (load.Quantize is { } q ? "-" + q : ""), load.Threads);
         if (batch < 1 || seq < 1) throw new UsageException("--batch and --seq must be positive");
         if (warmup < 0 || iterations < 1) throw new UsageException("--warmup must be ≥ 0 and --iterations ≥ 1");
         if (threads is < 1) throw new UsageException("--threads must be positive");
+        if (profile && backendName != "vulkan") throw new UsageException("--profile needs --backend vulkan (GPU timestamps)");
         double padRatio = padRatioOption ?? 0;
         if (padRatio is < 0 or > 0.5) throw new UsageException($"--pad-ratio expects a number in [0, 0.5], got '{padRatio.ToString(CultureInfo.InvariantCulture)}'");
 
         double rssBeforeLoad = ProcessMemory.CurrentRssMb();
         var clock = Stopwatch.StartNew();
-        using var backend = load.CreateBackend();
+        using var backend = load.CreateBackend(profile);
         var model = load.Load(modelDir, backend);
         double loadMs = clock.Elapsed.TotalMilliseconds;
         if (seq > model.Config.MaxPositionEmbeddings)
@@ -100,7 +116,18 @@ public static class BenchCommand
         var options = skip ? ForwardOptions.RealTokensOnly : ForwardOptions.Default;
         long plain = Timing.MeasureAllocation(() => model.Forward(inputs, options), runs: 2);
         using var session = model.CreateSession();
-        var timing = Timing.Measure(() => session.Forward(inputs, options), warmup, iterations);
+        var vulkan = model.Backend as Electra.Vulkan.VulkanBackend;
+        Electra.Vulkan.VulkanCounters? before = null;
+        var timing = Timing.Measure(() => session.Forward(inputs, options), warmup, iterations, () =>
+        {
+            before = vulkan?.Counters;
+            vulkan?.ResetProfile();
+        });
+        int forwards = Math.Max(1, iterations);
+        var profile = vulkan?.Profile is { Count: > 0 } p
+            ? p.ToDictionary(kv => kv.Key, kv => ((double)kv.Value.Dispatches / forwards, kv.Value.Milliseconds / forwards), StringComparer.Ordinal)
+            : null;
+        var work = vulkan is null ? null : VulkanWork.PerForward(vulkan.Counters - before!, Math.Max(1, iterations));
         return new Result(backendName, threads, batch, seq, timing.MsMedian, timing.MsMin,
             batch / (timing.MsMedian / 1000.0), loadMs, ProcessMemory.PeakRssMb(), padRatio, bench.RealTokens,
             timing.AllocatedBytesPerRun)
@@ -108,7 +135,14 @@ public static class BenchCommand
             SkipPadding = skip,
             AllocatedBytesPerForwardPlain = plain,
             WeightsMb = model.Report.ParameterCount * sizeof(float) / Mib,
-            ActivationsMb = model.Backend is Electra.Cpu.CpuBackend cpu ? cpu.ActivationBytes / Mib : null,
+            ActivationsMb = model.Backend switch
+            {
+                Electra.Cpu.CpuBackend cpu => cpu.ActivationBytes / Mib,
+                Electra.Vulkan.VulkanBackend gpu => gpu.ActivationBytes / Mib,
+                _ => null,
+            },
+            Vulkan = work,
+            Profile = profile,
         };
     }
 
@@ -133,15 +167,27 @@ public static class BenchCommand
         ["rss_before_load_mb"] = Math.Round(r.RssBeforeLoadMb, 1),
         ["weights_mb"] = Math.Round(r.WeightsMb, 1),
         ["activations_mb"] = r.ActivationsMb is { } a ? Math.Round(a, 1) : null,
+        ["dispatches"] = r.Vulkan?.Dispatches,
+        ["barriers"] = r.Vulkan?.Barriers,
+        ["submits"] = r.Vulkan?.Submits,
+        ["allocations"] = r.Vulkan?.Allocations,
+        ["profile"] = r.Profile is null ? null : new JsonObject(r.Profile.OrderByDescending(kv => kv.Value.Ms).Select(kv =>
+            KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject { ["dispatches"] = kv.Value.Dispatches, ["ms"] = Math.Round(kv.Value.Ms, 4) }))),
     }.ToJsonString();
 
     static string Describe(Result r)
     {
         var activations = r.ActivationsMb is { } a ? string.Create(CultureInfo.InvariantCulture, $", activations {a:F0}") : "";
+        var work = r.Vulkan is { } w
+            ? string.Create(CultureInfo.InvariantCulture, $"; per forward {w.Dispatches:F0} dispatches, {w.Barriers:F0} barriers, {w.Submits:F0} submits, {w.Allocations:F0} allocations")
+            : "";
+        if (r.Profile is { } profile)
+            work += "; GPU time per forward: " + string.Join(", ", profile.OrderByDescending(kv => kv.Value.Ms)
+                .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.Ms:F3} ms ({kv.Value.Dispatches:F0}×)")));
         return string.Create(CultureInfo.InvariantCulture,
             $"{r.Backend} ({r.Threads} threads) batch {r.Batch} × seq {r.Seq}, pad ratio {r.PadRatio}{(r.SkipPadding ? " (padding skipped)" : "")}: " +
             $"median {r.MsMedian:F2} ms, min {r.MsMin:F2} ms, {r.SequencesPerSecond:F1} sequences/s; " +
             $"load {r.LoadMs:F0} ms, peak RSS {r.PeakRssMb:F0} MiB (runtime before load {r.RssBeforeLoadMb:F0}, weights {r.WeightsMb:F0}{activations} MiB), " +
-            $"{r.AllocatedBytesPerForward} B allocated per forward in a session ({r.AllocatedBytesPerForwardPlain / 1024.0:F1} KiB per plain forward)");
+            $"{r.AllocatedBytesPerForward} B allocated per forward in a session ({r.AllocatedBytesPerForwardPlain / 1024.0:F1} KiB per plain forward){work}");
     }
 }

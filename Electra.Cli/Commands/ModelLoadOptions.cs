@@ -7,7 +7,11 @@ namespace Electra.Cli.Commands;
 internal sealed record ModelLoadOptions(string? Revision, string? Backend, int? Threads, string? Device, string? Head,
     string? Quantize = null)
 {
-    public IBackend CreateBackend() => BackendFactory.Create(Backend, Threads, Device, Quantize);
+    /// <summary>--precision: f32 (null) or f16.</summary>
+    public string? Precision { get; init; }
+
+    /// <param name="profile">time every GPU operation (Vulkan timestamps), for `bench --profile`.</param>
+    public IBackend CreateBackend(bool profile = false) => BackendFactory.Create(Backend, Threads, Device, Quantize, Precision, profile);
 
     /// <summary>
     /// Loads <paramref name="model"/> (a folder, or a hub id in the local Hugging Face cache) as --head, else as

@@ -12,7 +12,10 @@ internal sealed record PipelineOptions(string? Model, string? Revision, string? 
 
     public PipelineSettings Settings => new(BatchSize);
 
-    public IBackend CreateBackend() => BackendFactory.Create(Backend, Threads, Device, Quantize);
+    /// <summary>--precision: f32 (null) or f16.</summary>
+    public string? Precision { get; init; }
+
+    public IBackend CreateBackend() => BackendFactory.Create(Backend, Threads, Device, Quantize, Precision);
 
     /// <summary>The model folder: --model resolved (a folder, or a hub id in the local Hugging Face cache), or the built-in default when the command has one.</summary>
     public string ModelFolder(Func<string>? defaultModel, string command) =>

@@ -15,6 +15,7 @@ internal sealed class ModelOptionGroup
     public Option<string> Backend { get; }
     public Option<string> Device { get; }
     public Option<int?> Threads { get; }
+    public Option<string> Precision { get; }
     public Option<string> Quantize { get; }
     public Option<string>? Head { get; }
 
@@ -25,11 +26,15 @@ internal sealed class ModelOptionGroup
         Backend = command.Define(SharedOptions.Backend());
         Device = command.Define(SharedOptions.Device());
         Threads = command.Define(SharedOptions.Threads());
+        Precision = command.Define(SharedOptions.Precision());
         Quantize = command.Define(SharedOptions.Quantize());
         Head = head ? command.Define(SharedOptions.Head()) : null;
     }
 
     public ModelLoadOptions Read(ParseResult r) =>
         new(r.GetValue(Revision), r.GetValue(Backend), r.GetValue(Threads), r.GetValue(Device), Head is null ? null : r.GetValue(Head),
-            r.GetValue(Quantize));
+            r.GetValue(Quantize))
+        {
+            Precision = r.GetValue(Precision),
+        };
 }

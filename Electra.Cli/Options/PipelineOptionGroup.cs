@@ -26,6 +26,6 @@ internal sealed class PipelineOptionGroup
     {
         var m = ModelOptions.Read(r);
         return new PipelineOptions(r.GetValue(ModelOptions.Model), m.Revision, m.Backend, m.Threads, m.Device,
-            r.GetValue(Input), r.GetValue(Json), r.GetValue(BatchSize) ?? 16, m.Quantize);
+            r.GetValue(Input), r.GetValue(Json), r.GetValue(BatchSize) ?? 16, m.Quantize) { Precision = m.Precision };
     }
 }

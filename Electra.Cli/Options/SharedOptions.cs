@@ -21,6 +21,9 @@ internal static class SharedOptions
     public static Option<string> Backend() =>
         Choice("--backend", "where the model runs (default: cpu)", "cpu", "vulkan");
 
+    public static Option<string> Precision() =>
+        Choice("--precision", "f32 (default): float32 throughout; f16: linear weights stored as float16 on the GPU (--backend vulkan; float32 arithmetic, about 1e-3 relative error)", "f32", "f16");
+
     public static Option<string> Device() =>
         new("--device") { Description = "Vulkan device: its index in `electra devices`, or part of its name (default: the first discrete GPU)", HelpName = "N|NAME" };
 

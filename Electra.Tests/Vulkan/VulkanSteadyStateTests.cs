@@ -93,6 +93,58 @@ public sealed class VulkanSteadyStateTests
     }
 
     [VulkanFact]
+    public void Bench_reports_the_vulkan_work_of_a_timed_forward()
+    {
+        var model = RandomModels.Model(Config, ElectraArchitecture.ElectraForPreTraining, new Random(7), _fixture.Backend);
+        var result = Electra.Cli.Commands.BenchCommand.Measure(model, "vulkan", 1, batch: 2, seq: 8, padRatio: 0, warmup: 1, iterations: 2, loadMs: 0);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Electra.Cli.Commands.BenchCommand.ToJson(result))!;
+        Assert.Equal(1.0, (double)json["submits"]!);
+        Assert.Equal(0.0, (double)json["allocations"]!);
+        Assert.True((double)json["dispatches"]! >= 2 * 7 && (double)json["barriers"]! >= 1);
+        _fixture.AssertNoValidationMessages();
+    }
+
+    [VulkanFact]
+    public void Bench_on_vulkan_in_f16_with_profile_prints_counters_and_per_operation_gpu_time()
+    {
+        var model = Path.Combine(SharedData.RepoRoot, "models", "electra-tiny-rtd", "discriminator");
+        var stdout = new StringWriter();
+        int code = Electra.Cli.CommandLine.Run(["bench", "--model", model, "--backend", "vulkan", "--precision", "f16", "--profile",
+            "--batch", "1", "--seq", "12", "--warmup", "1", "--iterations", "1", "--json"], stdout, TextWriter.Null);
+        Assert.Equal(0, code);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(stdout.ToString().Trim())!;
+        Assert.Equal(1.0, (double)json["submits"]!);
+        Assert.Equal(0.0, (double)json["allocations"]!);
+        var profile = json["profile"]!.AsObject();
+        Assert.Contains("matmul_multi_f16", profile.Select(kv => kv.Key));
+        Assert.True((double)profile["matmul_multi_f16"]!["dispatches"]! >= 1);
+    }
+
+    [Theory]
+    [InlineData("--precision", "f16")]
+    [InlineData("--profile")]
+    [InlineData("--precision", "f8", "--backend", "vulkan")]
+    public void Precision_and_profile_need_the_vulkan_backend(params string[] extra)
+    {
+        Assert.Equal(Electra.Cli.ExitCodes.Usage,
+            Electra.Cli.CommandLine.Run(["bench", "--model", "x", "--batch", "1", "--seq", "8", .. extra], TextWriter.Null, TextWriter.Null));
+    }
+
+    [VulkanFact]
+    public void Profiling_times_every_shader_with_gpu_timestamps()
+    {
+        using var backend = VulkanBackend.Create(new VulkanOptions { EnableValidation = true, Profile = true, PipelineCacheDirectory = "" });
+        var counted = Steady(backend, ElectraArchitecture.ElectraForPreTraining, Inputs(1, 5, padded: false), ForwardOptions.Default, 1);
+        var profile = backend.Profile;
+        Assert.Equal(0, counted.Allocations);   // the query pool belongs to the pass, made before the timed forward
+        Assert.Contains("matmul_multi", profile.Keys);
+        Assert.Contains("layernorm", profile.Keys);
+        Assert.All(profile.Values, t => Assert.True(t.Dispatches > 0 && t.Milliseconds >= 0));
+        Assert.True(profile.Values.Sum(t => t.Dispatches) >= counted.Dispatches);
+        Assert.Empty(backend.ValidationMessages);
+    }
+
+    [VulkanFact]
     public void Descriptor_sets_are_the_fallback_without_push_descriptors_and_stay_allocation_free()
     {
         using var backend = VulkanBackend.Create(new VulkanOptions { EnableValidation = true, ForceDescriptorSets = true, PipelineCacheDirectory = "" });

@@ -24,6 +24,9 @@ internal sealed unsafe class VulkanContext : IDisposable
     public PhysicalDeviceMemoryProperties MemoryProperties { get; }
     public CounterSet Counters { get; } = new();
 
+    /// <summary>Per-shader GPU time, or null when not profiling (not asked for, or no timestamps on this queue).</summary>
+    public GpuProfile? Profile { get; }
+
     /// <summary>vkCmdPushDescriptorSetKHR where VK_KHR_push_descriptor is enabled, else null (descriptor sets are allocated).</summary>
     public delegate* unmanaged<CommandBuffer, PipelineBindPoint, PipelineLayout, uint, uint, WriteDescriptorSet*, void> PushDescriptorSet { get; }
 
@@ -69,6 +72,7 @@ internal sealed unsafe class VulkanContext : IDisposable
             if (Caps.MaxMemoryAllocationSize > 0) limit = Math.Min(limit, Caps.MaxMemoryAllocationSize);
             if (options.MaxStorageBufferBytes is long cap) limit = Math.Min(limit, Math.Max(16, cap));
             MaxBindingBytes = limit & ~15L;   // keep chunks 16-byte aligned
+            if (options.Profile && Caps.TimestampPeriod > 0) Profile = new GpuProfile();
             DeviceArena = new MemoryArena(this, BufferKind.DeviceLocal, 64L << 20);
             UploadArena = new MemoryArena(this, BufferKind.Upload, 16L << 20);
             ReadbackArena = new MemoryArena(this, BufferKind.Readback, 16L << 20);

@@ -28,6 +28,12 @@ internal sealed unsafe class CommandRecorder : IDisposable
     private readonly List<(ulong Buffer, long Offset, long Size)> _written = new();
     private readonly List<(ulong Buffer, long Offset, long Size)> _read = new();
     private int _currentDescriptorPool;
+    // Profiling: a timestamp pair per dispatch, read back after each submission.
+    private const int MaxTimedDispatches = 2048;
+    private readonly QueryPool _queries;
+    private readonly string[] _timedShaders = [];
+    private readonly ulong[] _timestamps = [];
+    private int _timed;
     private bool _disposed;
 
     /// <summary>Commands are recorded that have not been submitted yet.</summary>
@@ -67,6 +73,21 @@ internal sealed unsafe class CommandRecorder : IDisposable
         VulkanLoader.Check(vk.CreateFence(context.Device, &fenceInfo, null, &fence), "vkCreateFence");
         _fence = fence;
         context.Created();
+        if (context.Profile != null)
+        {
+            _timedShaders = new string[MaxTimedDispatches];
+            _timestamps = new ulong[2 * MaxTimedDispatches];
+            var queryInfo = new QueryPoolCreateInfo
+            {
+                SType = StructureType.QueryPoolCreateInfo,
+                QueryType = QueryType.Timestamp,
+                QueryCount = 2 * MaxTimedDispatches,
+            };
+            QueryPool queries;
+            VulkanLoader.Check(vk.CreateQueryPool(context.Device, &queryInfo, null, &queries), "vkCreateQueryPool");
+            _queries = queries;
+            context.Created();
+        }
         Begin();
     }
 
@@ -78,6 +99,8 @@ internal sealed unsafe class CommandRecorder : IDisposable
             Flags = CommandBufferUsageFlags.OneTimeSubmitBit,
         };
         VulkanLoader.Check(_context.Vk.BeginCommandBuffer(_commands, &begin), "vkBeginCommandBuffer");
+        if (_context.Profile != null) _context.Vk.CmdResetQueryPool(_commands, _queries, 0, 2 * MaxTimedDispatches);
+        _timed = 0;
         _written.Clear();
         _read.Clear();
         HasPendingWork = false;
@@ -162,7 +185,14 @@ internal sealed unsafe class CommandRecorder : IDisposable
             }
         }
         vk.CmdPushConstants(_commands, kernel.Layout, ShaderStageFlags.ComputeBit, 0, (uint)sizeof(T), &pushConstants);
+        bool timed = _context.Profile != null && _timed < MaxTimedDispatches;
+        if (timed) vk.CmdWriteTimestamp(_commands, PipelineStageFlags.TopOfPipeBit, _queries, (uint)(2 * _timed));
         vk.CmdDispatch(_commands, x, y, z);
+        if (timed)
+        {
+            vk.CmdWriteTimestamp(_commands, PipelineStageFlags.BottomOfPipeBit, _queries, (uint)(2 * _timed + 1));
+            _timedShaders[_timed++] = kernel.Spec.Shader;
+        }
         _context.Counters.Dispatched();
         HasPendingWork = true;
     }
@@ -201,8 +231,20 @@ internal sealed unsafe class CommandRecorder : IDisposable
         {
             _context.SubmitAndWait(_commands, _fence);
             Submissions++;
+            CollectTimestamps();
         }
         ResetAndBegin();
+    }
+
+    private void CollectTimestamps()
+    {
+        if (_context.Profile == null || _timed == 0) return;
+        fixed (ulong* t = _timestamps)
+            VulkanLoader.Check(_context.Vk.GetQueryPoolResults(_context.Device, _queries, 0, (uint)(2 * _timed), (nuint)(2 * _timed * sizeof(ulong)),
+                t, sizeof(ulong), QueryResultFlags.Result64Bit | QueryResultFlags.ResultWaitBit), "vkGetQueryPoolResults");
+        double msPerTick = _context.Caps.TimestampPeriod / 1e6;
+        for (int i = 0; i < _timed; i++)
+            _context.Profile.Add(_timedShaders[i], (_timestamps[2 * i + 1] - _timestamps[2 * i]) * msPerTick);
     }
 
     /// <summary>Drops whatever is recorded without running it (a pass abandoning a failed forward).</summary>
@@ -272,6 +314,11 @@ internal sealed unsafe class CommandRecorder : IDisposable
             _context.Destroyed();
         }
         vk.DestroyFence(_context.Device, _fence, null);
+        if (_context.Profile != null)
+        {
+            vk.DestroyQueryPool(_context.Device, _queries, null);
+            _context.Destroyed();
+        }
         vk.DestroyCommandPool(_context.Device, _pool, null);
         _context.Destroyed();
         _context.Destroyed();
