@@ -67,12 +67,12 @@ public static class BenchCommand
         var profile = command.Define(SharedOptions.Flag("--profile", "--backend vulkan: GPU time per operation from timestamp queries, over the timed forwards"));
         command.SetAction(r => Run(r.GetValue(model.Model)!, model.Read(r), r.GetValue(profile),
             r.GetValue(batch)!.Value, r.GetValue(seq)!.Value,
-            r.GetValue(padRatio), r.GetValue(noSkip), r.GetValue(warmup) ?? 3, r.GetValue(iterations) ?? 10, r.GetValue(json), io.Out));
+            r.GetValue(padRatio), r.GetValue(noSkip), r.GetValue(warmup) ?? 3, r.GetValue(iterations) ?? 10, r.GetValue(json), io.Out, io.Err));
         return command;
     }
 
     private static int Run(string modelDir, ModelLoadOptions load, bool profile, int batch, int seq, double? padRatioOption, bool noSkipPadding, int warmup, int iterations,
-        bool json, TextWriter stdout)
+        bool json, TextWriter stdout, TextWriter stderr)
     {
         var (backendName, threads) = ((load.Backend ?? "cpu") + (load.Quantize is { } q ? "-" + q : ""), load.Threads);
         if (batch < 1 || seq < 1) throw new UsageException("--batch and --seq must be positive");
@@ -86,6 +86,7 @@ public static class BenchCommand
         var clock = Stopwatch.StartNew();
         using var backend = load.CreateBackend(profile);
         var model = load.Load(modelDir, backend);
+        LoadWarnings.Write(stderr, model);
         double loadMs = clock.Elapsed.TotalMilliseconds;
         if (seq > model.Config.MaxPositionEmbeddings)
             throw new UsageException($"--seq {seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");

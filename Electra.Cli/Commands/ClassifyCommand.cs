@@ -46,6 +46,7 @@ public static class ClassifyCommand
         var folder = o.ModelFolder(null, "classify");
         using var backend = o.CreateBackend();
         var pipeline = TextClassification.Load(folder, backend, o.Settings);
+        LoadWarnings.Write(stderr, pipeline.Pipeline.Model);
         var options = new TextClassificationOptions(topK, function);
         PipelineStream.Run(inputs, o.BatchSize * 2, batch => pipeline.Run(batch, options),
             (_, r) => { if (o.JsonOutput) WriteJson(stdout, r); else WriteTable(stdout, r); },

@@ -28,6 +28,7 @@ public static class DetectCommand
         var folder = o.ModelFolder(DefaultModels.Discriminator, "detect");
         using var backend = o.CreateBackend();
         var pipeline = ReplacedTokenDetection.Load(folder, backend, o.Settings);
+        LoadWarnings.Write(stderr, pipeline.Pipeline.Model);
         PipelineStream.Run(inputs, o.BatchSize * 2, texts => pipeline.Run(texts),
             (_, r) => { if (o.JsonOutput) WriteJson(stdout, r); else WriteTable(stdout, r); },
             ProgressBar.ForFile(stderr, o.Input), stdout);
@@ -67,7 +68,8 @@ public static class DetectCommand
         stdout.WriteLine($"  {"word".PadRight(width)}  chars    p(replaced)");
         foreach (var word in r.Words)
         {
-            var bar = new string('#', (int)Math.Round(word.Score * 20));
+            // NaN (non-finite weights) draws no bar and prints as NaN; it is never the marked word.
+            var bar = double.IsFinite(word.Score) ? new string('#', (int)Math.Round(Math.Clamp(word.Score, 0, 1) * 20)) : "";
             var mark = ReferenceEquals(word, top) ? "  <- most likely replaced" : "";
             stdout.WriteLine($"  {DisplayWidth.PadRight(word.Word, width)}  {$"{word.Start}-{word.End}",-7}  {word.Score:F3} {bar,-20}{mark}");
         }

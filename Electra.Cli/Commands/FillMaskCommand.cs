@@ -29,6 +29,7 @@ public static class FillMaskCommand
         var folder = o.ModelFolder(DefaultModels.Generator, "fill-mask");
         using var backend = o.CreateBackend();
         var pipeline = FillMask.Load(folder, backend, o.Settings);
+        LoadWarnings.Write(stderr, pipeline.Pipeline.Model);
         var options = new FillMaskOptions(topK, targets);
         PipelineStream.Run(inputs, o.BatchSize * 2, texts => pipeline.Run(texts, options),
             (_, r) => { if (o.JsonOutput) WriteJson(stdout, r); else WriteTable(stdout, r); },

@@ -19,17 +19,18 @@ public static class ForwardCommand
         var model = new ModelOptionGroup(command, SharedOptions.Model("the model: a folder or a hub id in the Hugging Face cache", required: true), head: true);
         var inputs = command.Define(new Option<string>("--inputs") { Description = "input_ids, attention_mask, token_type_ids, position_ids, labels, ... as JSON (../shared/fixtures/FORMAT.md)", HelpName = "FILE.json", Required = true });
         var output = command.Define(new Option<string>("--out") { Description = "the safetensors file to write (not written when the run fails)", HelpName = "FILE.safetensors", Required = true });
-        command.SetAction(r => Run(r.GetValue(model.Model)!, r.GetValue(inputs)!, r.GetValue(output)!, model.Read(r), io.Out));
+        command.SetAction(r => Run(r.GetValue(model.Model)!, r.GetValue(inputs)!, r.GetValue(output)!, model.Read(r), io.Out, io.Err));
         return command;
     }
 
-    private static int Run(string modelDir, string inputsPath, string outPath, ModelLoadOptions load, TextWriter stdout)
+    private static int Run(string modelDir, string inputsPath, string outPath, ModelLoadOptions load, TextWriter stdout, TextWriter stderr)
     {
 
         var inputs = ModelInputsJson.Load(inputsPath);
         var clock = Stopwatch.StartNew();
         using var backend = load.CreateBackend();
         var model = load.Load(modelDir, backend);
+        LoadWarnings.Write(stderr, model);
         var loadMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
         var output = model.Forward(inputs, ForwardOptions.Everything);

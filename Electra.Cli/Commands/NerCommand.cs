@@ -37,6 +37,7 @@ public static class NerCommand
         var folder = o.ModelFolder(null, "ner");
         using var backend = o.CreateBackend();
         var pipeline = TokenClassification.Load(folder, backend, o.Settings);
+        LoadWarnings.Write(stderr, pipeline.Pipeline.Model);
         var options = new TokenClassificationOptions(strategy, ignore);
         PipelineStream.Run(inputs, o.BatchSize * 2, texts => pipeline.Run(texts, options),
             (_, r) => { if (o.JsonOutput) WriteJson(stdout, r); else WriteTable(stdout, r); },

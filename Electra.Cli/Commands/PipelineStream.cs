@@ -84,7 +84,22 @@ internal static partial class PipelineStream
     }
 
     /// <summary>A score as JSON: float precision is all the model has, so no more digits than that.</summary>
-    public static void WriteScore(Utf8JsonWriter w, string name, double score) => w.WriteNumber(name, (float)score);
+    /// <summary>
+    /// Writes a score as a JSON number. JSON has no NaN or infinity (the writer throws on them): a non-finite score
+    /// (non-finite weights) is written as <c>null</c> with <c>"{name}_nonfinite": "NaN" | "Infinity" | "-Infinity"</c>
+    /// beside it.
+    /// </summary>
+    public static void WriteScore(Utf8JsonWriter w, string name, double score)
+    {
+        float value = (float)score;
+        if (float.IsFinite(value))
+        {
+            w.WriteNumber(name, value);
+            return;
+        }
+        w.WriteNull(name);
+        w.WriteString(name + "_nonfinite", float.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
+    }
 
     private static string WithoutInputIndex(string message) => InputIndex().Replace(message, "");
 

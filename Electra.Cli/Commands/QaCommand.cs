@@ -46,6 +46,7 @@ public static class QaCommand
         var folder = o.ModelFolder(null, "qa");
         using var backend = o.CreateBackend();
         var pipeline = QuestionAnswering.Load(folder, backend, o.Settings);
+        LoadWarnings.Write(stderr, pipeline.Pipeline.Model);
         PipelineStream.Run(inputs, o.BatchSize * 2, batch => pipeline.Run(batch, options),
             (_, r) => { if (o.JsonOutput) WriteJson(stdout, r); else WriteTable(stdout, r); },
             ProgressBar.ForFile(stderr, o.Input), stdout);

@@ -27,11 +27,11 @@ public static class ValidateCommand
         var json = command.Define(new Option<string>("--json") { Description = "also write the report as JSON to FILE", HelpName = "FILE" });
         var abs = command.Define(SharedOptions.Double("--abs", "absolute tolerance, with --rel (default: case.json's)", "A"));
         var rel = command.Define(SharedOptions.Double("--rel", "relative tolerance, with --abs: |a - r| <= abs + rel * |r|", "R"));
-        command.SetAction(r => Run(r.GetValue(reference)!, r.GetValue(model.Model), model.Read(r), r.GetValue(json), r.GetValue(abs), r.GetValue(rel), io.Out));
+        command.SetAction(r => Run(r.GetValue(reference)!, r.GetValue(model.Model), model.Read(r), r.GetValue(json), r.GetValue(abs), r.GetValue(rel), io.Out, io.Err));
         return command;
     }
 
-    private static int Run(string referenceDir, string? modelDir, ModelLoadOptions load, string? jsonPath, double? abs, double? rel, TextWriter stdout)
+    private static int Run(string referenceDir, string? modelDir, ModelLoadOptions load, string? jsonPath, double? abs, double? rel, TextWriter stdout, TextWriter stderr)
     {
         modelDir ??= referenceDir;
         if (abs < 0) throw new UsageException($"--abs expects a finite number ≥ 0, got '{abs}'");
@@ -41,6 +41,7 @@ public static class ValidateCommand
         var reference = ReferenceCase.Load(referenceDir);
         using var backend = load.CreateBackend();
         var model = load.Load(modelDir, backend, defaultHead: reference.ClassName);
+        LoadWarnings.Write(stderr, model);
         var tolerance = abs is null ? null : new Tolerance(abs.Value, rel!.Value);
         var report = ReferenceValidator.Validate(model, reference, tolerance);
         foreach (var line in ValidationReportText.Lines(report)) stdout.WriteLine(line);

@@ -13,14 +13,22 @@ namespace Electra.Models.Pipelines;
 /// <param name="Score">The sigmoid of the discriminator's logit: the probability, 0 to 1, that it was replaced.</param>
 public sealed record ScoredToken(string Token, int Id, int Start, int End, bool IsSpecial, double Score);
 
-/// <summary>A word of the basic tokenizer with its character span and the largest probability among its tokens.</summary>
+/// <summary>
+/// A word of the basic tokenizer with its character span and the largest probability among its tokens (NaN when any
+/// of its tokens scored NaN: the word's score is then unknown, not the maximum of the rest).
+/// </summary>
 public sealed record ScoredWord(string Word, int Start, int End, double Score);
 
 /// <summary>Replaced-token detection for one text: every token (special tokens included) and every word.</summary>
 public sealed record ReplacedTokenResult(string Text, ImmutableArray<ScoredToken> Tokens, ImmutableArray<ScoredWord> Words)
 {
-    /// <summary>The word most likely to have been replaced, or null for a text without words.</summary>
-    public ScoredWord? MostLikelyReplaced => Words.IsDefaultOrEmpty ? null : Words.MaxBy(w => w.Score);
+    /// <summary>
+    /// The word most likely to have been replaced, or null for a text without words. A NaN score (from non-finite
+    /// weights or activations) says nothing, so a word scored NaN is never the one named; when every word is NaN,
+    /// none is.
+    /// </summary>
+    public ScoredWord? MostLikelyReplaced =>
+        Words.IsDefaultOrEmpty ? null : Words.Where(w => !double.IsNaN(w.Score)).MaxBy(w => w.Score);
 }
 
 /// <summary>
@@ -115,6 +123,7 @@ public sealed class ReplacedTokenDetection
             double score = PipelineMath.Sigmoid(logits[t + 1]);
             var o = plain.Offsets[t];
             tokens.Add(new ScoredToken(plain.Tokens[t], plain.InputIds[t], o.Start, o.End, false, score));
+            // Math.Max propagates NaN: one unknown token makes its word unknown.
             if (plain.WordIds[t] is int w && w < wordScores.Length) wordScores[w] = Math.Max(wordScores[w], score);
         }
         tokens.Add(new ScoredToken(tokenizer.Options.SepToken, tokenizer.SepTokenId, 0, 0, true, PipelineMath.Sigmoid(logits[^1])));

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Electra.Core.Backend;
 using Electra.Core.Configuration;
 using Electra.Cpu;
 using Electra.Models;
@@ -96,35 +96,62 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
-    public void CancellationStopsALongBatchPromptlyAndTheModelStaysUsable()
+    public void CancellationStopsALongBatchAtTheNextLayerAndTheModelStaysUsable()
     {
-        // 24 layers: a cancel is noticed at the next layer boundary, so it must land long before the pass would end.
+        // 24 layers; the token is cancelled from inside layer 6's attention, so the pass must stop before layer 7
+        // runs anything. Counted in operations, not timed: a busy machine cannot change the outcome.
         var config = new ElectraConfig
         {
             VocabSize = 100, EmbeddingSize = 64, HiddenSize = 64, NumHiddenLayers = 24, NumAttentionHeads = 4,
             IntermediateSize = 256, MaxPositionEmbeddings = 128,
         }.Validate();
-        using var backend = new CpuBackend();
+        using var cts = new CancellationTokenSource();
+        using var backend = new CancellingBackend(new CpuBackend());
         var model = RandomModels.Model(config, ElectraArchitecture.ElectraModel, new Random(5), backend);
         var rng = new Random(6);
         var inputs = ModelInputs.FromIds(Enumerable.Range(0, 16).Select(_ => Enumerable.Range(0, 128).Select(_ => rng.Next(100)).ToArray()).ToArray());
-
-        var clock = Stopwatch.StartNew();
         var reference = Bits(model.Forward(inputs));
-        var full = clock.Elapsed;
+        Assert.Equal(24, backend.Attentions);
 
-        using var cts = new CancellationTokenSource();
-        var cancelled = TimeSpan.Zero;
-        var worker = Task.Run(() => model.Forward(inputs, null, cts.Token));
-        Thread.Sleep(full / 6);
-        clock.Restart();
-        cts.Cancel();
-        var ex = Record.Exception(() => worker.GetAwaiter().GetResult());
-        cancelled = clock.Elapsed;
+        backend.Attentions = 0;
+        backend.CancelAt = (6, cts);
+        var ex = Record.Exception(() => model.Forward(inputs, null, cts.Token));
         Assert.IsAssignableFrom<OperationCanceledException>(ex);
-        // One layer is 1/24 of the pass; allow generous slack for a loaded machine.
-        Assert.True(cancelled < full / 2 + TimeSpan.FromMilliseconds(200), $"stopped {cancelled.TotalMilliseconds:F0} ms after the cancel; a full pass takes {full.TotalMilliseconds:F0} ms");
+        Assert.Equal(6, backend.Attentions);
 
+        backend.CancelAt = null;
         Assert.Equal(reference, Bits(model.Forward(inputs)));
+    }
+
+    /// <summary>A CPU backend whose passes count attention calls and cancel a token at the chosen one.</summary>
+    private sealed class CancellingBackend(IBackend inner) : DelegatingBackend(inner)
+    {
+        public int Attentions;
+        public (int Count, CancellationTokenSource Source)? CancelAt;
+
+        public override IForwardPass BeginPass() => new Pass(this, Inner.BeginPass());
+
+        private void Counted()
+        {
+            Attentions++;
+            if (CancelAt is { } c && Attentions == c.Count) c.Source.Cancel();
+        }
+
+        private sealed class Pass(CancellingBackend owner, IForwardPass inner) : DelegatingForwardPass(owner, inner)
+        {
+            public override AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads,
+                bool causal, bool returnProbabilities)
+            {
+                owner.Counted();
+                return base.Attention(q, k, v, keyMask, heads, causal, returnProbabilities);
+            }
+
+            public override DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
+                System.Collections.Immutable.ImmutableArray<int> segmentStarts, int heads, bool causal)
+            {
+                owner.Counted();
+                return base.AttentionSegments(q, k, v, keyMask, segmentStarts, heads, causal);
+            }
+        }
     }
 }

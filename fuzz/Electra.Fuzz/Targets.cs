@@ -43,10 +43,12 @@ public abstract class FuzzTarget
         "config" => new ConfigTarget(),
         "tokenizer-json" => new TokenizerJsonTarget(),
         "tokenizer" => new TokenizerTarget(),
-        _ => throw new ArgumentException($"unknown target '{name}' (safetensors, pickle, config, tokenizer-json, tokenizer)"),
+        "shard-index" => new ShardIndexTarget(),
+        "inputs-json" => new InputsJsonTarget(),
+        _ => throw new ArgumentException($"unknown target '{name}' (safetensors, pickle, config, tokenizer-json, tokenizer, shard-index, inputs-json)"),
     };
 
-    public static readonly string[] Names = ["safetensors", "pickle", "config", "tokenizer-json", "tokenizer"];
+    public static readonly string[] Names = ["safetensors", "pickle", "config", "tokenizer-json", "tokenizer", "shard-index", "inputs-json"];
 }
 
 /// <summary>SafetensorsFile.Open on the bytes, then every tensor read as float32 or int64.</summary>
@@ -294,5 +296,68 @@ public sealed class TokenizerTarget : FuzzTarget
     private static void Check(bool condition, string what)
     {
         if (!condition) throw new InvalidOperationException("tokenizer invariant broken: " + what);
+    }
+}
+
+/// <summary>ShardedWeightSource.Open on the index bytes (its shards: two small valid files beside it), then every tensor read.</summary>
+public sealed class ShardIndexTarget : FuzzTarget
+{
+    private readonly string _dir;
+    private readonly string _path;
+
+    public ShardIndexTarget()
+    {
+        _dir = Directory.CreateDirectory(ScratchFile("shards")).FullName;
+        _path = Path.Combine(_dir, "model.safetensors.index.json");
+        foreach (var (name, key) in new[] { ("a.safetensors", "x.weight"), ("b.safetensors", "y.bias") })
+        {
+            var h = Encoding.UTF8.GetBytes($$$"""{"{{{key}}}":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""");
+            File.WriteAllBytes(Path.Combine(_dir, name), [.. BitConverter.GetBytes((long)h.Length), .. h, .. new byte[8]]);
+        }
+    }
+
+    public override string Name => "shard-index";
+
+    public override IEnumerable<byte[]> Seeds(string repoRoot)
+    {
+        yield return Encoding.UTF8.GetBytes("""{"metadata": {"total_size": 16}, "weight_map": {"x.weight": "a.safetensors", "y.bias": "b.safetensors"}}""");
+        yield return Encoding.UTF8.GetBytes("""{"weight_map": {"x.weight": "a.safetensors"}}""");
+    }
+
+    public override Func<byte[], byte[]>? Structured(Mutator mutator, Random rng) => mutator.Json;
+
+    public override void Execute(byte[] input)
+    {
+        File.WriteAllBytes(_path, input);
+        using var source = ShardedWeightSource.Open(_path, SafetensorsFile.Open);
+        foreach (var key in source.Keys) _ = source.ReadFloat32(key).ToArray();
+    }
+}
+
+/// <summary>ModelInputsJson.Parse on the text (what `electra forward --inputs` reads), then one forward of the smallest fixture model.</summary>
+public sealed class InputsJsonTarget : FuzzTarget
+{
+    private Electra.Models.ElectraPretrained? _model;
+    private string _fixture = "";
+
+    public override string Name => "inputs-json";
+
+    public override IEnumerable<byte[]> Seeds(string repoRoot)
+    {
+        _fixture = Shared(repoRoot, "fixtures", "pretraining_gelu");
+        return Directory.EnumerateFiles(Shared(repoRoot, "fixtures"), "inputs.json", SearchOption.AllDirectories)
+            .Where(p => new FileInfo(p).Length < 64 << 10)
+            .OrderBy(p => p, StringComparer.Ordinal)
+            .Take(12)
+            .Select(File.ReadAllBytes);
+    }
+
+    public override Func<byte[], byte[]>? Structured(Mutator mutator, Random rng) => mutator.Json;
+
+    public override void Execute(byte[] input)
+    {
+        var inputs = Electra.Models.ModelInputsJson.Parse(Encoding.UTF8.GetString(input), "fuzz/inputs.json");
+        _model ??= Electra.Models.ElectraPretrained.Load(_fixture, new Electra.Cpu.CpuBackend(new Electra.Cpu.CpuBackendOptions(Threads: 1)));
+        _ = _model.Forward(inputs);
     }
 }

@@ -9,10 +9,12 @@ using Electra.Vulkan;
 // Usage: Electra.Soak [--backend cpu|vulkan] [--model DIR] [--threads 16] [--per-thread 1000] [--soak 10000] [--validation]
 // 1. Concurrency: one loaded model, T threads × N forwards each, every output compared bit for bit with a
 //    single-threaded run of the same input; the tokenizer likewise.
-// 2. Soak: M forwards in one loop; managed heap (after a full GC), RSS, handles, threads and (Vulkan) the activation
-//    pool are sampled; growth after warm-up is reported. The backend is then disposed (Vulkan: the validation layer
-//    reports any object left alive).
-// Exit code 1 on any mismatch or growth beyond the stated tolerance.
+// 2. Soak: M forwards in one loop, with refused inputs between the valid ones (every 10th iteration a runtime input
+//    the model must refuse, every 50th a hostile checkpoint and config opened from files); managed heap (after a
+//    full GC), RSS, handles, threads and (Vulkan) the activation pool are sampled; growth after warm-up is reported.
+//    The backend is then disposed (Vulkan: the validation layer reports any object left alive).
+// Exit code 1 on any mismatch, any refused input that was not refused with an ElectraException, or growth beyond
+// the stated tolerance (handles and threads included).
 string backendName = "cpu", model = "../shared/fixtures/pretraining_gelu";
 int threads = 16, perThread = 1000, soak = 10_000;
 bool validation = false;
@@ -108,6 +110,45 @@ string Format((long Managed, long Rss, int Handles, int Threads, long Pool) s) =
     $"managed {s.Managed / 1024.0:F0} KiB, RSS {s.Rss / 1048576.0:F1} MiB, handles {s.Handles}, threads {s.Threads}" +
     (backend is VulkanBackend ? $", activation pool {s.Pool / 1024.0:F0} KiB" : "");
 
+// Refused inputs, in turn: each must end in an ElectraException and leave nothing behind.
+var hostileDir = Directory.CreateTempSubdirectory("electra-soak-").FullName;
+var truncated = Path.Combine(hostileDir, "model.safetensors");
+var modelFile = Path.Combine(model, "model.safetensors");
+if (File.Exists(modelFile))
+{
+    var bytes = File.ReadAllBytes(modelFile);
+    File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+}
+else File.WriteAllBytes(truncated, new byte[16]);
+File.WriteAllText(Path.Combine(hostileDir, "config.json"), """{"model_type": "electra", "num_hidden_layers": 2147483647, "hidden_size": 7}""");
+int refused = 0, notRefused = 0;
+void Refuse(int n)
+{
+    int vocab = loaded.Config.VocabSize, maxPos = loaded.Config.MaxPositionEmbeddings;
+    Action attempt = (n / 10 % 4) switch
+    {
+        0 => () => loaded.Forward(ModelInputs.FromIds([[1, vocab + n % 7]])),
+        1 => () => loaded.Forward(ModelInputs.FromIds([[1, -1 - n % 5]])),
+        2 => () => loaded.Forward(ModelInputs.FromIds([Enumerable.Repeat(1, maxPos + 1).ToArray()])),
+        _ => () => loaded.Forward(ModelInputs.FromIds([[1, 2]], [[1, 1, 1]])),
+    };
+    if (n % 50 == 0)
+    {
+        var inner = attempt;
+        attempt = () =>
+        {
+            try { using var f = Electra.Core.Checkpoints.SafetensorsFile.Open(truncated); foreach (var k in f.Keys) f.ReadFloat32(k); }
+            catch (Electra.Core.Errors.ElectraException) { refused++; }
+            try { Electra.Core.Configuration.ElectraConfigJson.Load(hostileDir); }
+            catch (Electra.Core.Errors.ElectraException) { refused++; }
+            inner();
+        };
+    }
+    try { attempt(); notRefused++; Console.WriteLine($"  iteration {n}: a hostile input was accepted"); }
+    catch (Electra.Core.Errors.ElectraException) { refused++; }
+    catch (Exception e) { notRefused++; Console.WriteLine($"  iteration {n}: {e.GetType().Name}: {e.Message}"); }
+}
+
 var start = Sample();
 Console.WriteLine($"soak start: {Format(start)}");
 int warmup = Math.Max(1, soak / 10);
@@ -116,6 +157,7 @@ clock.Restart();
 for (int n = 1; n <= soak; n++)
 {
     _ = loaded.Forward(Input(n % distinct), n % 3 == 0 ? ForwardOptions.Everything : ForwardOptions.Default);
+    if (n % 10 == 0) Refuse(n);
     if (n == warmup)
     {
         afterWarmup = Sample();
@@ -129,8 +171,23 @@ double managedGrowth = (end.Managed - afterWarmup.Managed) / 1024.0, rssGrowth =
 Console.WriteLine($"growth after warm-up: managed {managedGrowth:F0} KiB, RSS {rssGrowth:F1} MiB, handles {end.Handles - afterWarmup.Handles}, " +
                   $"threads {end.Threads - afterWarmup.Threads}, activation pool {(end.Pool - afterWarmup.Pool) / 1024.0:F0} KiB");
 // Tolerances: the managed heap must not grow by more than 1 MiB over 90% of the run, RSS by more than 32 MiB
-// (allocator and JIT noise), the activation pool not at all.
-if (managedGrowth > 1024 || rssGrowth > 32 || end.Pool > afterWarmup.Pool) { Console.WriteLine("GROWTH beyond tolerance"); failures++; }
+// (allocator and JIT noise), open handles and threads by more than 4 (runtime housekeeping: a timer or a thread
+// pool thread may start late; a leak per refused file grows by hundreds), the activation pool not at all.
+int handleGrowth = end.Handles - afterWarmup.Handles, threadGrowth = end.Threads - afterWarmup.Threads;
+if (managedGrowth > 1024 || rssGrowth > 32 || handleGrowth > 4 || threadGrowth > 4 || end.Pool > afterWarmup.Pool)
+{
+    Console.WriteLine("GROWTH beyond tolerance");
+    failures++;
+}
+// The model still answers exactly as before the refused inputs.
+if (!Bits(loaded.Forward(Input(0), ForwardOptions.Everything)).AsSpan().SequenceEqual(expected[0]))
+{
+    Console.WriteLine("the model's output changed after the soak");
+    failures++;
+}
+Console.WriteLine($"refused inputs: {refused} refused with a typed error, {notRefused} not");
+failures += notRefused;
+Directory.Delete(hostileDir, recursive: true);
 
 backend.Dispose();
 if (backend is VulkanBackend vk)

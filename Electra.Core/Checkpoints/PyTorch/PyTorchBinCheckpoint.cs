@@ -142,6 +142,14 @@ public sealed class PyTorchBinCheckpoint : IWeightSource
         {
             throw new CheckpointFormatException(path, $"tensor '{key}': {e.Message}");
         }
+        // A view may not address fewer storage elements than it has (stride 0, or strides that overlap): its
+        // memory would not be backed by the file (a 691-byte file with a [46340, 46340] stride-0 view asked for
+        // 8 GB). State dicts hold none; torch.save writes an expanded tensor's size-1 dimensions only.
+        long count = t.Size.Aggregate(1L, (a, d) => a * d);
+        if (count > 0 && count > end - t.StorageOffset)
+            throw new CheckpointFormatException(path,
+                $"tensor '{key}' (shape {TensorShape.Format(t.Size)}, stride {TensorShape.Format(t.Stride)}) has {count:N0} elements "
+                + $"but spans only {end - t.StorageOffset:N0} of storage '{s.Key}': overlapping or stride-0 views are not loaded");
         if (end > s.Numel)
             throw new CheckpointFormatException(path,
                 $"tensor '{key}' (shape {TensorShape.Format(t.Size)}, stride {TensorShape.Format(t.Stride)}, offset {t.StorageOffset}) "

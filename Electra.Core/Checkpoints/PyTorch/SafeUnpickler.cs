@@ -21,7 +21,7 @@ internal sealed class SafeUnpickler
     private readonly PickleLimits _limits;
     private readonly List<object> _stack = new();
     private readonly List<int> _marks = new();
-    private readonly Dictionary<long, object> _memo = new();
+    private readonly Dictionary<long, object> _memo = new(PickleKeyComparer.Instance);
     private int _pos;
     private int _opStart;
 
@@ -187,7 +187,9 @@ internal sealed class SafeUnpickler
 
     private object CheckNesting(object value)
     {
-        if (PickleValue.DepthOf(value) > _limits.MaxNesting)
+        // DeepestChanged covers the ancestors of a container that grew after it was placed inside them.
+        int depth = value is PickleContainer c ? Math.Max(c.Depth, c.DeepestChanged) : 0;
+        if (depth > _limits.MaxNesting)
             throw Fail($"values nest more than {_limits.MaxNesting} levels deep");
         return value;
     }
