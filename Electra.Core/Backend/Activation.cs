@@ -40,17 +40,4 @@ public static class ActivationNames
         _ => throw new ConfigException(
             $"unsupported activation '{name}': expected one of gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu, swish, tanh, sigmoid, quick_gelu, linear"),
     };
-
-    public static string ToHfName(this Activation a) => a switch
-    {
-        Activation.Identity => "linear",
-        Activation.Gelu => "gelu",
-        Activation.GeluTanh => "gelu_new",
-        Activation.Relu => "relu",
-        Activation.Silu => "silu",
-        Activation.Tanh => "tanh",
-        Activation.Sigmoid => "sigmoid",
-        Activation.QuickGelu => "quick_gelu",
-        _ => throw new ArgumentOutOfRangeException(nameof(a)),
-    };
 }

@@ -85,9 +85,6 @@ public static unsafe class ActivationKernels
         fixed (float* p = values) BiasActivate(p, null, values.Length, activation);
     }
 
-    /// <summary>Applies <paramref name="activation"/> in place (argument order of the original kernel API).</summary>
-    public static void Apply(Activation activation, Span<float> values) => Activate(values, activation);
-
     /// <summary>Applies <paramref name="activation"/> to one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Apply(Vector256<float> x, Activation activation) => activation switch

@@ -3,6 +3,7 @@ using Electra.Core.Errors;
 using Electra.Cpu.Kernels;
 using FsCheck;
 using FsCheck.Xunit;
+using Electra.Tests.Reference;
 
 namespace Electra.Tests.Cpu;
 
@@ -54,7 +55,7 @@ public class GemmTests : IDisposable
         var packed = PackedWeight.Pack(w, n, k, b, isa);
         var y = Gemm.Multiply(x, packed, activation, threaded ? _pool : null);
 
-        var (expected, magnitude) = ReferenceMath.Linear(x, w, b, m, n, k, activation);
+        var (expected, magnitude) = ReferenceOps.Linear(x, w, b, m, n, k, activation);
         AssertMatches(y, expected, magnitude, $"{isa} [{m}x{k}]·[{n}x{k}]ᵀ bias {withBias} {activation}");
     }
 
@@ -84,7 +85,7 @@ public class GemmTests : IDisposable
         }
         for (int i = 0; i < count; i++)
         {
-            var (expected, magnitude) = ReferenceMath.Linear(x, weights[i], biases[i], m, widths[i], k, Activation.Identity);
+            var (expected, magnitude) = ReferenceOps.Linear(x, weights[i], biases[i], m, widths[i], k, Activation.Identity);
             AssertMatches(outputs[i], expected, magnitude, $"{isa} output {i} of {count}: [{m}x{k}]·[{widths[i]}x{k}]ᵀ");
         }
     }
@@ -102,7 +103,7 @@ public class GemmTests : IDisposable
         var w = RandomArray(rng, n * k, 0.1f);
         var b = RandomArray(rng, n);
         var y = Gemm.Multiply(x, PackedWeight.Pack(w, n, k, b, isa), Activation.Gelu, _pool);
-        var (expected, magnitude) = ReferenceMath.Linear(x, w, b, m, n, k, Activation.Gelu);
+        var (expected, magnitude) = ReferenceOps.Linear(x, w, b, m, n, k, Activation.Gelu);
         AssertMatches(y, expected, magnitude, $"{isa} deep");
     }
 
@@ -123,7 +124,7 @@ public class GemmTests : IDisposable
         }
         var x = new float[m * k];
         for (int i = 0; i < m; i++) Array.Copy(xWide, i * ldx, x, i * k, k);
-        var (expected, magnitude) = ReferenceMath.Linear(x, w, null, m, n, k, Activation.Identity);
+        var (expected, magnitude) = ReferenceOps.Linear(x, w, null, m, n, k, Activation.Identity);
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)

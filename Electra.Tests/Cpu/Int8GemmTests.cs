@@ -61,7 +61,7 @@ public class Int8GemmTests : IDisposable
                     for (int i = 0; i < k; i++)
                         sum += (long)(ActivationCode(x[r * k + i], aScale, zero) - zero) * WeightCode(w[c * k + i], wScale[c]);
                     double v = sum * (double)aScale * wScale[c] + (b?[c] ?? 0);
-                    y[r * n + c] = ReferenceMath.Activate(v, act);
+                    y[r * n + c] = Electra.Tests.Reference.ReferenceOps.Activate(v, act);
                 }
             }
             return y;

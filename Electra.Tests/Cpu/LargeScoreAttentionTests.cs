@@ -84,7 +84,7 @@ public sealed class LargeScoreAttentionTests : IDisposable
             fixed (float* pq = q) fixed (float* pk = k) fixed (float* pv = v) fixed (float* pm = mask)
             fixed (float* pc = context) fixed (float* pp = probs)
                 AttentionKernel.Run(shape, pq, pk, pv, pm, pc, pp, isa, _pool);
-            var (expectedContext, expectedProbs) = Reference.Attention(q, k, v, mask, 1, sq, sk, heads, hidden, false);
+            var (expectedContext, expectedProbs) = Electra.Tests.Reference.ReferenceOps.Attention(q, k, v, mask, 1, sq, sk, heads, hidden, false);
             Assert.True(expectedProbs.Max() < 0.99, "several keys compete for the largest score");
             LargeScores.AssertClose(expectedProbs, probs, magnitude, $"{isa} probability");
             LargeScores.AssertClose(expectedContext, context, magnitude, $"{isa} context", floor: 1);
@@ -151,7 +151,7 @@ public sealed class VulkanLargeScoreAttentionTests
         using var pass = backend.BeginPass();
         var result = pass.Attention(pass.Upload(q, [1, sq, hidden]), pass.Upload(k, [1, sk, hidden]),
             pass.Upload(v, [1, sk, hidden]), pass.Upload(mask, [1, sk]), heads, causal: false, returnProbabilities: true);
-        var (context, probs) = Reference.Attention(q, k, v, mask, 1, sq, sk, heads, hidden, false);
+        var (context, probs) = Electra.Tests.Reference.ReferenceOps.Attention(q, k, v, mask, 1, sq, sk, heads, hidden, false);
         LargeScores.AssertClose(probs, pass.Read(result.Probabilities!), magnitude, "probability");
         LargeScores.AssertClose(context, pass.Read(result.Context), magnitude, "context", floor: 1);
         _fixture.AssertNoValidationMessages();

@@ -34,7 +34,7 @@ public class KernelProperties
                 {
                     double acc = b[c];
                     for (int i = 0; i < k; i++) acc += (double)x[r * k + i] * w[c * k + i];
-                    double expected = Cpu.ReferenceMath.Activate(acc, activation);
+                    double expected = Reference.ReferenceOps.Activate(acc, activation);
                     if (Math.Abs(y[r * n + c] - expected) > 1e-5 * (1 + Math.Abs(expected)) * Math.Sqrt(k)) return false;
                 }
             return true;
@@ -112,7 +112,7 @@ public class KernelProperties
                 pass.Upload(v, [batch, sk, hidden]), pass.Upload(mask, [batch, sk]), heads, causal, true);
             var probs = pass.Read(result.Probabilities!);
             var context = pass.Read(result.Context);
-            var (expectedContext, expectedProbs) = Vulkan.Reference.Attention(q, k, v, mask, batch, sq, sk, heads, hidden, causal);
+            var (expectedContext, expectedProbs) = Reference.ReferenceOps.Attention(q, k, v, mask, batch, sq, sk, heads, hidden, causal);
             for (int i = 0; i < probs.Length; i++)
                 if (Math.Abs(probs[i] - expectedProbs[i]) > 1e-5) return false;
             for (int i = 0; i < context.Length; i++)
@@ -129,5 +129,5 @@ public class KernelProperties
     [InlineData(-1.5, -0.96610514647531073)]
     [InlineData(5.0, 0.99999999999846254)]
     public void ErfMatchesTabulatedValues(double x, double expected) =>
-        Assert.Equal(expected, Electra.Cpu.Kernels.Erf.Evaluate(x), tolerance: 1e-15);
+        Assert.Equal(expected, Reference.ReferenceErf.Erf(x), tolerance: 1e-15);
 }

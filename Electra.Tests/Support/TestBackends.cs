@@ -16,6 +16,8 @@ public static class TestBackends
         "cpu" => new CpuBackend(),
         // Tests run Vulkan under the Khronos validation layer; AssertClean fails on any message it reported.
         "vulkan" => VulkanBackend.Create(new VulkanOptions { EnableValidation = true, PipelineCacheDirectory = Electra.Tests.Vulkan.VulkanFixture.TestCacheDirectory }),
+        // Scalar double-precision loops: the reference the kernels are tested against, itself tested on the fixtures.
+        "reference" => new Reference.ReferenceBackend(),
         _ => throw new ArgumentException($"unknown test backend '{name}'"),
     };
 

@@ -5,6 +5,7 @@ using Electra.Vulkan;
 using Electra.Vulkan.Memory;
 using Electra.Vulkan.Kernels;
 using Electra.Vulkan.Recording;
+using Electra.Tests.Reference;
 
 namespace Electra.Tests.Vulkan;
 
@@ -122,7 +123,7 @@ public sealed class VulkanBackendTests
         var gathered = pass.Read(pass.Gather(tableWeight, pass.UploadInt(ids, [6])));
         TestData.Close(ids.SelectMany(id => table.Skip(id * 7).Take(7)).Select(v => (double)v).ToArray(), gathered, 0, "split gather");
         var y = pass.Read(pass.Linear(pass.Upload(x, [2, 5]), linear, Activation.Relu));
-        TestData.Close(Reference.Linear(x, 2, 5, w, 100, b, Activation.Relu), y, 1e-5, "split linear");
+        TestData.Close(ReferenceOps.Linear(x, w, b, 2, 100, 5, Activation.Relu).Y, y, 1e-5, "split linear");
         Assert.Equal(table.Select(v => v).ToArray(), pass.Read(tableWeight));
         var tooBig = Assert.Throws<BackendException>(() => pass.Upload(new float[300], [300]));
         Assert.Contains("1024", tooBig.Message);
@@ -142,11 +143,11 @@ public sealed class VulkanBackendTests
         var linear = backend.UploadLinear(HostTensor.Create(w, n, k), HostTensor.Create(b, n));
         using var pass = backend.BeginPass();
         var y = pass.Read(pass.Linear(pass.Upload(x, [m, k]), linear));
-        var exact = Reference.Linear(x, m, k, w, n, b, Activation.Identity);
+        var exact = ReferenceOps.Linear(x, w, b, m, n, k, Activation.Identity).Y;
         // float16 keeps 11 significant bits: 2^-11 relative per weight, accumulated in float32.
         TestData.Close(exact, y, 2e-3, "float16 linear");
         var rounded = w.Select(v => (float)(Half)v).ToArray();
-        TestData.Close(Reference.Linear(x, m, k, rounded, n, b, Activation.Identity), y, 1e-5, "float16 linear vs rounded weights");
+        TestData.Close(ReferenceOps.Linear(x, rounded, b, m, n, k, Activation.Identity).Y, y, 1e-5, "float16 linear vs rounded weights");
         Assert.Empty(backend.ValidationMessages);
     }
 

@@ -1,6 +1,7 @@
 using Electra.Core.Backend;
 using Electra.Core.Tensors;
 using Electra.Vulkan;
+using Electra.Tests.Reference;
 
 namespace Electra.Tests.Vulkan;
 
@@ -29,7 +30,7 @@ public sealed class VulkanOpsTests
         var weight = Backend.UploadLinear(HostTensor.Create(w, n, k), b == null ? null : HostTensor.Create(b, n));
         using var pass = Backend.BeginPass();
         var y = pass.Read(pass.Linear(pass.Upload(x, [m, k]), weight));
-        TestData.Close(Reference.Linear(x, m, k, w, n, b, Activation.Identity), y, Tol, $"linear {m}x{k}x{n}");
+        TestData.Close(ReferenceOps.Linear(x, w, b, m, n, k, Activation.Identity).Y, y, Tol, $"linear {m}x{k}x{n}");
         _fixture.AssertNoValidationMessages();
     }
 
@@ -50,14 +51,14 @@ public sealed class VulkanOpsTests
         x[0] = 0; x[1] = 30; x[2] = -30; x[3] = 1e-6f; x[4] = -1e-6f; x[5] = 88; x[6] = -88;
         using var pass = Backend.BeginPass();
         var alone = pass.Read(pass.Activate(pass.Upload(x, [5, 301]), act));
-        TestData.Close(x.Select(v => Reference.Act(v, act)).ToArray(), alone, 1e-5, $"activate {act}");
+        TestData.Close(x.Select(v => ReferenceOps.Activate(v, act)).ToArray(), alone, 1e-5, $"activate {act}");
 
         // Fused into Linear with an identity weight: y = act(x·I).
         var identity = new float[301 * 301];
         for (int i = 0; i < 301; i++) identity[i * 301 + i] = 1;
         var weight = Backend.UploadLinear(HostTensor.Create(identity, 301, 301), null);
         var fused = pass.Read(pass.Linear(pass.Upload(x, [5, 301]), weight, act));
-        TestData.Close(x.Select(v => Reference.Act(v, act)).ToArray(), fused, 1e-5, $"linear+{act}");
+        TestData.Close(x.Select(v => ReferenceOps.Activate(v, act)).ToArray(), fused, 1e-5, $"linear+{act}");
         _fixture.AssertNoValidationMessages();
     }
 
@@ -114,7 +115,7 @@ public sealed class VulkanOpsTests
         using var pass = Backend.BeginPass();
         var y = pass.Read(pass.LayerNorm(pass.Upload(x, [rows, width]), r == null ? null : pass.Upload(r, [rows, width]),
             Backend.UploadWeight(HostTensor.Create(gamma, width)), Backend.UploadWeight(HostTensor.Create(beta, width)), 1e-12f));
-        TestData.Close(Reference.LayerNorm(x, r, gamma, beta, width, 1e-12), y, Tol, "layernorm");
+        TestData.Close(ReferenceOps.LayerNorm(x, r, gamma, beta, width, 1e-12), y, Tol, "layernorm");
         _fixture.AssertNoValidationMessages();
     }
 
@@ -133,7 +134,7 @@ public sealed class VulkanOpsTests
         using var pass = Backend.BeginPass();
         var result = pass.Attention(pass.Upload(q, [batch, sq, hidden]), pass.Upload(k, [batch, sk, hidden]),
             pass.Upload(v, [batch, sk, hidden]), pass.Upload(mask, [batch, sk]), heads, causal, returnProbabilities: true);
-        var (context, probs) = Reference.Attention(q, k, v, mask, batch, sq, sk, heads, hidden, causal);
+        var (context, probs) = ReferenceOps.Attention(q, k, v, mask, batch, sq, sk, heads, hidden, causal);
         TestData.Close(probs, pass.Read(result.Probabilities!), Tol, "probabilities");
         TestData.Close(context, pass.Read(result.Context), Tol, "context");
         _fixture.AssertNoValidationMessages();

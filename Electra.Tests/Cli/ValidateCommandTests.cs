@@ -1,8 +1,9 @@
 using Electra.Cli;
 using Electra.Cli.Commands;
 using Electra.Tests.Support;
+using Electra.Tests.Validation;
 
-namespace Electra.Tests.Validation;
+namespace Electra.Tests.Cli;
 
 /// <summary>`electra validate`: exit 0 only when every tensor is within tolerance; failures name tensor and layer.</summary>
 public class ValidateCommandTests

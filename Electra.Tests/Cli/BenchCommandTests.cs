@@ -2,8 +2,9 @@ using System.Text.Json;
 using Electra.Cli.Benchmarking;
 using Electra.Cli.Commands;
 using FsCheck.Xunit;
+using Electra.Tests.Cpu;
 
-namespace Electra.Tests.Cpu;
+namespace Electra.Tests.Cli;
 
 public class BenchCommandTests
 {

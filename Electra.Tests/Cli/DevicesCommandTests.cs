@@ -1,8 +1,9 @@
 using Electra.Cli;
 using Electra.Cli.Commands;
 using Electra.Vulkan;
+using Electra.Tests.Vulkan;
 
-namespace Electra.Tests.Vulkan;
+namespace Electra.Tests.Cli;
 
 [Collection("Vulkan")]
 public sealed class DevicesCommandTests

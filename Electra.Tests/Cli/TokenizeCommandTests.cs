@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Electra.Cli;
+using Electra.Tests.Tokenizer;
 
-namespace Electra.Tests.Tokenizer;
+namespace Electra.Tests.Cli;
 
-/// <summary>`electra tokenize` end to end through TokenizeCommand.Run.</summary>
-public class CliTests
+/// <summary>`electra tokenize` end to end through CommandLine.Run.</summary>
+public class TokenizeCommandTests
 {
     private static (int Code, string Out, string Err) Run(string stdin, params string[] args)
     {

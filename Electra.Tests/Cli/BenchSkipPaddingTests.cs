@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Electra.Cli;
+using Electra.Tests.Packed;
 
-namespace Electra.Tests.Packed;
+namespace Electra.Tests.Cli;
 
 /// <summary><c>electra bench</c> skips the padding when there is some, unless told not to, and says so.</summary>
 public class BenchSkipPaddingTests

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Electra.Cli;
 using Electra.Tests.Support;
+using Electra.Tests.Hardening;
 
-namespace Electra.Tests.Hardening;
+namespace Electra.Tests.Cli;
 
 /// <summary>
 /// `electra tokenize` on JSON lines with a bad line in the middle: the lines before it are written and valid, the

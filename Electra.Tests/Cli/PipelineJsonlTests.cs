@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Electra.Cli;
+using Electra.Tests.Hardening;
 
-namespace Electra.Tests.Hardening;
+namespace Electra.Tests.Cli;
 
 /// <summary>
 /// A pipeline command (`electra detect`, on the shipped demo discriminator) on JSON lines with a bad line in the

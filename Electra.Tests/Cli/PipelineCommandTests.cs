@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Electra.Cli;
 using Electra.Tests.Support;
+using Electra.Tests.Pipelines;
 
-namespace Electra.Tests.Pipelines;
+namespace Electra.Tests.Cli;
 
 /// <summary>`electra detect | fill-mask | classify | ner | qa`: tables, JSON lines, streamed files and bad input.</summary>
 public sealed class PipelineCommandTests : IDisposable
