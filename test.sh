@@ -22,6 +22,8 @@ fi
 if "$root/tools/native-check.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 # The native electra over generated hostile model folders: only exit codes 0-3, no stack trace (tools/hostile-models.sh).
 if "$root/tools/hostile-models.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+# Hugging Face's own JavaScript client (@huggingface/inference) against electra serve: the vectors of electra embed.
+if "$root/tools/tei-client-check.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 # .ci/run runs the fuzz smoke first and hands its exit status over, so the summary counts it as one test.
 if [ -n "${ELECTRA_FUZZ_STATUS:-}" ]; then
   if [ "$ELECTRA_FUZZ_STATUS" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi

@@ -3,12 +3,14 @@
 #   build: glslc compiles the GLSL compute shaders to SPIR-V that Electra.Vulkan embeds.
 #   tests: Mesa's lavapipe (a Vulkan driver on the CPU), the Vulkan loader and the Khronos validation layer; and, where
 #          no C compiler is installed, clang for the NativeAOT build of electra that the tests check (./electra itself
-#          falls back to the managed build without one).
+#          falls back to the managed build without one); and Node.js with npm where missing, for the check that runs
+#          Hugging Face's JavaScript TEI client against electra serve (tools/tei-client-check.sh).
 set -euo pipefail
 packages=(glslc)
 if [ "${1:-}" = "--tests" ]; then
   packages+=(mesa-vulkan-drivers libvulkan1 vulkan-validationlayers)
   "$(dirname "${BASH_SOURCE[0]}")/native-toolchain.sh" >/dev/null || packages+=(clang zlib1g-dev)
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 command -v dpkg >/dev/null 2>&1 || exit 0   # not Debian/Ubuntu: install the equivalents by hand
 need=()
