@@ -202,15 +202,30 @@ internal sealed partial class VulkanForwardPass
         if (batch == 0 || sq == 0) return new AttentionResult(context, probs);
 
         var catalog = _backend.Catalog;
+        int headDim = hidden / heads;
+        float scale = (float)(1.0 / Math.Sqrt(headDim));
+        var placeholder = _backend.Placeholder;
+        if (probs == null)
+        {
+            var flash = catalog.FlashAttention(headDim, packed: false);
+            long blocks = (sq + KernelCatalog.FlashQueryBlock(flash) - 1) / KernelCatalog.FlashQueryBlock(flash);
+            catalog.CheckGroupCount(blocks, 0, "Attention query blocks");
+            catalog.CheckGroupCount(heads, 1, "Attention heads");
+            catalog.CheckGroupCount(batch, 2, "Attention batch");
+            _recorder.Dispatch(_backend.Kernels.Get(flash),
+                [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single, placeholder, context.Storage.Single],
+                new PC.FlashAttention((uint)sq, (uint)sk, (uint)heads, (uint)headDim, causal ? 1u : 0u, scale),
+                (uint)blocks, (uint)heads, (uint)batch);
+            return new AttentionResult(context, null);
+        }
+
         catalog.CheckGroupCount(sq, 0, "Attention queries");
         catalog.CheckGroupCount(heads, 1, "Attention heads");
         catalog.CheckGroupCount(batch, 2, "Attention batch");
-        int headDim = hidden / heads;
         _recorder.Dispatch(_backend.Kernels.Get(catalog.Attention(sk)),
             [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single,
-             context.Storage.Single, probs?.Storage.Single ?? _backend.Placeholder],
-            new PC.Attention((uint)sq, (uint)sk, (uint)heads, (uint)headDim, causal ? 1u : 0u, probs != null ? 1u : 0u,
-                (float)(1.0 / Math.Sqrt(headDim))),
+             context.Storage.Single, probs.Storage.Single],
+            new PC.Attention((uint)sq, (uint)sk, (uint)heads, (uint)headDim, causal ? 1u : 0u, 1u, scale),
             (uint)sq, (uint)heads, (uint)batch);
         return new AttentionResult(context, probs);
     }
@@ -228,11 +243,9 @@ internal sealed partial class VulkanForwardPass
 
         // The shader reads each query row's segment bounds instead of searching the offsets.
         var bounds = new int[2 * rows];
-        int longest = 0;
         for (int s = 0; s + 1 < segmentStarts.Length; s++)
         {
             int start = segmentStarts[s], end = segmentStarts[s + 1];
-            longest = Math.Max(longest, end - start);
             for (int r = start; r < end; r++)
             {
                 bounds[2 * r] = start;
@@ -242,14 +255,16 @@ internal sealed partial class VulkanForwardPass
         var boundsTensor = (VulkanTensor)UploadInt(bounds, [rows, 2]);
 
         var catalog = _backend.Catalog;
-        catalog.CheckGroupCount(rows, 0, "AttentionSegments queries");
-        catalog.CheckGroupCount(heads, 1, "AttentionSegments heads");
         int headDim = hidden / heads;
-        _recorder.Dispatch(_backend.Kernels.Get(catalog.AttentionSegments(longest)),
+        var flash = catalog.FlashAttention(headDim, packed: true);
+        long blocks = (rows + KernelCatalog.FlashQueryBlock(flash) - 1) / KernelCatalog.FlashQueryBlock(flash);
+        catalog.CheckGroupCount(blocks, 0, "AttentionSegments query blocks");
+        catalog.CheckGroupCount(heads, 1, "AttentionSegments heads");
+        _recorder.Dispatch(_backend.Kernels.Get(flash),
             [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single,
              boundsTensor.Storage.Single, context.Storage.Single],
-            new PC.AttentionSegments((uint)rows, (uint)heads, (uint)headDim, causal ? 1u : 0u, (float)(1.0 / Math.Sqrt(headDim))),
-            (uint)rows, (uint)heads, 1);
+            new PC.FlashAttention((uint)rows, (uint)rows, (uint)heads, (uint)headDim, causal ? 1u : 0u, (float)(1.0 / Math.Sqrt(headDim))),
+            (uint)blocks, (uint)heads, 1);
         Release(boundsTensor);
         return context;
     }

@@ -20,7 +20,7 @@ internal static class PushConstants
     [StructLayout(LayoutKind.Sequential)]
     public record struct Attention(uint Sq, uint Sk, uint Heads, uint HeadDim, uint Causal, uint WriteProbs, float Scale);
     [StructLayout(LayoutKind.Sequential)]
-    public record struct AttentionSegments(uint Rows, uint Heads, uint HeadDim, uint Causal, float Scale);
+    public record struct FlashAttention(uint Sq, uint Sk, uint Heads, uint HeadDim, uint Causal, float Scale);
     [StructLayout(LayoutKind.Sequential)]
     public record struct Concat(uint Count, uint S1, uint S2, uint Width);
     [StructLayout(LayoutKind.Sequential)]
@@ -93,22 +93,20 @@ internal sealed class KernelCatalog
         yield return SelectPositions;
         yield return MeanOverSequence;
         yield return PoolSegments;
-        foreach (int keys in new[] { 128, 256, 512 })
+        foreach (int headDim in new[] { 32, 64 })
         {
-            yield return Attention(keys);
-            yield return AttentionSegments(keys);
+            yield return FlashAttention(headDim, packed: false);
+            yield return FlashAttention(headDim, packed: true);
         }
+        foreach (int keys in new[] { 128, 256, 512 })
+            yield return Attention(keys);
     }
 
-    /// <summary>Attention keeps one row of Sk scores in shared memory; the variant is sized to the key count.</summary>
-    public KernelSpec Attention(int keyCount) =>
-        AttentionVariant("attention", 6, Size<PushConstants.Attention>(), keyCount, writes: 0b110000);
-
-    /// <summary>Packed attention keeps one row of its longest segment's scores in shared memory.</summary>
-    public KernelSpec AttentionSegments(int longestSegment) =>
-        AttentionVariant("attention_segments", 6, Size<PushConstants.AttentionSegments>(), longestSegment);
-
-    private KernelSpec AttentionVariant(string shader, int bindings, int pushBytes, int keyCount, uint writes = 0)
+    /// <summary>
+    /// The materialising attention (output_attentions only) keeps one row of Sk scores in shared memory; the variant is
+    /// sized to the key count.
+    /// </summary>
+    public KernelSpec Attention(int keyCount)
     {
         uint group = Math.Min(64u, RowGroup);
         long capacity = (_caps.Info.MaxComputeSharedMemoryBytes - group * 4L) / 4;
@@ -116,10 +114,35 @@ internal sealed class KernelCatalog
         long slots = Math.Min(wanted, capacity);
         if (keyCount > slots)
             throw new BackendException(
-                $"attention over {keyCount} keys needs {keyCount * 4L} bytes of shared memory per workgroup; " +
+                $"attention probabilities over {keyCount} keys need {keyCount * 4L} bytes of shared memory per workgroup; " +
                 $"device '{_caps.Info.Name}' has {_caps.Info.MaxComputeSharedMemoryBytes} (at most {capacity} keys)");
-        return new KernelSpec(shader, bindings, pushBytes, [group, (uint)slots], writes);
+        return new KernelSpec("attention_probs", 6, Size<PushConstants.Attention>(), [group, (uint)slots], Writes: 0b110000);
     }
+
+    /// <summary>
+    /// Flash attention for heads of <paramref name="headDim"/> values (padded rows, or packed segments): the head size
+    /// is rounded up to a power of two (at least 16) for the shared tiles, and the query block and key tile shrink until
+    /// the tiles fit the device's shared memory.
+    /// </summary>
+    public KernelSpec FlashAttention(int headDim, bool packed)
+    {
+        const uint group = 64;   // within the 128 invocations every device has
+        uint maxD = (uint)Math.Max(16, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1, headDim)));
+        foreach (uint keys in new uint[] { 32, 16, 8, 4 })
+            foreach (uint queries in new uint[] { 16, 8, 4 })
+            {
+                if (queries * keys % group != 0 || queries * maxD % group != 0) continue;
+                long floats = queries * maxD + keys * (maxD + 1) + keys * maxD + queries * keys + 6L * queries;
+                if (floats * 4 <= _caps.Info.MaxComputeSharedMemoryBytes)
+                    return new KernelSpec("flash_attention", 6, Size<PushConstants.FlashAttention>(),
+                        [group, queries, keys, maxD, packed ? 1u : 0u]);
+            }
+        throw new BackendException(
+            $"attention heads of {headDim} values do not fit the {_caps.Info.MaxComputeSharedMemoryBytes} bytes of shared memory of device '{_caps.Info.Name}'");
+    }
+
+    /// <summary>Queries per flash-attention workgroup of a variant.</summary>
+    public static uint FlashQueryBlock(KernelSpec flash) => flash.Constants[1];
 
     /// <summary>A 2-D grid of workgroups covering <paramref name="groups"/> groups within the device's per-dimension cap.</summary>
     public (uint X, uint Y) Grid(long groups)
