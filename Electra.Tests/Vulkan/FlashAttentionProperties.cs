@@ -20,7 +20,7 @@ public sealed class FlashAttentionProperties(VulkanFixture fixture)
 
     private static Gen<int> Length => Gen.OneOf(Gen.Elements(Lengths), Gen.Choose(1, 140));
 
-    [VulkanProperty(MaxTest = 25)]
+    [VulkanProperty(MaxTest = 12)]
     public Property Flash_attention_equals_the_reference_and_the_materialising_kernel() =>
         Prop.ForAll(Gen.Zip(Gen.Zip(Gen.Choose(1, 4), Gen.Choose(1, 70)), Gen.Zip(Length, Gen.Choose(0, int.MaxValue))).ToArbitrary(), t =>
         {
@@ -54,7 +54,7 @@ public sealed class FlashAttentionProperties(VulkanFixture fixture)
 
     /// <summary>Packed rows: random segment lengths (empty ones included, some longer than a key tile), each with
     /// random padding, against the reference run on each segment alone.</summary>
-    [VulkanProperty(MaxTest = 25)]
+    [VulkanProperty(MaxTest = 12)]
     public Property Packed_flash_attention_equals_the_reference_per_segment() =>
         Prop.ForAll(Gen.Zip(Gen.Zip(Gen.Choose(1, 4), Gen.Choose(1, 40)), Gen.Choose(0, int.MaxValue)).ToArbitrary(), t =>
         {
@@ -93,12 +93,12 @@ public sealed class FlashAttentionProperties(VulkanFixture fixture)
         });
 
     /// <summary>Scores of 100–1000 (where a softmax without max subtraction overflows) through the online softmax, whose
-    /// running maximum rescales the sums tile by tile: 70 keys are three tiles.</summary>
+    /// running maximum rescales the sums tile by tile: 70 keys are three tiles, 17 queries two blocks.</summary>
     [VulkanTheory]
     [InlineData(3, 13, 16, 100.0)]
     [InlineData(2, 21, 33, 300.0)]
     [InlineData(1, 70, 8, 1000.0)]
-    [InlineData(17, 70, 64, 1000.0)]
+    [InlineData(17, 40, 16, 1000.0)]
     public void Flash_attention_matches_the_double_twin_at_large_scores(int sq, int sk, int d, double magnitude)
     {
         const int heads = 2;
