@@ -27,6 +27,28 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
 
     public HostTensor Read(string key, params int[] shape)
     {
+        CheckShape(key, shape);
+        var tensor = source.ReadFloat32(key);
+        Account(key, tensor);
+        return tensor;
+    }
+
+    /// <summary>
+    /// Reads a tensor that <paramref name="use"/> copies (packs or uploads): its memory is released when
+    /// <paramref name="use"/> returns, so loading never holds a second copy of the weights.
+    /// </summary>
+    public T ReadTransient<T>(string key, int[] shape, Func<HostTensor, T> use)
+    {
+        CheckShape(key, shape);
+        return source.WithFloat32(key, tensor =>
+        {
+            Account(key, tensor);
+            return use(tensor);
+        });
+    }
+
+    private void CheckShape(string key, int[] shape)
+    {
         if (!source.Contains(key))
             throw new WeightMismatchException(key,
                 $"{source.Location}: missing tensor '{key}' (expected shape {TensorShape.Format(shape)})");
@@ -34,11 +56,13 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
         if (!info.Shape.Select(d => d).SequenceEqual(shape.Select(d => (long)d)))
             throw new WeightMismatchException(key,
                 $"{source.Location}: tensor '{key}' has shape {TensorShape.Format(info.Shape)}, expected {TensorShape.Format(shape)}");
-        var tensor = source.ReadFloat32(key);
+    }
+
+    private void Account(string key, HostTensor tensor)
+    {
         if (_used.Add(key)) ParameterCount += tensor.Span.Length;
         long nonFinite = CountNonFinite(tensor.Span);
         if (nonFinite > 0) NonFinite[key] = nonFinite;
-        return tensor;
     }
 
     private static long CountNonFinite(ReadOnlySpan<float> values)
@@ -54,8 +78,14 @@ internal sealed class WeightReader(IWeightSource source, IBackend backend)
 
     public DeviceTensor Weight(string key, params int[] shape) => backend.UploadWeight(Read(key, shape));
 
-    public LinearWeight Linear(string prefix, int outFeatures, int inFeatures, bool bias = true, LinearRole role = LinearRole.Other) =>
-        backend.UploadLinear(Read(prefix + ".weight", outFeatures, inFeatures), bias ? Read(prefix + ".bias", outFeatures) : null, role);
+    // A backend packs (CPU) or uploads (Vulkan) a linear's weight, so the file's copy lives only during that call.
+    // Embedding tables and LayerNorm vectors (Weight) may be used in place by a backend and are read into owned memory.
+    public LinearWeight Linear(string prefix, int outFeatures, int inFeatures, bool bias = true, LinearRole role = LinearRole.Other)
+    {
+        CheckShape(prefix + ".weight", [outFeatures, inFeatures]);   // a missing weight is reported before its bias
+        var biasTensor = bias ? Read(prefix + ".bias", outFeatures) : null;
+        return ReadTransient(prefix + ".weight", [outFeatures, inFeatures], w => backend.UploadLinear(w, biasTensor, role));
+    }
 
     public LinearWeight Upload(HostTensor weight, HostTensor? bias) => backend.UploadLinear(weight, bias);
 
