@@ -44,6 +44,7 @@ for t in "${targets[@]}"; do
   seeds="$work/seeds/$t"
   findings="$work/findings/$t"
   rm -rf "$seeds" "$findings"
+  mkdir -p "$work/findings"
   dotnet "$work/bin/Electra.Fuzz.Afl.dll" "$t" --seeds "$seeds" >/dev/null
   nice -n 19 afl-fuzz -i "$seeds" -o "$findings" -t "$timeout_ms" -m none -E "$execs" -- \
     dotnet "$work/bin/Electra.Fuzz.Afl.dll" "$t" > "$work/$t.log" 2>&1 || { echo "$t: afl-fuzz failed, see $work/$t.log" >&2; status=1; continue; }

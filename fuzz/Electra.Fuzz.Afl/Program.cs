@@ -8,6 +8,9 @@ using SharpFuzz;
 // As in the managed fuzzer, only an ElectraException is an expected outcome; any other exception escapes to SharpFuzz,
 // which reports it to afl-fuzz as a crash. Timeouts (afl-fuzz -t) are hangs.
 if (args.Length == 0) throw new ArgumentException("usage: Electra.Fuzz.Afl <target> [--seeds DIR | --run FILE...]");
+// Instrumented code writes every branch into SharpFuzz's trace map, which is null until Fuzzer.Run attaches afl-fuzz's
+// shared memory: preparing seeds, replaying inputs and the set-up before Run need a scratch map of the same size.
+unsafe { SharpFuzz.Common.Trace.SharedMem = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(1 << 16); }
 var target = FuzzTarget.Create(args[0]);
 var repoRoot = FindRepoRoot();
 // Seeds() also prepares what a target needs (the tokenizer of the tokenizer target, a vocab beside the settings file).
