@@ -80,7 +80,7 @@ public sealed record ElectraPretrained
     public ModelOutput Forward(ModelInputs inputs, ForwardOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var buffers = _spareBuffers.Borrow();
+        var buffers = ForwardBuffersCache.Shared.Borrow();
         try
         {
             using var pass = Backend.BeginPass();
@@ -88,7 +88,7 @@ public sealed record ElectraPretrained
         }
         finally
         {
-            _spareBuffers.Return(buffers);
+            ForwardBuffersCache.Shared.Return(buffers);
         }
     }
 
@@ -97,7 +97,4 @@ public sealed record ElectraPretrained
     /// nothing per forward, and its outputs are overwritten by its next forward. Dispose it when done.
     /// </summary>
     public ForwardSession CreateSession() => new(this);
-
-    // Scratch that back-to-back plain forwards share (one at a time; concurrent forwards make their own).
-    private readonly ForwardBuffersCache _spareBuffers = new();
 }

@@ -87,19 +87,22 @@ internal static class EncoderForward
     private static ImmutableArray<T> Built<T>(ImmutableArray<T>.Builder? builder) =>
         builder is null ? ImmutableArray<T>.Empty : builder.ToImmutable();
 
-    /// <summary>Query, key and value on the stack, for the span overload of <c>Linears</c>.</summary>
+    /// <summary>Query, key and value (weights or results) on the stack, for the span overload of <c>Linears</c>.</summary>
     [InlineArray(3)]
-    private struct Projections
+    private struct Three<T>
     {
-        private DeviceTensor _first;
+        private T _first;
     }
 
     private static (DeviceTensor Output, DeviceTensor? Probabilities, LayerCache? Cache) Layer(IForwardPass pass, EncoderLayer layer,
         DeviceTensor x, LayerCache? past, bool keepCache, in AttentionPlan plan)
     {
         var a = layer.Attention;
-        var qkv = new Projections();
-        pass.Linears(x, a.Projections.AsSpan(), qkv);
+        // On the stack rather than SelfAttention.Projections, which builds a new array per call.
+        var weights = new Three<LinearWeight>();
+        (weights[0], weights[1], weights[2]) = (a.Query, a.Key, a.Value);
+        var qkv = new Three<DeviceTensor>();
+        pass.Linears(x, weights, qkv);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
         if (past is not null)
         {

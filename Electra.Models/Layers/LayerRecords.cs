@@ -15,8 +15,11 @@ public sealed record Embeddings(DeviceTensor WordEmbeddings, DeviceTensor Positi
 /// <summary>HF: ElectraSelfAttention. Keys: encoder.layer.{i}.attention.self.{query,key,value}.*, [H, H].</summary>
 public sealed record SelfAttention(LinearWeight Query, LinearWeight Key, LinearWeight Value, int Heads)
 {
-    /// <summary>Query, key and value, in that order, for <c>IForwardPass.Linears</c>.</summary>
-    public System.Collections.Immutable.ImmutableArray<LinearWeight> Projections { get; } = [Query, Key, Value];
+    /// <summary>
+    /// Query, key and value, in that order, for <c>IForwardPass.Linears</c>: computed on each call, so a <c>with</c>
+    /// copy that replaces one of them returns the new one.
+    /// </summary>
+    public ImmutableArray<LinearWeight> Projections => [Query, Key, Value];
 }
 
 /// <summary>HF: ElectraSelfOutput. Keys: encoder.layer.{i}.attention.output.{dense,LayerNorm}.*.</summary>
