@@ -17,7 +17,7 @@ internal static class ClassifierRoutes
             ServerContext.CheckDirection(req.TruncationDirection);
             foreach (var (text, pair) in inputs) s.CheckInput(text, pair, req.Truncate ?? s.Options.AutoTruncate);
             var options = new TextClassificationOptions(TopK: null, Function(req.RawScores, s.Model.Pipeline.Model.Config.NumLabels));
-            return ModelRoute.Call(inputs.Count, inputs.Sum(i => i.Text.Length + (i.Pair?.Length ?? 0)), () => classifier.Prepare(inputs, options));
+            return ModelRoute.Call(inputs.Count, inputs.Sum(i => ModelRoute.Characters(i.Text) + (i.Pair is null ? 0 : ModelRoute.Characters(i.Pair))), () => classifier.Prepare(inputs, options));
         },
         (_, results) =>
         {
@@ -40,7 +40,7 @@ internal static class ClassifierRoutes
             var pairs = req.Texts.Select(t => (req.Query, (string?)t)).ToList();
             foreach (var (text, pair) in pairs) s.CheckInput(text, pair, req.Truncate ?? s.Options.AutoTruncate);
             var options = new TextClassificationOptions(TopK: null, Function(req.RawScores, 1));
-            return ModelRoute.Call(pairs.Count, req.Texts.Sum(t => t.Length + req.Query.Length), () => s.Model.Classifier!.Prepare(pairs, options));
+            return ModelRoute.Call(pairs.Count, req.Texts.Sum(t => ModelRoute.Characters(t) + ModelRoute.Characters(req.Query)), () => s.Model.Classifier!.Prepare(pairs, options));
         },
         (req, results) =>
         {

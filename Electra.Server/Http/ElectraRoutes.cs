@@ -41,7 +41,7 @@ internal static class ElectraRoutes
             var qa = s.Model.QuestionAnswerer ?? throw ApiError.WrongHead("model is not a question answering model");
             var options = new QuestionAnsweringOptions(req.TopK, req.DocStride, req.MaxAnswerLen, req.MaxSeqLen, req.HandleImpossibleAnswer, req.AlignToWords);
             var input = new QuestionAnsweringInput(req.Question, req.Context);
-            return ModelRoute.Call(1, req.Question.Length + req.Context.Length, () => qa.Prepare([input], options));
+            return ModelRoute.Call(1, ModelRoute.Characters(req.Question) + ModelRoute.Characters(req.Context), () => qa.Prepare([input], options));
         },
         (_, results) => ServerContext.WriteAsync(http,
             results[0].Answers.Select(a => new AnswerResult((float)a.Score, a.Start, a.End, a.Text)).ToList(), ServerJson.Tei.ListAnswerResult));
@@ -66,7 +66,7 @@ internal static class ElectraRoutes
         return texts;
     }
 
-    internal static int Characters(IEnumerable<string> texts) => texts.Sum(t => t.Length);
+    private static int Characters(IEnumerable<string> texts) => texts.Sum(ModelRoute.Characters);
 
     private static AggregationStrategy Strategy(string? name) => (name ?? "none").ToLowerInvariant() switch
     {

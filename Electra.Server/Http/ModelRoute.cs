@@ -25,6 +25,15 @@ internal static class ModelRoute
     public static ModelCall<TResult> Call<TResult>(int inputs, int characters, Func<PipelineWork<TResult>> prepare) =>
         new(inputs, characters, prepare);
 
+    /// <summary>What TEI counts as a text's characters (Rust's <c>chars().count()</c>): Unicode scalar values, not UTF-16 units.</summary>
+    public static int Characters(string text)
+    {
+        int pairs = 0;
+        for (int i = 0; i < text.Length; i++)
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) pairs++;
+        return text.Length - pairs;
+    }
+
     /// <param name="http">The request.</param>
     /// <param name="s">The server.</param>
     /// <param name="requestType">The body's JSON type (a body that does not fit is a 422).</param>

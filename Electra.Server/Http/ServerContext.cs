@@ -51,7 +51,7 @@ internal sealed class ServerContext(ServedModel model, ServerOptions options, In
         if (direction is null || direction.Equals("right", StringComparison.OrdinalIgnoreCase)) return;
         if (direction.Equals("left", StringComparison.OrdinalIgnoreCase))
             throw new ApiError(ErrorType.Validation, "Input validation error: truncation_direction \"left\" is not supported by this server; use \"right\"", 422);
-        throw ApiError.BadBody($"truncation_direction: unknown variant `{direction}`, expected `left` or `right`");
+        throw ApiError.BadBody($"truncation_direction: unknown variant `{direction}`, expected `Left` or `Right`");
     }
 
     /// <summary>What TEI's <c>x-compute-type</c> header says: "gpu" on Vulkan, "cpu" otherwise.</summary>
