@@ -50,7 +50,9 @@ internal sealed class PackedLayout
     {
         var mask = inputs.AttentionMask.Span;
         if (!mask.Contains(0)) return false;
-        if (!TryReadPosition(head, inputs.Seq, out int? readPosition)) return false;
+        var read = head.ReadPosition(inputs.Seq);
+        if (!read.Packable) return false;
+        int? readPosition = read.Position;
 
         int rows = inputs.Rows, seq = inputs.Seq;
         Grow(ref _positions, mask.Length);
@@ -98,26 +100,6 @@ internal sealed class PackedLayout
     static void Grow<T>(ref T[] buffer, int length)
     {
         if (buffer.Length < length) buffer = new T[length];
-    }
-
-    /// <summary>The position every row's head output comes from (null: per-token head); false when not packable.</summary>
-    private static bool TryReadPosition(Head head, int seq, out int? position)
-    {
-        position = null;
-        switch (head)
-        {
-            case NoHead or DiscriminatorHead or GeneratorHead or TokenClassificationHead or QuestionAnsweringHead:
-                return true;
-            case ClassificationHead:
-                position = 0;
-                return true;
-            case MultipleChoiceHead m:
-                // Mean pools every position, padding included (as transformers does): nothing can be skipped.
-                position = HeadForward.SummaryPosition(m.Summary, seq);
-                return position is not null;
-            default:
-                return false;
-        }
     }
 
     /// <summary>The packed rows' values of a per-position input of <paramref name="width"/> values each, into <paramref name="packed"/>.</summary>
