@@ -102,62 +102,42 @@ public static unsafe class Int8Gemm
             public float* Y, Bias, Scales;
             public sbyte* Panels;
             public int* Sums;
+            public byte* SplitPairs;
             public nint Ldy;
-            public int N, PanelCount, PanelTiles;
+            public int N, PanelCount;
             public Int8PackedWeight Weight; // keeps the pinned arrays reachable while tiles run
         }
 
         readonly Output[] _outputs = new Output[MaxWeights];
+        readonly TilePlanner _plan = new();
         int _outputCount;
         byte* _codes;
         int* _rowOffsets;
         float* _rowScales;
         nint _lda;
-        int _rows, _quads, _nr, _rowTiles, _panelTilesPerRow, _tileRows, _panelsPerTile;
+        int _quads, _nr;
         Int8Isa _isa;
         Activation _activation;
 
-        public int TileCount => _rowTiles * _panelTilesPerRow;
+        public int TileCount => _plan.TileCount;
 
         public void Start(ActivationQuantizer q, int rows, Int8PackedWeight first, Activation activation)
         {
             _codes = q.Codes; _lda = q.Stride; _rowOffsets = q.RowOffsets; _rowScales = q.RowScales;
-            _rows = rows; _activation = activation; _outputCount = 0;
+            _activation = activation; _outputCount = 0;
             _quads = first.Quads; _nr = first.PanelWidth; _isa = first.Isa;
+            _plan.Start(rows);
         }
 
         public void Add(Int8PackedWeight w, float* y, nint ldy)
         {
             ref var o = ref _outputs[_outputCount++];
-            o.Y = y; o.Ldy = ldy; o.Weight = w; o.Panels = w.Panels; o.Bias = w.BiasPointer;
+            o.Y = y; o.Ldy = ldy; o.Weight = w; o.Panels = w.Panels; o.Bias = w.BiasPointer; o.SplitPairs = w.SplitPairs;
             o.Sums = w.ColumnSums; o.Scales = w.ColumnScales; o.N = w.OutFeatures; o.PanelCount = w.PanelCount;
+            _plan.Add(w.PanelCount);
         }
 
-        public void Plan(int threads)
-        {
-            int mr = Int8IsaDetection.MicroKernelRows(_isa), panels = 0;
-            for (int i = 0; i < _outputCount; i++) panels += _outputs[i].PanelCount;
-            if (_rows <= Gemm.SmallRows)
-            {
-                // Few rows: split the columns, so each thread streams only its share of the weight (as Gemm does).
-                _tileRows = (_rows + mr - 1) / mr * mr;
-                _rowTiles = 1;
-                _panelsPerTile = Math.Clamp(panels / (2 * threads), 1, TilePanels);
-            }
-            else
-            {
-                _tileRows = TileRows;
-                _rowTiles = (_rows + TileRows - 1) / TileRows;
-                _panelsPerTile = TilePanels;
-            }
-            _panelTilesPerRow = 0;
-            for (int i = 0; i < _outputCount; i++)
-            {
-                ref var o = ref _outputs[i];
-                o.PanelTiles = (o.PanelCount + _panelsPerTile - 1) / _panelsPerTile;
-                _panelTilesPerRow += o.PanelTiles;
-            }
-        }
+        public void Plan(int threads) => _plan.Plan(threads, Int8IsaDetection.MicroKernelRows(_isa), TileRows, TilePanels);
 
         public void Clear()
         {
@@ -182,17 +162,15 @@ public static unsafe class Int8Gemm
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         void RunTile<TKernel>(int tile) where TKernel : IInt8MicroKernel
         {
-            int mr = TKernel.MR, nr = _nr;
-            int r0 = tile / _panelTilesPerRow * _tileRows, r1 = Math.Min(_rows, r0 + _tileRows);
-            int local = tile % _panelTilesPerRow, which = 0;
-            while (local >= _outputs[which].PanelTiles) local -= _outputs[which++].PanelTiles;
+            int mr = TKernel.MR, nr = _nr, pairs = _quads / 2;
+            var (r0, r1, which, p0, p1) = _plan.Locate(tile);
             ref readonly var o = ref _outputs[which];
-            int p0 = local * _panelsPerTile, p1 = Math.Min(o.PanelCount, p0 + _panelsPerTile);
             long panelBytes = (long)nr * _quads * 4;
             var e = new Int8Epilogue();
             for (int p = p0; p < p1; p++)
             {
                 sbyte* b = o.Panels + p * panelBytes;
+                byte* split = o.SplitPairs == null ? null : o.SplitPairs + (long)p * pairs;
                 int col = p * nr, cols = Math.Min(nr, o.N - col);
                 e.ColSum = o.Sums + col;
                 e.ColScale = o.Scales + col;
@@ -201,7 +179,7 @@ public static unsafe class Int8Gemm
                     int rows = Math.Min(mr, r1 - r);
                     e.RowOffset = _rowOffsets + r;
                     e.RowScale = _rowScales + r;
-                    TKernel.Run(_codes + r * _lda, _lda, rows, b, _quads, o.Y + r * o.Ldy + col, o.Ldy, cols, e);
+                    TKernel.Run(_codes + r * _lda, _lda, rows, b, _quads, split, o.Y + r * o.Ldy + col, o.Ldy, cols, e);
                 }
             }
             if (o.Bias != null || _activation != Activation.Identity)
