@@ -204,6 +204,37 @@ public class Int8GemmTests : IDisposable
         Assert.Equal(5.0 / 15, packed.SplitPairFraction, 12);
     }
 
+    /// <summary>
+    /// The feed-forward hands the up projection's output range (measured in its epilogue) to the down projection instead
+    /// of a range pass: the range must be the output's own (0 included) and the down projection's result bitwise the
+    /// one a range pass gives, for few rows (columns split) and many (row tiles that quantize their own rows).
+    /// </summary>
+    [Theory]
+    [InlineData(50)]
+    [InlineData(333)]
+    public unsafe void ProducerRangeEqualsARangePass(int m)
+    {
+        var rng = new Random(m);
+        int k = 40, wide = 72;
+        var x = RandomArray(rng, m * k, 2f);
+        var up = Int8PackedWeight.Pack(RandomArray(rng, wide * k, 0.3f), wide, k, RandomArray(rng, wide, 0.5f));
+        var down = Int8PackedWeight.Pack(RandomArray(rng, k * wide, 0.3f), k, wide, RandomArray(rng, k, 0.5f));
+        var hidden = Int8Gemm.Multiply(x, up, Activation.Gelu, pool: _pool);
+        var expected = Int8Gemm.Multiply(hidden, down, pool: _pool);
+
+        var hidden2 = new float[m * wide];
+        var result = new float[m * k];
+        ValueRange range;
+        fixed (float* px = x, ph = hidden2, py = result)
+        {
+            range = Int8Gemm.MultiplyWithRanges(px, k, m, up, ph, wide, Activation.Gelu, false, _pool, inputRange: null, outputRange: true);
+            Int8Gemm.MultiplyWithRanges(ph, wide, m, down, py, k, Activation.Identity, false, _pool, range, outputRange: false);
+        }
+        Assert.Equal(hidden, hidden2);
+        Assert.Equal(new ValueRange(Math.Min(0, hidden.Min()), Math.Max(0, hidden.Max())), range);
+        Assert.Equal(expected, result);
+    }
+
     [Fact]
     public void QkvAsOneOperationEqualsSeparateLinears()
     {
