@@ -18,23 +18,34 @@ namespace Electra.Models;
 /// </summary>
 public sealed record ElectraPretrained
 {
-    private ElectraPretrained(ElectraConfig config, ElectraArchitecture architecture, ElectraBody body, Head head,
-        IBackend backend, LoadReport report)
+    /// <summary>
+    /// A model from modules built by hand (or changed with <c>with</c>): <paramref name="body"/> and
+    /// <paramref name="head"/> hold weights already on <paramref name="backend"/> (its <c>UploadWeight</c> and
+    /// <c>UploadLinear</c>); the head decides the class (<see cref="Architecture"/>).
+    /// </summary>
+    /// <param name="config">The model's config (sizes, labels, is_decoder).</param>
+    /// <param name="body">Embeddings, projection and encoder.</param>
+    /// <param name="head">The task head; it decides the class.</param>
+    /// <param name="backend">Where the weights live; the caller owns and disposes it.</param>
+    /// <param name="report">What loading found; null for a model that was not loaded from a checkpoint.</param>
+    public ElectraPretrained(ElectraConfig config, ElectraBody body, Head head, IBackend backend, LoadReport? report = null)
     {
         Config = config;
-        Architecture = architecture;
         Body = body;
         Head = head;
         Backend = backend;
-        Report = report;
+        Report = report ?? new LoadReport(ImmutableArray<string>.Empty, "");
     }
 
-    public ElectraConfig Config { get; }
-    public ElectraArchitecture Architecture { get; }
-    public ElectraBody Body { get; }
-    public Head Head { get; }
-    public IBackend Backend { get; }
-    public LoadReport Report { get; }
+    public ElectraConfig Config { get; init; }
+
+    /// <summary>The transformers class: the head's.</summary>
+    public ElectraArchitecture Architecture => Head.Architecture;
+
+    public ElectraBody Body { get; init; }
+    public Head Head { get; init; }
+    public IBackend Backend { get; init; }
+    public LoadReport Report { get; init; }
 
     /// <summary>The folder the model was loaded from, when it came from one.</summary>
     public string? SourceDirectory { get; init; }
@@ -65,7 +76,7 @@ public sealed record ElectraPretrained
     {
         var arch = architecture ?? (config.Architecture is { } name ? ElectraArchitectures.Parse(name) : ElectraArchitecture.ElectraModel);
         var (body, head, report) = ModelWeightsLoader.Load(weights, config, arch, backend);
-        return new ElectraPretrained(config, arch, body, head, backend, report);
+        return new ElectraPretrained(config, body, head, backend, report);
     }
 
     /// <summary>Runs the model. Losses are computed when the inputs carry labels (as transformers does).</summary>
@@ -80,7 +91,7 @@ public sealed record ElectraPretrained
     public ModelOutput Forward(ModelInputs inputs, ForwardOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var buffers = _spareBuffers.Borrow();
+        var buffers = ForwardBuffersCache.Shared.Borrow();
         try
         {
             using var pass = Backend.BeginPass();
@@ -88,7 +99,7 @@ public sealed record ElectraPretrained
         }
         finally
         {
-            _spareBuffers.Return(buffers);
+            ForwardBuffersCache.Shared.Return(buffers);
         }
     }
 
@@ -97,7 +108,4 @@ public sealed record ElectraPretrained
     /// nothing per forward, and its outputs are overwritten by its next forward. Dispose it when done.
     /// </summary>
     public ForwardSession CreateSession() => new(this);
-
-    // Scratch that back-to-back plain forwards share (one at a time; concurrent forwards make their own).
-    private readonly ForwardBuffersCache _spareBuffers = new();
 }

@@ -9,9 +9,10 @@ namespace Electra.Models;
 /// calls. After a first forward of a given shape (the warm-up), a forward of the same shape, head outputs and
 /// options allocates nothing on the CPU backend.
 /// <para>
-/// <b>The outputs are the session's own buffers</b>: the <see cref="ModelOutput"/> a forward returns (often the very
-/// same object as the previous forward's) holds its values only until the next <see cref="Forward"/> or
-/// <see cref="Dispose"/>; copy what must outlive that. Use <see cref="ElectraPretrained.Forward"/> for outputs to keep.
+/// <b>The outputs are the session's own buffers</b>: the <see cref="SessionOutput"/> a forward returns (the very same
+/// object every time) holds its values only until the next <see cref="Forward"/> or <see cref="Dispose"/>; copy what
+/// must outlive that (<see cref="SessionOutput.ToModelOutput"/>). Use <see cref="ElectraPretrained.Forward"/> for
+/// outputs to keep.
 /// </para>
 /// <para>
 /// Not thread-safe: one thread at a time (a call that overlaps another throws). Hidden states, attentions and
@@ -31,6 +32,7 @@ public sealed class ForwardSession : IDisposable
     private readonly ElectraPretrained _model;
     private readonly ForwardBuffers _buffers = new();
     private readonly ReusedOutputs _outputs = new();
+    private SessionOutput? _result;
     private IForwardPass? _pass;
     private int _busy;
     private bool _disposed;
@@ -45,7 +47,7 @@ public sealed class ForwardSession : IDisposable
     /// <exception cref="Electra.Core.Errors.InputException">inputs are inconsistent with each other or the model.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="InvalidOperationException">another thread is running a forward on this session.</exception>
-    public ModelOutput Forward(ModelInputs inputs, ForwardOptions? options = null, CancellationToken cancellationToken = default)
+    public SessionOutput Forward(ModelInputs inputs, ForwardOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (Interlocked.Exchange(ref _busy, 1) != 0)
@@ -54,7 +56,10 @@ public sealed class ForwardSession : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             _pass ??= _model.Backend.BeginPass();
-            return ModelForward.Run(_model, _pass, inputs, options ?? ForwardOptions.Default, _buffers, _outputs, cancellationToken);
+            var output = ModelForward.Run(_model, _pass, inputs, options ?? ForwardOptions.Default, _buffers, _outputs, cancellationToken);
+            if (_result is null) _result = new SessionOutput(output);
+            else _result.Update(output);
+            return _result;
         }
         finally
         {

@@ -1,7 +1,9 @@
 // Builds ELECTRA models from F# records and in-memory tensors (no files), and runs them:
 //  1. a tiny random sequence classifier, checked for padding invariance;
 //  2. the config of the shared fixture model_proj_gelu written as a record, with its weights passed in as an F# Map,
-//     checked against transformers' reference outputs.
+//     checked against transformers' reference outputs;
+//  3. a model put together from the module records (ElectraBody, heads) by their constructors: the classifier's head
+//     replaced (C# can write the same with `with`).
 //   dotnet fsi examples/build-model.fsx
 #I "../.build/cli"
 #r "Electra.Core.dll"
@@ -73,5 +75,21 @@ let fromRecords =
         fixtureConfig, new InMemoryWeights(fixtureWeights), backend, ElectraArchitecture.ElectraModel)
 let report = ReferenceValidator.Validate(fromRecords, ReferenceCase.Load fixture)
 printfn "model_proj_gelu built from records: %s" (ValidationReportText.Verdict report)
+
+// 3. The modules are immutable records named after transformers' (ElectraEncoder, ElectraLayer, ElectraSelfAttention,
+//    ElectraClassificationHead, ...). A new model from the classifier's body and a head whose out_proj is the
+//    negated one gives the negated logits; the original model is untouched.
+let classifier = (model.Head :?> Heads.SequenceClassificationHead).Classifier
+let negatedOutProj =
+    let weight = weights["classifier.out_proj.weight"]
+    let bias = weights["classifier.out_proj.bias"]
+    let negate (t: HostTensor) = HostTensor(t.Shape, ReadOnlyMemory(t.ToArray() |> Array.map (fun v -> -v)))
+    backend.UploadLinear(negate weight, negate bias)
+let negatedHead = Heads.SequenceClassificationHead(Heads.ElectraClassificationHead(classifier.Dense, negatedOutProj))
+let negated = ElectraPretrained(config, model.Body, negatedHead, backend)
+let flipped = negated.Forward(ModelInputs.FromIds [| ids |]).Logits.ToArray()
+let negatesLogits = Array.forall2 (fun (a: float32) (b: float32) -> abs (a + b) <= 1e-5f * (1.0f + abs a)) alone flipped
+printfn "layers: %d, attention heads: %d" model.Body.Encoder.Layers.Length model.Body.Encoder.Layers[0].Attention.Self.NumAttentionHeads
+printfn "negated out_proj negates the logits: %b" negatesLogits
 backend.Dispose()
-if not (invariant && report.Passed) then exit 1
+if not (invariant && report.Passed && negatesLogits) then exit 1

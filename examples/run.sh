@@ -49,7 +49,8 @@ run validate.fsx
 expect validate.fsx "$out" "^qa_positions +PASS" "^discriminator +PASS" "^([0-9]+) of \1 references match transformers$"
 
 run build-model.fsx
-expect build-model.fsx "$out" "^padding invariant: true$" "^model_proj_gelu built from records: PASS: all 6 reference tensors"
+expect build-model.fsx "$out" "^padding invariant: true$" "^model_proj_gelu built from records: PASS: all 6 reference tensors" \
+  "^negated out_proj negates the logits: true$"
 
 # all-MiniLM-L6-v2 through Microsoft.Extensions.AI: the scores are those sentence-transformers' semantic-search example
 # prints for these queries and documents (0.7035 and 0.6433).

@@ -60,11 +60,35 @@ public sealed record ElectraConfig
     /// <summary>The head class from <c>architectures[0]</c>, or null when config.json names none.</summary>
     public string? Architecture => Architectures.IsDefaultOrEmpty ? null : Architectures[0];
 
-    /// <summary>Structural equality: two configs are equal when they write the same config.json.</summary>
+    /// <summary>
+    /// Structural equality, field by field: the collections compare by their contents (which the generated record
+    /// equality would compare by reference), so two configs are equal exactly when they write the same config.json.
+    /// </summary>
     public bool Equals(ElectraConfig? other) =>
-        other is not null && ElectraConfigJson.ToJson(this) == ElectraConfigJson.ToJson(other);
+        ReferenceEquals(this, other) || other is not null &&
+        VocabSize == other.VocabSize && EmbeddingSize == other.EmbeddingSize && HiddenSize == other.HiddenSize &&
+        NumHiddenLayers == other.NumHiddenLayers && NumAttentionHeads == other.NumAttentionHeads &&
+        IntermediateSize == other.IntermediateSize && HiddenAct == other.HiddenAct &&
+        HiddenDropoutProb.Equals(other.HiddenDropoutProb) && AttentionProbsDropoutProb.Equals(other.AttentionProbsDropoutProb) &&
+        MaxPositionEmbeddings == other.MaxPositionEmbeddings && TypeVocabSize == other.TypeVocabSize &&
+        InitializerRange.Equals(other.InitializerRange) && LayerNormEps.Equals(other.LayerNormEps) &&
+        SummaryType == other.SummaryType && SummaryUseProj == other.SummaryUseProj &&
+        SummaryActivation == other.SummaryActivation && SummaryLastDropout.Equals(other.SummaryLastDropout) &&
+        PadTokenId == other.PadTokenId && PositionEmbeddingType == other.PositionEmbeddingType && UseCache == other.UseCache &&
+        Nullable.Equals(ClassifierDropout, other.ClassifierDropout) &&
+        Architectures.AsSpan().SequenceEqual(other.Architectures.AsSpan()) && ModelType == other.ModelType &&
+        SameEntries(Id2Label, other.Id2Label) && SameEntries(Label2Id, other.Label2Id) &&
+        ProblemType == other.ProblemType && IsDecoder == other.IsDecoder && TieWordEmbeddings == other.TieWordEmbeddings &&
+        BosTokenId == other.BosTokenId && EosTokenId == other.EosTokenId && TorchDtype == other.TorchDtype &&
+        TransformersVersion == other.TransformersVersion && SameEntries(ExtraFields, other.ExtraFields);
 
-    public override int GetHashCode() => ElectraConfigJson.ToJson(this).GetHashCode();
+    public override int GetHashCode() =>
+        HashCode.Combine(VocabSize, HiddenSize, NumHiddenLayers, NumAttentionHeads, IntermediateSize, HiddenAct,
+            Architecture, Id2Label.Count);
+
+    private static bool SameEntries<TKey, TValue>(ImmutableSortedDictionary<TKey, TValue> a, ImmutableSortedDictionary<TKey, TValue> b)
+        where TKey : notnull =>
+        ReferenceEquals(a, b) || a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && EqualityComparer<TValue>.Default.Equals(kv.Value, v));
 
     public static ImmutableSortedDictionary<int, string> DefaultLabels(int count) =>
         Enumerable.Range(0, count).ToImmutableSortedDictionary(i => i, i => $"LABEL_{i}");

@@ -5,9 +5,20 @@ namespace Electra.Core.Tensors;
 /// <summary>
 /// A dense, row-major float32 tensor in host memory. Immutable from the outside: <see cref="Data"/> is read-only
 /// and may point into a memory-mapped checkpoint (zero copy) or a managed array.
+/// <para>
+/// Equality is structural: two tensors are equal when they have the same shape and the same values (compared as
+/// <see cref="float.Equals(float)"/> does: NaN equals NaN, 0 equals −0), wherever their memory lies, so F#'s <c>=</c>
+/// compares values.
+/// </para>
 /// </summary>
 public sealed record HostTensor(ImmutableArray<int> Shape, ReadOnlyMemory<float> Data)
 {
+    public bool Equals(HostTensor? other) =>
+        ReferenceEquals(this, other) ||
+        other is not null && TensorShape.SameShape(Shape, other.Shape) && Span.SequenceEqual(other.Span);
+
+    public override int GetHashCode() => TensorHash.Of(Shape, Span);
+
     public HostTensor(int[] shape, float[] data) : this(ImmutableArray.Create(shape), data)
     {
     }
@@ -40,9 +51,15 @@ public sealed record HostTensor(ImmutableArray<int> Shape, ReadOnlyMemory<float>
     public override string ToString() => $"HostTensor{TensorShape.Format(Shape)}";
 }
 
-/// <summary>A dense, row-major int32 tensor in host memory (ids, masks, labels).</summary>
+/// <summary>A dense, row-major int32 tensor in host memory (ids, masks, labels); equal when shape and values are.</summary>
 public sealed record HostIntTensor(ImmutableArray<int> Shape, ReadOnlyMemory<int> Data)
 {
+    public bool Equals(HostIntTensor? other) =>
+        ReferenceEquals(this, other) ||
+        other is not null && TensorShape.SameShape(Shape, other.Shape) && Span.SequenceEqual(other.Span);
+
+    public override int GetHashCode() => TensorHash.Of(Shape, Span);
+
     public long ElementCount => TensorShape.ElementCount(Shape);
     public ReadOnlySpan<int> Span => Data.Span;
 
@@ -55,4 +72,20 @@ public sealed record HostIntTensor(ImmutableArray<int> Shape, ReadOnlyMemory<int
     }
 
     public override string ToString() => $"HostIntTensor{TensorShape.Format(Shape)}";
+}
+
+/// <summary>Hash codes consistent with the tensors' structural equality.</summary>
+internal static class TensorHash
+{
+    /// <summary>
+    /// The shape and at most 16 evenly spaced values: equal tensors hash alike, and hashing a large tensor stays cheap.
+    /// </summary>
+    public static int Of<T>(ImmutableArray<int> shape, ReadOnlySpan<T> values) where T : IEquatable<T>
+    {
+        var hash = new HashCode();
+        foreach (var d in shape.AsSpan()) hash.Add(d);
+        int step = Math.Max(1, values.Length / 16);
+        for (int i = 0; i < values.Length; i += step) hash.Add(values[i]);
+        return hash.ToHashCode();
+    }
 }

@@ -50,12 +50,17 @@ internal sealed class ForwardBuffers
 }
 
 /// <summary>
-/// A spare <see cref="ForwardBuffers"/> that plain forwards borrow and give back, so that back-to-back forwards of a
-/// model reuse their scratch. Thread-safe: a forward that finds it taken (another thread's forward holds it) makes
-/// its own.
+/// A spare <see cref="ForwardBuffers"/> that plain forwards borrow and give back, so that back-to-back forwards reuse
+/// their scratch. Thread-safe: a forward that finds it taken (another thread's forward holds it) makes its own.
 /// </summary>
 internal sealed class ForwardBuffersCache
 {
+    /// <summary>
+    /// The one spare of the process. It lives here rather than in the model so that a model stays an immutable value
+    /// (a <c>with</c> copy shares no mutable state); the buffers know no model, so any model's forward can use them.
+    /// </summary>
+    public static ForwardBuffersCache Shared { get; } = new();
+
     private ForwardBuffers? _spare;
 
     public ForwardBuffers Borrow() => Interlocked.Exchange(ref _spare, null) ?? new ForwardBuffers();

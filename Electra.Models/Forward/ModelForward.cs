@@ -1,5 +1,5 @@
 using Electra.Core.Backend;
-using Electra.Models.Losses;
+using Electra.Models.Layers;
 
 namespace Electra.Models.Forward;
 
@@ -20,7 +20,7 @@ internal static class ModelForward
             Packed(model, pass, prepared, buffers, outputs, cancellationToken);
         else
             Dense(model, pass, prepared, options, buffers, outputs, cancellationToken);
-        if (HasLabels(inputs) && HeadLosses.Compute(model.Architecture, model.Config, inputs, prepared, outputs.Taken) is { } loss)
+        if (HasLabels(inputs) && model.Head.Loss(model.Config, inputs, prepared, outputs.Taken) is { } loss)
             outputs.Take("loss", [1])[0] = (float)loss;
         return outputs.Finish(model.Config.Id2Label);
     }
@@ -39,17 +39,20 @@ internal static class ModelForward
     private static void Dense(ElectraPretrained model, IForwardPass pass, in PreparedInputs prepared, ForwardOptions options,
         ForwardBuffers buffers, OutputSink outputs, CancellationToken cancellationToken)
     {
-        var embedded = EmbeddingsForward.Run(pass, model.Body, prepared);
-        var mask = pass.Upload(buffers.FloatMask(prepared.AttentionMask.Span), [prepared.Rows, prepared.Seq]);
-        var encoded = EncoderForward.Run(pass, model.Body, embedded, mask, options, default, keepCache: false, cancellationToken);
-        pass.Release(mask);
+        var embedded = model.Body.Embed(pass, prepared);
+        ElectraEncoder.Result encoded;
+        using (var mask = pass.Scope(pass.Upload(buffers.FloatMask(prepared.AttentionMask.Span), [prepared.Rows, prepared.Seq])))
+            encoded = model.Body.Encoder.Forward(pass, embedded, mask, options, default, keepCache: false, cancellationToken);
+        // The hidden states list holds the last state too: release each tensor once.
+        using var last = encoded.Hidden.IsEmpty ? pass.Scope(encoded.Last) : default;
         cancellationToken.ThrowIfCancellationRequested();
-        HeadForward.Run(pass, model.Head, encoded.Last, prepared, buffers, outputs);
+        model.Head.Forward(new HeadRun(pass, prepared, buffers, outputs, null), encoded.Last);
         for (int i = 0; i < encoded.Hidden.Length; i++)
-            pass.Read(encoded.Hidden[i], outputs.Take(OutputNames.HiddenState(i), encoded.Hidden[i].Shape.AsSpan()));
+            using (var hidden = pass.Scope(encoded.Hidden[i]))
+                pass.Read(hidden, outputs.Take(OutputNames.HiddenState(i), hidden.Tensor.Shape.AsSpan()));
         for (int i = 0; i < encoded.Attentions.Length; i++)
-            pass.Read(encoded.Attentions[i], outputs.Take(OutputNames.Attention(i), encoded.Attentions[i].Shape.AsSpan()));
-        pass.Release(encoded.Last);
+            using (var attention = pass.Scope(encoded.Attentions[i]))
+                pass.Read(attention, outputs.Take(OutputNames.Attention(i), attention.Tensor.Shape.AsSpan()));
     }
 
     /// <summary>Embeddings, encoder and per-token heads on the layout's rows only; see <see cref="ForwardOptions.SkipPadding"/>.</summary>
@@ -75,13 +78,13 @@ internal static class ModelForward
         var types = buffers.PackedTypes(count);
         layout.Pack(prepared.TokenTypeIds.Span, types);
 
-        var embedded = EmbeddingsForward.Run(pass, model.Body, prepared.InputIds is not null, ids, embeds, positions, types, [count]);
-        var mask = pass.Upload(layout.KeyMask, [count]);
-        var encoded = EncoderForward.RunPacked(pass, model.Body, embedded, mask, layout.SegmentStarts, cancellationToken);
-        pass.Release(mask);
+        var embedded = model.Body.Embed(pass, prepared.InputIds is not null, ids, embeds, positions, types, [count]);
+        DeviceTensor encoded;
+        using (var mask = pass.Scope(pass.Upload(layout.KeyMask, [count])))
+            encoded = model.Body.Encoder.ForwardPacked(pass, embedded, mask, layout.SegmentStarts, cancellationToken);
+        using var last = pass.Scope(encoded);
         cancellationToken.ThrowIfCancellationRequested();
-        HeadForward.Run(pass, model.Head, encoded, prepared, buffers, outputs, layout);
-        pass.Release(encoded);
+        model.Head.Forward(new HeadRun(pass, prepared, buffers, outputs, layout), encoded);
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.InteropServices;
 using Electra.Models.Heads;
 
 namespace Electra.Models.Forward;
@@ -18,7 +17,8 @@ namespace Electra.Models.Forward;
 /// </summary>
 internal sealed class PackedLayout
 {
-    int[] _positions = [], _segmentStarts = [], _readIndex = [];
+    int[] _positions = [], _starts = [], _readIndex = [];
+    ImmutableArray<int> _segmentStarts = ImmutableArray<int>.Empty;
     float[] _keyMask = [];
     int _rows;
     bool _hasReadIndex;
@@ -30,10 +30,10 @@ internal sealed class PackedLayout
     public ReadOnlySpan<int> Positions => _positions.AsSpan(0, Count);
 
     /// <summary>
-    /// N + 1 offsets of the input rows' segments. It wraps this layout's own buffer, which the next plan rewrites; the
-    /// backend reads it only while the current forward runs.
+    /// N + 1 offsets of the input rows' segments: a truly immutable array (a later plan never changes it). A plan with
+    /// the same offsets as the one before returns the same array, so a session repeating a batch allocates nothing.
     /// </summary>
-    public ImmutableArray<int> SegmentStarts => ImmutableCollectionsMarshal.AsImmutableArray(_segmentStarts);
+    public ImmutableArray<int> SegmentStarts => _segmentStarts;
 
     /// <summary>The attention mask value of each packed row (0 only inside rows computed whole).</summary>
     public ReadOnlySpan<float> KeyMask => _keyMask.AsSpan(0, Count);
@@ -50,19 +50,21 @@ internal sealed class PackedLayout
     {
         var mask = inputs.AttentionMask.Span;
         if (!mask.Contains(0)) return false;
-        if (!TryReadPosition(head, inputs.Seq, out int? readPosition)) return false;
+        var read = head.ReadPosition(inputs.Seq);
+        if (!read.Packable) return false;
+        int? readPosition = read.Position;
 
         int rows = inputs.Rows, seq = inputs.Seq;
         Grow(ref _positions, mask.Length);
         Grow(ref _keyMask, mask.Length);
         Grow(ref _readIndex, rows);
-        if (_segmentStarts.Length != rows + 1) _segmentStarts = new int[rows + 1];
+        Grow(ref _starts, rows + 1);
         _rows = rows;
         _hasReadIndex = readPosition is not null;
         int count = 0;
         for (int r = 0; r < rows; r++)
         {
-            _segmentStarts[r] = count;
+            _starts[r] = count;
             bool whole = readPosition is int p && mask[r * seq + p] == 0;
             for (int s = 0; s < seq; s++)
             {
@@ -74,7 +76,7 @@ internal sealed class PackedLayout
                 count++;
             }
         }
-        _segmentStarts[rows] = count;
+        _starts[rows] = count;
         Count = count;
         // Per-row heads whose every padded row is read at a padded position (left padding): nothing to skip.
         if (readPosition is not null && count == mask.Length) return false;
@@ -87,35 +89,17 @@ internal sealed class PackedLayout
                 _positions[s] = s;
                 _keyMask[s] = 0f;
             }
-            for (int i = 1; i <= rows; i++) _segmentStarts[i] = seq;
+            for (int i = 1; i <= rows; i++) _starts[i] = seq;
             Count = seq;
         }
+        var starts = _starts.AsSpan(0, rows + 1);
+        if (!_segmentStarts.AsSpan().SequenceEqual(starts)) _segmentStarts = ImmutableArray.Create<int>(starts);
         return true;
     }
 
     static void Grow<T>(ref T[] buffer, int length)
     {
         if (buffer.Length < length) buffer = new T[length];
-    }
-
-    /// <summary>The position every row's head output comes from (null: per-token head); false when not packable.</summary>
-    private static bool TryReadPosition(Head head, int seq, out int? position)
-    {
-        position = null;
-        switch (head)
-        {
-            case NoHead or DiscriminatorHead or GeneratorHead or TokenClassificationHead or QuestionAnsweringHead:
-                return true;
-            case ClassificationHead:
-                position = 0;
-                return true;
-            case MultipleChoiceHead m:
-                // Mean pools every position, padding included (as transformers does): nothing can be skipped.
-                position = HeadForward.SummaryPosition(m.Summary, seq);
-                return position is not null;
-            default:
-                return false;
-        }
     }
 
     /// <summary>The packed rows' values of a per-position input of <paramref name="width"/> values each, into <paramref name="packed"/>.</summary>

@@ -28,22 +28,20 @@ internal static class PooledForward
     {
         int count = ids.Length;
         using var pass = model.Backend.BeginPass();
-        var embedded = EmbeddingsForward.Run(pass, model.Body, true, ids, default, positions, tokenTypes, [count]);
+        var embedded = model.Body.Embed(pass, true, ids, default, positions, tokenTypes, [count]);
         var ones = new float[count];
         Array.Fill(ones, 1f);
-        var mask = pass.Upload(ones, [count]);
-        var hidden = EncoderForward.RunPacked(pass, model.Body, embedded, mask, segmentStarts, cancellationToken);
-        pass.Release(mask);
+        DeviceTensor encoded;
+        using (var mask = pass.Scope(pass.Upload(ones, [count])))
+            encoded = model.Body.Encoder.ForwardPacked(pass, embedded, mask, segmentStarts, cancellationToken);
+        using var hidden = pass.Scope(encoded);
         var results = new float[poolings.Count][];
         for (int p = 0; p < poolings.Count; p++)
         {
-            var weights = pass.Upload(poolings[p].Weights, [count]);
-            var pooled = pass.PoolSegments(hidden, weights, segmentStarts, poolings[p].Pooling);
-            pass.Release(weights);
+            using var weights = pass.Scope(pass.Upload(poolings[p].Weights, [count]));
+            using var pooled = pass.Scope(pass.PoolSegments(hidden, weights, segmentStarts, poolings[p].Pooling));
             results[p] = pass.Read(pooled);
-            pass.Release(pooled);
         }
-        pass.Release(hidden);
         return results;
     }
 }

@@ -4,6 +4,7 @@ using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Models.Forward;
 using Electra.Models.Heads;
+using Electra.Models.Layers;
 
 namespace Electra.Models.Generation;
 
@@ -22,7 +23,7 @@ public sealed class DecodingSession : IDisposable
 
     internal DecodingSession(ElectraPretrained model, int rows)
     {
-        if (!model.Config.IsDecoder || model.Head is not GeneratorHead)
+        if (!model.Config.IsDecoder || model.Head is not LanguageModelingHead)
             throw new InputException($"incremental decoding needs an ElectraForCausalLM with is_decoder true; this model is {model.Architecture} (is_decoder {model.Config.IsDecoder})");
         _model = model;
         _rows = rows;
@@ -38,15 +39,15 @@ public sealed class DecodingSession : IDisposable
         if (ids.Length != _rows) throw new InputException($"this session decodes {_rows} rows, got {ids.Length}");
         var inputs = ModelInputs.FromIds(ids);
         var prepared = PreparedInputs.From(inputs, _model.Config, multipleChoice: false, pastLength: Length, defaults: _buffers.Defaults);
-        var embedded = EmbeddingsForward.Run(_pass, _model.Body, prepared);
+        var embedded = _model.Body.Embed(_pass, prepared);
         int keys = Length + prepared.Seq;
-        var mask = _pass.Upload(Enumerable.Repeat(1f, _rows * keys).ToArray(), [_rows, keys]);
-        var encoded = EncoderForward.Run(_pass, _model.Body, embedded, mask, ForwardOptions.Default, _cache, keepCache: true);
+        ElectraEncoder.Result encoded;
+        using (var mask = _pass.Scope(_pass.Upload(Enumerable.Repeat(1f, _rows * keys).ToArray(), [_rows, keys])))
+            encoded = _model.Body.Encoder.Forward(_pass, embedded, mask, ForwardOptions.Default, _cache, keepCache: true);
         var outputs = new FreshOutputs();
-        HeadForward.Run(_pass, _model.Head, encoded.Last, prepared, _buffers, outputs);
+        using (var last = _pass.Scope(encoded.Last))
+            _model.Head.Forward(new HeadRun(_pass, prepared, _buffers, outputs, null), last);
         var logits = outputs.Taken["logits"];
-        _pass.Release(encoded.Last);
-        _pass.Release(mask);
         _cache = encoded.Cache;
         Length = keys;
         return logits;

@@ -1,64 +1,34 @@
 using Electra.Core.Backend;
-using Electra.Core.Checkpoints;
-using Electra.Core.Errors;
-using Electra.Core.Tensors;
+using Electra.Models.Layers;
 
 namespace Electra.Models.Loading;
 
 /// <summary>
-/// Reads named tensors from a checkpoint with shape checks, uploads them to a backend, and remembers which keys were
-/// used so that unexpected keys can be reported.
+/// What a module's <c>Load</c> reads its weights through, by transformers' state-dict key and expected shape. Two
+/// readers answer it: <see cref="CheckpointWeightReader"/> reads a checkpoint onto a backend, and
+/// <see cref="StateDictRecorder"/> only writes the keys and shapes down. So the modules' <c>Load</c> functions are the
+/// one list of weight paths: <see cref="StateDictLayout"/> is what they ask for, and cannot drift from it.
 /// </summary>
-internal sealed class WeightReader(IWeightSource source, IBackend backend)
+internal abstract class WeightReader
 {
-    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    /// <summary>A weight tensor (embedding table, LayerNorm parameter) of <paramref name="shape"/>.</summary>
+    public abstract DeviceTensor Weight(string key, params int[] shape);
 
-    public IReadOnlyCollection<string> Used => _used;
+    /// <summary>A linear layer: <c>{prefix}.weight</c> [out, in] and <c>{prefix}.bias</c> [out].</summary>
+    public LinearWeight Linear(string prefix, int outFeatures, int inFeatures, LinearRole role = LinearRole.Other) =>
+        Linear(prefix + ".weight", prefix + ".bias", outFeatures, inFeatures, role);
 
-    /// <summary>Keys of the tensors read so far that hold NaN or ±Inf, with the count of such values.</summary>
-    public Dictionary<string, long> NonFinite { get; } = new(StringComparer.Ordinal);
+    /// <summary>A linear layer whose weight and bias have keys of their own (a weight tied to another module's).</summary>
+    public abstract LinearWeight Linear(string weightKey, string biasKey, int outFeatures, int inFeatures,
+        LinearRole role = LinearRole.Other);
 
-    /// <summary>Values in the tensors read so far (a tensor read twice, e.g. tied embeddings, counts once).</summary>
-    public long ParameterCount { get; private set; }
+    /// <summary>
+    /// A tensor a checkpoint may hold that transformers does not use (a saved copy of a tied weight): checked and
+    /// counted as used when present, and not part of the state-dict layout.
+    /// </summary>
+    public abstract void Ignore(string key, params int[] shape);
 
-    public bool Has(string key) => source.Contains(key);
-
-    public IWeightSource Source => source;
-
-    public HostTensor Read(string key, params int[] shape)
-    {
-        if (!source.Contains(key))
-            throw new WeightMismatchException(key,
-                $"{source.Location}: missing tensor '{key}' (expected shape {TensorShape.Format(shape)})");
-        var info = source.GetInfo(key);
-        if (!info.Shape.Select(d => d).SequenceEqual(shape.Select(d => (long)d)))
-            throw new WeightMismatchException(key,
-                $"{source.Location}: tensor '{key}' has shape {TensorShape.Format(info.Shape)}, expected {TensorShape.Format(shape)}");
-        var tensor = source.ReadFloat32(key);
-        if (_used.Add(key)) ParameterCount += tensor.Span.Length;
-        long nonFinite = CountNonFinite(tensor.Span);
-        if (nonFinite > 0) NonFinite[key] = nonFinite;
-        return tensor;
-    }
-
-    private static long CountNonFinite(ReadOnlySpan<float> values)
-    {
-        // Every weight is scanned at load: the vectorized all-finite test keeps that to memory speed, and the
-        // element-by-element count runs only for a tensor that has something to report.
-        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(values)) return 0;
-        long count = 0;
-        foreach (var v in values)
-            if (!float.IsFinite(v)) count++;
-        return count;
-    }
-
-    public DeviceTensor Weight(string key, params int[] shape) => backend.UploadWeight(Read(key, shape));
-
-    public LinearWeight Linear(string prefix, int outFeatures, int inFeatures, bool bias = true, LinearRole role = LinearRole.Other) =>
-        backend.UploadLinear(Read(prefix + ".weight", outFeatures, inFeatures), bias ? Read(prefix + ".bias", outFeatures) : null, role);
-
-    public LinearWeight Upload(HostTensor weight, HostTensor? bias) => backend.UploadLinear(weight, bias);
-
-    public Layers.LayerNormWeights LayerNorm(string prefix, int size, double eps) =>
+    /// <summary>An nn.LayerNorm: <c>{prefix}.weight</c> and <c>{prefix}.bias</c> of [size].</summary>
+    public LayerNormWeights LayerNorm(string prefix, int size, double eps) =>
         new(Weight(prefix + ".weight", size), Weight(prefix + ".bias", size), (float)eps);
 }

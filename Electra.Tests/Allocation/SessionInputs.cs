@@ -31,6 +31,6 @@ internal static class SessionInputs
     public static bool HasPadding(ModelInputs inputs) => inputs.AttentionMask is { } m && m.Span.Contains(0);
 
     /// <summary>A deep copy of every output, to compare after the session has overwritten its buffers.</summary>
-    public static Dictionary<string, HostTensor> Copy(ModelOutput output) =>
+    public static Dictionary<string, HostTensor> Copy(SessionOutput output) =>
         output.Tensors.ToDictionary(kv => kv.Key, kv => new HostTensor(kv.Value.Shape, kv.Value.ToArray()));
 }

@@ -1,0 +1,50 @@
+using Electra.Core.Backend;
+using Electra.Core.Configuration;
+using Electra.Core.Errors;
+using Electra.Core.Tensors;
+using Electra.Models.Forward;
+using Electra.Models.Loading;
+using Electra.Models.Losses;
+
+namespace Electra.Models.Heads;
+
+/// <summary>
+/// HF: ElectraForQuestionAnswering: qa_outputs [2, H] at every position → <c>start_logits</c> and <c>end_logits</c>
+/// [B, S]. Keys: qa_outputs.*.
+/// </summary>
+public sealed record QuestionAnsweringHead(LinearWeight QaOutputs) : Head
+{
+    public override ElectraArchitecture Architecture => ElectraArchitecture.ElectraForQuestionAnswering;
+
+    internal static QuestionAnsweringHead Load(WeightReader weights, ElectraConfig config) =>
+        new(weights.Linear("qa_outputs", 2, config.HiddenSize));
+
+    internal override void Forward(in HeadRun run, DeviceTensor hidden)
+    {
+        int count = run.Rows * run.Seq;
+        var interleaved = run.Scratch(count * 2);
+        using (var both = run.Scope(run.Pass.Linear(hidden, QaOutputs)))
+            run.ReadTokens(both, interleaved);
+        var start = run.Take("start_logits", [run.Rows, run.Seq]);
+        var end = run.Take("end_logits", [run.Rows, run.Seq]);
+        for (int i = 0; i < count; i++)
+        {
+            start[i] = interleaved[2 * i];
+            end[i] = interleaved[2 * i + 1];
+        }
+    }
+
+    /// <summary>(start loss + end loss) / 2; positions outside the sequence are clamped to S and then ignored.</summary>
+    internal override double? Loss(ElectraConfig config, ModelInputs inputs, in PreparedInputs prepared,
+        IReadOnlyDictionary<string, HostTensor> outputs)
+    {
+        if (inputs.StartPositions is not { } start || inputs.EndPositions is not { } end) return null;
+        int s = prepared.Seq;
+        int[] Clamp(HostIntTensor t) => t.Span.ToArray().Select(p => Math.Clamp(p, 0, s)).ToArray();
+        if (start.ElementCount != prepared.Rows || end.ElementCount != prepared.Rows)
+            throw new InputException($"start_positions/end_positions must have {prepared.Rows} values, got {start.ElementCount} and {end.ElementCount}");
+        var startLoss = LossFunctions.CrossEntropy(outputs["start_logits"].Span, s, Clamp(start), ignoreIndex: s);
+        var endLoss = LossFunctions.CrossEntropy(outputs["end_logits"].Span, s, Clamp(end), ignoreIndex: s);
+        return (startLoss + endLoss) / 2;
+    }
+}

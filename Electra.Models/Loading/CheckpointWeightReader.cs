@@ -1,0 +1,63 @@
+using Electra.Core.Backend;
+using Electra.Core.Checkpoints;
+using Electra.Core.Errors;
+using Electra.Core.Tensors;
+
+namespace Electra.Models.Loading;
+
+/// <summary>
+/// Reads named tensors from a checkpoint with shape checks, uploads them to a backend, and remembers which keys were
+/// used so that unexpected keys can be reported.
+/// </summary>
+internal sealed class CheckpointWeightReader(IWeightSource source, IBackend backend) : WeightReader
+{
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> Used => _used;
+
+    /// <summary>Keys of the tensors read so far that hold NaN or ±Inf, with the count of such values.</summary>
+    public Dictionary<string, long> NonFinite { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Values in the tensors read so far (a tensor read twice, e.g. tied embeddings, counts once).</summary>
+    public long ParameterCount { get; private set; }
+
+    public IWeightSource Source => source;
+
+    public HostTensor Read(string key, params int[] shape)
+    {
+        if (!source.Contains(key))
+            throw new WeightMismatchException(key,
+                $"{source.Location}: missing tensor '{key}' (expected shape {TensorShape.Format(shape)})");
+        var info = source.GetInfo(key);
+        if (!info.Shape.Select(d => d).SequenceEqual(shape.Select(d => (long)d)))
+            throw new WeightMismatchException(key,
+                $"{source.Location}: tensor '{key}' has shape {TensorShape.Format(info.Shape)}, expected {TensorShape.Format(shape)}");
+        var tensor = source.ReadFloat32(key);
+        if (_used.Add(key)) ParameterCount += tensor.Span.Length;
+        long nonFinite = CountNonFinite(tensor.Span);
+        if (nonFinite > 0) NonFinite[key] = nonFinite;
+        return tensor;
+    }
+
+    private static long CountNonFinite(ReadOnlySpan<float> values)
+    {
+        // Every weight is scanned at load: the vectorized all-finite test keeps that to memory speed, and the
+        // element-by-element count runs only for a tensor that has something to report.
+        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(values)) return 0;
+        long count = 0;
+        foreach (var v in values)
+            if (!float.IsFinite(v)) count++;
+        return count;
+    }
+
+    public override DeviceTensor Weight(string key, params int[] shape) => backend.UploadWeight(Read(key, shape));
+
+    public override LinearWeight Linear(string weightKey, string biasKey, int outFeatures, int inFeatures,
+        LinearRole role = LinearRole.Other) =>
+        backend.UploadLinear(Read(weightKey, outFeatures, inFeatures), Read(biasKey, outFeatures), role);
+
+    public override void Ignore(string key, params int[] shape)
+    {
+        if (source.Contains(key)) Read(key, shape);
+    }
+}
