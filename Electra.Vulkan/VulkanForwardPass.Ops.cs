@@ -57,20 +57,53 @@ internal sealed partial class VulkanForwardPass
         var output = NewTensor([.. input.Shape[..^1], w.OutFeatures], DeviceDType.Float32);
         long m = input.Rows;
         var catalog = _backend.Catalog;
-        var kernel = _backend.Kernels.Get(catalog.Matmul(w.Float16));
-        long groupsY = MatmulRowGroups(m, "Linear");
         for (int c = 0; c < w.Weight.Chunks.Count; c++)
         {
             long n0 = c * w.Weight.RowsPerChunk;
             long n = Math.Min(w.Weight.RowsPerChunk, w.OutFeatures - n0);
-            long groupsX = (n + catalog.MatmulTileN - 1) / catalog.MatmulTileN;
-            catalog.CheckGroupCount(groupsX, 0, $"Linear with {n} outputs");
-            _recorder.Dispatch(kernel,
-                [input.Storage.Single, w.Weight.Chunks[c], w.Bias ?? _backend.Placeholder, output.Storage.Single],
-                new PC.Matmul((uint)m, (uint)n, (uint)w.InFeatures, (uint)w.OutFeatures, (uint)n0, w.HasBias ? 1u : 0u, (uint)activation),
-                (uint)groupsX, (uint)groupsY);
+            var plan = catalog.PlanMatmul(m, n, w.InFeatures);
+            var (groupsX, groupsY) = MatmulGroups(plan.Tiles, m, n, "Linear");
+            var constants = new PC.Matmul((uint)m, (uint)n, (uint)w.InFeatures, (uint)w.OutFeatures, (uint)n0, w.HasBias ? 1u : 0u,
+                (uint)activation, (uint)plan.KSplit);
+            var bias = w.Bias ?? _backend.Placeholder;
+            if (!plan.SplitK)
+            {
+                _recorder.Dispatch(_backend.Kernels.Get(catalog.Matmul(w.Float16, plan.Tiles)),
+                    [input.Storage.Single, w.Weight.Chunks[c], bias, output.Storage.Single], constants, (uint)groupsX, (uint)groupsY);
+                continue;
+            }
+            catalog.CheckGroupCount(plan.Splits, 2, "Linear K splits");
+            var partial = NewTensor([(int)(plan.Splits * m * n)], DeviceDType.Float32);
+            _recorder.Dispatch(_backend.Kernels.Get(catalog.MatmulSplit(w.Float16)),
+                [input.Storage.Single, w.Weight.Chunks[c], bias, output.Storage.Single, partial.Storage.Single, SplitArrivals()],
+                constants, (uint)groupsX, (uint)groupsY, (uint)plan.Splits);
+            Release(partial);
         }
         return output;
+    }
+
+    /// <summary>
+    /// The split-K GEMM's arrival counters: one small buffer per pass, zeroed once when first used; every split dispatch
+    /// leaves its counters at zero again.
+    /// </summary>
+    private GpuBuffer SplitArrivals()
+    {
+        _splitArrivals ??= _backend.Pool.Rent(4L * KernelCatalog.SplitCounters);
+        if (!_splitArrivalsZeroed)
+        {
+            _recorder.Fill(_splitArrivals, 0);
+            _splitArrivalsZeroed = true;
+        }
+        return _splitArrivals;
+    }
+
+    private (long X, long Y) MatmulGroups(MatmulTiles tiles, long m, long n, string op)
+    {
+        long groupsX = (n + tiles.BlockN - 1) / tiles.BlockN;
+        long groupsY = (m + tiles.BlockM - 1) / tiles.BlockM;
+        _backend.Catalog.CheckGroupCount(groupsX, 0, $"{op} with {n} outputs");
+        _backend.Catalog.CheckGroupCount(groupsY, 1, $"{op} over {m} rows");
+        return (groupsX, groupsY);
     }
 
     public ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
@@ -88,23 +121,24 @@ internal sealed partial class VulkanForwardPass
     {
         if (results.Length != weights.Length)
             throw new InputException($"{weights.Length} weights need {weights.Length} results, got {results.Length}");
-        if (weights.Length == 3 && Fusable(weights) is { } kernel)
+        if (weights.Length == 3 && Fusable(weights))
         {
             var (input, w0) = LinearOperands(x, weights[0], "Linears");
             var (_, w1) = LinearOperands(x, weights[1], "Linears");
             var (_, w2) = LinearOperands(x, weights[2], "Linears");
             long m = input.Rows;
             var catalog = _backend.Catalog;
-            long groupsY = MatmulRowGroups(m, "Linears");
-            long groupsX = (w0.OutFeatures + catalog.MatmulTileN - 1) / catalog.MatmulTileN;
-            catalog.CheckGroupCount(groupsX, 0, $"Linears with {w0.OutFeatures} outputs");
+            // Three weights already make three times the workgroups: no split-K here.
+            var tiles = catalog.PlanMatmul(m, w0.OutFeatures, w0.InFeatures).Tiles;
+            var (groupsX, groupsY) = MatmulGroups(tiles, m, w0.OutFeatures, "Linears");
             var shape = ImmutableArray.Create([.. input.Shape[..^1], w0.OutFeatures]);
             var (y0, y1, y2) = (NewTensor(shape, DeviceDType.Float32), NewTensor(shape, DeviceDType.Float32), NewTensor(shape, DeviceDType.Float32));
             var none = _backend.Placeholder;
-            _recorder.Dispatch(_backend.Kernels.Get(kernel),
+            _recorder.Dispatch(_backend.Kernels.Get(catalog.MatmulMulti(w0.Float16, tiles)!),
                 [input.Storage.Single, w0.Weight.Single, w1.Weight.Single, w2.Weight.Single, w0.Bias ?? none, w1.Bias ?? none, w2.Bias ?? none,
                  y0.Storage.Single, y1.Storage.Single, y2.Storage.Single],
-                new PC.Matmul((uint)m, (uint)w0.OutFeatures, (uint)w0.InFeatures, (uint)w0.OutFeatures, 0, w0.HasBias ? 1u : 0u, 0),
+                new PC.Matmul((uint)m, (uint)w0.OutFeatures, (uint)w0.InFeatures, (uint)w0.OutFeatures, 0, w0.HasBias ? 1u : 0u, 0,
+                    (uint)Math.Max(1, w0.InFeatures)),
                 (uint)groupsX, (uint)groupsY, 3);
             (results[0], results[1], results[2]) = (y0, y1, y2);
             return;
@@ -112,15 +146,15 @@ internal sealed partial class VulkanForwardPass
         for (int i = 0; i < weights.Length; i++) results[i] = Linear(x, weights[i]);
     }
 
-    /// <summary>The fused kernel when the three weights share one shape and format and each fits one binding.</summary>
-    private KernelSpec? Fusable(ReadOnlySpan<LinearWeight> weights)
+    /// <summary>Whether the fused kernel serves: the three weights share one shape and format and each fits one binding.</summary>
+    private bool Fusable(ReadOnlySpan<LinearWeight> weights)
     {
-        if (weights[0] is not VulkanLinearWeight first) return null;
+        if (weights[0] is not VulkanLinearWeight first) return false;
         foreach (var weight in weights)
             if (weight is not VulkanLinearWeight w || w.Weight.Owner != _backend || w.Weight.IsChunked || w.InFeatures != first.InFeatures ||
                 w.OutFeatures != first.OutFeatures || w.Float16 != first.Float16 || w.HasBias != first.HasBias)
-                return null;
-        return _backend.Catalog.MatmulMulti(first.Float16);
+                return false;
+        return _backend.Catalog.MatmulMulti(first.Float16, _backend.Catalog.LargeTiles) is not null;
     }
 
     private (VulkanTensor Input, VulkanLinearWeight Weight) LinearOperands(DeviceTensor x, LinearWeight weight, string op)
@@ -131,14 +165,6 @@ internal sealed partial class VulkanForwardPass
         if (input.Rank == 0 || input.LastDim != w.InFeatures)
             throw new InputException($"{op}: x {TensorShape.Format(input.Shape)} must end in {w.InFeatures} (weight is [{w.OutFeatures}, {w.InFeatures}])");
         return (input, w);
-    }
-
-    private long MatmulRowGroups(long m, string op)
-    {
-        var catalog = _backend.Catalog;
-        long groupsY = (m + catalog.MatmulTileM - 1) / catalog.MatmulTileM;
-        catalog.CheckGroupCount(groupsY, 1, $"{op} over {m} rows");
-        return groupsY;
     }
 
     public DeviceTensor Activate(DeviceTensor x, Activation activation)
@@ -202,15 +228,30 @@ internal sealed partial class VulkanForwardPass
         if (batch == 0 || sq == 0) return new AttentionResult(context, probs);
 
         var catalog = _backend.Catalog;
+        int headDim = hidden / heads;
+        float scale = (float)(1.0 / Math.Sqrt(headDim));
+        var placeholder = _backend.Placeholder;
+        if (probs == null)
+        {
+            var flash = catalog.FlashAttention(headDim, packed: false);
+            long blocks = (sq + KernelCatalog.FlashQueryBlock(flash) - 1) / KernelCatalog.FlashQueryBlock(flash);
+            catalog.CheckGroupCount(blocks, 0, "Attention query blocks");
+            catalog.CheckGroupCount(heads, 1, "Attention heads");
+            catalog.CheckGroupCount(batch, 2, "Attention batch");
+            _recorder.Dispatch(_backend.Kernels.Get(flash),
+                [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single, placeholder, context.Storage.Single],
+                new PC.FlashAttention((uint)sq, (uint)sk, (uint)heads, (uint)headDim, causal ? 1u : 0u, scale),
+                (uint)blocks, (uint)heads, (uint)batch);
+            return new AttentionResult(context, null);
+        }
+
         catalog.CheckGroupCount(sq, 0, "Attention queries");
         catalog.CheckGroupCount(heads, 1, "Attention heads");
         catalog.CheckGroupCount(batch, 2, "Attention batch");
-        int headDim = hidden / heads;
         _recorder.Dispatch(_backend.Kernels.Get(catalog.Attention(sk)),
             [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single,
-             context.Storage.Single, probs?.Storage.Single ?? _backend.Placeholder],
-            new PC.Attention((uint)sq, (uint)sk, (uint)heads, (uint)headDim, causal ? 1u : 0u, probs != null ? 1u : 0u,
-                (float)(1.0 / Math.Sqrt(headDim))),
+             context.Storage.Single, probs.Storage.Single],
+            new PC.Attention((uint)sq, (uint)sk, (uint)heads, (uint)headDim, causal ? 1u : 0u, 1u, scale),
             (uint)sq, (uint)heads, (uint)batch);
         return new AttentionResult(context, probs);
     }
@@ -228,11 +269,9 @@ internal sealed partial class VulkanForwardPass
 
         // The shader reads each query row's segment bounds instead of searching the offsets.
         var bounds = new int[2 * rows];
-        int longest = 0;
         for (int s = 0; s + 1 < segmentStarts.Length; s++)
         {
             int start = segmentStarts[s], end = segmentStarts[s + 1];
-            longest = Math.Max(longest, end - start);
             for (int r = start; r < end; r++)
             {
                 bounds[2 * r] = start;
@@ -242,14 +281,16 @@ internal sealed partial class VulkanForwardPass
         var boundsTensor = (VulkanTensor)UploadInt(bounds, [rows, 2]);
 
         var catalog = _backend.Catalog;
-        catalog.CheckGroupCount(rows, 0, "AttentionSegments queries");
-        catalog.CheckGroupCount(heads, 1, "AttentionSegments heads");
         int headDim = hidden / heads;
-        _recorder.Dispatch(_backend.Kernels.Get(catalog.AttentionSegments(longest)),
+        var flash = catalog.FlashAttention(headDim, packed: true);
+        long blocks = (rows + KernelCatalog.FlashQueryBlock(flash) - 1) / KernelCatalog.FlashQueryBlock(flash);
+        catalog.CheckGroupCount(blocks, 0, "AttentionSegments query blocks");
+        catalog.CheckGroupCount(heads, 1, "AttentionSegments heads");
+        _recorder.Dispatch(_backend.Kernels.Get(flash),
             [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single,
              boundsTensor.Storage.Single, context.Storage.Single],
-            new PC.AttentionSegments((uint)rows, (uint)heads, (uint)headDim, causal ? 1u : 0u, (float)(1.0 / Math.Sqrt(headDim))),
-            (uint)rows, (uint)heads, 1);
+            new PC.FlashAttention((uint)rows, (uint)rows, (uint)heads, (uint)headDim, causal ? 1u : 0u, (float)(1.0 / Math.Sqrt(headDim))),
+            (uint)blocks, (uint)heads, 1);
         Release(boundsTensor);
         return context;
     }

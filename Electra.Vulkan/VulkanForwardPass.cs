@@ -30,6 +30,9 @@ internal sealed partial class VulkanForwardPass : IForwardPass
     private readonly HashSet<TensorStorage> _live = new();
     // Where a tensor's bytes were copied for the host (discrete GPUs): valid while the tensor lives.
     private readonly Dictionary<TensorStorage, GpuBuffer> _readbackCopies = new();
+    // The split-K GEMM's arrival counters, kept for the pass's life (not an activation: never recycled).
+    private GpuBuffer? _splitArrivals;
+    private bool _splitArrivalsZeroed;   // false again when the commands that would zero them were discarded
     private bool _disposed;
 
     public VulkanForwardPass(VulkanBackend backend)
@@ -158,6 +161,7 @@ internal sealed partial class VulkanForwardPass : IForwardPass
     public bool TryReleaseAll()
     {
         ThrowIfDisposed();
+        if (_recorder.HasPendingWork) _splitArrivalsZeroed = false;
         _recorder.Discard();   // a forward that failed half-way leaves commands nobody will read
         foreach (var storage in _live) storage.Kill();
         _live.Clear();
@@ -238,6 +242,7 @@ internal sealed partial class VulkanForwardPass : IForwardPass
         _uploads.Dispose();
         _readbacks.Dispose();
         foreach (var b in _rented) _backend.Pool.Return(b);
+        if (_splitArrivals is not null) _backend.Pool.Return(_splitArrivals);
         _rented.Clear();
         _released.Clear();
         _backend.PassEnded(this);

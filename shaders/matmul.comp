@@ -1,4 +1,5 @@
 #version 450
 // Tiled matmul with fused bias and activation, float32 weights.
 #define WEIGHT_T float
+#define WEIGHT4_T vec4
 #include "matmul_single.glsl"

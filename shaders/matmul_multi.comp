@@ -1,4 +1,5 @@
 #version 450
 // Query, key and value projections as one dispatch, float32 weights.
 #define WEIGHT_T float
+#define WEIGHT4_T vec4
 #include "matmul_multi.glsl"

@@ -29,10 +29,7 @@ public static class DetectCommand
         using var backend = o.CreateBackend();
         var pipeline = ReplacedTokenDetection.Load(folder, backend, o.Settings);
         LoadWarnings.Write(stderr, pipeline.Pipeline.Model);
-        PipelineStream.Run(inputs, o.BatchSize * 2, texts => pipeline.Run(texts),
-            (_, r) => { if (o.JsonOutput) WriteJson(stdout, r); else WriteTable(stdout, r); },
-            ProgressBar.ForFile(stderr, o.Input), stdout);
-        return 0;
+        return o.Stream(inputs, o.BatchSize * 2, texts => pipeline.Run(texts), WriteJson, WriteTable, stdout, stderr);
     }
 
     internal static void WriteJson(TextWriter stdout, ReplacedTokenResult r) => PipelineStream.WriteJsonLine(stdout, w =>

@@ -48,10 +48,7 @@ public static class EmbedCommand
         var pipeline = SentenceEmbedding.Load(folder, backend, config, o.Settings);
         if (promptName is not null && prompt is null && !pipeline.Config.Prompts.ContainsKey(promptName))
             throw new UsageException($"--prompt-name '{promptName}' is not among the model's prompts ({string.Join(", ", pipeline.Config.Prompts.Keys)})");
-        PipelineStream.Run(inputs, o.BatchSize * 4, batch => pipeline.Run(batch, options),
-            (_, r) => { if (o.JsonOutput) WriteJson(stdout, r); else WriteTable(stdout, r); },
-            ProgressBar.ForFile(stderr, o.Input), stdout);
-        return 0;
+        return o.Stream(inputs, o.BatchSize * 4, batch => pipeline.Run(batch, options), WriteJson, WriteTable, stdout, stderr);
     }
 
     private static IEnumerable<PoolingMode> ParsePooling(string text)

@@ -31,10 +31,7 @@ public static class FillMaskCommand
         var pipeline = FillMask.Load(folder, backend, o.Settings);
         LoadWarnings.Write(stderr, pipeline.Pipeline.Model);
         var options = new FillMaskOptions(topK, targets);
-        PipelineStream.Run(inputs, o.BatchSize * 2, texts => pipeline.Run(texts, options),
-            (_, r) => { if (o.JsonOutput) WriteJson(stdout, r); else WriteTable(stdout, r); },
-            ProgressBar.ForFile(stderr, o.Input), stdout);
-        return 0;
+        return o.Stream(inputs, o.BatchSize * 2, texts => pipeline.Run(texts, options), WriteJson, WriteTable, stdout, stderr);
     }
 
     private static void WriteJson(TextWriter stdout, FillMaskResult r) => PipelineStream.WriteJsonLine(stdout, w =>

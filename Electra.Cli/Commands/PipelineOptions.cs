@@ -17,6 +17,20 @@ internal sealed record PipelineOptions(string? Model, string? Revision, string? 
 
     public IBackend CreateBackend() => BackendFactory.Create(Backend, Threads, Device, Quantize, Precision);
 
+    /// <summary>
+    /// Streams <paramref name="run"/>'s results in input order, each as a JSON line (<see cref="JsonOutput"/>) or table
+    /// rows, with a progress bar when reading a file: the tail every pipeline command shares.
+    /// </summary>
+    /// <returns>0, the exit code of a run that got this far.</returns>
+    public int Stream<TIn, TOut>(IEnumerable<Numbered<TIn>> inputs, int chunkSize, Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> run,
+        Action<TextWriter, TOut> writeJson, Action<TextWriter, TOut> writeTable, TextWriter stdout, TextWriter stderr)
+    {
+        bool json = JsonOutput;
+        PipelineStream.Run(inputs, chunkSize, run, (_, r) => { if (json) writeJson(stdout, r); else writeTable(stdout, r); },
+            ProgressBar.ForFile(stderr, Input), stdout);
+        return 0;
+    }
+
     /// <summary>The model folder: --model resolved (a folder, or a hub id, downloaded where missing unless --offline), or the built-in default when the command has one.</summary>
     public string ModelFolder(Func<string>? defaultModel, string command) =>
         Model is not null ? ModelDirectory.Resolve(Model, Revision, Offline)

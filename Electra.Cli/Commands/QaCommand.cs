@@ -47,10 +47,7 @@ public static class QaCommand
         using var backend = o.CreateBackend();
         var pipeline = QuestionAnswering.Load(folder, backend, o.Settings);
         LoadWarnings.Write(stderr, pipeline.Pipeline.Model);
-        PipelineStream.Run(inputs, o.BatchSize * 2, batch => pipeline.Run(batch, options),
-            (_, r) => { if (o.JsonOutput) WriteJson(stdout, r); else WriteTable(stdout, r); },
-            ProgressBar.ForFile(stderr, o.Input), stdout);
-        return 0;
+        return o.Stream(inputs, o.BatchSize * 2, batch => pipeline.Run(batch, options), WriteJson, WriteTable, stdout, stderr);
     }
 
     private static void WriteJson(TextWriter stdout, QuestionAnsweringResult r) => PipelineStream.WriteJsonLine(stdout, w =>

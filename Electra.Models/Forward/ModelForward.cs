@@ -1,5 +1,6 @@
 using Electra.Core.Backend;
 using Electra.Models.Layers;
+using Electra.Models.Losses;
 
 namespace Electra.Models.Forward;
 
@@ -20,7 +21,7 @@ internal static class ModelForward
             Packed(model, pass, prepared, buffers, outputs, cancellationToken);
         else
             Dense(model, pass, prepared, options, buffers, outputs, cancellationToken);
-        if (HasLabels(inputs) && model.Head.Loss(model.Config, inputs, prepared, outputs.Taken) is { } loss)
+        if (HasLabels(inputs) && model.Head.Loss(new LossInputs(model.Config, inputs, prepared, outputs.Taken)) is { } loss)
             outputs.Take("loss", [1])[0] = (float)loss;
         return outputs.Finish(model.Config.Id2Label);
     }

@@ -1,7 +1,5 @@
 using Electra.Core.Backend;
 using Electra.Core.Configuration;
-using Electra.Core.Tensors;
-using Electra.Models.Forward;
 using Electra.Models.Loading;
 using Electra.Models.Losses;
 
@@ -13,23 +11,18 @@ public sealed record CausalLMHead(ElectraGeneratorPredictions GeneratorPredictio
 {
     public override ElectraArchitecture Architecture => ElectraArchitecture.ElectraForCausalLM;
 
-    internal static CausalLMHead Load(WeightReader weights, string bodyPrefix, ElectraConfig config)
-    {
-        var (predictions, lmHead) = LoadParts(weights, bodyPrefix, config);
-        return new CausalLMHead(predictions, lmHead);
-    }
+    internal static CausalLMHead Load(WeightReader weights, string bodyPrefix, ElectraConfig config) =>
+        Load(weights, bodyPrefix, config, (predictions, lmHead) => new CausalLMHead(predictions, lmHead));
 
     /// <summary>Next-token prediction: the logits at position t are scored against label t + 1.</summary>
-    internal override double? Loss(ElectraConfig config, ModelInputs inputs, in PreparedInputs prepared,
-        IReadOnlyDictionary<string, HostTensor> outputs)
+    internal override double? Loss(in LossInputs l)
     {
-        if (inputs.Labels is not { } labels) return null;
-        Labels.CheckShape(labels.Shape, prepared.Rows, prepared.Seq);
-        int v = config.VocabSize, s = prepared.Seq;
-        var logits = outputs["logits"].Span;
-        var shiftedLogits = new float[prepared.Rows * (s - 1) * v];
-        var shiftedLabels = new int[prepared.Rows * (s - 1)];
-        for (int r = 0; r < prepared.Rows; r++)
+        if (l.TokenLabels() is not { } labels) return null;
+        int v = l.Config.VocabSize, s = l.Prepared.Seq, rows = l.Prepared.Rows;
+        var logits = l.Output("logits");
+        var shiftedLogits = new float[rows * (s - 1) * v];
+        var shiftedLabels = new int[rows * (s - 1)];
+        for (int r = 0; r < rows; r++)
         {
             logits.Slice(r * s * v, (s - 1) * v).CopyTo(shiftedLogits.AsSpan(r * (s - 1) * v));
             labels.Span.Slice(r * s + 1, s - 1).CopyTo(shiftedLabels.AsSpan(r * (s - 1)));

@@ -1,6 +1,6 @@
 using Electra.Core.Backend;
 using Electra.Core.Configuration;
-using Electra.Core.Tensors;
+using Electra.Models.Losses;
 using Electra.Models.Forward;
 using Electra.Models.Loading;
 
@@ -30,8 +30,7 @@ public abstract record Head
     internal virtual HeadRead ReadPosition(int seq) => HeadRead.PerToken;
 
     /// <summary>transformers' loss for this class from its outputs, or null when the inputs carry no labels it uses.</summary>
-    internal virtual double? Loss(ElectraConfig config, ModelInputs inputs, in PreparedInputs prepared,
-        IReadOnlyDictionary<string, HostTensor> outputs) => null;
+    internal virtual double? Loss(in LossInputs l) => null;
 
     /// <summary>Loads the head of <paramref name="architecture"/>: the one place that maps a class name to its head.</summary>
     /// <param name="architecture">The transformers class.</param>

@@ -13,13 +13,14 @@ namespace Electra.Models.Heads;
 /// </summary>
 public abstract record LanguageModelingHead(ElectraGeneratorPredictions GeneratorPredictions, LinearWeight GeneratorLmHead) : Head
 {
-    private protected static (ElectraGeneratorPredictions, LinearWeight) LoadParts(WeightReader weights, string bodyPrefix,
-        ElectraConfig config)
+    /// <summary>The generator's weights, made into the head of class <typeparamref name="T"/>.</summary>
+    private protected static T Load<T>(WeightReader weights, string bodyPrefix, ElectraConfig config,
+        Func<ElectraGeneratorPredictions, LinearWeight, T> make)
     {
         var predictions = ElectraGeneratorPredictions.Load(weights, "generator_predictions", config);
         string weightKey = config.TieWordEmbeddings ? bodyPrefix + "embeddings.word_embeddings.weight" : "generator_lm_head.weight";
         if (config.TieWordEmbeddings) weights.Ignore("generator_lm_head.weight", config.VocabSize, config.EmbeddingSize);
-        return (predictions, weights.Linear(weightKey, "generator_lm_head.bias", config.VocabSize, config.EmbeddingSize));
+        return make(predictions, weights.Linear(weightKey, "generator_lm_head.bias", config.VocabSize, config.EmbeddingSize));
     }
 
     internal override void Forward(in HeadRun run, DeviceTensor hidden)

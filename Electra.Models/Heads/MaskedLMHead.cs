@@ -1,7 +1,5 @@
 using Electra.Core.Backend;
 using Electra.Core.Configuration;
-using Electra.Core.Tensors;
-using Electra.Models.Forward;
 using Electra.Models.Loading;
 using Electra.Models.Losses;
 
@@ -13,18 +11,10 @@ public sealed record MaskedLMHead(ElectraGeneratorPredictions GeneratorPredictio
 {
     public override ElectraArchitecture Architecture => ElectraArchitecture.ElectraForMaskedLM;
 
-    internal static MaskedLMHead Load(WeightReader weights, string bodyPrefix, ElectraConfig config)
-    {
-        var (predictions, lmHead) = LoadParts(weights, bodyPrefix, config);
-        return new MaskedLMHead(predictions, lmHead);
-    }
+    internal static MaskedLMHead Load(WeightReader weights, string bodyPrefix, ElectraConfig config) =>
+        Load(weights, bodyPrefix, config, (predictions, lmHead) => new MaskedLMHead(predictions, lmHead));
 
     /// <summary>CrossEntropyLoss over every position whose label is not -100.</summary>
-    internal override double? Loss(ElectraConfig config, ModelInputs inputs, in PreparedInputs prepared,
-        IReadOnlyDictionary<string, HostTensor> outputs)
-    {
-        if (inputs.Labels is not { } labels) return null;
-        Labels.CheckShape(labels.Shape, prepared.Rows, prepared.Seq);
-        return LossFunctions.CrossEntropy(outputs["logits"].Span, config.VocabSize, labels.Span);
-    }
+    internal override double? Loss(in LossInputs l) =>
+        l.TokenLabels() is { } labels ? LossFunctions.CrossEntropy(l.Output("logits"), l.Config.VocabSize, labels.Span) : null;
 }

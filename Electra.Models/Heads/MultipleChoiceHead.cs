@@ -1,7 +1,6 @@
 using Electra.Core.Backend;
 using Electra.Core.Configuration;
 using Electra.Core.Errors;
-using Electra.Core.Tensors;
 using Electra.Models.Forward;
 using Electra.Models.Loading;
 using Electra.Models.Losses;
@@ -39,12 +38,11 @@ public sealed record MultipleChoiceHead(SequenceSummary SequenceSummary, LinearW
     }
 
     /// <summary>CrossEntropyLoss over the choices, one label per example.</summary>
-    internal override double? Loss(ElectraConfig config, ModelInputs inputs, in PreparedInputs prepared,
-        IReadOnlyDictionary<string, HostTensor> outputs)
+    internal override double? Loss(in LossInputs l)
     {
-        if (inputs.Labels is not { } labels) return null;
-        if (labels.ElementCount != prepared.Batch)
-            throw new InputException($"labels must have {prepared.Batch} values (one per example), got {labels.ElementCount}");
-        return LossFunctions.CrossEntropy(outputs["logits"].Span, prepared.Choices, labels.Span);
+        if (l.Inputs.Labels is not { } labels) return null;
+        if (labels.ElementCount != l.Prepared.Batch)
+            throw new InputException($"labels must have {l.Prepared.Batch} values (one per example), got {labels.ElementCount}");
+        return LossFunctions.CrossEntropy(l.Output("logits"), l.Prepared.Choices, labels.Span);
     }
 }

@@ -1,6 +1,5 @@
 using Electra.Core.Backend;
 using Electra.Core.Configuration;
-using Electra.Core.Tensors;
 using Electra.Models.Forward;
 using Electra.Models.Loading;
 using Electra.Models.Losses;
@@ -22,17 +21,16 @@ public sealed record PreTrainingHead(ElectraDiscriminatorPredictions Discriminat
     }
 
     /// <summary>BCEWithLogitsLoss over the positions with attention_mask 1 (ElectraForPreTraining.forward).</summary>
-    internal override double? Loss(ElectraConfig config, ModelInputs inputs, in PreparedInputs prepared,
-        IReadOnlyDictionary<string, HostTensor> outputs)
+    internal override double? Loss(in LossInputs l)
     {
-        if (inputs.Labels is not { } labels) return null;
-        var logits = outputs["logits"].Span;
-        Labels.CheckShape(labels.Shape, prepared.Rows, prepared.Seq);
+        if (l.TokenLabels() is not { } labels) return null;
+        var logits = l.Output("logits");
+        var mask = l.Prepared.AttentionMask.Span;
         var kept = new List<float>();
         var targets = new List<float>();
         for (int i = 0; i < logits.Length; i++)
         {
-            if (prepared.AttentionMask.Span[i] != 1) continue;
+            if (mask[i] != 1) continue;
             kept.Add(logits[i]);
             targets.Add(labels.Span[i]);
         }

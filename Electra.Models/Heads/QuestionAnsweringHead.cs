@@ -35,16 +35,15 @@ public sealed record QuestionAnsweringHead(LinearWeight QaOutputs) : Head
     }
 
     /// <summary>(start loss + end loss) / 2; positions outside the sequence are clamped to S and then ignored.</summary>
-    internal override double? Loss(ElectraConfig config, ModelInputs inputs, in PreparedInputs prepared,
-        IReadOnlyDictionary<string, HostTensor> outputs)
+    internal override double? Loss(in LossInputs l)
     {
-        if (inputs.StartPositions is not { } start || inputs.EndPositions is not { } end) return null;
-        int s = prepared.Seq;
+        if (l.Inputs.StartPositions is not { } start || l.Inputs.EndPositions is not { } end) return null;
+        int s = l.Prepared.Seq, rows = l.Prepared.Rows;
         int[] Clamp(HostIntTensor t) => t.Span.ToArray().Select(p => Math.Clamp(p, 0, s)).ToArray();
-        if (start.ElementCount != prepared.Rows || end.ElementCount != prepared.Rows)
-            throw new InputException($"start_positions/end_positions must have {prepared.Rows} values, got {start.ElementCount} and {end.ElementCount}");
-        var startLoss = LossFunctions.CrossEntropy(outputs["start_logits"].Span, s, Clamp(start), ignoreIndex: s);
-        var endLoss = LossFunctions.CrossEntropy(outputs["end_logits"].Span, s, Clamp(end), ignoreIndex: s);
+        if (start.ElementCount != rows || end.ElementCount != rows)
+            throw new InputException($"start_positions/end_positions must have {rows} values, got {start.ElementCount} and {end.ElementCount}");
+        var startLoss = LossFunctions.CrossEntropy(l.Output("start_logits"), s, Clamp(start), ignoreIndex: s);
+        var endLoss = LossFunctions.CrossEntropy(l.Output("end_logits"), s, Clamp(end), ignoreIndex: s);
         return (startLoss + endLoss) / 2;
     }
 }

@@ -1,6 +1,5 @@
 using Electra.Core.Backend;
 using Electra.Core.Configuration;
-using Electra.Core.Tensors;
 using Electra.Models.Forward;
 using Electra.Models.Loading;
 using Electra.Models.Losses;
@@ -22,11 +21,6 @@ public sealed record TokenClassificationHead(LinearWeight Classifier) : Head
     }
 
     /// <summary>CrossEntropyLoss over every position whose label is not -100.</summary>
-    internal override double? Loss(ElectraConfig config, ModelInputs inputs, in PreparedInputs prepared,
-        IReadOnlyDictionary<string, HostTensor> outputs)
-    {
-        if (inputs.Labels is not { } labels) return null;
-        Labels.CheckShape(labels.Shape, prepared.Rows, prepared.Seq);
-        return LossFunctions.CrossEntropy(outputs["logits"].Span, config.NumLabels, labels.Span);
-    }
+    internal override double? Loss(in LossInputs l) =>
+        l.TokenLabels() is { } labels ? LossFunctions.CrossEntropy(l.Output("logits"), l.Config.NumLabels, labels.Span) : null;
 }

@@ -44,9 +44,7 @@ public sealed class FillMask
 
     public FillMask(PipelineModel pipeline)
     {
-        Pipeline = pipeline.Model.Architecture == ElectraArchitecture.ElectraForMaskedLM
-            ? pipeline
-            : throw new ConfigException($"fill-mask needs an ElectraForMaskedLM model, but the model is an {pipeline.Model.Architecture}");
+        Pipeline = pipeline.For(ElectraArchitecture.ElectraForMaskedLM, "fill-mask");
         if (pipeline.Tokenizer.MaskTokenId is null)
             throw new ConfigException($"fill-mask needs a mask token, but the vocabulary has no '{pipeline.Tokenizer.Options.MaskToken}'");
     }

@@ -23,8 +23,7 @@ public sealed record PipelineModel
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         Settings = settings ?? PipelineSettings.Default;
-        if (model.Architecture != required)
-            throw new ConfigException($"{task} needs an {required} model, but the model is an {model.Architecture}");
+        Require(model, required, task);
         if (Settings.BatchSize < 1) throw new ConfigException($"batch size must be at least 1, got {Settings.BatchSize}");
         if (tokenizer.Vocabulary.Count > model.Config.VocabSize)
             throw new ConfigException(
@@ -44,6 +43,20 @@ public sealed record PipelineModel
         var tokenizer = BertTokenizer.Load(modelDirectory);
         var model = ElectraPretrained.Load(modelDirectory, backend, head);
         return new PipelineModel(model, tokenizer, settings, head, task);
+    }
+
+    /// <summary>This pipeline model, checked to have the head <paramref name="task"/> needs.</summary>
+    /// <exception cref="ConfigException">the model's head is another.</exception>
+    internal PipelineModel For(ElectraArchitecture required, string task)
+    {
+        Require(Model, required, task);
+        return this;
+    }
+
+    private static void Require(ElectraPretrained model, ElectraArchitecture required, string task)
+    {
+        if (model.Architecture != required)
+            throw new ConfigException($"{task} needs an {required} model, but the model is an {model.Architecture}");
     }
 
     internal float[][][] Run(IReadOnlyList<TokenRow> rows, params OutputSpec[] outputs) =>

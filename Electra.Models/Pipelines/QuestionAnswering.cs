@@ -50,9 +50,7 @@ public sealed class QuestionAnswering
     public PipelineModel Pipeline { get; }
 
     public QuestionAnswering(PipelineModel pipeline) =>
-        Pipeline = pipeline.Model.Architecture == ElectraArchitecture.ElectraForQuestionAnswering
-            ? pipeline
-            : throw new ConfigException($"question answering needs an ElectraForQuestionAnswering model, but the model is an {pipeline.Model.Architecture}");
+        Pipeline = pipeline.For(ElectraArchitecture.ElectraForQuestionAnswering, "question answering");
 
     public static QuestionAnswering Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null) =>
         new(PipelineModel.Load(modelDirectory, backend, ElectraArchitecture.ElectraForQuestionAnswering, "question answering", settings));

@@ -46,10 +46,7 @@ public sealed class ReplacedTokenDetection
     public PipelineModel Pipeline { get; }
 
     public ReplacedTokenDetection(PipelineModel pipeline) =>
-        Pipeline = pipeline.Model.Architecture == ElectraArchitecture.ElectraForPreTraining
-            ? pipeline
-            : throw new Electra.Core.Errors.ConfigException(
-                $"replaced-token detection needs an ElectraForPreTraining model, but the model is an {pipeline.Model.Architecture}");
+        Pipeline = pipeline.For(ElectraArchitecture.ElectraForPreTraining, "replaced-token detection");
 
     public static ReplacedTokenDetection Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null) =>
         new(PipelineModel.Load(modelDirectory, backend, ElectraArchitecture.ElectraForPreTraining, "replaced-token detection", settings));

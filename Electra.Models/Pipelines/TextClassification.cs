@@ -45,9 +45,7 @@ public sealed class TextClassification
     public PipelineModel Pipeline { get; }
 
     public TextClassification(PipelineModel pipeline) =>
-        Pipeline = pipeline.Model.Architecture == ElectraArchitecture.ElectraForSequenceClassification
-            ? pipeline
-            : throw new ConfigException($"text classification needs an ElectraForSequenceClassification model, but the model is an {pipeline.Model.Architecture}");
+        Pipeline = pipeline.For(ElectraArchitecture.ElectraForSequenceClassification, "text classification");
 
     public static TextClassification Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null) =>
         new(PipelineModel.Load(modelDirectory, backend, ElectraArchitecture.ElectraForSequenceClassification, "text classification", settings));

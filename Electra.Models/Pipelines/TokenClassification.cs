@@ -66,9 +66,7 @@ public sealed class TokenClassification
     public PipelineModel Pipeline { get; }
 
     public TokenClassification(PipelineModel pipeline) =>
-        Pipeline = pipeline.Model.Architecture == ElectraArchitecture.ElectraForTokenClassification
-            ? pipeline
-            : throw new ConfigException($"token classification needs an ElectraForTokenClassification model, but the model is an {pipeline.Model.Architecture}");
+        Pipeline = pipeline.For(ElectraArchitecture.ElectraForTokenClassification, "token classification");
 
     public static TokenClassification Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null) =>
         new(PipelineModel.Load(modelDirectory, backend, ElectraArchitecture.ElectraForTokenClassification, "token classification", settings));

@@ -47,8 +47,13 @@ public sealed class VulkanPropertyAttribute : PropertyAttribute
 public sealed class VulkanFixture : IDisposable
 {
     private VulkanBackend? _backend;
+    private VulkanBackend? _float16;
 
     public VulkanBackend Backend => _backend ??= VulkanBackend.Create(new VulkanOptions { EnableValidation = true, PipelineCacheDirectory = TestCacheDirectory });
+
+    /// <summary>A second validated backend that stores linear weights as float16 (where the device has 16-bit storage).</summary>
+    public VulkanBackend Float16Backend => _float16 ??= VulkanBackend.Create(new VulkanOptions
+        { EnableValidation = true, UseFloat16Weights = true, PipelineCacheDirectory = TestCacheDirectory });
 
     /// <summary>Tests keep their pipeline cache out of the user's cache directory.</summary>
     public static string TestCacheDirectory { get; } = Path.Combine(Path.GetTempPath(), "electra-tests-vulkan-cache");
@@ -62,6 +67,8 @@ public sealed class VulkanFixture : IDisposable
 
     public void Dispose()
     {
+        _float16?.Dispose();
+        if (_float16 != null) Assert.Empty(_float16.ValidationMessages);
         if (_backend == null) return;
         _backend.Dispose();
         Assert.Empty(_backend.ValidationMessages);

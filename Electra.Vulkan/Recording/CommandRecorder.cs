@@ -206,6 +206,14 @@ internal sealed unsafe class CommandRecorder : IDisposable
         HasPendingWork = true;
     }
 
+    /// <summary>Fills a buffer with one 32-bit value (vkCmdFillBuffer).</summary>
+    public void Fill(GpuBuffer destination, uint value)
+    {
+        Track([destination], writeMask: 1);
+        _context.Vk.CmdFillBuffer(_commands, destination.Handle, (ulong)destination.Offset, (ulong)destination.Size, value);
+        HasPendingWork = true;
+    }
+
     /// <summary>Ends the command buffer, submits it, waits, and starts it again (its pool and descriptor pools reset).</summary>
     public void SubmitAndWait()
     {

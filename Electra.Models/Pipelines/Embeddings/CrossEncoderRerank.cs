@@ -71,9 +71,7 @@ public sealed class CrossEncoderRerank
     /// <param name="defaultActivation">The model's activation; null: sigmoid for one label, identity for more.</param>
     public CrossEncoderRerank(PipelineModel pipeline, CrossEncoderActivation? defaultActivation = null)
     {
-        Pipeline = pipeline.Model.Architecture == ElectraArchitecture.ElectraForSequenceClassification
-            ? pipeline
-            : throw new ConfigException($"reranking needs an ElectraForSequenceClassification model, but the model is an {pipeline.Model.Architecture}");
+        Pipeline = pipeline.For(ElectraArchitecture.ElectraForSequenceClassification, "reranking");
         NumLabels = pipeline.Model.Config.NumLabels;
         var activation = defaultActivation ?? CrossEncoderActivation.Default;
         DefaultActivation = activation == CrossEncoderActivation.Default

@@ -38,9 +38,7 @@ public sealed class FeatureExtraction
     public PipelineModel Pipeline { get; }
 
     public FeatureExtraction(PipelineModel pipeline) =>
-        Pipeline = pipeline.Model.Architecture == ElectraArchitecture.ElectraModel
-            ? pipeline
-            : throw new ConfigException($"feature extraction needs an ElectraModel, but the model is an {pipeline.Model.Architecture}");
+        Pipeline = pipeline.For(ElectraArchitecture.ElectraModel, "feature extraction");
 
     /// <summary>Loads the encoder of a model folder (as <c>ElectraModel</c>, whatever head it was saved with).</summary>
     public static FeatureExtraction Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null) =>

@@ -1,5 +1,6 @@
 #version 450
-// Fused multi-head attention for one (query, head, batch) per workgroup: scores q·kᵀ/√d plus HF's additive mask,
+// Materialising attention, used only when the probabilities are asked for (output_attentions); flash_attention.comp
+// serves every other forward. One (query, head, batch) per workgroup: scores q·kᵀ/√d plus HF's additive mask,
 // max-shifted softmax, then the probability-weighted sum of values. Scores stay in shared memory (MAX_SK).
 #include "common.glsl"
 layout(local_size_x_id = 0) in;
