@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Electra.Core.Backend;
-using Electra.Core.Checkpoints;
 using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Cpu.Kernels;
@@ -64,9 +63,7 @@ public sealed class CpuBackend : IBackend
 
     public DeviceTensor UploadWeight(HostTensor weight)
     {
-        // Used in place. Loading read every value (the finite check), which left all of a mapped table resident;
-        // a forward touches only what it reads (the embedding rows of its tokens), so the rest may go back to the file.
-        FileMappedMemory.ReleaseResidentPages(weight.Data);
+        // Used in place: the weight reader hands embedding tables and LayerNorm vectors over in memory the model owns.
         return new CpuTensor(weight.Shape, weight.Data);
     }
 
@@ -87,13 +84,10 @@ public sealed class CpuBackend : IBackend
         {
             var quantized = Int8PackedWeight.Pack(weight.Span, outFeatures, inFeatures, bias is null ? default : bias.Span,
                 bias is not null, quantization.PerOutputChannelWeights, Int8Isa, _pool);
-            FileMappedMemory.ReleaseResidentPages(weight.Data);
             return new CpuLinearWeight(quantized, quantization.PerRowActivations);
         }
         var packed = PackedWeight.Pack(weight.Span, outFeatures, inFeatures,
             bias is null ? default : bias.Span, bias is not null, Isa, _pool);
-        // The packed copy is all the GEMM reads; a memory-mapped original need not stay resident as well.
-        FileMappedMemory.ReleaseResidentPages(weight.Data);
         return new CpuLinearWeight(packed);
     }
 

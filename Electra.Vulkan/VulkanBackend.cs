@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Electra.Core.Backend;
-using Electra.Core.Checkpoints;
 using Electra.Core.Errors;
 using Electra.Core.Tensors;
 using Electra.Vulkan.Interop;
@@ -120,8 +119,6 @@ public sealed class VulkanBackend : IBackend
         long rows = shape.Length == 0 ? 1 : shape[0];
         long rowElements = rows == 0 ? 0 : weight.ElementCount / rows;
         var storage = UploadRows(MemoryMarshal.AsBytes(weight.Span), rows, rowElements * 4, $"weight {TensorShape.Format(shape)}");
-        // The device holds its own copy now; a memory-mapped original need not stay resident as well.
-        FileMappedMemory.ReleaseResidentPages(weight.Data);
         return new VulkanTensor(shape.Length == 0 ? [1] : shape, DeviceDType.Float32, storage);
     }
 
@@ -157,7 +154,6 @@ public sealed class VulkanBackend : IBackend
             var biasStorage = UploadRows(MemoryMarshal.AsBytes(bias.Span), 1, outFeatures * 4L, $"linear bias [{outFeatures}]");
             biasBuffer = biasStorage.Single;
         }
-        FileMappedMemory.ReleaseResidentPages(weight.Data);
         return new VulkanLinearWeight(inFeatures, outFeatures, storage, biasBuffer, half);
     }
 

@@ -14,7 +14,7 @@ public sealed record TensorInfo(string Key, StorageDType DType, ImmutableArray<l
 
 /// <summary>
 /// A read-only set of named tensors from a checkpoint (safetensors, sharded safetensors, pytorch_model.bin).
-/// Names are the checkpoint's own (transformers state-dict names). Dispose releases file mappings.
+/// Names are the checkpoint's own (transformers state-dict names). Dispose closes the files.
 /// </summary>
 public interface IWeightSource : IDisposable
 {
@@ -30,9 +30,20 @@ public interface IWeightSource : IDisposable
     TensorInfo GetInfo(string key);
 
     /// <summary>
-    /// The tensor as float32 (F16, BF16 and F64 are converted exactly as torch's .float() does; F32 may be zero-copy
-    /// over a memory map). Throws <see cref="Errors.WeightMismatchException"/> for an unknown key and
+    /// The tensor as float32 in memory the caller owns (F16, BF16 and F64 are converted exactly as torch's .float()
+    /// does). Throws <see cref="Errors.WeightMismatchException"/> for an unknown key and
     /// <see cref="Errors.CheckpointFormatException"/> for a non-float dtype.
     /// </summary>
     HostTensor ReadFloat32(string key);
+
+    /// <summary>
+    /// Reads the tensor as <see cref="ReadFloat32"/> does and passes it to <paramref name="use"/>; the memory behind it
+    /// is released when <paramref name="use"/> returns, so <paramref name="use"/> must copy what it keeps (a backend
+    /// packing a linear or uploading to a device). Loading with it holds one tensor beyond what the backend keeps.
+    /// By default the tensor is <see cref="ReadFloat32"/>'s, left to the GC.
+    /// </summary>
+    /// <example><code>
+    /// var packed = weights.WithFloat32("encoder.layer.0.intermediate.dense.weight", w => backend.UploadLinear(w, null));
+    /// </code></example>
+    TResult WithFloat32<TResult>(string key, Func<HostTensor, TResult> use) => use(ReadFloat32(key));
 }

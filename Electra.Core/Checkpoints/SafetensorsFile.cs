@@ -12,9 +12,11 @@ namespace Electra.Core.Checkpoints;
 /// inside the data and covering it without holes or overlaps, shape × dtype size = byte length.
 /// </summary>
 /// <remarks>
-/// Tensors are read with positional reads into memory the process owns, never handed out as views of a memory map:
-/// a file truncated by someone else while it is read is a <see cref="CheckpointFormatException"/> (a map would die
-/// of SIGBUS), and a file rewritten in place after loading cannot change a loaded model.
+/// Tensors are read on demand with positional reads into memory the process owns, never handed out as views of a
+/// memory map: a file truncated by someone else while it is read is a <see cref="CheckpointFormatException"/> (a map
+/// would die of SIGBUS), and a file rewritten in place after loading cannot change a loaded model. A weight the
+/// backend copies anyway (a linear it packs) is read with <see cref="WithFloat32{TResult}"/> into memory freed as soon
+/// as the copy is made, so loading holds one tensor beyond what the backend keeps.
 /// </remarks>
 public sealed class SafetensorsFile : IWeightSource
 {
@@ -66,35 +68,62 @@ public sealed class SafetensorsFile : IWeightSource
 
     public HostTensor ReadFloat32(string key)
     {
+        var (e, shape) = FloatEntry(key);
+        // Every element is written by the read below (or the read throws and the array is dropped): no zeroing.
+        var values = GC.AllocateUninitializedArray<float>((int)e.Info.ElementCount);
+        ReadInto(e, values);
+        return new HostTensor(shape, values);
+    }
+
+    /// <summary>
+    /// Reads the tensor into native memory that is freed when <paramref name="use"/> returns (see
+    /// <see cref="IWeightSource.WithFloat32{TResult}"/>): a backend that packs or uploads a weight never leaves a
+    /// second copy of it behind for the GC.
+    /// </summary>
+    public TResult WithFloat32<TResult>(string key, Func<HostTensor, TResult> use)
+    {
+        var (e, shape) = FloatEntry(key);
+        using var buffer = new TransientBuffer<float>((int)e.Info.ElementCount);
+        ReadInto(e, buffer.GetSpan());
+        return use(new HostTensor(shape, buffer.Memory));
+    }
+
+    // Validates the dtype and bounds the element count by Array.MaxLength before anything is allocated; the byte
+    // range was checked against the file's length when the header was read.
+    private (Entry Entry, ImmutableArray<int> Shape) FloatEntry(string key)
+    {
         var e = Find(key);
+        if (!DTypeConversion.IsFloat(e.Info.DType))
+            throw new CheckpointFormatException(Location, $"tensor '{key}' has dtype {e.Info.DType}, not a floating-point type");
+        return (e, ToIntShape(e.Info));
+    }
+
+    // The bytes of a non-F32 tensor can exceed what one span addresses (F64 of 300M elements is 2.4 GB), so reads go
+    // in slices; F32 is read straight into the destination.
+    private void ReadInto(Entry e, Span<float> values)
+    {
         var info = e.Info;
-        if (!DTypeConversion.IsFloat(info.DType))
-            throw new CheckpointFormatException(Location, $"tensor '{key}' has dtype {info.DType}, not a floating-point type");
-        var shape = ToIntShape(info);
-        // ToIntShape bounded the count by Array.MaxLength before this allocation; the bytes of a non-F32 tensor can
-        // still exceed what one span addresses (F64 of 300M elements is 2.4 GB), so reads go in slices.
-        var values = new float[info.ElementCount];
         long absolute = _dataStart + e.Begin;
         if (info.DType == StorageDType.F32 && BitConverter.IsLittleEndian)
         {
             for (int start = 0; start < values.Length; start += SliceElements)
             {
                 int n = Math.Min(SliceElements, values.Length - start);
-                _file.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan(start, n)),
-                    absolute + (long)start * sizeof(float), key);
+                _file.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.Slice(start, n)),
+                    absolute + (long)start * sizeof(float), info.Key);
             }
-            return new HostTensor(shape, values);
+            return;
         }
         int size = DTypeConversion.SizeOf(info.DType);
-        var buffer = new byte[(long)Math.Min(SliceElements, values.Length) * size];
+        // The file's bytes pass through native memory freed at once, as the transient tensors do.
+        using var buffer = new TransientBuffer<byte>(Math.Min(SliceElements, values.Length) * size);
         for (int start = 0; start < values.Length; start += SliceElements)
         {
             int n = Math.Min(SliceElements, values.Length - start);
-            var bytes = buffer.AsSpan(0, n * size);
-            _file.ReadExactly(bytes, absolute + (long)start * size, key);
-            DTypeConversion.ToFloat32(info.DType, bytes, values.AsSpan(start, n));
+            var bytes = buffer.GetSpan()[..(n * size)];
+            _file.ReadExactly(bytes, absolute + (long)start * size, info.Key);
+            DTypeConversion.ToFloat32(info.DType, bytes, values.Slice(start, n));
         }
-        return new HostTensor(shape, values);
     }
 
     /// <summary>Elements read per slice: 2^24 of the widest dtype (F64/I64) is 128 MiB, far below 2 GiB.</summary>

@@ -96,6 +96,8 @@ public sealed class ShardedWeightSource : IWeightSource
 
     public HostTensor ReadFloat32(string key) => Find(key).ReadFloat32(key);
 
+    public TResult WithFloat32<TResult>(string key, Func<HostTensor, TResult> use) => Find(key).WithFloat32(key, use);
+
     public void Dispose()
     {
         foreach (var s in _shards) s.Dispose();

@@ -91,7 +91,7 @@ public static class ElectraConfigJson
                 throw new ConfigException($"{source}: num_labels {numLabels} without id2label; more than {MaxDefaultLabels:N0} labels must be named in id2label");
             id2label = ElectraConfig.DefaultLabels(numLabels > 0 ? numLabels : 2);
         }
-        var label2id = r.Label2Id() ?? id2label.ToImmutableSortedDictionary(kv => kv.Value, kv => kv.Key);
+        var label2id = r.Label2Id() ?? r.InvertId2Label(id2label);
 
         var extras = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         foreach (var property in root.EnumerateObject())
@@ -289,6 +289,24 @@ public static class ElectraConfigJson
             }
             for (int i = 0; i < b.Count; i++)
                 if (!b.ContainsKey(i)) throw new ConfigException($"{source}: id2label has no entry for class {i} (keys must be 0..{b.Count - 1})");
+            return b.ToImmutable();
+        }
+
+        /// <summary>
+        /// label2id made from id2label as transformers makes it (<c>dict(zip(id2label.values(), id2label.keys()))</c>):
+        /// in the file's order of the ids, so when two ids share a name the later one in the file wins (a name given
+        /// twice made the inversion throw).
+        /// </summary>
+        public ImmutableSortedDictionary<string, int> InvertId2Label(ImmutableSortedDictionary<int, string> id2label)
+        {
+            var b = ImmutableSortedDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+            var order = new List<int>();
+            var seen = new HashSet<int>();
+            if (Get("id2label") is { ValueKind: JsonValueKind.Object } e)
+                foreach (var property in e.EnumerateObject())
+                    if (int.TryParse(property.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && seen.Add(id)) order.Add(id);
+            foreach (var id in id2label.Keys) if (seen.Add(id)) order.Add(id);   // default labels: no id2label in the file
+            foreach (var id in order) b[id2label[id]] = id;
             return b.ToImmutable();
         }
 

@@ -3,8 +3,9 @@ using System.Collections.Immutable;
 namespace Electra.Core.Tensors;
 
 /// <summary>
-/// A dense, row-major float32 tensor in host memory. Immutable from the outside: <see cref="Data"/> is read-only
-/// and may point into a memory-mapped checkpoint (zero copy) or a managed array.
+/// A dense, row-major float32 tensor in host memory. Immutable from the outside: <see cref="Data"/> is read-only,
+/// usually a managed array; a tensor passed to the callback of <see cref="Checkpoints.IWeightSource.WithFloat32{TResult}"/>
+/// is native memory valid only during that call.
 /// <para>
 /// Equality is structural: two tensors are equal when they have the same shape and the same values (compared as
 /// <see cref="float.Equals(float)"/> does: NaN equals NaN, 0 equals −0), wherever their memory lies, so F#'s <c>=</c>

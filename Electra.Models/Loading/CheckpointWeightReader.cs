@@ -25,6 +25,28 @@ internal sealed class CheckpointWeightReader(IWeightSource source, IBackend back
 
     public HostTensor Read(string key, params int[] shape)
     {
+        CheckShape(key, shape);
+        var tensor = source.ReadFloat32(key);
+        Account(key, tensor);
+        return tensor;
+    }
+
+    /// <summary>
+    /// Reads a tensor that <paramref name="use"/> copies (packs or uploads): its memory is released when
+    /// <paramref name="use"/> returns, so loading never holds a second copy of the weights.
+    /// </summary>
+    public T ReadTransient<T>(string key, int[] shape, Func<HostTensor, T> use)
+    {
+        CheckShape(key, shape);
+        return source.WithFloat32(key, tensor =>
+        {
+            Account(key, tensor);
+            return use(tensor);
+        });
+    }
+
+    private void CheckShape(string key, int[] shape)
+    {
         if (!source.Contains(key))
             throw new WeightMismatchException(key,
                 $"{source.Location}: missing tensor '{key}' (expected shape {TensorShape.Format(shape)})");
@@ -32,11 +54,13 @@ internal sealed class CheckpointWeightReader(IWeightSource source, IBackend back
         if (!info.Shape.Select(d => d).SequenceEqual(shape.Select(d => (long)d)))
             throw new WeightMismatchException(key,
                 $"{source.Location}: tensor '{key}' has shape {TensorShape.Format(info.Shape)}, expected {TensorShape.Format(shape)}");
-        var tensor = source.ReadFloat32(key);
+    }
+
+    private void Account(string key, HostTensor tensor)
+    {
         if (_used.Add(key)) ParameterCount += tensor.Span.Length;
         long nonFinite = CountNonFinite(tensor.Span);
         if (nonFinite > 0) NonFinite[key] = nonFinite;
-        return tensor;
     }
 
     private static long CountNonFinite(ReadOnlySpan<float> values)
@@ -52,12 +76,19 @@ internal sealed class CheckpointWeightReader(IWeightSource source, IBackend back
 
     public override DeviceTensor Weight(string key, params int[] shape) => backend.UploadWeight(Read(key, shape));
 
+    // A backend packs (CPU) or uploads (Vulkan) a linear's weight, so the file's copy lives only during that call.
+    // Embedding tables and LayerNorm vectors (Weight) may be used in place by a backend and are read into owned memory.
     public override LinearWeight Linear(string weightKey, string biasKey, int outFeatures, int inFeatures,
-        LinearRole role = LinearRole.Other) =>
-        backend.UploadLinear(Read(weightKey, outFeatures, inFeatures), Read(biasKey, outFeatures), role);
+        LinearRole role = LinearRole.Other)
+    {
+        CheckShape(weightKey, [outFeatures, inFeatures]);   // a missing weight is reported before its bias
+        var bias = Read(biasKey, outFeatures);
+        return ReadTransient(weightKey, [outFeatures, inFeatures], w => backend.UploadLinear(w, bias, role));
+    }
 
+    // Only checked and scanned: nothing of it is kept.
     public override void Ignore(string key, params int[] shape)
     {
-        if (source.Contains(key)) Read(key, shape);
+        if (source.Contains(key)) ReadTransient(key, shape, _ => 0);
     }
 }

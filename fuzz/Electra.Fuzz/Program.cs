@@ -7,8 +7,10 @@ using Electra.Fuzz;
 // Usage: Electra.Fuzz <target> [--seconds N] [--execs N] [--seed N] [--out DIR]
 // Runs seeded random mutations of the target's seed corpus until the time or execution budget is spent. Any
 // exception other than ElectraException is a crash: its input is written to DIR/crashes/<target>/ and the run ends
-// with exit code 1. An input running longer than 10 s is a hang (exit 2). Inputs whose outcome (accepted, or the
-// error message with its numbers blanked) was not seen before join the corpus, a coverage-free stand-in for feedback.
+// with exit code 1. An input running longer than 10 s is a hang (exit 2). An input whose CPU time per byte is far
+// above the seeds' (SlowdownDetector: 10 times, confirmed by the least of 5 reruns) is a slowdown: written there as
+// slow-<hash>, exit code 3 when nothing worse was found. Inputs whose outcome (accepted, or the error message with its
+// numbers blanked) was not seen before join the corpus, a coverage-free stand-in for feedback.
 var target = FuzzTarget.Create(args.Length > 0 ? args[0] : throw new ArgumentException("usage: Electra.Fuzz <target> [--seconds N] [--execs N] [--seed N] [--out DIR]"));
 double seconds = double.MaxValue;
 long maxExecs = long.MaxValue;
@@ -36,7 +38,8 @@ var structured = target.Structured(mutator, rng);
 var crashDir = Path.Combine(outDir, "crashes", target.Name);
 var outcomes = new Dictionary<string, long>();
 var digits = new Regex(@"\d+|'[^']*'|\""[^\""]*\""", RegexOptions.Compiled);
-long execs = 0, accepted = 0, rejected = 0, crashes = 0;
+long execs = 0, accepted = 0, rejected = 0, crashes = 0, slowdowns = 0;
+var slow = new SlowdownDetector();
 double slowest = 0;
 var clock = Stopwatch.StartNew();
 
@@ -71,8 +74,22 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) =>
     FuzzTarget.DeleteScratchFiles();
     if (!finished)
         Console.WriteLine($"{target.Name}: stopped after {execs} executions in {clock.Elapsed.TotalSeconds:F1} s, {crashes} crashes, " +
-                          $"0 hangs, slowest input {slowest:F1} ms, {outcomes.Count} distinct outcomes, seed {seed}");
+                          $"0 hangs, {slowdowns} slowdowns, slowest input {slowest:F1} ms, {outcomes.Count} distinct outcomes, seed {seed}");
 };
+
+// The seeds' cost: one warm-up run each (the JIT), then the least CPU time of three.
+foreach (var seedInput in corpus)
+{
+    double Once()
+    {
+        double start = ThreadCpuClock.NowMs();
+        try { target.Execute(seedInput); }
+        catch (Exception) { }   // judged in the loop below, where the seeds run first
+        return ThreadCpuClock.NowMs() - start;
+    }
+    Once();
+    slow.AddSeed(seedInput.Length, Math.Min(Once(), Math.Min(Once(), Once())));
+}
 
 // Seeds run first, unmutated.
 int seedIndex = 0;
@@ -83,6 +100,7 @@ while (execs < maxExecs && clock.Elapsed.TotalSeconds < seconds)
     double begin = clock.Elapsed.TotalMilliseconds;
     Interlocked.Exchange(ref cpuAtStart, Environment.CpuUsage.TotalTime.Ticks);
     Interlocked.Exchange(ref currentStart, (long)(begin * 1000) | 1);
+    double cpuBegin = ThreadCpuClock.NowMs();
     string outcome;
     try
     {
@@ -107,8 +125,33 @@ while (execs < maxExecs && clock.Elapsed.TotalSeconds < seconds)
         Console.WriteLine($"CRASH {ex.GetType().Name}: {ex.Message} (input written to {file})");
         outcome = "crash:" + ex.GetType().Name;
     }
+    double cpuMs = ThreadCpuClock.NowMs() - cpuBegin;
     Interlocked.Exchange(ref currentStart, 0);
     slowest = Math.Max(slowest, clock.Elapsed.TotalMilliseconds - begin);
+    if (!outcome.StartsWith("crash:", StringComparison.Ordinal) && slow.IsCandidate(input.Length, cpuMs))
+    {
+        var verdict = slow.Confirm(input.Length, () =>
+        {
+            // Each rerun is its own input for the watchdog (five reruns of a 3 s input are not a hang).
+            Interlocked.Exchange(ref cpuAtStart, Environment.CpuUsage.TotalTime.Ticks);
+            Interlocked.Exchange(ref currentStart, (long)(clock.Elapsed.TotalMilliseconds * 1000) | 1);
+            double start = ThreadCpuClock.NowMs();
+            try { target.Execute(input); }
+            catch (Exception) { }
+            double ms = ThreadCpuClock.NowMs() - start;
+            Interlocked.Exchange(ref currentStart, 0);
+            return ms;
+        });
+        if (verdict is not null)
+        {
+            slowdowns++;
+            Directory.CreateDirectory(crashDir);
+            var file = Path.Combine(crashDir, "slow-" + Hash(input));
+            File.WriteAllBytes(file, input);
+            File.WriteAllText(file + ".txt", verdict + Environment.NewLine);
+            Console.WriteLine($"SLOW: {verdict} (input written to {file})");
+        }
+    }
     execs++;
     if (outcomes.TryGetValue(outcome, out var seen)) outcomes[outcome] = seen + 1;
     else
@@ -122,9 +165,9 @@ while (execs < maxExecs && clock.Elapsed.TotalSeconds < seconds)
 
 finished = true;
 Console.WriteLine($"{target.Name}: {execs} executions in {clock.Elapsed.TotalSeconds:F1} s ({execs / clock.Elapsed.TotalSeconds:F0}/s), " +
-                  $"{accepted} accepted, {rejected} typed errors, {crashes} crashes, 0 hangs, slowest input {slowest:F1} ms, " +
+                  $"{accepted} accepted, {rejected} typed errors, {crashes} crashes, 0 hangs, {slowdowns} slowdowns, slowest input {slowest:F1} ms, " +
                   $"{outcomes.Count} distinct outcomes, corpus {corpus.Count}, seed {seed}");
-return crashes == 0 ? 0 : 1;
+return crashes > 0 ? 1 : slowdowns > 0 ? 3 : 0;
 
 static string Hash(byte[] data) => Convert.ToHexString(SHA256.HashData(data))[..16].ToLowerInvariant();
 

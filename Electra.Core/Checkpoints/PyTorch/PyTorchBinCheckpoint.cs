@@ -81,7 +81,7 @@ public sealed class PyTorchBinCheckpoint : IWeightSource
         var shape = t.Size.Select(d => (int)d).ToImmutableArray();
         if (IsWholeF32Storage(t))
         {
-            var values = new float[t.Storage.Numel];
+            var values = GC.AllocateUninitializedArray<float>((int)t.Storage.Numel);
             lock (_gate) _archive.ReadStorageInto(t.Storage.Key, MemoryMarshal.AsBytes(values.AsSpan()));
             return new HostTensor(shape, values);
         }
@@ -96,6 +96,21 @@ public sealed class PyTorchBinCheckpoint : IWeightSource
         DTypeConversion.ToFloat32(dtype, bytes.AsSpan((int)(first * elementSize), window.Length * elementSize), window);
         var data = StridedView.Gather(window, first, t.StorageOffset, t.Size, t.Stride);
         return new HostTensor(shape, data);
+    }
+
+    /// <summary>
+    /// <see cref="IWeightSource.WithFloat32{TResult}"/>: a float32 parameter that owns its storage (what torch.save
+    /// writes for a model's weights) is read into native memory freed when <paramref name="use"/> returns; any other
+    /// view is gathered as <see cref="ReadFloat32"/> does.
+    /// </summary>
+    public TResult WithFloat32<TResult>(string key, Func<HostTensor, TResult> use)
+    {
+        var t = Find(key);
+        if (!DTypeConversion.IsFloat(t.Storage.DType) || !IsWholeF32Storage(t)) return use(ReadFloat32(key));
+        var shape = t.Size.Select(d => (int)d).ToImmutableArray();
+        using var buffer = new TransientBuffer<float>((int)t.Storage.Numel);
+        lock (_gate) _archive.ReadStorageInto(t.Storage.Key, MemoryMarshal.AsBytes(buffer.GetSpan()));
+        return use(new HostTensor(shape, buffer.Memory));
     }
 
     // The common case (a float32 parameter that owns its storage) is read straight into the result array.
