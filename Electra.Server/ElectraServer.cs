@@ -100,6 +100,8 @@ public sealed class ElectraServer : IAsyncDisposable
         Post("/embed_all", EmbeddingRoutes.EmbedAll);
         Post("/v1/embeddings", EmbeddingRoutes.OpenAi);
         Post("/embeddings", EmbeddingRoutes.OpenAi);
+        Post("/similarity", EmbeddingRoutes.Similarity);
+        Post("/embed_sparse", EmbeddingRoutes.EmbedSparse);
         Post("/predict", ClassifierRoutes.Predict);
         Post("/rerank", ClassifierRoutes.Rerank);
         Post("/tokenize", TokenizerRoutes.Tokenize);

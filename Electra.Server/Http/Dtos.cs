@@ -34,6 +34,26 @@ internal sealed class OpenAiRequest
     public int? Dimensions { get; set; }
 }
 
+/// <summary>TEI's SimilarityRequest: a source sentence compared with each of the sentences.</summary>
+internal sealed class SimilarityRequest
+{
+    public SimilarityInput? Inputs { get; set; }
+    public SimilarityParameters? Parameters { get; set; }
+}
+
+internal sealed class SimilarityInput
+{
+    public string? SourceSentence { get; set; }
+    public List<string>? Sentences { get; set; }
+}
+
+internal sealed class SimilarityParameters
+{
+    public bool? Truncate { get; set; }
+    public string? TruncationDirection { get; set; }
+    public string? PromptName { get; set; }
+}
+
 internal sealed class PredictRequest
 {
     public JsonElement Inputs { get; set; }
@@ -169,6 +189,8 @@ internal sealed record InfoResponse(
 [JsonSerializable(typeof(EmbedRequest))]
 [JsonSerializable(typeof(EmbedAllRequest))]
 [JsonSerializable(typeof(OpenAiRequest))]
+[JsonSerializable(typeof(SimilarityRequest))]
+[JsonSerializable(typeof(float[]))]
 [JsonSerializable(typeof(PredictRequest))]
 [JsonSerializable(typeof(RerankRequest))]
 [JsonSerializable(typeof(TokenizeRequest))]

@@ -14,7 +14,7 @@ internal static class ErrorHandling
 {
     private static readonly HashSet<string> KnownRoutes =
     [
-        "/embed", "/embed_all", "/v1/embeddings", "/embeddings", "/predict", "/rerank", "/tokenize", "/decode", "/health",
+        "/embed", "/embed_all", "/v1/embeddings", "/embeddings", "/similarity", "/embed_sparse", "/predict", "/rerank", "/tokenize", "/decode", "/health",
         "/info", "/metrics", "/detect", "/token-classification", "/question-answering", "/fill-mask", "/", "/ping", "/invocations",
     ];
 

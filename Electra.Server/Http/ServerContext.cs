@@ -1,9 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using System.Threading.Channels;
-using Electra.Models.Pipelines;
 using Electra.Server.Batching;
 using Electra.Server.Metrics;
 using Microsoft.AspNetCore.Http;
@@ -55,76 +51,21 @@ internal sealed class ServerContext(ServedModel model, ServerOptions options, In
         if (direction is null || direction.Equals("right", StringComparison.OrdinalIgnoreCase)) return;
         if (direction.Equals("left", StringComparison.OrdinalIgnoreCase))
             throw new ApiError(ErrorType.Validation, "Input validation error: truncation_direction \"left\" is not supported by this server; use \"right\"", 422);
-        throw ApiError.BadBody($"truncation_direction: unknown variant `{direction}`, expected `left` or `right`");
+        throw ApiError.BadBody($"truncation_direction: unknown variant `{direction}`, expected `Left` or `Right`");
     }
 
-    /// <summary>
-    /// Runs one request through the queue: admission (429 at once when full), preparation (tokenization) on this
-    /// thread, the forward pass on the inference thread batched with other requests, post-processing back here.
-    /// </summary>
-    public async Task<T> RunAsync<T>(HttpContext http, int inputs, Func<PipelineWork<T>> prepare)
+    /// <summary>What TEI's <c>x-compute-type</c> header says: "gpu" on Vulkan, "cpu" otherwise.</summary>
+    public string ComputeType { get; } =
+        model.Pipeline.Model.Backend.GetType().Name.Contains("Vulkan", StringComparison.Ordinal) ? "gpu" : "cpu";
+
+    /// <summary>TEI's checks before tokenizing for the model: not empty (400), and within the window unless truncating (413).</summary>
+    public void CheckInput(string text, string? pair, bool truncate)
     {
-        if (!Queue.TryAdmit(inputs))
-        {
-            Metrics.Overloaded();
-            throw ApiError.Overloaded();
-        }
-        QueuedWork? item = null;
-        bool enqueued = false;
-        long start = Stopwatch.GetTimestamp();
-        try
-        {
-            var work = prepare();
-            var tokenization = Stopwatch.GetElapsedTime(start);
-            Metrics.Tokenization(tokenization);
-            http.Items[TimingKey] = new Timing { Tokenization = tokenization, Tokens = work.TokenCount };
-            item = new QueuedWork(work, inputs, http.RequestAborted);
-            var done = Queue.Enqueue(item);
-            enqueued = true;   // from here on the queue gives the permits back when the work leaves it
-            await done.ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            Queue.Release(inputs);
-            throw new ApiError(ErrorType.Unhealthy, "the server is shutting down");
-        }
-        catch when (!enqueued)
-        {
-            Queue.Release(inputs);
-            throw;
-        }
-        if (http.Items[TimingKey] is Timing t)
-        {
-            t.Queue = item.QueueTime;
-            t.Inference = item.InferenceTime;
-        }
-        return ((PipelineWork<T>)item.Work).Complete();
+        if (text.Length == 0 && string.IsNullOrEmpty(pair))
+            throw new ApiError(ErrorType.Empty, "Input validation error: `inputs` cannot be empty");
+        if (truncate) return;
+        var p = Model.Pipeline;
+        int length = p.Tokenizer.Encode(text, pair).Length;
+        if (length > p.MaxLength) throw ApiError.TooLong(p.MaxLength, length);
     }
-
-    private const string TimingKey = "electra.timing";
-
-    internal sealed class Timing
-    {
-        public TimeSpan Tokenization, Queue, Inference;
-        public int Tokens;
-    }
-
-    /// <summary>TEI's response headers: x-compute-type, x-compute-characters, x-compute-tokens and the times in ms.</summary>
-    public void AddTimingHeaders(HttpContext http, int characters, long startTimestamp)
-    {
-        var h = http.Response.Headers;
-        h["x-compute-type"] = Model.Pipeline.Model.Backend.GetType().Name.Contains("Vulkan", StringComparison.Ordinal) ? "gpu" : "cpu";
-        h["x-compute-characters"] = characters.ToString(CultureInfo.InvariantCulture);
-        h["x-total-time"] = Ms(Stopwatch.GetElapsedTime(startTimestamp));
-        if (http.Items[TimingKey] is Timing t)
-        {
-            h["x-compute-tokens"] = t.Tokens.ToString(CultureInfo.InvariantCulture);
-            h["x-tokenization-time"] = Ms(t.Tokenization);
-            h["x-queue-time"] = Ms(t.Queue);
-            h["x-inference-time"] = Ms(t.Inference);
-            h["x-compute-time"] = Ms(t.Tokenization + t.Queue + t.Inference);
-        }
-    }
-
-    private static string Ms(TimeSpan t) => ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 }

@@ -104,4 +104,41 @@ public sealed class ServerEmbeddingTests(ServerModels models) : IClassFixture<Se
         Assert.Equal(HttpStatusCode.FailedDependency, status);
         AssertError(body, "Backend", "model is not an embedding model");
     }
+
+    [Fact]
+    public async Task SimilarityIsTheCosineOfTheUnnormalisedEmbeddingsAndSparseEmbeddingsAre424()
+    {
+        await using var run = await RunningServer.StartAsync(models.Embedder);
+        var (status, body, response) = await Post(run.Client, "/similarity",
+            """{"inputs": {"source_sentence": "w5 w6 w7", "sentences": ["w5 w6", "w9 w10 w11", "w5 w6 w7"]}, "parameters": {"prompt_name": "query"}}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var e = models.Embedder.Embedder!.Run(["w5 w6 w7", "w5 w6", "w9 w10 w11", "w5 w6 w7"], new SentenceEmbeddingOptions(PromptName: "query"));
+        Assert.Equal(3, body.GetArrayLength());
+        for (int i = 0; i < 3; i++)
+        {
+            // Cosine written out in double here, independently of the server's code.
+            var (a, b) = (e[0].Embedding, e[i + 1].Embedding);
+            double dot = 0, na = 0, nb = 0;
+            for (int k = 0; k < a.Length; k++) { dot += (double)a[k] * b[k]; na += (double)a[k] * a[k]; nb += (double)b[k] * b[k]; }
+            Assert.Equal(dot / Math.Sqrt(na * nb), body[i].GetDouble(), 6);
+        }
+        Assert.Equal(1.0, body[2].GetDouble(), 6);   // the source sentence itself
+        Assert.Equal("31", response.Headers.GetValues("x-compute-characters").Single());   // the source and every sentence
+
+        (status, body, _) = await Post(run.Client, "/similarity", """{"inputs": {"source_sentence": "w5", "sentences": []}}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(0, body.GetArrayLength());
+        (status, body, _) = await Post(run.Client, "/similarity", """{"inputs": {"sentences": ["w5"]}}""");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        AssertError(body, "Validation", "missing field `source_sentence`");
+
+        // x-compute-characters counts Unicode scalar values, as TEI (Rust's chars().count()): the emoji is one.
+        (status, _, response) = await Post(run.Client, "/embed", """{"inputs": "w5 \ud83d\ude00"}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("4", response.Headers.GetValues("x-compute-characters").Single());
+
+        (status, body, _) = await Post(run.Client, "/embed_sparse", """{"inputs": "w5"}""");
+        Assert.Equal(HttpStatusCode.FailedDependency, status);
+        AssertError(body, "Backend", "SPLADE");
+    }
 }

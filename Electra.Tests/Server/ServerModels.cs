@@ -1,3 +1,4 @@
+using Electra.Core.Backend;
 using Electra.Cpu;
 using Electra.Models;
 using Electra.Models.Pipelines;
@@ -28,21 +29,31 @@ public sealed class ServerModels : IDisposable
 
     public ServerModels()
     {
-        Classifier = Fixture("seqcls_single_label_3", ElectraArchitecture.ElectraForSequenceClassification);
-        Reranker = Fixture("seqcls_regression", ElectraArchitecture.ElectraForSequenceClassification);
-        TokenClassifier = Fixture("tokencls_silu", ElectraArchitecture.ElectraForTokenClassification);
-        QuestionAnswerer = Fixture("qa_positions", ElectraArchitecture.ElectraForQuestionAnswering);
-        var body = ElectraPretrained.Load(SharedData.Fixture("model_proj_gelu"), Backend, ElectraArchitecture.ElectraModel);
-        Embedder = new ServedModel(new PipelineModel(body, TinyVocab.Numbered(body.Config.VocabSize), new PipelineSettings(BatchSize: 2),
-                ElectraArchitecture.ElectraModel, "model_proj_gelu"), "model_proj_gelu",
-            SentenceTransformerConfig.Default with { Prompts = System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("query", "w7 w8 ") });
+        Classifier = ClassifierOn(Backend);
+        Reranker = Fixture(Backend, "seqcls_regression", ElectraArchitecture.ElectraForSequenceClassification);
+        TokenClassifier = Fixture(Backend, "tokencls_silu", ElectraArchitecture.ElectraForTokenClassification);
+        QuestionAnswerer = Fixture(Backend, "qa_positions", ElectraArchitecture.ElectraForQuestionAnswering);
+        Embedder = EmbedderOn(Backend);
         Detector = ServedModel.Load(DemoModelFixture.Discriminator, Backend, "electra-tiny-rtd/discriminator");
         Generator = ServedModel.Load(DemoModelFixture.Generator, Backend, "electra-tiny-rtd/generator");
     }
 
-    private ServedModel Fixture(string name, ElectraArchitecture head)
+    /// <summary>See <see cref="Classifier"/>; on any backend.</summary>
+    public static ServedModel ClassifierOn(IBackend backend) =>
+        Fixture(backend, "seqcls_single_label_3", ElectraArchitecture.ElectraForSequenceClassification);
+
+    /// <summary>See <see cref="Embedder"/>; on any backend.</summary>
+    public static ServedModel EmbedderOn(IBackend backend)
     {
-        var model = ElectraPretrained.Load(SharedData.Fixture(name), Backend);
+        var body = ElectraPretrained.Load(SharedData.Fixture("model_proj_gelu"), backend, ElectraArchitecture.ElectraModel);
+        return new ServedModel(new PipelineModel(body, TinyVocab.Numbered(body.Config.VocabSize), new PipelineSettings(BatchSize: 2),
+                ElectraArchitecture.ElectraModel, "model_proj_gelu"), "model_proj_gelu",
+            SentenceTransformerConfig.Default with { Prompts = System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("query", "w7 w8 ") });
+    }
+
+    private static ServedModel Fixture(IBackend backend, string name, ElectraArchitecture head)
+    {
+        var model = ElectraPretrained.Load(SharedData.Fixture(name), backend);
         // Batches of 2 in process, so the in-process results come from batches other than the server's.
         var pipeline = new PipelineModel(model, TinyVocab.Numbered(model.Config.VocabSize), new PipelineSettings(BatchSize: 2), head, name);
         return new ServedModel(pipeline, name);
