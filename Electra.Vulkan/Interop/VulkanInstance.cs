@@ -73,6 +73,9 @@ internal sealed unsafe class VulkanInstance : IDisposable
                 throw new VulkanUnavailableException($"vkCreateInstance failed: {result}. " + VulkanUnavailableException.InstallHint);
             Handle = instance;
             Vk.CurrentInstance = instance;
+            // The validation-features struct belongs to the instance's chain only: vkCreateDebugUtilsMessengerEXT
+            // requires pNext to be NULL (the layer reports it, before this messenger exists to count it).
+            messengerInfo.PNext = null;
             if (debugUtils) _messenger = CreateMessenger(messengerInfo);
         }
         catch
