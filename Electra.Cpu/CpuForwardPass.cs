@@ -215,9 +215,20 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         fixed (float* pb = block.Writable)
         fixed (float* py = result.Writable)
         {
+            // In int8 with per-tensor activations, the up projection's epilogue measures the intermediate's range, so the
+            // down projection quantizes it without a pass of its own over the widest tensor of the layer.
+            bool passRange = wu.Quantized is not null && wd.Quantized is not null && !wu.PerRowActivations && !wd.PerRowActivations;
             for (int r = 0; r < m; r += rowsPerBlock)
             {
                 int rows = Math.Min(rowsPerBlock, m - r);
+                if (passRange)
+                {
+                    var range = Int8Gemm.MultiplyWithRanges(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu.Quantized!, pb,
+                        wu.OutFeatures, activation, false, backend.Pool, inputRange: null, outputRange: true);
+                    Int8Gemm.MultiplyWithRanges(pb, wu.OutFeatures, rows, wd.Quantized!, py + (nint)r * wd.OutFeatures, wd.OutFeatures,
+                        Activation.Identity, false, backend.Pool, range, outputRange: false);
+                    continue;
+                }
                 Multiply(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu, pb, wu.OutFeatures, activation);
                 Multiply(pb, wu.OutFeatures, rows, wd, py + (nint)r * wd.OutFeatures, wd.OutFeatures, Activation.Identity);
             }

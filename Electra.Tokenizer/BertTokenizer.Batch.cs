@@ -46,7 +46,7 @@ public sealed partial class BertTokenizer
             var side = o.PaddingSide ?? Options.PaddingSide;
             for (int i = 0; i < count; i++) results[i] = Pad(results[i], longest, side);
         }
-        return results.ToImmutableArray();
+        return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(results);
     }
 
     /// <summary>Pads <paramref name="encoding"/> to <paramref name="length"/> tokens (no-op when already as long).</summary>

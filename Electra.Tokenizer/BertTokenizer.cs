@@ -189,27 +189,31 @@ public sealed partial class BertTokenizer
         int pad = target - length;
         bool padLeft = (o.PaddingSide ?? Options.PaddingSide) == Side.Left;
 
+        // The common case — one text, [CLS] and [SEP], no padding — shares its four constant rows (SharedRows).
+        bool shared = second is null && special && pad == 0 && target <= SharedRows.MaxLength;
         var ids = new int[target];
-        var types = new int[target];
-        var mask = new int[target];
-        var specialMask = new int[target];
         var offsets = new TokenOffset[target];
         var wordIds = new int?[target];
-        var sequenceIds = new int?[target];
+        int[]? types = shared ? null : new int[target];
+        int[]? mask = shared ? null : new int[target];
+        int[]? specialMask = shared ? null : new int[target];
+        int?[]? sequenceIds = shared ? null : new int?[target];
         int at = padLeft ? pad : 0;
 
         void AddSpecial(int id, int type)
         {
-            ids[at] = id; types[at] = type; mask[at] = 1; specialMask[at] = 1;
+            ids[at] = id;
+            if (types is not null) { types[at] = type; mask![at] = 1; specialMask![at] = 1; }
             at++;
         }
         void AddSequence(TokenList list, int from, int count, int type, int sequence)
         {
             for (int k = from; k < from + count; k++)
             {
-                ids[at] = list.Ids[k]; types[at] = type; mask[at] = 1;
+                ids[at] = list.Ids[k];
                 offsets[at] = new TokenOffset(list.Starts[k], list.Ends[k]);
-                wordIds[at] = list.Words[k]; sequenceIds[at] = sequence;
+                wordIds[at] = list.Words[k];
+                if (types is not null) { types[at] = type; mask![at] = 1; sequenceIds![at] = sequence; }
                 at++;
             }
         }
@@ -226,21 +230,33 @@ public sealed partial class BertTokenizer
         for (int k = padStart; k < padStart + pad; k++)
         {
             ids[k] = PadTokenId;
-            specialMask[k] = 1;
+            specialMask![k] = 1;
         }
 
         var tokens = new string[target];
         for (int k = 0; k < target; k++) tokens[k] = Vocabulary.TokenAt(ids[k]);
 
+        if (shared)
+            return new BertEncoding(
+                ImmutableCollectionsMarshal.AsImmutableArray(tokens),
+                ImmutableCollectionsMarshal.AsImmutableArray(ids),
+                SharedRows.TypeIds(target),
+                SharedRows.AttentionMask(target),
+                SharedRows.SpecialTokensMask(target),
+                ImmutableCollectionsMarshal.AsImmutableArray(offsets),
+                ImmutableCollectionsMarshal.AsImmutableArray(wordIds),
+                SharedRows.SequenceIds(target),
+                ImmutableCollectionsMarshal.AsImmutableArray(overflow),
+                numTruncated);
         return new BertEncoding(
             ImmutableCollectionsMarshal.AsImmutableArray(tokens),
             ImmutableCollectionsMarshal.AsImmutableArray(ids),
-            ImmutableCollectionsMarshal.AsImmutableArray(types),
-            ImmutableCollectionsMarshal.AsImmutableArray(mask),
-            ImmutableCollectionsMarshal.AsImmutableArray(specialMask),
+            ImmutableCollectionsMarshal.AsImmutableArray(types!),
+            ImmutableCollectionsMarshal.AsImmutableArray(mask!),
+            ImmutableCollectionsMarshal.AsImmutableArray(specialMask!),
             ImmutableCollectionsMarshal.AsImmutableArray(offsets),
             ImmutableCollectionsMarshal.AsImmutableArray(wordIds),
-            ImmutableCollectionsMarshal.AsImmutableArray(sequenceIds),
+            ImmutableCollectionsMarshal.AsImmutableArray(sequenceIds!),
             ImmutableCollectionsMarshal.AsImmutableArray(overflow),
             numTruncated);
     }

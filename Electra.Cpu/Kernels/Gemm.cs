@@ -103,24 +103,26 @@ public static unsafe class Gemm
         {
             public float* Y, Panels, Bias;
             public nint Ldy;
-            public int N, PanelCount, PanelTiles;
+            public int N, PanelCount;
             public PackedWeight Weight; // keeps the pinned arrays reachable while tiles run
         }
 
         readonly Output[] _outputs = new Output[MaxWeights];
+        readonly TilePlanner _plan = new();
         int _outputCount;
         float* _x;
         nint _ldx;
-        int _rows, _k, _nr, _rowTiles, _panelTilesPerRow, _tileRows, _panelsPerTile;
+        int _k, _nr;
         GemmIsa _isa;
         Activation _activation;
 
-        public int TileCount => _rowTiles * _panelTilesPerRow;
+        public int TileCount => _plan.TileCount;
 
         public void Start(float* x, nint ldx, int rows, Activation activation)
         {
-            _x = x; _ldx = ldx; _rows = rows; _activation = activation;
+            _x = x; _ldx = ldx; _activation = activation;
             _outputCount = 0;
+            _plan.Start(rows);
         }
 
         public void Add(PackedWeight w, float* y, nint ldy)
@@ -129,34 +131,10 @@ public static unsafe class Gemm
             o.Y = y; o.Ldy = ldy; o.Weight = w; o.Panels = w.Panels; o.Bias = w.BiasPointer;
             o.N = w.OutFeatures; o.PanelCount = w.PanelCount;
             _k = w.InFeatures; _nr = w.PanelWidth; _isa = w.Isa;
+            _plan.Add(w.PanelCount);
         }
 
-        public void Plan(int threads)
-        {
-            int mr = GemmIsaDetection.MicroKernelRows(_isa), panels = 0;
-            for (int i = 0; i < _outputCount; i++) panels += _outputs[i].PanelCount;
-            if (_rows <= SmallRows)
-            {
-                // Few rows (small batches): the weight, read once per row tile, is what costs; split the columns
-                // instead, so each thread streams only its share of the weight and all rows stay in one tile.
-                _tileRows = (_rows + mr - 1) / mr * mr;
-                _rowTiles = 1;
-                _panelsPerTile = Math.Clamp(panels / (2 * threads), 1, TilePanels);
-            }
-            else
-            {
-                _tileRows = TileRows;
-                _rowTiles = (_rows + TileRows - 1) / TileRows;
-                _panelsPerTile = TilePanels;
-            }
-            _panelTilesPerRow = 0;
-            for (int i = 0; i < _outputCount; i++)
-            {
-                ref var o = ref _outputs[i];
-                o.PanelTiles = (o.PanelCount + _panelsPerTile - 1) / _panelsPerTile;
-                _panelTilesPerRow += o.PanelTiles;
-            }
-        }
+        public void Plan(int threads) => _plan.Plan(threads, GemmIsaDetection.MicroKernelRows(_isa), TileRows, TilePanels);
 
         public void Clear()
         {
@@ -178,14 +156,11 @@ public static unsafe class Gemm
         void RunTile<TKernel>(int tile) where TKernel : IMicroKernel
         {
             int mr = TKernel.MR, nr = _nr, k = _k;
-            int r0 = tile / _panelTilesPerRow * _tileRows, r1 = Math.Min(_rows, r0 + _tileRows);
-            int local = tile % _panelTilesPerRow, which = 0;
-            while (local >= _outputs[which].PanelTiles) local -= _outputs[which++].PanelTiles;
+            var (r0, r1, which, p0, p1) = _plan.Locate(tile);
             ref readonly var o = ref _outputs[which];
             float* panels = o.Panels, bias = o.Bias, y = o.Y;
             nint ldy = o.Ldy;
             int n = o.N;
-            int p0 = local * _panelsPerTile, p1 = Math.Min(o.PanelCount, p0 + _panelsPerTile);
             int blocks = (k + BlockDepth - 1) / BlockDepth;
             // Equal k-blocks: a short last block would waste the C reload.
             int kcMax = (k + blocks - 1) / blocks;
@@ -195,7 +170,7 @@ public static unsafe class Gemm
             // Other strides are read in place: the copy costs as much as a tenth of a small GEMM.
             bool copy = _ldx * sizeof(float) % 4096 == 0;
             nint lda = copy ? kcMax + 16 : _ldx;
-            float* block = copy ? (t_block ??= new ScratchBuffer()).Get((long)_tileRows * lda) : null;
+            float* block = copy ? (t_block ??= new ScratchBuffer()).Get((long)(r1 - r0) * lda) : null;
             for (int k0 = 0; k0 < k; k0 += kcMax)
             {
                 int kc = Math.Min(kcMax, k - k0);

@@ -52,14 +52,7 @@ public sealed class PackedWeight
         ReadOnlySpan<float> bias, bool hasBias, GemmIsa? isa, WorkerPool? pool)
     {
         var chosen = isa ?? GemmIsaDetection.Best;
-        if (outFeatures <= 0 || inFeatures <= 0)
-            throw new WeightMismatchException("linear.weight", $"linear weight must be non-empty, got [{outFeatures}, {inFeatures}]");
-        if (weight.Length != (long)outFeatures * inFeatures)
-            throw new WeightMismatchException("linear.weight",
-                $"linear weight holds {weight.Length} values, expected [{outFeatures}, {inFeatures}] = {(long)outFeatures * inFeatures}");
-        if (hasBias && bias.Length != outFeatures)
-            throw new WeightMismatchException("linear.bias", $"linear bias has {bias.Length} values, expected [{outFeatures}]");
-
+        CheckShapes(weight, outFeatures, inFeatures, bias, hasBias);
         int nr = GemmIsaDetection.PanelWidth(chosen);
         int panels = (outFeatures + nr - 1) / nr;
         long length = (long)panels * nr * inFeatures;
@@ -85,7 +78,21 @@ public sealed class PackedWeight
         return new PackedWeight(chosen, outFeatures, inFeatures, storage, offset, hasBias ? PinnedCopy(bias) : null);
     }
 
-    static float[] PinnedCopy(ReadOnlySpan<float> values)
+    /// <summary>The checks every packing (float or int8) makes before it reads a weight.</summary>
+    /// <exception cref="WeightMismatchException">the spans do not have the stated sizes.</exception>
+    internal static void CheckShapes(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, ReadOnlySpan<float> bias, bool hasBias)
+    {
+        if (outFeatures <= 0 || inFeatures <= 0)
+            throw new WeightMismatchException("linear.weight", $"linear weight must be non-empty, got [{outFeatures}, {inFeatures}]");
+        if (weight.Length != (long)outFeatures * inFeatures)
+            throw new WeightMismatchException("linear.weight",
+                $"linear weight holds {weight.Length} values, expected [{outFeatures}, {inFeatures}] = {(long)outFeatures * inFeatures}");
+        if (hasBias && bias.Length != outFeatures)
+            throw new WeightMismatchException("linear.bias", $"linear bias has {bias.Length} values, expected [{outFeatures}]");
+    }
+
+    /// <summary>A pinned copy of <paramref name="values"/> (biases: the kernels read them through raw pointers).</summary>
+    internal static float[] PinnedCopy(ReadOnlySpan<float> values)
     {
         var copy = GC.AllocateUninitializedArray<float>(values.Length, pinned: true);
         values.CopyTo(copy);

@@ -159,6 +159,82 @@ public class Int8GemmTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The AVX2 kernel's paired step adds two quads' int16 pair sums before widening; an int16 lane then holds 4
+    /// products |a|·(±w), exact while the 4 weights have Σ|w| ≤ 255. Here every activation is −128 (|a| = 128, the
+    /// worst) and each lane's 4 weights are −127, −127, −1 and 0 (Σ|w| = 255: 32640, paired) or −127, −127, −1, −1
+    /// (Σ|w| = 256: 32768, one past int16, so the pair must be split), mixed by column and by pair inside one panel.
+    /// </summary>
+    [Fact]
+    public void PairedSumsAreExactAtTheBound()
+    {
+        const int m = 6, pairs = 5, k = 8 * pairs + 3, n = 37;
+        var w = new float[n * k];
+        for (int c = 0; c < n; c++)
+            for (int t = 0; t < pairs; t++)
+            {
+                // One column over the bound splits pair t of its panel: column 5 of panel 0 (pairs 0, 2, 4) and of
+                // panel 1 (pairs 1, 3); panel 2 (columns 32–36) has none. Every other lane sits at the bound.
+                bool over = c % 16 == 5 && (c / 16 + t) % 2 == 0;
+                // The 4 inputs of each int16 lane: k offsets 0, 1 of both quads (low lane) and 2, 3 (high lane).
+                foreach (int lane in new[] { 0, 2 })
+                {
+                    w[c * k + 8 * t + lane] = -127;
+                    w[c * k + 8 * t + lane + 1] = -127;
+                    w[c * k + 8 * t + 4 + lane] = -1;
+                    w[c * k + 8 * t + 4 + lane + 1] = over ? -1 : 0;
+                }
+            }
+        for (int i = 8 * pairs; i < k; i++) w[i] = 127; // the tail quad (and max |w| = 127: codes are the values)
+        var packed = Int8PackedWeight.Pack(w, n, k, isa: Int8Isa.Avx2);
+        // x all −1: range [−1, 0], codes 0, which the AVX2 kernel reads as −128.
+        var x = Enumerable.Repeat(-1f, m * k).ToArray();
+        foreach (var pool in new[] { null, _pool })
+        {
+            var y = Int8Gemm.Multiply(x, packed, pool: pool);
+            for (int r = 0; r < m; r++)
+                for (int c = 0; c < n; c++)
+                {
+                    double expected = 0;
+                    for (int i = 0; i < k; i++) expected -= w[c * k + i];
+                    Assert.True(Math.Abs(y[r * n + c] - expected) <= 1e-5 * Math.Abs(expected),
+                        $"row {r}, column {c}: got {y[r * n + c]}, expected {expected}");
+                }
+        }
+        Assert.Equal(5.0 / 15, packed.SplitPairFraction, 12);
+    }
+
+    /// <summary>
+    /// The feed-forward hands the up projection's output range (measured in its epilogue) to the down projection instead
+    /// of a range pass: the range must be the output's own (0 included) and the down projection's result bitwise the
+    /// one a range pass gives, for few rows (columns split) and many (row tiles that quantize their own rows).
+    /// </summary>
+    [Theory]
+    [InlineData(50)]
+    [InlineData(333)]
+    public unsafe void ProducerRangeEqualsARangePass(int m)
+    {
+        var rng = new Random(m);
+        int k = 40, wide = 72;
+        var x = RandomArray(rng, m * k, 2f);
+        var up = Int8PackedWeight.Pack(RandomArray(rng, wide * k, 0.3f), wide, k, RandomArray(rng, wide, 0.5f));
+        var down = Int8PackedWeight.Pack(RandomArray(rng, k * wide, 0.3f), k, wide, RandomArray(rng, k, 0.5f));
+        var hidden = Int8Gemm.Multiply(x, up, Activation.Gelu, pool: _pool);
+        var expected = Int8Gemm.Multiply(hidden, down, pool: _pool);
+
+        var hidden2 = new float[m * wide];
+        var result = new float[m * k];
+        ValueRange range;
+        fixed (float* px = x, ph = hidden2, py = result)
+        {
+            range = Int8Gemm.MultiplyWithRanges(px, k, m, up, ph, wide, Activation.Gelu, false, _pool, inputRange: null, outputRange: true);
+            Int8Gemm.MultiplyWithRanges(ph, wide, m, down, py, k, Activation.Identity, false, _pool, range, outputRange: false);
+        }
+        Assert.Equal(hidden, hidden2);
+        Assert.Equal(new ValueRange(Math.Min(0, hidden.Min()), Math.Max(0, hidden.Max())), range);
+        Assert.Equal(expected, result);
+    }
+
     [Fact]
     public void QkvAsOneOperationEqualsSeparateLinears()
     {

@@ -51,6 +51,24 @@ public class PropertyTests
         }
     }
 
+    /// <summary>
+    /// An unpadded single text shares its constant rows between encodings of the same length; they must be exactly the
+    /// rows the general path writes, here the same text padded by one token (its first Length entries).
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public void Shared_rows_equal_the_rows_of_the_general_path(int[] picks)
+    {
+        var text = Build(picks);
+        var enc = Uncased.Encode(text);
+        var padded = Uncased.Encode(text, null, new EncodeOptions { Padding = PaddingStrategy.MaxLength, MaxLength = enc.Length + 1 });
+        Assert.Equal(enc.Length + 1, padded.Length);
+        Assert.Equal(padded.TokenTypeIds.Take(enc.Length), enc.TokenTypeIds);
+        Assert.Equal(padded.AttentionMask.Take(enc.Length), enc.AttentionMask);
+        Assert.Equal(padded.SpecialTokensMask.Take(enc.Length), enc.SpecialTokensMask);
+        Assert.Equal(padded.SequenceIds.Take(enc.Length), enc.SequenceIds);
+        Assert.Equal(padded.InputIds.Take(enc.Length), enc.InputIds);
+    }
+
     [Property(MaxTest = 300)]
     public void Any_string_encodes_without_throwing(string? text)
     {

@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|int8|int8-gemm|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P (profile)]
+// electra-benchmarks [ort|int8|int8-gemm|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 (profile)]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -75,7 +75,10 @@ if (mode is "profile")
 {
     int batch = ArgInt("--batch") ?? 32, seq = ArgInt("--seq") ?? 128;
     double pad = ArgString("--pad-ratio") is { } pr ? double.Parse(pr) : 0;
-    using var profiler = new OpProfiler(new CpuBackend(new CpuBackendOptions(threads)));
+    // --quantize int8 profiles the int8 path (encoder linears in int8, per tensor unless --per-channel / --per-row).
+    var quantization = ArgString("--quantize") is "int8"
+        ? new Int8Quantization(args.Contains("--per-channel"), args.Contains("--per-row")) : null;
+    using var profiler = new OpProfiler(new CpuBackend(new CpuBackendOptions(threads, Quantization: quantization)));
     var model = ElectraPretrained.Load(modelDir, profiler);
     var inputs = Electra.Cli.Benchmarking.BenchInputs.Create(batch, seq, pad, model.Config.VocabSize).ToModelInputs();
     Electra.Cli.Benchmarking.Timing.WarmUp(() => model.Forward(inputs), 3);
@@ -83,7 +86,7 @@ if (mode is "profile")
     var clock = System.Diagnostics.Stopwatch.StartNew();
     for (int i = 0; i < iterations; i++) model.Forward(inputs);
     double total = clock.Elapsed.TotalMilliseconds / iterations;
-    Console.WriteLine($"{batch} x {seq}, pad {pad}: {total:F2} ms per forward");
+    Console.WriteLine($"{batch} x {seq}, pad {pad}{(quantization is null ? "" : ", int8 " + quantization)}: {total:F2} ms per forward");
     double accounted = 0;
     foreach (var (kind, ms, calls, minMs) in profiler.Totals())
     {

@@ -3,12 +3,17 @@ using System.Runtime.Intrinsics;
 
 namespace Electra.Cpu.Kernels.Int8;
 
+/// <summary>The smallest and the largest value of a tensor, as DynamicQuantizeLinear sees them (both include 0).</summary>
+internal readonly record struct ValueRange(float Min, float Max);
+
 /// <summary>
 /// Dynamic quantization of a linear's input, as ONNX's DynamicQuantizeLinear defines it: over the tensor (or each row)
 /// the range [min(0, x_min), max(0, x_max)] is mapped onto uint8, scale = (max − min) / 255 (1 when max = min),
 /// zero point = round-half-to-even(−min / scale) clamped to [0, 255], code = clamp(round-half-to-even(x / scale) + zero
-/// point, 0, 255). Codes go to a per-thread byte buffer (as code − 128 for the kernels that read signed bytes), and each
-/// row gets the offset and scale the GEMM epilogue needs.
+/// point, 0, 255). Codes are written as code − 128 for the kernels that read signed bytes, and each row gets the
+/// offset and scale the GEMM epilogue needs. <see cref="Prepare"/> fixes the parameters on the calling thread; then any
+/// thread may quantize any rows (<see cref="QuantizeRows"/>), so a GEMM tile quantizes its own rows into its own cache
+/// rather than the whole input making an extra trip through memory.
 /// </summary>
 internal sealed unsafe class ActivationQuantizer
 {
@@ -18,57 +23,99 @@ internal sealed unsafe class ActivationQuantizer
     public static ActivationQuantizer ForThread => t_instance ??= new ActivationQuantizer();
 
     readonly RangeJob _range = new();
-    readonly QuantizeJob _quantize = new();
     byte[] _codes = [];
     int _codesOffset;
     int[] _offsets = [];
     float[] _scales = [];
     float[] _partialMin = [], _partialMax = [];
+    int _k, _zero;
+    float _scale;
+    bool _signed, _perRow;
 
-    /// <summary>Codes [rows, Stride] (64-byte aligned), valid until the next call on this thread.</summary>
+    /// <summary>Codes [rows, Stride] (64-byte aligned) of <see cref="QuantizeAll"/>, valid until the next call on this thread.</summary>
     public byte* Codes => (byte*)Unsafe.AsPointer(ref _codes[_codesOffset]);
+    /// <summary>Bytes per row of codes: whole quads, then 64-byte lines.</summary>
     public nint Stride { get; private set; }
     /// <summary>Per row: the epilogue's offset (−zero point, or 128 − zero point for signed bytes).</summary>
     public int* RowOffsets => (int*)Unsafe.AsPointer(ref _offsets[0]);
     /// <summary>Per row: the activation scale.</summary>
     public float* RowScales => (float*)Unsafe.AsPointer(ref _scales[0]);
 
-    /// <summary>Quantizes x [rows, k] (row stride ldx) for a kernel reading <paramref name="quads"/> groups of 4 bytes.</summary>
-    public void Run(float* x, nint ldx, int rows, int k, int quads, bool perRow, bool signedBytes, WorkerPool? pool)
+    /// <summary>
+    /// Fixes the parameters for an input of <paramref name="rows"/> × <paramref name="k"/> read by a kernel of
+    /// <paramref name="quads"/> groups of 4 bytes: per row, or over <paramref name="range"/> (the whole input's).
+    /// </summary>
+    public void Prepare(int rows, int k, int quads, bool perRow, bool signedBytes, ValueRange range)
     {
         // Rows are padded to whole quads (their weights are 0, the bytes only need to be defined) and to 64 bytes;
         // a stride that is a multiple of 1 KiB gets 64 more so that the kernel's rows do not share L1 sets.
         nint stride = (4 * quads + 63) / 64 * 64;
         if (stride % 1024 == 0) stride += 64;
         Stride = stride;
-        Ensure(rows, stride);
-        int threads = pool?.Threads ?? 1;
-        // Tiles of at least ~16K values: below that a parallel dispatch costs more than it saves.
-        int tiles = (int)Math.Clamp((long)rows * k / 16384, 1, Math.Min(rows, 4 * threads));
-        if (perRow)
+        if (_offsets.Length < rows)
         {
-            _quantize.Set(x, ldx, k, stride, rows, tiles, Codes, RowOffsets, RowScales, signedBytes, perRow: true, 0, 0);
-            Dispatch(_quantize, tiles, pool);
-            return;
+            _offsets = GC.AllocateUninitializedArray<int>(rows, pinned: true);
+            _scales = GC.AllocateUninitializedArray<float>(rows, pinned: true);
         }
+        _k = k; _signed = signedBytes; _perRow = perRow;
+        (_scale, _zero) = perRow ? (1f, 0) : Parameters(range.Min, range.Max);
+    }
+
+    /// <summary>Quantizes every row into <see cref="Codes"/> on the calling thread.</summary>
+    public void QuantizeAll(float* x, nint ldx, int rows)
+    {
+        long bytes = rows * Stride;
+        if (_codes.Length - _codesOffset < bytes)
+        {
+            _codes = GC.AllocateUninitializedArray<byte>(checked((int)bytes + 64), pinned: true);
+            _codesOffset = (int)((64 - ((nint)Unsafe.AsPointer(ref _codes[0]) & 63)) & 63);
+        }
+        QuantizeRows(x, ldx, 0, rows, Codes);
+    }
+
+    /// <summary>
+    /// Quantizes rows [r0, r1) of x (row stride ldx) to <paramref name="codes"/> (row r0 first, <see cref="Stride"/>
+    /// apart) and sets their offsets and scales. Safe on any thread for disjoint rows once <see cref="Prepare"/> ran.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void QuantizeRows(float* x, nint ldx, int r0, int r1, byte* codes)
+    {
+        int* offsets = RowOffsets;
+        float* scales = RowScales;
+        for (int r = r0; r < r1; r++)
+        {
+            float* row = x + r * ldx;
+            float scale = _scale;
+            int zero = _zero;
+            if (_perRow)
+            {
+                float min = 0, max = 0;
+                MinMax(row, _k, ref min, ref max);
+                (scale, zero) = Parameters(min, max);
+            }
+            scales[r] = scale;
+            offsets[r] = (_signed ? 128 : 0) - zero;
+            QuantizeRow(row, _k, scale, zero, _signed ? (byte)0x80 : (byte)0, codes + (r - r0) * Stride, (int)Stride);
+        }
+    }
+
+    /// <summary>The range of x [rows, k] (row stride ldx), on <paramref name="pool"/>'s threads when it is large.</summary>
+    public ValueRange Range(float* x, nint ldx, int rows, int k, WorkerPool? pool)
+    {
+        int threads = pool?.Threads ?? 1;
+        // Tiles of at least ~64K values: below that a parallel dispatch costs more than it saves.
+        int tiles = (int)Math.Clamp((long)rows * k / 65536, 1, Math.Min(rows, 4 * threads));
         if (_partialMin.Length < tiles) { _partialMin = new float[tiles]; _partialMax = new float[tiles]; }
         fixed (float* pMin = _partialMin)
         fixed (float* pMax = _partialMax)
         {
             _range.Set(x, ldx, k, rows, tiles, pMin, pMax);
-            Dispatch(_range, tiles, pool);
+            if (pool is null || tiles == 1) for (int t = 0; t < tiles; t++) _range.RunTile(t);
+            else pool.Run(_range, tiles);
         }
         float min = 0, max = 0;
         for (int t = 0; t < tiles; t++) { min = MathF.Min(min, _partialMin[t]); max = MathF.Max(max, _partialMax[t]); }
-        var (scale, zero) = Parameters(min, max);
-        _quantize.Set(x, ldx, k, stride, rows, tiles, Codes, RowOffsets, RowScales, signedBytes, perRow: false, scale, zero);
-        Dispatch(_quantize, tiles, pool);
-    }
-
-    static void Dispatch(TileJob job, int tiles, WorkerPool? pool)
-    {
-        if (pool is null || tiles == 1) for (int t = 0; t < tiles; t++) job.RunTile(t);
-        else pool.Run(job, tiles);
+        return new ValueRange(min, max);
     }
 
     /// <summary>DynamicQuantizeLinear's scale and zero point for a range that already includes 0.</summary>
@@ -79,26 +126,12 @@ internal sealed unsafe class ActivationQuantizer
         return (scale, zero);
     }
 
-    void Ensure(int rows, nint stride)
-    {
-        long bytes = rows * stride;
-        if (_codes.Length - _codesOffset < bytes)
-        {
-            _codes = GC.AllocateUninitializedArray<byte>(checked((int)bytes + 64), pinned: true);
-            _codesOffset = (int)((64 - ((nint)Unsafe.AsPointer(ref _codes[0]) & 63)) & 63);
-        }
-        if (_offsets.Length < rows)
-        {
-            _offsets = GC.AllocateUninitializedArray<int>(rows, pinned: true);
-            _scales = GC.AllocateUninitializedArray<float>(rows, pinned: true);
-        }
-    }
-
     static (int Start, int End) Chunk(int rows, int tiles, int tile) =>
         ((int)((long)rows * tile / tiles), (int)((long)rows * (tile + 1) / tiles));
 
+    /// <summary>Folds a row into a running min and max (the one reduction both the range pass and a GEMM epilogue use).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void MinMax(float* row, int k, ref float min, ref float max)
+    internal static void MinMax(float* row, int k, ref float min, ref float max)
     {
         int i = 0;
         if (k >= 8)
@@ -136,45 +169,6 @@ internal sealed unsafe class ActivationQuantizer
             for (int r = r0; r < r1; r++) MinMax(_x + r * _ldx, _k, ref min, ref max);
             _min[tile] = min;
             _max[tile] = max;
-        }
-    }
-
-    sealed class QuantizeJob : TileJob
-    {
-        float* _x, _rowScales;
-        byte* _codes;
-        int* _rowOffsets;
-        nint _ldx, _stride;
-        int _k, _rows, _tiles, _zero;
-        float _scale;
-        bool _signed, _perRow;
-
-        public void Set(float* x, nint ldx, int k, nint stride, int rows, int tiles, byte* codes, int* rowOffsets,
-            float* rowScales, bool signedBytes, bool perRow, float scale, int zero)
-        {
-            _x = x; _ldx = ldx; _k = k; _stride = stride; _rows = rows; _tiles = tiles; _codes = codes;
-            _rowOffsets = rowOffsets; _rowScales = rowScales; _signed = signedBytes; _perRow = perRow; _scale = scale; _zero = zero;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public override void RunTile(int tile)
-        {
-            var (r0, r1) = Chunk(_rows, _tiles, tile);
-            for (int r = r0; r < r1; r++)
-            {
-                float* row = _x + r * _ldx;
-                float scale = _scale;
-                int zero = _zero;
-                if (_perRow)
-                {
-                    float min = 0, max = 0;
-                    MinMax(row, _k, ref min, ref max);
-                    (scale, zero) = Parameters(min, max);
-                }
-                _rowScales[r] = scale;
-                _rowOffsets[r] = (_signed ? 128 : 0) - zero;
-                QuantizeRow(row, _k, scale, zero, _signed ? (byte)0x80 : (byte)0, _codes + r * _stride, (int)_stride);
-            }
         }
     }
 

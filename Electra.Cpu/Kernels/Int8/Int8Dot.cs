@@ -15,6 +15,11 @@ internal interface IDot256
     /// <summary>True when activation bytes are code − 128 (int8), false when they are DynamicQuantizeLinear's uint8 codes.</summary>
     static abstract bool SignedActivations { get; }
     static abstract Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w);
+    /// <summary>
+    /// Two consecutive quads: Dot(Dot(acc, a0, w0), a1, w1). Exact for every ISA but <see cref="Avx2Dot"/>, whose
+    /// bound the weight's packing checks (<see cref="Int8PackedWeight"/>: a pair it flags runs as two Dots).
+    /// </summary>
+    static abstract Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<sbyte> w0, Vector256<sbyte> a1, Vector256<sbyte> w1);
 }
 
 /// <summary>The 512-bit counterpart of <see cref="IDot256"/>.</summary>
@@ -33,6 +38,15 @@ internal interface IDot512
 /// 127 in magnitude (w is symmetric, so negating it never overflows), so a pair is at most 2·128·127 = 32512 &lt; 32767
 /// and never saturates. <c>vpmaddwd</c> by 1 then widens the pairs to int32 exactly. The −128 shift is undone in the
 /// epilogue with the weight's column sums. Test: Int8GemmTests.ExtremeValuesDoNotSaturate.
+/// <para>
+/// Zen 3 (and other CPUs without VNNI) issue one integer vector multiply per cycle, and <c>vpmaddubsw</c> +
+/// <c>vpmaddwd</c> per 32 products is exactly the float FMA rate. <see cref="Dot2"/> therefore adds the int16 pair sums
+/// of two quads with <c>vpaddw</c> (wrapping, no multiply) before the one <c>vpmaddwd</c>: 3 multiplies per 64
+/// products. Each int16 lane then sums 4 products |a|·(±w), at most 128 · Σ|w| in magnitude, so it is exact exactly
+/// when the 4 weights of the lane have Σ|w| ≤ 255 (128 · 255 = 32640 ≤ 32767); the packing flags every pair of quads
+/// of a panel where some lane exceeds that, and those run as two <see cref="Dot"/>s.
+/// Test: Int8GemmTests.PairedSumsAreExactAtTheBound.
+/// </para>
 /// </summary>
 internal readonly struct Avx2Dot : IDot256
 {
@@ -42,6 +56,14 @@ internal readonly struct Avx2Dot : IDot256
     public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w)
     {
         var pairs = Avx2.MultiplyAddAdjacent(Avx2.Abs(a), Avx2.Sign(w, a));
+        return Avx2.Add(acc, Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<sbyte> w0, Vector256<sbyte> a1, Vector256<sbyte> w1)
+    {
+        var pairs = Avx2.Add(Avx2.MultiplyAddAdjacent(Avx2.Abs(a0), Avx2.Sign(w0, a0)),
+            Avx2.MultiplyAddAdjacent(Avx2.Abs(a1), Avx2.Sign(w1, a1)));
         return Avx2.Add(acc, Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
     }
 }
@@ -54,6 +76,10 @@ internal readonly struct AvxVnniDot : IDot256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) =>
         AvxVnni.MultiplyWideningAndAdd(acc, a.AsByte(), w);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<sbyte> w0, Vector256<sbyte> a1, Vector256<sbyte> w1) =>
+        Dot(Dot(acc, a0, w0), a1, w1);
 }
 
 /// <summary>Portable u8·s8 step (the <see cref="Int8Isa.Portable"/> path and the twin of <see cref="AvxVnniDot"/>).</summary>
@@ -64,6 +90,10 @@ internal readonly struct PortableDot : IDot256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) =>
         SoftDot.Dot(acc, a.AsInt32(), w.AsInt32(), signedA: false);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<sbyte> w0, Vector256<sbyte> a1, Vector256<sbyte> w1) =>
+        Dot(Dot(acc, a0, w0), a1, w1);
 }
 
 /// <summary>Portable s8·s8 step: the twin of <see cref="Avx2Dot"/> (same activation bytes, exact sums).</summary>
@@ -74,6 +104,10 @@ internal readonly struct PortableSignedDot : IDot256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) =>
         SoftDot.Dot(acc, a.AsInt32(), w.AsInt32(), signedA: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<sbyte> w0, Vector256<sbyte> a1, Vector256<sbyte> w1) =>
+        Dot(Dot(acc, a0, w0), a1, w1);
 }
 
 /// <summary>

@@ -7,31 +7,49 @@ namespace Electra.Cpu.Kernels.Int8;
 /// y[M, N] = act(dequantize(quantize(x) · W_qᵀ) + b): the input is quantized per call (<see cref="ActivationQuantizer"/>:
 /// DynamicQuantizeLinear, per tensor or per row), multiplied with a prepacked int8 weight
 /// (<see cref="Int8PackedWeight"/>) in int32, and each tile's sums become floats (rescale), get the bias and the
-/// activation while still in cache. Tiles are split across threads as in <see cref="Gemm"/>; a weight packed for an
-/// ISA the CPU lacks runs on that ISA's portable twin (same packing, same results).
+/// activation while still in cache. A weight packed for an ISA the CPU lacks runs on that ISA's portable twin (same
+/// packing, same results).
+/// <para>
+/// Few rows (up to <see cref="Gemm.SmallRows"/>): the calling thread quantizes the input, and the threads split the
+/// columns (<see cref="TilePlanner"/>). More rows: each thread tile is <see cref="TileRows"/> rows × every panel of every
+/// output, and quantizes its own rows first, so the codes never leave the core's cache and the input is read once.
+/// Per-tensor quantization needs the input's range first: one read-only pass, or none when the producer of the input
+/// reported it (<see cref="MultiplyWithRanges"/>, e.g. the feed-forward's up projection for its down projection).
+/// </para>
 /// </summary>
 public static unsafe class Int8Gemm
 {
-    /// <summary>Rows of x per thread tile (a multiple of the kernels' MR).</summary>
+    /// <summary>Rows of x per thread tile when there are many rows (a multiple of the kernels' MR).</summary>
     public const int TileRows = 64;
-    /// <summary>Packed panels per thread tile.</summary>
+    /// <summary>Packed panels per thread tile when there are few rows.</summary>
     public const int TilePanels = 8;
     /// <summary>The most weights <see cref="MultiplyMany"/> takes at once.</summary>
     public const int MaxWeights = Gemm.MaxWeights;
 
     [ThreadStatic] static Int8GemmJob? t_job;
+    [ThreadStatic] static ScratchBuffer? t_codes;
 
     /// <summary>
     /// y = act(x·Wᵀ + b) in int8. x is [rows, W.InFeatures] with row stride <paramref name="ldx"/>, y is [rows, W.OutFeatures]
     /// with row stride <paramref name="ldy"/>; <paramref name="perRowActivations"/> quantizes each row with its own range.
     /// </summary>
     public static void Multiply(float* x, nint ldx, int rows, Int8PackedWeight weight, float* y, nint ldy,
-        Activation activation = Activation.Identity, bool perRowActivations = false, WorkerPool? pool = null)
+        Activation activation = Activation.Identity, bool perRowActivations = false, WorkerPool? pool = null) =>
+        MultiplyWithRanges(x, ldx, rows, weight, y, ldy, activation, perRowActivations, pool, inputRange: null, outputRange: false);
+
+    /// <summary>
+    /// <see cref="Multiply(float*, nint, int, Int8PackedWeight, float*, nint, Activation, bool, WorkerPool?)"/> that takes
+    /// the input's range when the caller knows it (per-tensor quantization then skips its range pass) and, with
+    /// <paramref name="outputRange"/>, returns the range of y (computed in the epilogue, while y is in cache) for the
+    /// next int8 linear. The range includes 0, as DynamicQuantizeLinear's does.
+    /// </summary>
+    internal static ValueRange MultiplyWithRanges(float* x, nint ldx, int rows, Int8PackedWeight weight, float* y, nint ldy,
+        Activation activation, bool perRowActivations, WorkerPool? pool, ValueRange? inputRange, bool outputRange)
     {
-        if (rows == 0) return;
-        var job = Start(x, ldx, rows, weight, activation, perRowActivations, pool);
+        if (rows == 0) return default;
+        var job = Start(x, ldx, rows, weight, activation, perRowActivations, pool, inputRange);
         job.Add(weight, y, ldy);
-        Run(job, pool);
+        return Run(job, pool, outputRange);
     }
 
     /// <summary>
@@ -47,9 +65,9 @@ public static unsafe class Int8Gemm
         for (int i = 1; i < weights.Length; i++)
             if (weights[i].InFeatures != weights[0].InFeatures || weights[i].Isa != weights[0].Isa)
                 throw new ArgumentException($"weight {i} ({weights[i]}) does not match weight 0 ({weights[0]})");
-        var job = Start(x, ldx, rows, weights[0], Activation.Identity, perRowActivations, pool);
+        var job = Start(x, ldx, rows, weights[0], Activation.Identity, perRowActivations, pool, inputRange: null);
         for (int i = 0; i < weights.Length; i++) job.Add(weights[i], (float*)outputs[i], weights[i].OutFeatures);
-        Run(job, pool);
+        Run(job, pool, outputRange: false);
     }
 
     /// <summary>Span overload: x is [rows, In] and y is [rows, Out], both dense.</summary>
@@ -77,22 +95,29 @@ public static unsafe class Int8Gemm
         return y;
     }
 
-    static Int8GemmJob Start(float* x, nint ldx, int rows, Int8PackedWeight first, Activation activation, bool perRow, WorkerPool? pool)
+    static Int8GemmJob Start(float* x, nint ldx, int rows, Int8PackedWeight first, Activation activation, bool perRow,
+        WorkerPool? pool, ValueRange? inputRange)
     {
         var quantizer = ActivationQuantizer.ForThread;
-        quantizer.Run(x, ldx, rows, first.InFeatures, first.Quads, perRow, Int8IsaDetection.SignedActivations(first.Isa), pool);
+        int k = first.InFeatures;
+        var range = perRow ? default : inputRange ?? quantizer.Range(x, ldx, rows, k, pool);
+        quantizer.Prepare(rows, k, first.Quads, perRow, Int8IsaDetection.SignedActivations(first.Isa), range);
+        bool fused = rows > Gemm.SmallRows;
+        if (!fused) quantizer.QuantizeAll(x, ldx, rows);
         var job = t_job ??= new Int8GemmJob();
-        job.Start(quantizer, rows, first, activation);
+        job.Start(quantizer, x, ldx, rows, first, activation, fused);
         return job;
     }
 
-    static void Run(Int8GemmJob job, WorkerPool? pool)
+    static ValueRange Run(Int8GemmJob job, WorkerPool? pool, bool outputRange)
     {
-        job.Plan(pool?.Threads ?? 1);
+        job.Plan(pool?.Threads ?? 1, outputRange);
         int tiles = job.TileCount;
         if (pool == null) for (int t = 0; t < tiles; t++) job.RunTile(t);
         else pool.Run(job, tiles);
+        var range = job.OutputRange();
         job.Clear();
+        return range;
     }
 
     sealed class Int8GemmJob : TileJob
@@ -102,67 +127,67 @@ public static unsafe class Int8Gemm
             public float* Y, Bias, Scales;
             public sbyte* Panels;
             public int* Sums;
+            public byte* SplitPairs;
             public nint Ldy;
-            public int N, PanelCount, PanelTiles;
+            public int N, PanelCount;
             public Int8PackedWeight Weight; // keeps the pinned arrays reachable while tiles run
         }
 
         readonly Output[] _outputs = new Output[MaxWeights];
+        readonly TilePlanner _plan = new();
         int _outputCount;
+        ActivationQuantizer _quantizer = null!;
+        float* _x;
+        nint _ldx, _lda;
         byte* _codes;
         int* _rowOffsets;
         float* _rowScales;
-        nint _lda;
-        int _rows, _quads, _nr, _rowTiles, _panelTilesPerRow, _tileRows, _panelsPerTile;
+        int _rows, _quads, _nr;
+        bool _fused, _trackRange;
+        float[] _tileMin = [], _tileMax = [];
         Int8Isa _isa;
         Activation _activation;
 
-        public int TileCount => _rowTiles * _panelTilesPerRow;
+        public int TileCount => _fused ? (_rows + TileRows - 1) / TileRows : _plan.TileCount;
 
-        public void Start(ActivationQuantizer q, int rows, Int8PackedWeight first, Activation activation)
+        public void Start(ActivationQuantizer q, float* x, nint ldx, int rows, Int8PackedWeight first, Activation activation, bool fused)
         {
-            _codes = q.Codes; _lda = q.Stride; _rowOffsets = q.RowOffsets; _rowScales = q.RowScales;
-            _rows = rows; _activation = activation; _outputCount = 0;
+            _quantizer = q; _x = x; _ldx = ldx; _rows = rows; _fused = fused;
+            _codes = fused ? null : q.Codes; _lda = q.Stride; _rowOffsets = q.RowOffsets; _rowScales = q.RowScales;
+            _activation = activation; _outputCount = 0;
             _quads = first.Quads; _nr = first.PanelWidth; _isa = first.Isa;
+            _plan.Start(rows);
         }
 
         public void Add(Int8PackedWeight w, float* y, nint ldy)
         {
             ref var o = ref _outputs[_outputCount++];
-            o.Y = y; o.Ldy = ldy; o.Weight = w; o.Panels = w.Panels; o.Bias = w.BiasPointer;
+            o.Y = y; o.Ldy = ldy; o.Weight = w; o.Panels = w.Panels; o.Bias = w.BiasPointer; o.SplitPairs = w.SplitPairs;
             o.Sums = w.ColumnSums; o.Scales = w.ColumnScales; o.N = w.OutFeatures; o.PanelCount = w.PanelCount;
+            _plan.Add(w.PanelCount);
         }
 
-        public void Plan(int threads)
+        public void Plan(int threads, bool trackRange)
         {
-            int mr = Int8IsaDetection.MicroKernelRows(_isa), panels = 0;
-            for (int i = 0; i < _outputCount; i++) panels += _outputs[i].PanelCount;
-            if (_rows <= Gemm.SmallRows)
-            {
-                // Few rows: split the columns, so each thread streams only its share of the weight (as Gemm does).
-                _tileRows = (_rows + mr - 1) / mr * mr;
-                _rowTiles = 1;
-                _panelsPerTile = Math.Clamp(panels / (2 * threads), 1, TilePanels);
-            }
-            else
-            {
-                _tileRows = TileRows;
-                _rowTiles = (_rows + TileRows - 1) / TileRows;
-                _panelsPerTile = TilePanels;
-            }
-            _panelTilesPerRow = 0;
-            for (int i = 0; i < _outputCount; i++)
-            {
-                ref var o = ref _outputs[i];
-                o.PanelTiles = (o.PanelCount + _panelsPerTile - 1) / _panelsPerTile;
-                _panelTilesPerRow += o.PanelTiles;
-            }
+            if (!_fused) _plan.Plan(threads, Int8IsaDetection.MicroKernelRows(_isa), TileRows, TilePanels);
+            _trackRange = trackRange;
+            if (trackRange && _tileMin.Length < TileCount) { _tileMin = new float[TileCount]; _tileMax = new float[TileCount]; }
+        }
+
+        /// <summary>The range of every output of the last run (when it was tracked), 0 included.</summary>
+        public ValueRange OutputRange()
+        {
+            if (!_trackRange) return default;
+            float min = 0, max = 0;
+            for (int t = 0; t < TileCount; t++) { min = MathF.Min(min, _tileMin[t]); max = MathF.Max(max, _tileMax[t]); }
+            return new ValueRange(min, max);
         }
 
         public void Clear()
         {
             for (int i = 0; i < _outputCount; i++) _outputs[i].Weight = null!;
             _outputCount = 0;
+            _quantizer = null!;
         }
 
         public override void RunTile(int tile)
@@ -179,20 +204,38 @@ public static unsafe class Int8Gemm
             }
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         void RunTile<TKernel>(int tile) where TKernel : IInt8MicroKernel
         {
-            int mr = TKernel.MR, nr = _nr;
-            int r0 = tile / _panelTilesPerRow * _tileRows, r1 = Math.Min(_rows, r0 + _tileRows);
-            int local = tile % _panelTilesPerRow, which = 0;
-            while (local >= _outputs[which].PanelTiles) local -= _outputs[which++].PanelTiles;
-            ref readonly var o = ref _outputs[which];
-            int p0 = local * _panelsPerTile, p1 = Math.Min(o.PanelCount, p0 + _panelsPerTile);
+            float min = 0, max = 0;
+            if (_fused)
+            {
+                // Rows [r0, r1) × every panel: quantize the rows into this thread's buffer, then run all the panels on them.
+                int r0 = tile * TileRows, r1 = Math.Min(_rows, r0 + TileRows);
+                byte* codes = (byte*)(t_codes ??= new ScratchBuffer()).Get(((long)TileRows * _lda + 3) / 4);
+                _quantizer.QuantizeRows(_x, _ldx, r0, r1, codes);
+                for (int i = 0; i < _outputCount; i++)
+                    RunPanels<TKernel>(in _outputs[i], r0, r1, 0, _outputs[i].PanelCount, codes - r0 * _lda, ref min, ref max);
+            }
+            else
+            {
+                var (r0, r1, which, p0, p1) = _plan.Locate(tile);
+                RunPanels<TKernel>(in _outputs[which], r0, r1, p0, p1, _codes, ref min, ref max);
+            }
+            if (_trackRange) { _tileMin[tile] = min; _tileMax[tile] = max; }
+        }
+
+        /// <summary>Rows [r0, r1) × panels [p0, p1) of one output; codes + r · lda is row r's codes.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        void RunPanels<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref float min, ref float max)
+            where TKernel : IInt8MicroKernel
+        {
+            int mr = TKernel.MR, nr = _nr, pairs = _quads / 2;
             long panelBytes = (long)nr * _quads * 4;
             var e = new Int8Epilogue();
             for (int p = p0; p < p1; p++)
             {
                 sbyte* b = o.Panels + p * panelBytes;
+                byte* split = o.SplitPairs == null ? null : o.SplitPairs + (long)p * pairs;
                 int col = p * nr, cols = Math.Min(nr, o.N - col);
                 e.ColSum = o.Sums + col;
                 e.ColScale = o.Scales + col;
@@ -201,15 +244,17 @@ public static unsafe class Int8Gemm
                     int rows = Math.Min(mr, r1 - r);
                     e.RowOffset = _rowOffsets + r;
                     e.RowScale = _rowScales + r;
-                    TKernel.Run(_codes + r * _lda, _lda, rows, b, _quads, o.Y + r * o.Ldy + col, o.Ldy, cols, e);
+                    TKernel.Run(codes + r * _lda, _lda, rows, b, _quads, split, o.Y + r * o.Ldy + col, o.Ldy, cols, e);
                 }
             }
+            // The epilogue runs once over the finished tile, still in cache; so does the range the next linear needs.
+            int c0 = p0 * nr, width = Math.Min(o.N, p1 * nr) - c0;
             if (o.Bias != null || _activation != Activation.Identity)
-            {
-                int c0 = p0 * nr, width = Math.Min(o.N, p1 * nr) - c0;
                 for (int r = r0; r < r1; r++)
                     ActivationKernels.BiasActivate(o.Y + r * o.Ldy + c0, o.Bias == null ? null : o.Bias + c0, width, _activation);
-            }
+            if (_trackRange)
+                for (int r = r0; r < r1; r++)
+                    ActivationQuantizer.MinMax(o.Y + r * o.Ldy + c0, width, ref min, ref max);
         }
     }
 }

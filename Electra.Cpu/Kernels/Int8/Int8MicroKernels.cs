@@ -21,12 +21,15 @@ internal unsafe struct Int8Epilogue
 /// lda), B a packed panel of [quads][NR columns][4 bytes]. It runs the whole depth in registers (int32 sums do not
 /// round, so there is nothing to gain from k-blocks) and writes floats; rows past <c>rows</c> reuse the last valid
 /// row, and a partial tile goes through a stack tile so that only valid rows and columns are written.
+/// <c>splitPairs</c>, when not null, holds one byte per pair of quads of the panel: non-zero where the pair must run
+/// as two single steps (see <see cref="Avx2Dot"/>).
 /// </summary>
 internal interface IInt8MicroKernel
 {
     static abstract int MR { get; }
     static abstract int NR { get; }
-    static abstract unsafe void Run(byte* a, nint lda, int rows, sbyte* b, int quads, float* c, nint ldc, int cols, in Int8Epilogue e);
+    static abstract unsafe void Run(byte* a, nint lda, int rows, sbyte* b, int quads, byte* splitPairs, float* c, nint ldc, int cols,
+        in Int8Epilogue e);
 }
 
 /// <summary>4 rows × 16 columns of 256-bit vectors (8 int32 accumulators) around the dot step <typeparamref name="TDot"/>.</summary>
@@ -36,40 +39,59 @@ internal readonly struct Int8Kernel256<TDot> : IInt8MicroKernel where TDot : IDo
     static int IInt8MicroKernel.MR => MR;
     static int IInt8MicroKernel.NR => NR;
 
-    public static unsafe void Run(byte* a, nint lda, int rows, sbyte* b, int quads, float* c, nint ldc, int cols, in Int8Epilogue e)
+    public static unsafe void Run(byte* a, nint lda, int rows, sbyte* b, int quads, byte* splitPairs, float* c, nint ldc, int cols,
+        in Int8Epilogue e)
     {
         if (rows == MR && cols == NR)
         {
-            Full(a, lda, rows, b, quads, c, ldc, e);
+            Full(a, lda, rows, b, quads, splitPairs, c, ldc, e);
             return;
         }
         float* tile = stackalloc float[MR * NR];
-        Full(a, lda, rows, b, quads, tile, NR, e);
+        Full(a, lda, rows, b, quads, splitPairs, tile, NR, e);
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < cols; j++) c[i * ldc + j] = tile[i * NR + j];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Full(byte* a, nint lda, int rows, sbyte* b, int quads, float* c, nint ldc, in Int8Epilogue e)
+    static unsafe void Full(byte* a, nint lda, int rows, sbyte* b, int quads, byte* splitPairs, float* c, nint ldc, in Int8Epilogue e)
     {
         int r1 = Math.Min(1, rows - 1), r2 = Math.Min(2, rows - 1), r3 = Math.Min(3, rows - 1);
         byte* a0 = a, a1 = a + lda * r1, a2 = a + lda * r2, a3 = a + lda * r3;
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default,
             c20 = default, c21 = default, c30 = default, c31 = default;
-        for (int q = 0; q < quads; q++)
+        int q = 0;
+        for (; q + 2 <= quads; q += 2, b += 128)
         {
             var w0 = Vector256.LoadAligned(b);
             var w1 = Vector256.LoadAligned(b + 32);
-            b += 64;
+            var w2 = Vector256.LoadAligned(b + 64);
+            var w3 = Vector256.LoadAligned(b + 96);
             int o = 4 * q;
-            var x = Vector256.Create(*(int*)(a0 + o)).AsSByte();
-            c00 = TDot.Dot(c00, x, w0); c01 = TDot.Dot(c01, x, w1);
-            x = Vector256.Create(*(int*)(a1 + o)).AsSByte();
-            c10 = TDot.Dot(c10, x, w0); c11 = TDot.Dot(c11, x, w1);
-            x = Vector256.Create(*(int*)(a2 + o)).AsSByte();
-            c20 = TDot.Dot(c20, x, w0); c21 = TDot.Dot(c21, x, w1);
-            x = Vector256.Create(*(int*)(a3 + o)).AsSByte();
-            c30 = TDot.Dot(c30, x, w0); c31 = TDot.Dot(c31, x, w1);
+            if (splitPairs != null && splitPairs[q >> 1] != 0)
+            {
+                Quad(ref c00, ref c01, a0 + o, w0, w1); Quad(ref c00, ref c01, a0 + o + 4, w2, w3);
+                Quad(ref c10, ref c11, a1 + o, w0, w1); Quad(ref c10, ref c11, a1 + o + 4, w2, w3);
+                Quad(ref c20, ref c21, a2 + o, w0, w1); Quad(ref c20, ref c21, a2 + o + 4, w2, w3);
+                Quad(ref c30, ref c31, a3 + o, w0, w1); Quad(ref c30, ref c31, a3 + o + 4, w2, w3);
+            }
+            else
+            {
+                Pair(ref c00, ref c01, a0 + o, w0, w1, w2, w3);
+                Pair(ref c10, ref c11, a1 + o, w0, w1, w2, w3);
+                Pair(ref c20, ref c21, a2 + o, w0, w1, w2, w3);
+                Pair(ref c30, ref c31, a3 + o, w0, w1, w2, w3);
+            }
+        }
+        if (q < quads)
+        {
+            var w0 = Vector256.LoadAligned(b);
+            var w1 = Vector256.LoadAligned(b + 32);
+            int o = 4 * q;
+            Quad(ref c00, ref c01, a0 + o, w0, w1);
+            Quad(ref c10, ref c11, a1 + o, w0, w1);
+            Quad(ref c20, ref c21, a2 + o, w0, w1);
+            Quad(ref c30, ref c31, a3 + o, w0, w1);
         }
         var sum0 = Vector256.Load(e.ColSum);
         var sum1 = Vector256.Load(e.ColSum + 8);
@@ -79,6 +101,26 @@ internal readonly struct Int8Kernel256<TDot> : IInt8MicroKernel where TDot : IDo
         Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, c + ldc);
         Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, c + 2 * ldc);
         Store(c30, c31, e.RowOffset[r3], e.RowScale[r3], sum0, sum1, scale0, scale1, c + 3 * ldc);
+    }
+
+    /// <summary>One row, one quad, both column vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Quad(ref Vector256<int> c0, ref Vector256<int> c1, byte* a, Vector256<sbyte> w0, Vector256<sbyte> w1)
+    {
+        var x = Vector256.Create(*(int*)a).AsSByte();
+        c0 = TDot.Dot(c0, x, w0);
+        c1 = TDot.Dot(c1, x, w1);
+    }
+
+    /// <summary>One row, two quads (w0, w1 of the first, w2, w3 of the second), both column vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Pair(ref Vector256<int> c0, ref Vector256<int> c1, byte* a,
+        Vector256<sbyte> w0, Vector256<sbyte> w1, Vector256<sbyte> w2, Vector256<sbyte> w3)
+    {
+        var x = Vector256.Create(*(int*)a).AsSByte();
+        var y = Vector256.Create(*(int*)(a + 4)).AsSByte();
+        c0 = TDot.Dot2(c0, x, w0, y, w2);
+        c1 = TDot.Dot2(c1, x, w1, y, w3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -92,14 +134,15 @@ internal readonly struct Int8Kernel256<TDot> : IInt8MicroKernel where TDot : IDo
     }
 }
 
-/// <summary>4 rows × 32 columns of 512-bit vectors around the dot step <typeparamref name="TDot"/>.</summary>
+/// <summary>4 rows × 32 columns of 512-bit vectors around the dot step <typeparamref name="TDot"/> (one quad at a time).</summary>
 internal readonly struct Int8Kernel512<TDot> : IInt8MicroKernel where TDot : IDot512
 {
     public const int MR = 4, NR = 32;
     static int IInt8MicroKernel.MR => MR;
     static int IInt8MicroKernel.NR => NR;
 
-    public static unsafe void Run(byte* a, nint lda, int rows, sbyte* b, int quads, float* c, nint ldc, int cols, in Int8Epilogue e)
+    public static unsafe void Run(byte* a, nint lda, int rows, sbyte* b, int quads, byte* splitPairs, float* c, nint ldc, int cols,
+        in Int8Epilogue e)
     {
         if (rows == MR && cols == NR)
         {

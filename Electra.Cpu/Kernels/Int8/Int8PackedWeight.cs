@@ -10,7 +10,9 @@ namespace Electra.Cpu.Kernels.Int8;
 /// Layout: column panels of <see cref="PanelWidth"/> outputs; inside a panel, for each group of 4 inputs ("quad"),
 /// the 4 bytes of every column in turn ([quads][PanelWidth][4]), so one 32-byte load holds 8 columns × 4 inputs,
 /// which is what <c>vpdpbusd</c> and <c>vpmaddubsw</c> take. Inputs past In are zero. Per column it also keeps the
-/// sum of its codes (to undo the activation's zero point) and its scale.
+/// sum of its codes (to undo the activation's zero point) and its scale; for <see cref="Int8Isa.Avx2"/>, per panel and
+/// pair of quads, whether the pair must be split because some int16 lane of <see cref="Avx2Dot"/>'s paired step could
+/// leave int16 (4 weights with Σ|w| &gt; 255).
 /// </summary>
 public sealed class Int8PackedWeight
 {
@@ -19,9 +21,10 @@ public sealed class Int8PackedWeight
     readonly int[] _columnSums;
     readonly float[] _columnScales;
     readonly float[]? _bias;
+    readonly byte[]? _splitPairs; // [panel][quads / 2], Avx2 only
 
     Int8PackedWeight(Int8Isa isa, int outFeatures, int inFeatures, bool perChannel, sbyte[] storage, int offset,
-        int[] columnSums, float[] columnScales, float[]? bias)
+        int[] columnSums, float[] columnScales, float[]? bias, byte[]? splitPairs)
     {
         Isa = isa;
         OutFeatures = outFeatures;
@@ -35,6 +38,7 @@ public sealed class Int8PackedWeight
         _columnSums = columnSums;
         _columnScales = columnScales;
         _bias = bias;
+        _splitPairs = splitPairs;
     }
 
     public Int8Isa Isa { get; }
@@ -64,6 +68,13 @@ public sealed class Int8PackedWeight
     internal unsafe int* ColumnSums => (int*)Unsafe.AsPointer(ref _columnSums[0]);
     internal unsafe float* ColumnScales => (float*)Unsafe.AsPointer(ref _columnScales[0]);
     internal unsafe float* BiasPointer => _bias == null ? null : (float*)Unsafe.AsPointer(ref _bias[0]);
+    /// <summary>Pairs of quads per panel in <see cref="SplitPairs"/>.</summary>
+    internal int PairsPerPanel => Quads / 2;
+    /// <summary>Per panel and pair of quads, non-zero where the kernel must run the pair as two single quads; null: none.</summary>
+    internal unsafe byte* SplitPairs => _splitPairs is { Length: > 0 } s ? (byte*)Unsafe.AsPointer(ref s[0]) : null;
+
+    /// <summary>The share of pairs of quads that run as two single steps (0 where the kernel has no paired step).</summary>
+    public double SplitPairFraction => _splitPairs is { Length: > 0 } s ? (double)s.Count(b => b != 0) / s.Length : 0;
 
     /// <summary>Quantizes and packs <paramref name="weight"/> [outFeatures, inFeatures] row-major, with an optional bias.</summary>
     /// <exception cref="WeightMismatchException">the spans do not have the stated sizes.</exception>
@@ -80,13 +91,7 @@ public sealed class Int8PackedWeight
         ReadOnlySpan<float> bias, bool hasBias, bool perOutputChannel, Int8Isa? isa, WorkerPool? pool)
     {
         var chosen = isa ?? Int8IsaDetection.Best;
-        if (outFeatures <= 0 || inFeatures <= 0)
-            throw new WeightMismatchException("linear.weight", $"linear weight must be non-empty, got [{outFeatures}, {inFeatures}]");
-        if (weight.Length != (long)outFeatures * inFeatures)
-            throw new WeightMismatchException("linear.weight",
-                $"linear weight holds {weight.Length} values, expected [{outFeatures}, {inFeatures}] = {(long)outFeatures * inFeatures}");
-        if (hasBias && bias.Length != outFeatures)
-            throw new WeightMismatchException("linear.bias", $"linear bias has {bias.Length} values, expected [{outFeatures}]");
+        PackedWeight.CheckShapes(weight, outFeatures, inFeatures, bias, hasBias);
 
         int nr = Int8IsaDetection.PanelWidth(chosen), panels = (outFeatures + nr - 1) / nr, quads = (inFeatures + 3) / 4;
         long length = (long)panels * nr * quads * 4;
@@ -96,6 +101,7 @@ public sealed class Int8PackedWeight
         int offset = (int)((64 - ((nint)Unsafe.AsPointer(ref storage[0]) & 63)) & 63);
         var sums = GC.AllocateArray<int>(panels * nr, pinned: true);
         var scales = GC.AllocateArray<float>(panels * nr, pinned: true);
+        var split = chosen == Int8Isa.Avx2 ? GC.AllocateArray<byte>(panels * (quads / 2), pinned: true) : null;
 
         // The scale: max |w| / 127 over the tensor or the channel; an all-zero tensor gets 1 (its codes are 0 anyway).
         if (perOutputChannel)
@@ -107,18 +113,14 @@ public sealed class Int8PackedWeight
         fixed (sbyte* target = &storage[offset])
         fixed (int* pSums = sums)
         fixed (float* pScales = scales)
+        fixed (byte* pSplit = split)
         {
-            var job = new PackJob(source, target, pSums, pScales, outFeatures, inFeatures, nr, quads);
+            var job = new PackJob(source, target, pSums, pScales, pSplit, outFeatures, inFeatures, nr, quads);
             if (pool is null) for (int p = 0; p < panels; p++) job.RunTile(p);
             else pool.Run(job, panels);
         }
-        float[]? pinnedBias = null;
-        if (hasBias)
-        {
-            pinnedBias = GC.AllocateUninitializedArray<float>(outFeatures, pinned: true);
-            bias.CopyTo(pinnedBias);
-        }
-        return new Int8PackedWeight(chosen, outFeatures, inFeatures, perOutputChannel, storage, offset, sums, scales, pinnedBias);
+        return new Int8PackedWeight(chosen, outFeatures, inFeatures, perOutputChannel, storage, offset, sums, scales,
+            hasBias ? PackedWeight.PinnedCopy(bias) : null, split);
     }
 
     /// <summary>max |w| / 127 as quantize_dynamic computes it (2·max|w| / (127 − (−127))), 1 for all zeros; NaN stays NaN.</summary>
@@ -134,8 +136,14 @@ public sealed class Int8PackedWeight
     public override string ToString() =>
         $"Int8PackedWeight(out {OutFeatures}, in {InFeatures}, {Isa}, {(PerOutputChannel ? "per channel" : "per tensor")}, bias {HasBias})";
 
-    /// <summary>Quantizes and writes one column panel per tile, with its column sums.</summary>
-    sealed unsafe class PackJob(float* weight, sbyte* packed, int* sums, float* scales, int outFeatures, int inFeatures,
+    /// <summary>
+    /// Largest Σ|w| over the 4 weights that share an int16 lane of <see cref="Avx2Dot"/>'s paired step: 128 · 255 =
+    /// 32640 is the most an int16 lane can take with |a| ≤ 128.
+    /// </summary>
+    internal const int PairedLaneBound = 255;
+
+    /// <summary>Quantizes and writes one column panel per tile, with its column sums (and split pairs where kept).</summary>
+    sealed unsafe class PackJob(float* weight, sbyte* packed, int* sums, float* scales, byte* split, int outFeatures, int inFeatures,
         int nr, int quads) : TileJob
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -155,6 +163,27 @@ public sealed class Int8PackedWeight
                     sum += q;
                 }
                 sums[c] = sum;
+            }
+            if (split != null) MarkSplitPairs(panel, split + (long)p * (quads / 2));
+        }
+
+        /// <summary>
+        /// Pair t (quads 2t and 2t+1) of the panel is split where, for some column, the weights at k offsets 0, 1 of
+        /// both quads (one int16 lane of the paired step) or at offsets 2, 3 (the other) have Σ|w| above the bound.
+        /// </summary>
+        void MarkSplitPairs(sbyte* panel, byte* pairs)
+        {
+            for (int t = 0; t < quads / 2; t++)
+            {
+                sbyte* q0 = panel + (long)2 * t * nr * 4, q1 = q0 + nr * 4;
+                bool split = false;
+                for (int j = 0; j < nr && !split; j++)
+                {
+                    sbyte* u = q0 + 4 * j, v = q1 + 4 * j;
+                    split = Math.Abs(u[0]) + Math.Abs(u[1]) + Math.Abs(v[0]) + Math.Abs(v[1]) > PairedLaneBound
+                        || Math.Abs(u[2]) + Math.Abs(u[3]) + Math.Abs(v[2]) + Math.Abs(v[3]) > PairedLaneBound;
+                }
+                pairs[t] = split ? (byte)1 : (byte)0;
             }
         }
     }
