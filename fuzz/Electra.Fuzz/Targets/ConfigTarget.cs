@@ -1,10 +1,5 @@
-using System.IO.Compression;
 using System.Text;
-using Electra.Core.Checkpoints;
-using Electra.Core.Checkpoints.PyTorch;
 using Electra.Core.Configuration;
-using Electra.Tests.Checkpoints;
-using Electra.Tokenizer;
 
 namespace Electra.Fuzz;
 
