@@ -55,6 +55,33 @@ internal sealed partial class VulkanForwardPass
     {
         var (input, w) = LinearOperands(x, weight, "Linear");
         var output = NewTensor([.. input.Shape[..^1], w.OutFeatures], DeviceDType.Float32);
+        // A linear that a LayerNorm may consume next waits: LayerNorm then runs both as one dispatch; any other
+        // operation records it first (NewTensor, Read).
+        if (activation == Activation.Identity && !w.Weight.IsChunked && input.Rows > 0 &&
+            _backend.Catalog.MatmulLayerNorm(w.Float16, w.OutFeatures) is not null)
+        {
+            _pending = new PendingLinear(input, w, output);
+            return output;
+        }
+        RecordLinear(input, w, activation, output);
+        return output;
+    }
+
+    /// <summary>A linear recorded later (see <see cref="Linear"/>): its tensors stay valid, as nothing is recorded before it.</summary>
+    private sealed record PendingLinear(VulkanTensor Input, VulkanLinearWeight Weight, VulkanTensor Output);
+
+    private PendingLinear? _pending;
+
+    /// <summary>Records the waiting linear, if any: before anything else is recorded, allocated or read.</summary>
+    private void FlushPending()
+    {
+        if (_pending is not { } pending) return;
+        _pending = null;
+        RecordLinear(pending.Input, pending.Weight, Activation.Identity, pending.Output);
+    }
+
+    private void RecordLinear(VulkanTensor input, VulkanLinearWeight w, Activation activation, VulkanTensor output)
+    {
         long m = input.Rows;
         var catalog = _backend.Catalog;
         for (int c = 0; c < w.Weight.Chunks.Count; c++)
@@ -79,6 +106,28 @@ internal sealed partial class VulkanForwardPass
                 constants, (uint)groupsX, (uint)groupsY, (uint)plan.Splits);
             Release(partial);
         }
+    }
+
+    /// <summary>
+    /// LayerNorm(linear(x) + residual) as one dispatch when the linear is the one waiting: both its output and the
+    /// LayerNorm's are written, so either may be used afterwards. Null when it does not apply.
+    /// </summary>
+    private VulkanTensor? FusedLinearLayerNorm(VulkanTensor input, VulkanTensor? residual, VulkanTensor gamma, VulkanTensor beta, float eps)
+    {
+        if (_pending is not { } pending || residual == null || input.Storage != pending.Output.Storage ||
+            input.LastDim != pending.Weight.OutFeatures ||
+            _backend.Catalog.MatmulLayerNorm(pending.Weight.Float16, pending.Weight.OutFeatures) is not { } spec)
+            return null;
+        _pending = null;
+        var w = pending.Weight;
+        long rows = pending.Input.Rows;
+        // The linear's input may already be released: its memory must not become the output it is read into.
+        var output = NewTensor(input.Shape, DeviceDType.Float32, avoid: pending.Input.Storage.Single);
+        var grid = _backend.Catalog.Grid((rows + KernelCatalog.MatmulLayerNormRows - 1) / KernelCatalog.MatmulLayerNormRows);
+        _recorder.Dispatch(_backend.Kernels.Get(spec),
+            [pending.Input.Storage.Single, w.Weight.Single, w.Bias ?? _backend.Placeholder, residual.Storage.Single, gamma.Storage.Single,
+             beta.Storage.Single, pending.Output.Storage.Single, output.Storage.Single],
+            new PC.MatmulLayerNorm((uint)rows, (uint)w.OutFeatures, (uint)w.InFeatures, w.HasBias ? 1u : 0u, eps), grid.X, grid.Y);
         return output;
     }
 
@@ -190,12 +239,13 @@ internal sealed partial class VulkanForwardPass
         int width = input.LastDim;
         if (g.ElementCount != width || b.ElementCount != width)
             throw new InputException($"LayerNorm: gamma {TensorShape.Format(g.Shape)} and beta {TensorShape.Format(b.Shape)} must hold {width} values (the last dimension of x {TensorShape.Format(input.Shape)})");
+        if (FusedLinearLayerNorm(input, res, g, b, eps) is { } fused) return fused;
 
         var output = NewTensor(input.Shape, DeviceDType.Float32);
         long rows = input.Rows;
         if (width == 0 || rows == 0) return output;
         var grid = _backend.Catalog.Grid(rows);
-        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.LayerNorm),
+        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.LayerNormFor(width)),
             [input.Storage.Single, res?.Storage.Single ?? _backend.Placeholder, g.Storage.Single, b.Storage.Single, output.Storage.Single],
             new PC.LayerNorm((uint)rows, (uint)width, res != null ? 1u : 0u, eps), grid.X, grid.Y);
         return output;

@@ -82,6 +82,7 @@ internal sealed partial class VulkanForwardPass : IForwardPass
 
     public void Read(DeviceTensor tensor, Span<float> destination)
     {
+        FlushPending();
         var t = CheckedReadable(tensor);
         if (destination.Length != t.ElementCount)
             throw new InputException($"reading {tensor} needs a destination of {t.ElementCount} values, got {destination.Length}");
@@ -161,6 +162,7 @@ internal sealed partial class VulkanForwardPass : IForwardPass
     public bool TryReleaseAll()
     {
         ThrowIfDisposed();
+        _pending = null;
         if (_recorder.HasPendingWork) _splitArrivalsZeroed = false;
         _recorder.Discard();   // a forward that failed half-way leaves commands nobody will read
         foreach (var storage in _live) storage.Kill();
@@ -193,9 +195,10 @@ internal sealed partial class VulkanForwardPass : IForwardPass
     }
 
     /// <summary>A new activation of the given shape in one device buffer (reusing released memory when possible).</summary>
-    private VulkanTensor NewTensor(ImmutableArray<int> shape, DeviceDType dtype, int[]? hostInts = null)
+    private VulkanTensor NewTensor(ImmutableArray<int> shape, DeviceDType dtype, int[]? hostInts = null, GpuBuffer? avoid = null)
     {
         ThrowIfDisposed();
+        FlushPending();   // a waiting linear may read memory released since: it is recorded before that memory is reused
         long bytes = TensorShape.ElementCount(shape) * 4;
         var context = _backend.Context;
         if (bytes > context.MaxBindingBytes)
@@ -203,7 +206,16 @@ internal sealed partial class VulkanForwardPass : IForwardPass
                 $"activation {TensorShape.Format(shape)} needs {bytes} bytes, more than device '{context.Caps.Info.Name}' binds in one storage buffer ({context.MaxBindingBytes}); use a smaller batch or sequence");
         GpuBuffer? buffer = null;
         long size = BufferPool.SizeClass(bytes);
-        if (_released.TryGetValue(size, out var stack) && stack.Count > 0) buffer = stack.Pop();
+        if (_released.TryGetValue(size, out var stack) && stack.Count > 0)
+        {
+            buffer = stack.Pop();
+            if (avoid != null && buffer.Handle.Handle == avoid.Handle.Handle && buffer.Offset < avoid.Offset + avoid.Size && avoid.Offset < buffer.Offset + buffer.Size)
+            {
+                var other = stack.Count > 0 ? stack.Pop() : null;
+                stack.Push(buffer);
+                buffer = other;
+            }
+        }
         if (buffer == null)
         {
             buffer = _backend.Pool.Rent(bytes);
@@ -238,6 +250,7 @@ internal sealed partial class VulkanForwardPass : IForwardPass
     {
         if (_disposed) return;
         _disposed = true;
+        _pending = null;
         _recorder.Dispose();
         _uploads.Dispose();
         _readbacks.Dispose();

@@ -26,6 +26,9 @@ internal sealed record PhysicalDeviceCaps(
     /// <summary>maxPerStageDescriptorStorageBuffers: the fused query/key/value linear binds 10.</summary>
     public uint MaxStorageBuffersPerStage { get; init; } = 4;
 
+    /// <summary>subgroupAdd and friends in compute shaders (VkPhysicalDeviceSubgroupProperties).</summary>
+    public bool SupportsSubgroupArithmetic { get; init; }
+
     /// <summary>Nanoseconds per timestamp tick, or 0 where compute queues cannot write timestamps.</summary>
     public float TimestampPeriod { get; init; }
 }
@@ -116,6 +119,9 @@ internal static unsafe class PhysicalDeviceProbe
             CacheKey = new PipelineCacheKey(p.VendorID, p.DeviceID, p.DriverVersion, new Guid(new ReadOnlySpan<byte>(p.PipelineCacheUuid, 16))),
             SupportsPushDescriptors = HasExtension(vk, device, PushDescriptor),
             MaxStorageBuffersPerStage = p.Limits.MaxPerStageDescriptorStorageBuffers,
+            SupportsSubgroupArithmetic = (subgroup.SupportedStages & ShaderStageFlags.ComputeBit) != 0 &&
+                (subgroup.SupportedOperations & (SubgroupFeatureFlags.BasicBit | SubgroupFeatureFlags.ArithmeticBit)) ==
+                (SubgroupFeatureFlags.BasicBit | SubgroupFeatureFlags.ArithmeticBit),
             TimestampPeriod = p.Limits.TimestampComputeAndGraphics ? p.Limits.TimestampPeriod : 0,
         };
     }

@@ -20,6 +20,8 @@ internal static class PushConstants
     [StructLayout(LayoutKind.Sequential)]
     public record struct Attention(uint Sq, uint Sk, uint Heads, uint HeadDim, uint Causal, uint WriteProbs, float Scale);
     [StructLayout(LayoutKind.Sequential)]
+    public record struct MatmulLayerNorm(uint M, uint N, uint K, uint HasBias, float Eps);
+    [StructLayout(LayoutKind.Sequential)]
     public record struct FlashAttention(uint Sq, uint Sk, uint Heads, uint HeadDim, uint Causal, float Scale);
     [StructLayout(LayoutKind.Sequential)]
     public record struct Concat(uint Count, uint S1, uint S2, uint Width);
@@ -95,6 +97,23 @@ internal sealed class KernelCatalog
             Writes: 0b11_1000_0000);
 
     /// <summary>
+    /// A linear whose output goes straight into a LayerNorm with a residual, as one dispatch (8 bindings): 256 threads
+    /// own whole rows of up to 1024 features (1–4 per thread). Null where the device or the width does not allow it.
+    /// </summary>
+    public KernelSpec? MatmulLayerNorm(bool float16Weights, long features)
+    {
+        const uint threads = 256;
+        if (features < 1 || features > 4 * threads || _caps.MaxStorageBuffersPerStage < 8 || _caps.Info.MaxComputeWorkGroupInvocations < threads)
+            return null;
+        uint perThread = (uint)((features + threads - 1) / threads);
+        return new(float16Weights ? "matmul_layernorm_f16" : "matmul_layernorm", 8, Size<PushConstants.MatmulLayerNorm>(),
+            [threads, perThread, MatmulLayerNormRows], Writes: 0b1100_0000);
+    }
+
+    /// <summary>Rows per workgroup of <see cref="MatmulLayerNorm"/>.</summary>
+    public const uint MatmulLayerNormRows = 8;
+
+    /// <summary>
     /// The GEMM variant for an [M, K] × [N, K]ᵀ product: the large tiles above 256 rows; below, the small tiles, split
     /// over K when their output tiles alone are too few to keep a GPU busy (never on a CPU device, where splitting
     /// only adds work). Returns the split count and the K columns per split (a multiple of 32).
@@ -120,6 +139,13 @@ internal sealed class KernelCatalog
     public KernelSpec Activate => new("activate", 2, Size<PushConstants.CountAct>(), [ElementwiseGroup]);
     public KernelSpec Gather => new("gather", 3, Size<PushConstants.Gather>(), [ElementwiseGroup]);
     public KernelSpec LayerNorm => new("layernorm", 5, Size<PushConstants.LayerNorm>(), [RowGroup]);
+
+    /// <summary>The one-pass LayerNorm for rows of up to RowGroup·8 values where the device has subgroup arithmetic, else
+    /// <see cref="LayerNorm"/>.</summary>
+    public KernelSpec LayerNormFor(long width) =>
+        _caps.SupportsSubgroupArithmetic && width <= RowGroup * 8L
+            ? new("layernorm_subgroup", 5, Size<PushConstants.LayerNorm>(), [RowGroup, (uint)Math.Max(1, (width + RowGroup - 1) / RowGroup)])
+            : LayerNorm;
     public KernelSpec Concat => new("concat_sequence", 3, Size<PushConstants.Concat>(), [ElementwiseGroup]);
     public KernelSpec SelectPositions => new("select_positions", 3, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
     public KernelSpec PoolSegments => new("pool_segments", 4, Size<PushConstants.PoolSegments>(), [ElementwiseGroup]);
@@ -139,10 +165,17 @@ internal sealed class KernelCatalog
             }
         yield return MatmulSplit(false);
         if (float16Weights) yield return MatmulSplit(true);
+        foreach (int features in new[] { 256, 512, 768, 1024 })
+        {
+            if (MatmulLayerNorm(false, features) is { } fused) yield return fused;
+            if (float16Weights && MatmulLayerNorm(true, features) is { } half) yield return half;
+        }
         yield return Add;
         yield return Activate;
         yield return Gather;
         yield return LayerNorm;
+        foreach (int width in new[] { 128, 256, 384, 512, 768, 1024 })
+            yield return LayerNormFor(width);
         yield return Concat;
         yield return SelectPositions;
         yield return MeanOverSequence;

@@ -1,0 +1,143 @@
+// A linear followed by the LayerNorm that adds its residual (an ELECTRA layer's output dense + LayerNorm), one dispatch:
+//   y = x·Wᵀ + bias                       (written too, exactly as the linear alone would)
+//   out = LayerNorm(y + residual)·gamma + beta   over each row, biased variance
+// A workgroup owns BM whole rows (N ≤ THREADS·NC features), so the row statistics never leave it. x rows are staged in
+// shared memory BK columns at a time; each thread reads its own weight rows as vec4s along K. Per output the sum runs
+// over k in order, as in the tiled GEMM. The including shader defines WEIGHT_T and WEIGHT4_T.
+#include "common.glsl"
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint THREADS = 256;   // a power of two
+layout(constant_id = 1) const uint NC = 4;          // features per thread
+layout(constant_id = 2) const uint BM = 8;          // rows per workgroup
+const uint BK = 32;
+layout(push_constant) uniform Params { uint M; uint N; uint K; uint hasBias; float eps; } p;
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) readonly buffer W { WEIGHT_T w[]; };
+layout(std430, binding = 1) readonly buffer W4 { WEIGHT4_T w4[]; };
+layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
+layout(std430, binding = 3) readonly buffer R { float residual[]; };
+layout(std430, binding = 4) readonly buffer G { float gamma[]; };
+layout(std430, binding = 5) readonly buffer Bt { float beta[]; };
+layout(std430, binding = 6) writeonly buffer Y { float y[]; };
+layout(std430, binding = 7) writeonly buffer Out { float o[]; };
+
+shared float xs[BM * BK];
+shared float partial[BM * THREADS];
+
+// Sums each row's value over the workgroup (a tree in shared memory); every thread gets the BM totals.
+void row_sums(inout float v[BM])
+{
+    uint t = gl_LocalInvocationID.x;
+    for (uint r = 0; r < BM; r++)
+        partial[r * THREADS + t] = v[r];
+    barrier();
+    for (uint s = THREADS / 2; s > 0; s >>= 1)
+    {
+        if (t < s)
+            for (uint r = 0; r < BM; r++)
+                partial[r * THREADS + t] += partial[r * THREADS + t + s];
+        barrier();
+    }
+    for (uint r = 0; r < BM; r++)
+        v[r] = partial[r * THREADS];
+    barrier();
+}
+
+vec4 load_w(uint n, uint k)
+{
+    uint at = n * p.K + k;
+    if ((p.K & 3u) == 0u && k < p.K) return vec4(w4[at >> 2]);
+    vec4 r = vec4(0.0);
+    for (uint c = 0; c < 4; c++)
+        if (k + c < p.K) r[c] = float(w[at + c]);
+    return r;
+}
+
+void main()
+{
+    uint t = gl_LocalInvocationID.x;
+    uint m0 = flat_workgroup_index() * BM;
+
+    float acc[BM][NC];
+    for (uint r = 0; r < BM; r++)
+        for (uint c = 0; c < NC; c++)
+            acc[r][c] = 0.0;
+
+    for (uint k0 = 0; k0 < p.K; k0 += BK)
+    {
+        for (uint e = t; e < BM * BK; e += THREADS)
+        {
+            uint r = e / BK, c = e - r * BK;
+            xs[e] = (m0 + r < p.M && k0 + c < p.K) ? x[(m0 + r) * p.K + k0 + c] : 0.0;
+        }
+        barrier();
+        for (uint c = 0; c < NC; c++)
+        {
+            uint n = t + c * THREADS;
+            if (n >= p.N) continue;
+            for (uint kk = 0; kk < BK; kk += 4)
+            {
+                vec4 wv = load_w(n, k0 + kk);
+                for (uint r = 0; r < BM; r++)
+                {
+                    float a = acc[r][c];
+                    a += xs[r * BK + kk] * wv.x;
+                    a += xs[r * BK + kk + 1] * wv.y;
+                    a += xs[r * BK + kk + 2] * wv.z;
+                    a += xs[r * BK + kk + 3] * wv.w;
+                    acc[r][c] = a;
+                }
+            }
+        }
+        barrier();
+    }
+
+    // y, then y + residual, whose row mean and (from the registers, a second pass) variance normalise it.
+    float sums[BM];
+    for (uint r = 0; r < BM; r++)
+    {
+        uint m = m0 + r;
+        float s = 0.0;
+        for (uint c = 0; c < NC; c++)
+        {
+            uint n = t + c * THREADS;
+            if (m >= p.M || n >= p.N) continue;
+            float v = acc[r][c];
+            if (p.hasBias != 0u)
+                v += bias[n];
+            y[m * p.N + n] = v;
+            v += residual[m * p.N + n];
+            acc[r][c] = v;
+            s += v;
+        }
+        sums[r] = s;
+    }
+    row_sums(sums);
+    float mean[BM];
+    for (uint r = 0; r < BM; r++)
+    {
+        mean[r] = sums[r] / float(p.N);
+        float q = 0.0;
+        for (uint c = 0; c < NC; c++)
+        {
+            uint n = t + c * THREADS;
+            if (m0 + r >= p.M || n >= p.N) continue;
+            float d = acc[r][c] - mean[r];
+            q += d * d;
+        }
+        sums[r] = q;
+    }
+    row_sums(sums);
+    for (uint r = 0; r < BM; r++)
+    {
+        uint m = m0 + r;
+        if (m >= p.M) continue;
+        float inv = 1.0 / sqrt(sums[r] / float(p.N) + p.eps);
+        for (uint c = 0; c < NC; c++)
+        {
+            uint n = t + c * THREADS;
+            if (n < p.N)
+                o[m * p.N + n] = (acc[r][c] - mean[r]) * inv * gamma[n] + beta[n];
+        }
+    }
+}
