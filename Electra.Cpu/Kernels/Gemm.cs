@@ -72,17 +72,25 @@ public static unsafe class Gemm
         job.Clear();
     }
 
+    /// <summary>The rows of a linear's [rows, k] input and [rows, n] output, or an InputException naming the mismatch
+    /// (shared by the float and int8 GEMMs).</summary>
+    internal static int CheckedRows(int inputLength, int k, int outputLength, int n)
+    {
+        if (inputLength % k != 0)
+            throw new InputException($"linear input has {inputLength} values, not a multiple of in_features {k}");
+        int rows = inputLength / k;
+        if (outputLength != (long)rows * n)
+            throw new InputException($"linear output has {outputLength} values, expected [{rows}, {n}]");
+        return rows;
+    }
+
     /// <summary>Span overload: x is [rows, In] and y is [rows, Out], both dense.</summary>
     /// <exception cref="InputException">the spans do not match the weight's shape.</exception>
     public static void Multiply(ReadOnlySpan<float> x, PackedWeight weight, Span<float> y,
         Activation activation = Activation.Identity, WorkerPool? pool = null)
     {
         int k = weight.InFeatures, n = weight.OutFeatures;
-        if (x.Length % k != 0)
-            throw new InputException($"linear input has {x.Length} values, not a multiple of in_features {k}");
-        int rows = x.Length / k;
-        if (y.Length != (long)rows * n)
-            throw new InputException($"linear output has {y.Length} values, expected [{rows}, {n}]");
+        int rows = CheckedRows(x.Length, k, y.Length, n);
         fixed (float* px = x)
         fixed (float* py = y)
             Multiply(px, k, rows, weight, py, n, activation, pool);

@@ -76,11 +76,7 @@ public static unsafe class Int8Gemm
         Activation activation = Activation.Identity, bool perRowActivations = false, WorkerPool? pool = null)
     {
         int k = weight.InFeatures, n = weight.OutFeatures;
-        if (x.Length % k != 0)
-            throw new InputException($"linear input has {x.Length} values, not a multiple of in_features {k}");
-        int rows = x.Length / k;
-        if (y.Length != (long)rows * n)
-            throw new InputException($"linear output has {y.Length} values, expected [{rows}, {n}]");
+        int rows = Gemm.CheckedRows(x.Length, k, y.Length, n);
         fixed (float* px = x)
         fixed (float* py = y)
             Multiply(px, k, rows, weight, py, n, activation, perRowActivations, pool);
