@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Electra.Cli;
 using Electra.Tests.Support;
+using static Electra.Tests.Support.CliRun;
 using Electra.Tests.Pipelines;
 
 namespace Electra.Tests.Cli;
@@ -11,16 +12,6 @@ public sealed class PipelineCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("electra-pipelines-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CommandLine.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private string File(string name, params string[] lines)
     {

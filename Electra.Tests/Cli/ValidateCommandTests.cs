@@ -1,6 +1,7 @@
 using Electra.Cli;
 using Electra.Cli.Commands;
 using Electra.Tests.Support;
+using static Electra.Tests.Support.CliRun;
 using Electra.Tests.Validation;
 
 namespace Electra.Tests.Cli;
@@ -8,13 +9,6 @@ namespace Electra.Tests.Cli;
 /// <summary>`electra validate`: exit 0 only when every tensor is within tolerance; failures name tensor and layer.</summary>
 public class ValidateCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CommandLine.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     [Fact]
     public void PassingFixturePrintsEveryLayerAndExitsZero()

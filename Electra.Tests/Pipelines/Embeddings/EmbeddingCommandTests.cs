@@ -3,6 +3,7 @@ using Electra.Cli;
 using Electra.Cpu;
 using Electra.Models.Pipelines;
 using Electra.Tests.Support;
+using static Electra.Tests.Support.CliRun;
 
 namespace Electra.Tests.Pipelines.Embeddings;
 
@@ -12,16 +13,6 @@ public sealed class EmbeddingCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("electra-embed-cli-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CommandLine.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private string Write(string name, params string[] lines)
     {
