@@ -6,7 +6,7 @@
 # executions (default 1,000,000; afl-fuzz -E) and prints, per target: executions, corpus paths, edges found and map
 # coverage, crashes and hangs (from afl-fuzz's fuzzer_stats). Findings stay under .build/afl/findings/<target>/;
 # replay one with: dotnet .build/afl/bin/Electra.Fuzz.Afl.dll <target> --run FILE...
-# Needs afl-fuzz (Debian: apt-get install afl++). Runs at nice 19; exit code 1 when any target has a crash or hang.
+# Needs afl-fuzz (Debian: apt-get install afl++). Runs at nice 19 (AFL_NICE=N to change); exit code 1 when any target has a crash or hang.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -46,7 +46,12 @@ for t in "${targets[@]}"; do
   rm -rf "$seeds" "$findings"
   mkdir -p "$work/findings"
   dotnet "$work/bin/Electra.Fuzz.Afl.dll" "$t" --seeds "$seeds" >/dev/null
-  nice -n 19 afl-fuzz -i "$seeds" -o "$findings" -t "$timeout_ms" -m none -E "$execs" -- \
+  # JSON targets get the JSON dictionary, so mutations insert whole tokens and key names.
+  dict=()
+  case "$t" in config|tokenizer-json|shard-index|inputs-json|tokenizer-config|special-tokens-map|jsonl|model-folder|safetensors)
+    dict=(-x "$root/fuzz/dictionaries/json.dict") ;;
+  esac
+  nice -n "${AFL_NICE:-19}" afl-fuzz -i "$seeds" -o "$findings" -t "$timeout_ms" -m none -E "$execs" "${dict[@]}" -- \
     dotnet "$work/bin/Electra.Fuzz.Afl.dll" "$t" > "$work/$t.log" 2>&1 || { echo "$t: afl-fuzz failed, see $work/$t.log" >&2; status=1; continue; }
   stats="$findings/default/fuzzer_stats"
   get() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
