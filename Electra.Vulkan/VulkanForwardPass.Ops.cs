@@ -116,15 +116,15 @@ internal sealed partial class VulkanForwardPass
     {
         if (_pending is not { } pending || residual == null || input.Storage != pending.Output.Storage ||
             input.LastDim != pending.Weight.OutFeatures ||
-            _backend.Catalog.MatmulLayerNorm(pending.Weight.Float16, pending.Weight.OutFeatures) is not { } spec)
+            _backend.Catalog.MatmulLayerNorm(pending.Weight.Float16, pending.Weight.OutFeatures) is not { } fused)
             return null;
         _pending = null;
         var w = pending.Weight;
         long rows = pending.Input.Rows;
         // The linear's input may already be released: its memory must not become the output it is read into.
         var output = NewTensor(input.Shape, DeviceDType.Float32, avoid: pending.Input.Storage.Single);
-        var grid = _backend.Catalog.Grid((rows + KernelCatalog.MatmulLayerNormRows - 1) / KernelCatalog.MatmulLayerNormRows);
-        _recorder.Dispatch(_backend.Kernels.Get(spec),
+        var grid = _backend.Catalog.Grid((rows + fused.Rows - 1) / fused.Rows);
+        _recorder.Dispatch(_backend.Kernels.Get(fused.Spec),
             [pending.Input.Storage.Single, w.Weight.Single, w.Bias ?? _backend.Placeholder, residual.Storage.Single, gamma.Storage.Single,
              beta.Storage.Single, pending.Output.Storage.Single, output.Storage.Single],
             new PC.MatmulLayerNorm((uint)rows, (uint)w.OutFeatures, (uint)w.InFeatures, w.HasBias ? 1u : 0u, eps), grid.X, grid.Y);

@@ -21,4 +21,8 @@ layout(std430, binding = 9) writeonly buffer Y2 { float y2[]; };
 #define W4_AT(i) (gl_WorkGroupID.z == 0u ? vec4(w04[i]) : gl_WorkGroupID.z == 1u ? vec4(w14[i]) : vec4(w24[i]))
 #define BIAS_AT(n) (gl_WorkGroupID.z == 0u ? b0[n] : gl_WorkGroupID.z == 1u ? b1[n] : b2[n])
 #define Y_STORE(i, v) if (gl_WorkGroupID.z == 0u) y0[i] = (v); else if (gl_WorkGroupID.z == 1u) y1[i] = (v); else y2[i] = (v)
+#ifdef CPU_BLOCKS
+#include "matmul_cpu_body.glsl"
+#else
 #include "matmul_body.glsl"
+#endif

@@ -17,4 +17,8 @@ shared bool lastArrival;
 #define W4_AT(i) vec4(w4[i])
 #define BIAS_AT(n) bias[n]
 #define Y_STORE(i, v) y[i] = (v)
+#ifdef CPU_BLOCKS
+#include "matmul_cpu_body.glsl"
+#else
 #include "matmul_body.glsl"
+#endif

@@ -9,7 +9,7 @@ using FsCheck.Fluent;
 namespace Electra.Tests.Vulkan;
 
 /// <summary>
-/// Every GEMM variant (128 × 128 register tiles, the small-M tiles, split-K), forced in turn so that any device runs
+/// Every GEMM variant (128 × 128 register tiles, the small-M tiles, split-K, the CPU-shaped register blocks), forced in turn so that any device runs
 /// each, ≡ the double-precision reference on random odd shapes: M = 1, K not a multiple of 4 or 32 (the scalar-load
 /// path), N odd, with and without bias, every activation, float32 and float16 weights.
 /// </summary>
@@ -60,11 +60,15 @@ public sealed class GemmVariantProperties(VulkanFixture fixture)
     [VulkanProperty(MaxTest = 12)]
     public Property Split_k_equals_the_reference() => Variant(MatmulVariant.SplitK, 140);
 
+    [VulkanProperty(MaxTest = 12)]
+    public Property Cpu_shaped_blocks_equal_the_reference() => Variant(MatmulVariant.CpuBlocks, 140);
+
     [VulkanTheory]
     [InlineData(null, 1, 257, 129)]
     [InlineData("SplitK", 1, 33, 1000)]
     [InlineData("SplitK", 70, 130, 97)]
     [InlineData("Large", 130, 131, 67)]
+    [InlineData("CpuBlocks", 33, 131, 67)]
     public void Float16_weights_in_every_variant_equal_the_reference_on_the_rounded_weights(string? variant, int m, int n, int k) =>
         Assert.True(Matches(variant is null ? null : Enum.Parse<MatmulVariant>(variant), m, n, k, m + n + k, half: true),
             $"{variant ?? "chosen"}: M {m}, N {n}, K {k}");

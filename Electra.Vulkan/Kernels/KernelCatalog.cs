@@ -32,16 +32,22 @@ internal static class PushConstants
 }
 
 /// <summary>GEMM variants (<see cref="KernelCatalog.PlanMatmul"/> picks one per shape unless one is forced).</summary>
-internal enum MatmulVariant { Large, SmallM, SplitK }
+internal enum MatmulVariant { Large, SmallM, SplitK, CpuBlocks }
 
 /// <summary>A GEMM tiling: threads along N and M, and the accumulators each thread holds along N and M.</summary>
 internal sealed record MatmulTiles(uint ThreadsN, uint ThreadsM, uint TileN, uint TileM)
 {
+    /// <summary>The CPU-shaped kernels (matmul_cpu_body.glsl): TileN × TileM adjacent outputs per invocation, read from the buffers.</summary>
+    public bool CpuBlocks { get; init; }
+
     public uint BlockN => ThreadsN * TileN;
     public uint BlockM => ThreadsM * TileM;
     public long Blocks(long m, long n) => ((m + BlockM - 1) / BlockM) * ((n + BlockN - 1) / BlockN);
     public System.Collections.Immutable.ImmutableArray<uint> Constants => [ThreadsN, ThreadsM, TileN, TileM];
 }
+
+/// <summary>A kernel that owns <paramref name="Rows"/> whole rows per workgroup.</summary>
+internal sealed record FusedKernel(KernelSpec Spec, uint Rows);
 
 /// <summary>How one linear runs: its tiles, and K split into <paramref name="Splits"/> ranges of <paramref name="KSplit"/> columns.</summary>
 internal sealed record MatmulPlan(MatmulTiles Tiles, long Splits, long KSplit, bool SplitK);
@@ -64,6 +70,9 @@ internal sealed class KernelCatalog
     /// <summary>The GEMM for M ≤ 256 rows: 32-row blocks, so that batch-1 work makes more workgroups, and split-K.</summary>
     public MatmulTiles SmallTiles { get; }
 
+    /// <summary>The GEMM for CPU devices: 8 × 4 invocations of 16 rows × 8 features each (see <see cref="CpuShapedKernels"/>).</summary>
+    public MatmulTiles CpuTiles { get; } = new(ThreadsN: 8, ThreadsM: 4, TileN: CpuBlockFeatures, TileM: CpuBlockRows) { CpuBlocks = true };
+
     /// <summary>Forces one GEMM variant for every linear (tests run each on any device); null chooses per shape.</summary>
     public MatmulVariant? ForcedMatmul { get; set; }
 
@@ -85,7 +94,10 @@ internal sealed class KernelCatalog
     private static int Size<T>() where T : struct => Marshal.SizeOf<T>();
 
     public KernelSpec Matmul(bool float16Weights, MatmulTiles tiles) =>
-        new(float16Weights ? "matmul_f16" : "matmul", 4, Size<PushConstants.Matmul>(), tiles.Constants);
+        new(Name("matmul", tiles, float16Weights), 4, Size<PushConstants.Matmul>(), tiles.Constants);
+
+    private static string Name(string kernel, MatmulTiles tiles, bool float16Weights) =>
+        kernel + (tiles.CpuBlocks ? "_cpu" : "") + (float16Weights ? "_f16" : "");
 
     /// <summary>Split-K: two more bindings, the partial sums [splits, M, N] and the per-tile arrival counters.</summary>
     public KernelSpec MatmulSplit(bool float16Weights) =>
@@ -93,34 +105,67 @@ internal sealed class KernelCatalog
 
     /// <summary>Three same-shaped linears of one input in one dispatch (10 bindings), where the device binds that many.</summary>
     public KernelSpec? MatmulMulti(bool float16Weights, MatmulTiles tiles) => _caps.MaxStorageBuffersPerStage < 10 ? null :
-        new(float16Weights ? "matmul_multi_f16" : "matmul_multi", 10, Size<PushConstants.Matmul>(), tiles.Constants,
+        new(Name("matmul_multi", tiles, float16Weights), 10, Size<PushConstants.Matmul>(), tiles.Constants,
             Writes: 0b11_1000_0000);
 
     /// <summary>
-    /// A linear whose output goes straight into a LayerNorm with a residual, as one dispatch (8 bindings): 256 threads
-    /// own whole rows of up to 1024 features (1–4 per thread). Null where the device or the width does not allow it.
+    /// A linear whose output goes straight into a LayerNorm with a residual, as one dispatch (8 bindings), for rows of up
+    /// to 1024 features; null where the device or the width does not allow it. GPUs: 256 threads own 8 whole rows (1–4
+    /// features per thread, a weight vec4 from global memory per 8 rows). CPU devices with subgroup arithmetic: ceil(N/8)
+    /// invocations own 16 rows, each a 16 × 8 block of outputs in registers (see <see cref="CpuShapedKernels"/>).
     /// </summary>
-    public KernelSpec? MatmulLayerNorm(bool float16Weights, long features)
+    public FusedKernel? MatmulLayerNorm(bool float16Weights, long features)
     {
+        if (features < 1 || features > 1024 || _caps.MaxStorageBuffersPerStage < 8)
+            return null;
+        if (CpuShapedKernels)
+        {
+            uint invocations = (uint)((features + CpuBlockFeatures - 1) / CpuBlockFeatures);
+            return new FusedKernel(new(float16Weights ? "matmul_layernorm_cpu_f16" : "matmul_layernorm_cpu", 8,
+                Size<PushConstants.MatmulLayerNorm>(), [invocations], Writes: 0b1100_0000), CpuBlockRows);
+        }
         const uint threads = 256;
-        if (features < 1 || features > 4 * threads || _caps.MaxStorageBuffersPerStage < 8 || _caps.Info.MaxComputeWorkGroupInvocations < threads)
+        if (_caps.Info.MaxComputeWorkGroupInvocations < threads)
             return null;
         uint perThread = (uint)((features + threads - 1) / threads);
-        return new(float16Weights ? "matmul_layernorm_f16" : "matmul_layernorm", 8, Size<PushConstants.MatmulLayerNorm>(),
-            [threads, perThread, MatmulLayerNormRows], Writes: 0b1100_0000);
+        return new FusedKernel(new(float16Weights ? "matmul_layernorm_f16" : "matmul_layernorm", 8, Size<PushConstants.MatmulLayerNorm>(),
+            [threads, perThread, MatmulLayerNormRows], Writes: 0b1100_0000), MatmulLayerNormRows);
     }
 
-    /// <summary>Rows per workgroup of <see cref="MatmulLayerNorm"/>.</summary>
+    /// <summary>Rows per workgroup of the GPU-shaped <see cref="MatmulLayerNorm"/>.</summary>
     public const uint MatmulLayerNormRows = 8;
 
+    /// <summary>The output block each invocation of a CPU-shaped kernel holds (RB × CB in matmul_cpu_block.glsl).</summary>
+    public const uint CpuBlockRows = 16, CpuBlockFeatures = 8;
+
     /// <summary>
-    /// The GEMM variant for an [M, K] × [N, K]ᵀ product: the large tiles above 256 rows; below, the small tiles, split
-    /// over K when their output tiles alone are too few to keep a GPU busy (never on a CPU device, where splitting
-    /// only adds work). Returns the split count and the K columns per split (a multiple of 32).
+    /// Whether the kernels shaped for CPU devices serve (lavapipe, SwiftShader: a workgroup is a loop over SIMD lanes on
+    /// one thread, where each buffer or shared-memory load goes lane by lane and barriers switch coroutines, so large
+    /// register blocks read straight from the buffers win); by default on devices of type CPU with subgroup arithmetic.
+    /// Tests set it to run either shape on any device.
+    /// </summary>
+    public bool CpuShapedKernels
+    {
+        get => _cpuShaped ?? (_caps.Info.Type == VulkanDeviceType.Cpu && _caps.SupportsSubgroupArithmetic);
+        set => _cpuShaped = value;
+    }
+
+    private bool? _cpuShaped;
+
+    /// <summary>Restores the device's own choice of <see cref="CpuShapedKernels"/>.</summary>
+    public void ResetCpuShapedKernels() => _cpuShaped = null;
+
+    /// <summary>
+    /// The GEMM variant for an [M, K] × [N, K]ᵀ product: on CPU devices the CPU-shaped blocks; else the large tiles above
+    /// 256 rows, and below, the small tiles, split over K when their output tiles alone are too few to keep a GPU busy
+    /// (never on a CPU device, where splitting only adds work). Returns the split count and the K columns per split (a
+    /// multiple of 32).
     /// </summary>
     public MatmulPlan PlanMatmul(long m, long n, long k)
     {
-        var variant = ForcedMatmul ?? (m > 256 ? MatmulVariant.Large : MatmulVariant.SmallM);
+        var variant = ForcedMatmul ?? (CpuShapedKernels ? MatmulVariant.CpuBlocks : m > 256 ? MatmulVariant.Large : MatmulVariant.SmallM);
+        if (variant == MatmulVariant.CpuBlocks)
+            return new MatmulPlan(CpuTiles, 1, Math.Max(k, 1), false);
         var tiles = variant == MatmulVariant.Large ? LargeTiles : SmallTiles;
         long outputTiles = tiles.Blocks(m, n);
         long splits = 1;
@@ -158,17 +203,20 @@ internal sealed class KernelCatalog
     public IEnumerable<KernelSpec> Eager(bool float16Weights)
     {
         foreach (bool half in float16Weights ? new[] { false, true } : [false])
-            foreach (var tiles in new[] { LargeTiles, SmallTiles })
+            foreach (var tiles in CpuShapedKernels ? new[] { CpuTiles } : [LargeTiles, SmallTiles])
             {
                 yield return Matmul(half, tiles);
                 if (MatmulMulti(half, tiles) is { } multi) yield return multi;
             }
-        yield return MatmulSplit(false);
-        if (float16Weights) yield return MatmulSplit(true);
+        if (!CpuShapedKernels)
+        {
+            yield return MatmulSplit(false);
+            if (float16Weights) yield return MatmulSplit(true);
+        }
         foreach (int features in new[] { 256, 512, 768, 1024 })
         {
-            if (MatmulLayerNorm(false, features) is { } fused) yield return fused;
-            if (float16Weights && MatmulLayerNorm(true, features) is { } half) yield return half;
+            if (MatmulLayerNorm(false, features) is { } fused) yield return fused.Spec;
+            if (float16Weights && MatmulLayerNorm(true, features) is { } half) yield return half.Spec;
         }
         yield return Add;
         yield return Activate;

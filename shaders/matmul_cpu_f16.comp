@@ -1,0 +1,8 @@
+#version 450
+// The matmul with fused bias and activation shaped for CPU devices, float16 weights (16-bit storage).
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#define WEIGHT_T float16_t
+#define WEIGHT4_T f16vec4
+#define CPU_BLOCKS
+#include "matmul_single.glsl"

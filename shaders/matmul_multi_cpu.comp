@@ -1,0 +1,6 @@
+#version 450
+// Query, key and value projections as one dispatch shaped for CPU devices, float32 weights.
+#define WEIGHT_T float
+#define WEIGHT4_T vec4
+#define CPU_BLOCKS
+#include "matmul_multi.glsl"
