@@ -116,8 +116,9 @@ public sealed class VulkanSteadyStateTests
         Assert.Equal(1.0, (double)json["submits"]!);
         Assert.Equal(0.0, (double)json["allocations"]!);
         var profile = json["profile"]!.AsObject();
-        Assert.Contains("matmul_multi_f16", profile.Select(kv => kv.Key));
-        Assert.True((double)profile["matmul_multi_f16"]!["dispatches"]! >= 1);
+        // The GPU- or the CPU-shaped fused QKV kernel (matmul_multi_f16, matmul_multi_cpu_f16), whichever the device runs.
+        var qkv = Assert.Single(profile, kv => kv.Key.StartsWith("matmul_multi", StringComparison.Ordinal) && kv.Key.EndsWith("_f16", StringComparison.Ordinal));
+        Assert.True((double)qkv.Value!["dispatches"]! >= 1);
     }
 
     [Theory]
@@ -137,8 +138,9 @@ public sealed class VulkanSteadyStateTests
         var counted = Steady(backend, ElectraArchitecture.ElectraForPreTraining, Inputs(1, 5, padded: false), ForwardOptions.Default, 1);
         var profile = backend.Profile;
         Assert.Equal(0, counted.Allocations);   // the query pool belongs to the pass, made before the timed forward
-        Assert.Contains("matmul_multi", profile.Keys);
-        Assert.Contains("matmul_layernorm", profile.Keys);
+        // GPU- or CPU-shaped (matmul_multi, matmul_multi_cpu), whichever the device runs.
+        Assert.Contains(profile.Keys, k => k.StartsWith("matmul_multi", StringComparison.Ordinal));
+        Assert.Contains(profile.Keys, k => k.StartsWith("matmul_layernorm", StringComparison.Ordinal));
         Assert.Contains("flash_attention", profile.Keys);
         Assert.All(profile.Values, t => Assert.True(t.Dispatches > 0 && t.Milliseconds >= 0));
         Assert.True(profile.Values.Sum(t => t.Dispatches) >= counted.Dispatches);
