@@ -42,6 +42,7 @@ public abstract class DelegatingForwardPass(IBackend owner, IForwardPass inner) 
         inner.Linears(x, weights);
     public virtual void Linears(DeviceTensor x, ReadOnlySpan<LinearWeight> weights, Span<DeviceTensor> results) =>
         inner.Linears(x, weights, results);
+    public virtual DeviceTensor Embed(EmbeddingInputs inputs) => inner.Embed(inputs);
     public virtual DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down) =>
         inner.FeedForward(x, up, activation, down);
     public virtual DeviceTensor Activate(DeviceTensor x, Activation activation) => inner.Activate(x, activation);

@@ -84,6 +84,14 @@ public interface IForwardPass : IDisposable
     /// <summary>Embedding lookup: table [R, E], ids int32 of shape [...] with values in [0, R) → [..., E].</summary>
     DeviceTensor Gather(DeviceTensor table, DeviceTensor ids);
 
+    /// <summary>
+    /// An encoder's embeddings: LayerNorm((words[ids] + types[typeIds]) + positions[positionIds])·gamma + beta over the
+    /// last dimension → [..., E]. A backend may run it as one operation; by default it is three <see cref="Gather"/>s,
+    /// an <see cref="Add"/> and a <see cref="LayerNorm"/> (<see cref="EmbeddingsReference.Compose"/>).
+    /// </summary>
+    /// <exception cref="Errors.InputException">an id outside its table, or shapes that do not fit.</exception>
+    DeviceTensor Embed(EmbeddingInputs inputs) => EmbeddingsReference.Compose(this, inputs);
+
     /// <summary>Element-wise a + b (same shape).</summary>
     DeviceTensor Add(DeviceTensor a, DeviceTensor b);
 

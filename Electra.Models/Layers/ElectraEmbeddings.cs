@@ -31,8 +31,17 @@ public sealed record ElectraEmbeddings(DeviceTensor WordEmbeddings, DeviceTensor
     internal DeviceTensor Forward(IForwardPass pass, bool fromIds, ReadOnlySpan<int> inputIds, ReadOnlySpan<float> inputsEmbeds,
         ReadOnlySpan<int> positionIds, ReadOnlySpan<int> tokenTypeIds, ReadOnlySpan<int> shape)
     {
+        if (fromIds)
+        {
+            // One operation (one dispatch on Vulkan); by default the same gathers, add and LayerNorm as below.
+            using var ids = pass.Scope(pass.UploadInt(inputIds, shape));
+            using var types = pass.Scope(pass.UploadInt(tokenTypeIds, shape));
+            using var positions = pass.Scope(pass.UploadInt(positionIds, shape));
+            return pass.Embed(new EmbeddingInputs(WordEmbeddings, ids, TokenTypeEmbeddings, types, PositionEmbeddings, positions,
+                LayerNorm.Weight, LayerNorm.Bias, LayerNorm.Eps));
+        }
         DeviceTensor sum;
-        using (var words = pass.Scope(fromIds ? Lookup(pass, WordEmbeddings, inputIds, shape) : UploadEmbeds(pass, inputsEmbeds, shape)))
+        using (var words = pass.Scope(UploadEmbeds(pass, inputsEmbeds, shape)))
         using (var types = pass.Scope(Lookup(pass, TokenTypeEmbeddings, tokenTypeIds, shape)))
         {
             // torch adds (words + token types) first, then positions; float addition order matters at the last bit.
@@ -41,8 +50,8 @@ public sealed record ElectraEmbeddings(DeviceTensor WordEmbeddings, DeviceTensor
         using var summed = pass.Scope(sum);
         // Positions are looked up only now and added inside the LayerNorm (as its residual), so at most three
         // [tokens, E] buffers are alive at once instead of five.
-        using var positions = pass.Scope(Lookup(pass, PositionEmbeddings, positionIds, shape));
-        return LayerNorm.Forward(pass, summed, positions);
+        using var positionRows = pass.Scope(Lookup(pass, PositionEmbeddings, positionIds, shape));
+        return LayerNorm.Forward(pass, summed, positionRows);
     }
 
     private DeviceTensor UploadEmbeds(IForwardPass pass, ReadOnlySpan<float> inputsEmbeds, ReadOnlySpan<int> shape)

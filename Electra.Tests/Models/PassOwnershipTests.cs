@@ -130,6 +130,7 @@ public sealed class PassOwnershipTests
         public override DeviceTensor Activate(DeviceTensor x, Activation activation) => Made(base.Activate(x, activation));
         public override DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
             Made(base.LayerNorm(x, residual, gamma, beta, eps));
+        public override DeviceTensor Embed(EmbeddingInputs inputs) => Made(base.Embed(inputs));
 
         public override AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads,
             bool causal, bool returnProbabilities)

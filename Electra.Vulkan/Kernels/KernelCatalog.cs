@@ -18,6 +18,8 @@ internal static class PushConstants
     [StructLayout(LayoutKind.Sequential)]
     public record struct LayerNorm(uint Rows, uint Width, uint HasResidual, float Eps);
     [StructLayout(LayoutKind.Sequential)]
+    public record struct Embed(uint Rows, uint Width, float Eps);
+    [StructLayout(LayoutKind.Sequential)]
     public record struct Attention(uint Sq, uint Sk, uint Heads, uint HeadDim, uint Causal, uint WriteProbs, float Scale);
     [StructLayout(LayoutKind.Sequential)]
     public record struct MatmulLayerNorm(uint M, uint N, uint K, uint HasBias, float Eps);
@@ -191,6 +193,15 @@ internal sealed class KernelCatalog
         _caps.SupportsSubgroupArithmetic && width <= RowGroup * 8L
             ? new("layernorm_subgroup", 5, Size<PushConstants.LayerNorm>(), [RowGroup, (uint)Math.Max(1, (width + RowGroup - 1) / RowGroup)])
             : LayerNorm;
+    /// <summary>
+    /// The embeddings (three gathers, add, LayerNorm) as one dispatch of 9 bindings, for rows of up to RowGroup·8 values
+    /// where the device has subgroup arithmetic; null otherwise (the pass then composes the separate kernels).
+    /// </summary>
+    public KernelSpec? Embed(long width) =>
+        _caps.SupportsSubgroupArithmetic && _caps.MaxStorageBuffersPerStage >= 9 && width >= 1 && width <= RowGroup * 8L
+            ? new("embed", 9, Size<PushConstants.Embed>(), [RowGroup, (uint)((width + RowGroup - 1) / RowGroup)])
+            : null;
+
     public KernelSpec Concat => new("concat_sequence", 3, Size<PushConstants.Concat>(), [ElementwiseGroup]);
     public KernelSpec SelectPositions => new("select_positions", 3, Size<PushConstants.SeqReduce>(), [ElementwiseGroup]);
     public KernelSpec PoolSegments => new("pool_segments", 4, Size<PushConstants.PoolSegments>(), [ElementwiseGroup]);
@@ -223,7 +234,10 @@ internal sealed class KernelCatalog
         yield return Gather;
         yield return LayerNorm;
         foreach (int width in new[] { 128, 256, 384, 512, 768, 1024 })
+        {
             yield return LayerNormFor(width);
+            if (Embed(width) is { } embed) yield return embed;
+        }
         yield return Concat;
         yield return SelectPositions;
         yield return MeanOverSequence;

@@ -39,6 +39,7 @@ public sealed class OpProfiler(IBackend inner) : DelegatingBackend(inner)
         public override float[] Read(DeviceTensor tensor) => p.Time("read", () => base.Read(tensor));
         public override DeviceTensor Gather(DeviceTensor table, DeviceTensor ids) => p.Time("gather", () => base.Gather(table, ids));
         public override DeviceTensor Add(DeviceTensor a, DeviceTensor b) => p.Time("add", () => base.Add(a, b));
+        public override DeviceTensor Embed(EmbeddingInputs inputs) => p.Time("embed", () => base.Embed(inputs));
         public override DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity) =>
             p.Time($"linear {weight.InFeatures}->{weight.OutFeatures} {activation}", () => base.Linear(x, weight, activation));
         public override ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights) =>
