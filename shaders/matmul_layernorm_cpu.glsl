@@ -6,7 +6,7 @@
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #include "common.glsl"
 layout(local_size_x_id = 0) in;
-layout(constant_id = 0) const uint THREADS = 32;   // ceil(N / CB)
+layout(constant_id = 0) const uint THREADS = 32;   // ceil(N / CB), rounded up to a multiple of 8
 layout(push_constant) uniform Params { uint M; uint N; uint K; uint hasBias; float eps; } p;
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 0) readonly buffer X4 { vec4 x4[]; };

@@ -9,7 +9,8 @@ namespace Electra.Tests.Vulkan;
 /// <summary>
 /// Flash attention (every forward that does not ask for probabilities) ≡ the double-precision reference ≡ the
 /// materialising kernel, on lengths around the kernel's tiles (1, 7, 128, 129, 512 and random ones), 1–4 heads, head sizes
-/// that fill none of its tiles, padding masks with fully masked rows, causal attention and packed segments.
+/// that fill none of its tiles, padding masks with fully masked rows, causal attention and packed segments; the GPU- and
+/// the CPU-shaped kernel (one key at a time, four queries per invocation) each forced so that any device runs both.
 /// </summary>
 [Collection("Vulkan")]
 public sealed class FlashAttentionProperties(VulkanFixture fixture)
@@ -21,8 +22,21 @@ public sealed class FlashAttentionProperties(VulkanFixture fixture)
     private static Gen<int> Length => Gen.OneOf(Gen.Elements(Lengths), Gen.Choose(1, 140));
 
     [VulkanProperty(MaxTest = 12)]
-    public Property Flash_attention_equals_the_reference_and_the_materialising_kernel() =>
-        Prop.ForAll(Gen.Zip(Gen.Zip(Gen.Choose(1, 4), Gen.Choose(1, 70)), Gen.Zip(Length, Gen.Choose(0, int.MaxValue))).ToArbitrary(), t =>
+    public Property Flash_attention_equals_the_reference_and_the_materialising_kernel() => Padded(cpuShaped: false);
+
+    [VulkanProperty(MaxTest = 12)]
+    public Property Cpu_shaped_flash_attention_equals_the_reference_and_the_materialising_kernel() => Padded(cpuShaped: true);
+
+    /// <summary>Runs <paramref name="body"/> with the GPU- or the CPU-shaped kernels forced, whatever the device.</summary>
+    private T Shaped<T>(bool cpuShaped, Func<T> body)
+    {
+        fixture.Backend.Catalog.CpuShapedKernels = cpuShaped;
+        try { return body(); }
+        finally { fixture.Backend.Catalog.ResetCpuShapedKernels(); }
+    }
+
+    private Property Padded(bool cpuShaped) =>
+        Prop.ForAll(Gen.Zip(Gen.Zip(Gen.Choose(1, 4), Gen.Choose(1, 70)), Gen.Zip(Length, Gen.Choose(0, int.MaxValue))).ToArbitrary(), t => Shaped(cpuShaped, () =>
         {
             var ((heads, headDim), (sk, seed)) = t;
             var rng = new Random(seed);
@@ -50,13 +64,18 @@ public sealed class FlashAttentionProperties(VulkanFixture fixture)
                     && TestData.IsClose(materialised.Select(x => (double)x).ToArray(), flash, Tol)
                     && fixture.Backend.ValidationMessages.IsEmpty)
                 .Label($"batch {batch}, Sq {sq}, Sk {sk}, {heads} heads of {headDim}, causal {causal}");
-        });
+        }));
 
     /// <summary>Packed rows: random segment lengths (empty ones included, some longer than a key tile), each with
     /// random padding, against the reference run on each segment alone.</summary>
     [VulkanProperty(MaxTest = 12)]
-    public Property Packed_flash_attention_equals_the_reference_per_segment() =>
-        Prop.ForAll(Gen.Zip(Gen.Zip(Gen.Choose(1, 4), Gen.Choose(1, 40)), Gen.Choose(0, int.MaxValue)).ToArbitrary(), t =>
+    public Property Packed_flash_attention_equals_the_reference_per_segment() => Packed(cpuShaped: false);
+
+    [VulkanProperty(MaxTest = 12)]
+    public Property Cpu_shaped_packed_flash_attention_equals_the_reference_per_segment() => Packed(cpuShaped: true);
+
+    private Property Packed(bool cpuShaped) =>
+        Prop.ForAll(Gen.Zip(Gen.Zip(Gen.Choose(1, 4), Gen.Choose(1, 40)), Gen.Choose(0, int.MaxValue)).ToArbitrary(), t => Shaped(cpuShaped, () =>
         {
             var ((heads, headDim), seed) = t;
             var rng = new Random(seed);
@@ -90,16 +109,21 @@ public sealed class FlashAttentionProperties(VulkanFixture fixture)
                 pass.Upload(v, [rows, hidden]), pass.Upload(mask, [rows]), ImmutableArray.CreateRange(starts), heads, causal));
             return (TestData.IsClose(expected, actual, Tol) && fixture.Backend.ValidationMessages.IsEmpty)
                 .Label($"segments {string.Join(",", starts)}, {heads} heads of {headDim}, causal {causal}");
-        });
+        }));
 
     /// <summary>Scores of 100–1000 (where a softmax without max subtraction overflows) through the online softmax, whose
     /// running maximum rescales the sums tile by tile: 70 keys are three tiles, 17 queries two blocks.</summary>
     [VulkanTheory]
-    [InlineData(3, 13, 16, 100.0)]
-    [InlineData(2, 21, 33, 300.0)]
-    [InlineData(1, 70, 8, 1000.0)]
-    [InlineData(17, 40, 16, 1000.0)]
-    public void Flash_attention_matches_the_double_twin_at_large_scores(int sq, int sk, int d, double magnitude)
+    [InlineData(3, 13, 16, 100.0, false)]
+    [InlineData(2, 21, 33, 300.0, false)]
+    [InlineData(1, 70, 8, 1000.0, false)]
+    [InlineData(17, 40, 16, 1000.0, false)]
+    [InlineData(3, 13, 16, 100.0, true)]
+    [InlineData(17, 40, 16, 1000.0, true)]
+    public void Flash_attention_matches_the_double_twin_at_large_scores(int sq, int sk, int d, double magnitude, bool cpuShaped) =>
+        Shaped(cpuShaped, () => LargeScores(sq, sk, d, magnitude));
+
+    private bool LargeScores(int sq, int sk, int d, double magnitude)
     {
         const int heads = 2;
         int hidden = heads * d;
@@ -110,10 +134,15 @@ public sealed class FlashAttentionProperties(VulkanFixture fixture)
         var (context, _) = ReferenceOps.Attention(q, k, v, mask, 1, sq, sk, heads, hidden, false);
         Electra.Tests.Cpu.LargeScores.AssertClose(context, pass.Read(result.Context), magnitude, "context", floor: 1);
         fixture.AssertNoValidationMessages();
+        return true;
     }
 
-    [VulkanFact]
-    public void Heads_wider_than_the_default_tiles_still_fit_and_match()
+    [VulkanTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Heads_wider_than_the_default_tiles_still_fit_and_match(bool cpuShaped) => Shaped(cpuShaped, WideHeads);
+
+    private bool WideHeads()
     {
         // 160-wide heads: the tiles are rounded up to 256 values and shrink until they fit the device's shared memory.
         const int heads = 1, headDim = 160, sq = 20, sk = 37;
@@ -127,5 +156,6 @@ public sealed class FlashAttentionProperties(VulkanFixture fixture)
             pass.Upload(mask, [1, sk]), heads, causal: false, returnProbabilities: false);
         TestData.Close(ReferenceOps.Attention(q, k, v, mask, 1, sq, sk, heads, headDim, false).Context, pass.Read(result.Context), Tol, "context");
         fixture.AssertNoValidationMessages();
+        return true;
     }
 }

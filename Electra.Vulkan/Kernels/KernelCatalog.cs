@@ -122,7 +122,8 @@ internal sealed class KernelCatalog
             return null;
         if (CpuShapedKernels)
         {
-            uint invocations = (uint)((features + CpuBlockFeatures - 1) / CpuBlockFeatures);
+            // Whole groups of 8 lanes (lavapipe's SIMD width): the row sums then never meet a partly filled subgroup.
+            uint invocations = (uint)((features + 8 * CpuBlockFeatures - 1) / (8 * CpuBlockFeatures) * 8);
             return new FusedKernel(new(float16Weights ? "matmul_layernorm_cpu_f16" : "matmul_layernorm_cpu", 8,
                 Size<PushConstants.MatmulLayerNorm>(), [invocations], Writes: 0b1100_0000), CpuBlockRows);
         }
@@ -271,10 +272,16 @@ internal sealed class KernelCatalog
     /// <summary>
     /// Flash attention for heads of <paramref name="headDim"/> values (padded rows, or packed segments): the head size
     /// is rounded up to a power of two (at least 16) for the shared tiles, and the query block and key tile shrink until
-    /// the tiles fit the device's shared memory.
+    /// the tiles fit the device's shared memory. CPU devices: the CPU-shaped kernel, no shared memory.
     /// </summary>
     public KernelSpec FlashAttention(int headDim, bool packed)
     {
+        if (CpuShapedKernels)
+        {
+            // flash_attention_cpu.comp: 8 invocations of 4 queries each, the head size rounded up to a multiple of 4.
+            uint capacity = (uint)((Math.Max(1, headDim) + 3) / 4 * 4);
+            return new KernelSpec("flash_attention_cpu", 6, Size<PushConstants.FlashAttention>(), [8, 8 * 4, 0, capacity, packed ? 1u : 0u]);
+        }
         const uint group = 64;   // within the 128 invocations every device has
         uint maxD = (uint)Math.Max(16, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1, headDim)));
         foreach (uint keys in new uint[] { 32, 16, 8, 4 })
