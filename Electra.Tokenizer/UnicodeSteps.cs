@@ -107,6 +107,21 @@ internal static class UnicodeSteps
     }
 
     /// <summary>
+    /// NFD of one code point (given as its string) with Mn removed, or null when the decomposition holds an Mc or Me
+    /// char. Stripping a text code point by code point equals NFD of the whole text minus Mn: NFD decomposes each
+    /// code point on its own and then only reorders runs of chars with a non-zero combining class, which are all
+    /// Mn (removed, so their order is lost anyway) or Mc (refused here).
+    /// </summary>
+    internal static string? StripAccentsOfCodePoint(string codePoint)
+    {
+        var decomposed = SafeNormalize(codePoint, NormalizationForm.FormD);
+        foreach (var r in decomposed.EnumerateRunes())
+            if (Rune.GetUnicodeCategory(r) is UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
+                return null;
+        return DropNonSpacingMarks(decomposed);
+    }
+
+    /// <summary>
     /// Applies Unicode normalisation <paramref name="form"/> (and, when <paramref name="dropMarks"/>, removes category
     /// Mn) to the whole text, exactly as one call on the whole string would. Spans are kept per unit where a
     /// character is unchanged, per combining sequence where one changes, and fall back to the whole word's span if
