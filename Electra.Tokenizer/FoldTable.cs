@@ -8,11 +8,11 @@ namespace Electra.Tokenizer;
 /// for non-ASCII text becomes one table read instead of ICU case mapping and normalisation per char.
 /// </summary>
 /// <remarks>
-/// A BMP entry is exactly what <see cref="UnicodeSteps.AppendLower"/> (or the char itself) followed by
-/// <see cref="UnicodeSteps.TryStripAccentsPerChar"/> gives; a plane-1 entry is the same for one code point, from
-/// <see cref="UnicodeSteps.StripAccentsOfCodePoint"/>. Per code point equals NFD of the whole run minus Mn for the
-/// reason given there; a code point that cannot be folded alone (its decomposition holds Mc/Me) reads as such and the
-/// caller takes the general path for its run. Threads racing to fill an entry compute equal values.
+/// An entry is the code point lower-cased as <see cref="UnicodeSteps.AppendLower"/> does (or left alone), then
+/// <see cref="UnicodeSteps.StripAccentsOfCodePoint"/>: folding a run code point by code point equals NFD of the whole
+/// run minus Mn, which is what the general path computes, for the reason given there. A code point that cannot be
+/// folded alone reads as such and the caller takes the general path for its run. Threads racing to fill an entry
+/// compute equal values.
 /// </remarks>
 internal sealed class FoldTable
 {
@@ -106,16 +106,10 @@ internal sealed class FoldTable
     private char Compute(Plane plane, int index, int codePoint)
     {
         var r = new Rune(codePoint);
-        string? folded;
-        if (r.IsBmp)
-        {
-            var lowered = new AlignedText();
-            if (_lower) UnicodeSteps.AppendLower(lowered, r, 0, 1);
-            else lowered.Append((char)codePoint, 0, 1);
-            var stripped = new AlignedText();
-            folded = UnicodeSteps.TryStripAccentsPerChar(lowered, stripped) ? new string(stripped.Span) : null;
-        }
-        else folded = UnicodeSteps.StripAccentsOfCodePoint((_lower ? Rune.ToLowerInvariant(r) : r).ToString());
+        var lowered = new AlignedText();
+        if (_lower) UnicodeSteps.AppendLower(lowered, r, 0, 1);
+        else UnicodeSteps.AppendRune(lowered, r, 0, 1);
+        string? folded = UnicodeSteps.StripAccentsOfCodePoint(new string(lowered.Span));
 
         char f;
         if (folded is null) f = NotPerChar;
