@@ -39,6 +39,17 @@ public sealed partial class BertTokenizer
     /// <summary>Builds a tokenizer over <paramref name="vocabulary"/>.</summary>
     /// <exception cref="TokenizerFormatException">The vocabulary lacks the unknown, [CLS], [SEP] or [PAD] token.</exception>
     public BertTokenizer(Vocabulary vocabulary, BertTokenizerOptions? options = null, string vocabularySource = "vocabulary")
+        : this(vocabulary, options, vocabularySource, fastPaths: true)
+    {
+    }
+
+    /// <summary>
+    /// The same tokenizer on the basic tokenizer's general path alone (no ASCII or per-char fold fast paths): the
+    /// readable reference that tests hold the fast paths to.
+    /// </summary>
+    internal BertTokenizer WithGeneralPathOnly() => new(Vocabulary, Options, "vocabulary", fastPaths: false);
+
+    private BertTokenizer(Vocabulary vocabulary, BertTokenizerOptions? options, string vocabularySource, bool fastPaths)
     {
         Vocabulary = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));
         Options = options ?? BertTokenizerOptions.Default;
@@ -55,7 +66,7 @@ public sealed partial class BertTokenizer
         PadTokenId = vocabulary.IdOf(Options.PadToken)!.Value;
         MaskTokenId = vocabulary.IdOf(Options.MaskToken);
         _specialIds = Options.AllSpecialTokens.Select(t => vocabulary.IdOf(t) ?? UnkTokenId).ToImmutableHashSet();
-        _text = new BasicTokenizer(vocabulary, Options, UnkTokenId);
+        _text = new BasicTokenizer(vocabulary, Options, UnkTokenId, fastPaths);
     }
 
     /// <summary>The word pieces of <paramref name="text"/> (transformers' <c>tokenize</c>), no special tokens added.</summary>
@@ -97,30 +108,47 @@ public sealed partial class BertTokenizer
     /// </summary>
     public BertEncoding Encode(string text, string? textPair = null, EncodeOptions? options = null)
     {
-        var (o, first, second) = TokenizeInputs(text, textPair, options);
+        var (o, first, second, words) = TokenizeInputs(text, textPair, options);
         int? padTo = o.Padding == PaddingStrategy.MaxLength ? ResolveMaxLength(o) : null;
-        return Assemble(first, second, o, padTo);
+        var encoding = Assemble(first, second, o, padTo);
+        return words is null ? encoding : words.On(encoding);
     }
 
     /// <summary>
     /// The start shared by <see cref="Encode(string, string?, EncodeOptions?)"/> and <see cref="EncodeWindows"/>:
     /// checks the options and tokenizes the text (and pair) into this thread's token lists.
     /// </summary>
-    private (EncodeOptions Options, TokenList First, TokenList? Second) TokenizeInputs(string text, string? textPair,
+    private (EncodeOptions Options, TokenList First, TokenList? Second, TextWords? Words) TokenizeInputs(string text, string? textPair,
         EncodeOptions? options)
     {
         ArgumentNullException.ThrowIfNull(text);
         var o = options ?? EncodeOptions.Default;
         Validate(o);
+        // Words are collected in the same pass as the tokens, and only when asked for (the plain path builds none).
+        var words = o.ReturnWords ? new TextWords() : null;
         var first = Tokens(ref t_first);
-        _text.Tokenize(text, first, null);
+        _text.Tokenize(text, first, words?.First);
         TokenList? second = null;
         if (textPair is not null)
         {
             second = Tokens(ref t_second);
-            _text.Tokenize(textPair, second, null);
+            _text.Tokenize(textPair, second, words?.Second);
         }
-        return (o, first, second);
+        return (o, first, second, words);
+    }
+
+    /// <summary>The words of a text and its pair, gathered while tokenizing (<see cref="EncodeOptions.ReturnWords"/>).</summary>
+    private sealed class TextWords
+    {
+        public readonly List<Word> First = [], Second = [];
+        private ImmutableArray<Word> _first, _second;
+
+        /// <summary><paramref name="encoding"/> with these words (one array for every window of a text).</summary>
+        public BertEncoding On(BertEncoding encoding)
+        {
+            if (_first.IsDefault) (_first, _second) = ([.. First], [.. Second]);
+            return encoding with { Words = _first, PairWords = _second };
+        }
     }
 
     /// <summary>Encodes a pair given as a tuple; see <see cref="Encode(string, string?, EncodeOptions?)"/>.</summary>

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build (and, with --tests, the Vulkan tests) need, when they are missing.
-#   build: glslc compiles the GLSL compute shaders to SPIR-V that Electra.Vulkan embeds.
+#   build: glslc compiles the GLSL compute shaders to SPIR-V that Electra.Vulkan embeds; spirv-val (spirv-tools)
+#          validates the cooperative-matrix ones, which no device here can run.
 #   tests: Mesa's lavapipe (a Vulkan driver on the CPU), the Vulkan loader and the Khronos validation layer; and, where
 #          no C compiler is installed, clang for the NativeAOT build of electra that the tests check (./electra itself
 #          falls back to the managed build without one); and Node.js with npm where missing, for the check that runs
 #          Hugging Face's JavaScript TEI client against electra serve (tools/tei-client-check.sh).
 set -euo pipefail
-packages=(glslc)
+packages=(glslc spirv-tools)
 if [ "${1:-}" = "--tests" ]; then
   packages+=(mesa-vulkan-drivers libvulkan1 vulkan-validationlayers)
   "$(dirname "${BASH_SOURCE[0]}")/native-toolchain.sh" >/dev/null || packages+=(clang zlib1g-dev)

@@ -126,12 +126,6 @@ internal sealed record Rank(int Index, [property: JsonIgnore(Condition = JsonIgn
 
 internal sealed record SimpleToken(int Id, string Text, bool Special, int? Start, int? Stop);
 
-internal sealed record OpenAiEmbedding(string Object, float[] Embedding, int Index);
-
-internal sealed record OpenAiUsage(int PromptTokens, int TotalTokens);
-
-internal sealed record OpenAiResponse(string Object, List<OpenAiEmbedding> Data, string Model, OpenAiUsage Usage);
-
 internal sealed record DetectWord(string Word, int Start, int End, float Score);
 
 internal sealed record DetectToken(string Token, float Score);
@@ -208,7 +202,6 @@ internal sealed record InfoResponse(
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(float[][]))]
 [JsonSerializable(typeof(float[][][]))]
-[JsonSerializable(typeof(OpenAiResponse))]
 [JsonSerializable(typeof(List<DetectResult>))]
 [JsonSerializable(typeof(List<List<EntityResult>>))]
 [JsonSerializable(typeof(List<AnswerResult>))]

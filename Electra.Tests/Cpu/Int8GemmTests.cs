@@ -266,6 +266,62 @@ public class Int8GemmTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 3).SelectMany(_ => new float[] { 1, 2, 3, 4, 5, 6 }), y);
     }
 
+    /// <summary>
+    /// A NaN input spreads as in float32 instead of becoming a code: per tensor the range, the scale and so every
+    /// output are NaN; per row only its row's. The NaN sits in the vectorized part of the range pass (k ≥ 16), where
+    /// vminps alone would drop it, and the large case runs the tiles that quantize their own rows.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 5)]
+    [InlineData(true, 5)]
+    [InlineData(false, 260)]
+    public void NaNInputsGiveNaNOutputs(bool perRow, int m)
+    {
+        const int n = 16, k = 40;
+        var rng = new Random(3);
+        var x = RandomArray(rng, m * k, 1f);
+        var w = RandomArray(rng, n * k, 0.3f);
+        x[2 * k + 17] = float.NaN;
+        foreach (var isa in Isas)
+        {
+            var y = Int8Gemm.Multiply(x, Int8PackedWeight.Pack(w, n, k, isa: isa), perRowActivations: perRow, pool: _pool);
+            for (int r = 0; r < m; r++)
+                for (int c = 0; c < n; c++)
+                    Assert.True(float.IsNaN(y[r * n + c]) == (!perRow || r == 2), $"{isa} per-row {perRow}: y[{r}, {c}] = {y[r * n + c]}");
+        }
+    }
+
+    /// <summary>
+    /// The vectorized quantizer (AVX2: divide, round half to even, clamp, vcvttps2dq, packs and a lane permute) writes
+    /// DynamicQuantizeLinear's code for every value of a row, exact .5 ties (both roundings) and both ends included.
+    /// </summary>
+    [Fact]
+    public void QuantizedCodesAreDynamicQuantizeLinears()
+    {
+        const int k = 100;
+        var x = new float[k];
+        var rng = new Random(5);
+        // Range [−8, 7.9375]: scale exactly 1/16, zero point 128, so (j + 0.5) / 16 lands exactly on a tie.
+        for (int i = 0; i < k; i++) x[i] = (rng.Next(-128, 127) + (i % 3 == 0 ? 0.5f : 0.25f * (i % 4))) / 16;
+        x[0] = -8f; x[1] = 7.9375f;
+        var (scale, zero) = Reference.ActivationParameters(x);
+        var q = new ActivationQuantizer();
+        foreach (bool signedBytes in new[] { false, true })
+        {
+            q.Prepare(1, k, (k + 3) / 4, perRow: false, signedBytes, new ValueRange(x.Min(), x.Max()));
+            unsafe
+            {
+                fixed (float* px = x)
+                    q.QuantizeAll(px, k, 1);
+                for (int i = 0; i < k; i++)
+                {
+                    int expected = Reference.ActivationCode(x[i], scale, zero) ^ (signedBytes ? 0x80 : 0);
+                    Assert.True(q.Codes[i] == expected, $"signed {signedBytes}: code {i} of {x[i]} = {q.Codes[i]}, expected {expected}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void WrongShapesAreInputErrors()
     {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Electra.Cpu.Kernels.Int8;
 
@@ -129,22 +130,33 @@ internal sealed unsafe class ActivationQuantizer
     static (int Start, int End) Chunk(int rows, int tiles, int tile) =>
         ((int)((long)rows * tile / tiles), (int)((long)rows * (tile + 1) / tiles));
 
-    /// <summary>Folds a row into a running min and max (the one reduction both the range pass and a GEMM epilogue use).</summary>
+    /// <summary>
+    /// Folds a row into a running min and max (the one reduction both the range pass and a GEMM epilogue use). A NaN
+    /// anywhere makes both NaN, so the scale is NaN and every output of the linear is NaN, as in float32.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void MinMax(float* row, int k, ref float min, ref float max)
     {
         int i = 0;
-        if (k >= 8)
+        if (k >= 16)
         {
-            var vmin = Vector256.Create(min);
-            var vmax = Vector256.Create(max);
-            for (; i + 8 <= k; i += 8)
+            // MinNative/MaxNative are one vminps/vmaxps each; Vector256.Min/Max (IEEE 754:2019 minimum, NaN and −0
+            // ordered) need a fix-up sequence per call that made this loop 3× slower. NaN is caught by its own mask.
+            // Two accumulators of each: the loop is bound by latency otherwise.
+            Vector256<float> min0 = Vector256.Create(min), max0 = Vector256.Create(max), min1 = min0, max1 = max0;
+            var nan = Vector256<float>.Zero;
+            for (; i + 16 <= k; i += 16)
             {
-                var v = Vector256.Load(row + i);
-                vmin = Vector256.Min(vmin, v);
-                vmax = Vector256.Max(vmax, v);
+                var v0 = Vector256.Load(row + i);
+                var v1 = Vector256.Load(row + i + 8);
+                min0 = Vector256.MinNative(min0, v0); max0 = Vector256.MaxNative(max0, v0);
+                min1 = Vector256.MinNative(min1, v1); max1 = Vector256.MaxNative(max1, v1);
+                nan |= ~Vector256.Equals(v0, v0) | ~Vector256.Equals(v1, v1);
             }
-            for (int j = 0; j < 8; j++) { min = MathF.Min(min, vmin[j]); max = MathF.Max(max, vmax[j]); }
+            min0 = Vector256.MinNative(min0, min1);
+            max0 = Vector256.MaxNative(max0, max1);
+            for (int j = 0; j < 8; j++) { min = MathF.Min(min, min0[j]); max = MathF.Max(max, max0[j]); }
+            if (nan != Vector256<float>.Zero) { min = float.NaN; max = float.NaN; }
         }
         for (; i < k; i++) { min = MathF.Min(min, row[i]); max = MathF.Max(max, row[i]); }
     }
@@ -176,27 +188,57 @@ internal sealed unsafe class ActivationQuantizer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void QuantizeRow(float* row, int k, float scale, int zero, byte flip, byte* codes, int width)
     {
-        var vscale = Vector256.Create(scale);
-        var vzero = Vector256.Create((float)zero);
-        var lo = Vector256<float>.Zero;
-        var hi = Vector256.Create(255f);
-        var vflip = Vector256.Create(flip);
         int i = 0;
-        for (; i + 32 <= k; i += 32)
+        if (Avx2.IsSupported)
         {
-            var q0 = Code(Vector256.Load(row + i), vscale, vzero, lo, hi);
-            var q1 = Code(Vector256.Load(row + i + 8), vscale, vzero, lo, hi);
-            var q2 = Code(Vector256.Load(row + i + 16), vscale, vzero, lo, hi);
-            var q3 = Code(Vector256.Load(row + i + 24), vscale, vzero, lo, hi);
-            var bytes = Vector256.Narrow(Vector256.Narrow(q0, q1), Vector256.Narrow(q2, q3));
-            Vector256.Store(bytes ^ vflip, codes + i);
+            var vscale = Vector256.Create(scale);
+            var vzero = Vector256.Create((float)zero);
+            var hi = Vector256.Create(255f);
+            var vflip = Vector256.Create(flip);
+            // packssdw + packuswb interleave the 128-bit lanes; this puts the four groups of 8 codes back in order.
+            var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+            for (; i + 32 <= k; i += 32)
+            {
+                var q0 = Code(Vector256.Load(row + i), vscale, vzero, hi);
+                var q1 = Code(Vector256.Load(row + i + 8), vscale, vzero, hi);
+                var q2 = Code(Vector256.Load(row + i + 16), vscale, vzero, hi);
+                var q3 = Code(Vector256.Load(row + i + 24), vscale, vzero, hi);
+                var bytes = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(q0, q1), Avx2.PackSignedSaturate(q2, q3));
+                Vector256.Store(Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsByte() ^ vflip, codes + i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var vscale = Vector256.Create(scale);
+            var vzero = Vector256.Create((float)zero);
+            var hi = Vector256.Create(255f);
+            var vflip = Vector256.Create(flip);
+            for (; i + 32 <= k; i += 32)
+            {
+                var q0 = PortableCode(Vector256.Load(row + i), vscale, vzero, hi);
+                var q1 = PortableCode(Vector256.Load(row + i + 8), vscale, vzero, hi);
+                var q2 = PortableCode(Vector256.Load(row + i + 16), vscale, vzero, hi);
+                var q3 = PortableCode(Vector256.Load(row + i + 24), vscale, vzero, hi);
+                Vector256.Store(Vector256.Narrow(Vector256.Narrow(q0, q1), Vector256.Narrow(q2, q3)) ^ vflip, codes + i);
+            }
         }
         for (; i < k; i++)
             codes[i] = (byte)((int)Math.Clamp(MathF.Round(row[i] / scale) + zero, 0f, 255f) ^ flip);
         for (; i < width; i++) codes[i] = (byte)(zero ^ flip);
     }
 
+    /// <summary>
+    /// clamp(round-half-to-even(x / scale) + zero, 0, 255) as int32: the same float operations as the scalar form
+    /// (a true division, as DynamicQuantizeLinear), then a truncating conversion of a value that is already a whole
+    /// number in [0, 255] (Vector256.ConvertToUInt32 has no AVX2 instruction and was the slowest step of the whole
+    /// quantization). NaN gives code 0; it only occurs with a NaN scale, whose rows' outputs are NaN through the rescale.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<uint> Code(Vector256<float> x, Vector256<float> scale, Vector256<float> zero, Vector256<float> lo, Vector256<float> hi) =>
-        Vector256.ConvertToUInt32(Vector256.Min(Vector256.Max(Vector256.Round(x / scale) + zero, lo), hi));
+    static Vector256<int> Code(Vector256<float> x, Vector256<float> scale, Vector256<float> zero, Vector256<float> hi) =>
+        Avx.ConvertToVector256Int32WithTruncation(
+            Vector256.MinNative(Vector256.MaxNative(Vector256.Round(x / scale) + zero, Vector256<float>.Zero), hi));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<uint> PortableCode(Vector256<float> x, Vector256<float> scale, Vector256<float> zero, Vector256<float> hi) =>
+        Vector256.ConvertToUInt32(Vector256.Min(Vector256.Max(Vector256.Round(x / scale) + zero, Vector256<float>.Zero), hi));
 }
