@@ -31,10 +31,26 @@ public static class BackendFactory
                 var other => throw new UsageException($"--quantize must be int8, got '{other}'"),
             })),
             "vulkan" when quantize is not null => throw new UsageException($"--quantize {quantize} runs on the CPU backend only"),
-            "vulkan" => Vulkan.VulkanBackend.Create(VulkanOptionsFor(device) with { UseFloat16Weights = half, Profile = profile }),
+            "vulkan" => Vulkan.VulkanBackend.Create(VulkanOptionsFor(device) with { UseFloat16Weights = half, Profile = profile, MaxGemmPath = GemmLimit() }),
             var other => throw new UsageException($"unknown backend '{other}': expected cpu or vulkan"),
         };
     }
+
+    /// <summary>The environment variable that caps the float16 GEMM path (tools/gpu-bench.sh runs each variant with it).</summary>
+    public const string GemmVariable = "ELECTRA_VULKAN_GEMM";
+
+    /// <summary>
+    /// ELECTRA_VULKAN_GEMM: the best GEMM path --precision f16 may take: khr (any, the default), nv (the NV cooperative
+    /// matrix even where KHR is offered), f16 (no matrix cores), f32.
+    /// </summary>
+    private static Vulkan.GemmPath? GemmLimit() => Environment.GetEnvironmentVariable(GemmVariable) switch
+    {
+        null or "" or "khr" => null,
+        "nv" => Vulkan.GemmPath.CooperativeMatrixNV,
+        "f16" => Vulkan.GemmPath.Float16,
+        "f32" => Vulkan.GemmPath.Float32,
+        var other => throw new UsageException($"{GemmVariable}={other}: expected khr, nv, f16 or f32"),
+    };
 
     /// <summary>--device N picks a device by index; any other text picks the first device whose name contains it.</summary>
     private static Vulkan.VulkanOptions VulkanOptionsFor(string? device) =>

@@ -25,6 +25,19 @@ public static class ModelInputsJson
 
     public static ModelInputs Parse(string json, string source = "inputs.json")
     {
+        try
+        {
+            return ParseChecked(json, source);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json throws this when a key or string holds an escaped lone surrogate ("\ud800").
+            throw new InputException($"{source}: a key is not valid Unicode: {ex.Message}");
+        }
+    }
+
+    private static ModelInputs ParseChecked(string json, string source)
+    {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json); }
         catch (JsonException ex) { throw new InputException($"{source}: invalid JSON: {ex.Message}"); }
@@ -32,8 +45,13 @@ public static class ModelInputsJson
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InputException($"{source}: expected a JSON object of input tensors");
             var known = new HashSet<string> { "input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds", "labels", "start_positions", "end_positions" };
+            var seen = new HashSet<string>();
             foreach (var p in doc.RootElement.EnumerateObject())
+            {
                 if (!known.Contains(p.Name)) throw new InputException($"{source}: unknown input '{p.Name}' (expected {string.Join(", ", known)})");
+                // Which of two values for one key would count is ambiguous: refuse rather than pick one.
+                if (!seen.Add(p.Name)) throw new InputException($"{source}: duplicate key '{p.Name}'");
+            }
 
             HostIntTensor? Ints(string key) => doc.RootElement.TryGetProperty(key, out var e) ? IntTensor(e, $"{source}: {key}") : null;
             var inputs = new ModelInputs

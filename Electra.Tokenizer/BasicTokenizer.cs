@@ -23,6 +23,15 @@ internal sealed class BasicTokenizer
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _neverSplitBySpan;
     private readonly SearchValues<char>? _neverSplitFirstChars;
     private readonly int[] _specialLengths;
+    /// <summary>False on the reference tokenizer of the tests: every run takes the general path.</summary>
+    private readonly bool _fastPaths;
+    /// <summary>Per-char lower-casing and accent stripping, when the tokenizer strips accents.</summary>
+    private readonly FoldTable? _fold;
+    /// <summary>
+    /// True when every special token starts with an ASCII char that is not a letter: lower-casing a non-ASCII char
+    /// never gives one (it gives a letter), so a word starting with a non-ASCII char cannot be a special token.
+    /// </summary>
+    private readonly bool _specialsStartWithAsciiSymbols;
 
     [ThreadStatic] private static Scratch? t_scratch;
 
@@ -34,7 +43,7 @@ internal sealed class BasicTokenizer
         internal int[] Punctuation = new int[256];
     }
 
-    internal BasicTokenizer(Vocabulary vocab, BertTokenizerOptions options, int unkId)
+    internal BasicTokenizer(Vocabulary vocab, BertTokenizerOptions options, int unkId, bool fastPaths = true)
     {
         _vocab = vocab;
         _wordPiece = new WordPiece(vocab, unkId, options.MaxInputCharsPerWord);
@@ -49,6 +58,9 @@ internal sealed class BasicTokenizer
         _neverSplitBySpan = _neverSplit.GetAlternateLookup<ReadOnlySpan<char>>();
         _neverSplitFirstChars = _specialFirstChars;
         _specialLengths = _specials.Select(t => t.Length).Distinct().ToArray();
+        _fastPaths = fastPaths;
+        _fold = _strip && fastPaths ? FoldTable.For(_lower) : null;
+        _specialsStartWithAsciiSymbols = _specials.All(t => t[0] < 128 && !char.IsAsciiLetter(t[0]));
     }
 
     internal int IdOrUnk(string token) => _vocab.IdOf(token) ?? _unkId;
@@ -101,6 +113,17 @@ internal sealed class BasicTokenizer
             {
                 if (CharClasses.OfAscii(c) == CharClasses.Kind.Whitespace) { i++; continue; }
             }
+            else if (!char.IsSurrogate(c))
+            {
+                var kind = CharClasses.OfBmpForScan(c, _splitCjk);
+                if (kind == CharClasses.Kind.Whitespace) { i++; continue; }
+                if (kind == CharClasses.Kind.Cjk)
+                {
+                    TokenizeCjk(text, i, 1, new Rune(c), tokens, words, scratch);
+                    i++;
+                    continue;
+                }
+            }
             else
             {
                 Rune.DecodeFromUtf16(text.AsSpan(i, end - i), out var first, out int firstLen);
@@ -115,7 +138,7 @@ internal sealed class BasicTokenizer
             }
 
             int runStart = i;
-            if (c < 128 && TryTokenizeAsciiRun(text, ref i, end, tokens, words, scratch)) continue;
+            if (c < 128 && _fastPaths && TryTokenizeAsciiRun(text, ref i, end, tokens, words, scratch)) continue;
             while (i < end)
             {
                 c = text[i];
@@ -123,6 +146,12 @@ internal sealed class BasicTokenizer
                 {
                     var k = CharClasses.OfAscii(c);
                     if (k == CharClasses.Kind.Whitespace) break;
+                    i++;
+                    continue;
+                }
+                if (!char.IsSurrogate(c))
+                {
+                    if (CharClasses.OfBmpForScan(c, _splitCjk) is CharClasses.Kind.Whitespace or CharClasses.Kind.Cjk) break;
                     i++;
                     continue;
                 }
@@ -219,6 +248,11 @@ internal sealed class BasicTokenizer
     /// <summary>The general path: any run that holds a non-ASCII or removed character.</summary>
     private void TokenizeRun(string text, int start, int end, TokenList tokens, List<Word>? words, Scratch scratch)
     {
+        if (_fold is not null && TryFoldRun(text, start, end, scratch.A))
+        {
+            SplitAndEncode(scratch.A, tokens, words);
+            return;
+        }
         var buf = scratch.A;
         buf.Clear();
         int maxChar = 0;
@@ -275,6 +309,52 @@ internal sealed class BasicTokenizer
         SplitAndEncode(buf, tokens, words);
     }
 
+    /// <summary>
+    /// The fast path of <see cref="TokenizeRun"/> for a tokenizer that strips accents: cleans, lower-cases and strips
+    /// the run char by char from <see cref="FoldTable"/> into <paramref name="buf"/>, which is what the general path's
+    /// per-char stripping gives. False, when a char needs the general path (a surrogate, a char that cannot be
+    /// folded alone) or the run may be a special token; the caller then starts over on the general path.
+    /// </summary>
+    private bool TryFoldRun(string text, int start, int end, AlignedText buf)
+    {
+        buf.Clear();
+        var fold = _fold!;
+        bool lower = _lower;
+        bool first = true;
+        for (int i = start; i < end; i++)
+        {
+            char c = text[i];
+            if (c < 128)
+            {
+                if (CharClasses.OfAscii(c) == CharClasses.Kind.Removed) continue;
+                if (lower && (uint)(c - 'A') <= 'Z' - 'A') c = (char)(c + 32);
+                // The general path checks the lower-cased first char for a special token's first char.
+                if (first && _neverSplitFirstChars is not null && _neverSplitFirstChars.Contains(c)) return false;
+                first = false;
+                buf.Append(c, i, i + 1);
+                continue;
+            }
+            if (char.IsSurrogate(c))
+            {
+                Rune.DecodeFromUtf16(text.AsSpan(i, end - i), out var r, out int n);
+                if (CharClasses.OfRuneForScan(r, _splitCjk) != CharClasses.Kind.Removed)
+                {
+                    if (first && _neverSplitFirstChars is not null && !_specialsStartWithAsciiSymbols) return false;
+                    first = false;
+                    // n is 2 here: a lone surrogate decodes to U+FFFD, which is removed.
+                    if (!fold.TryAppend(r, buf, i)) return false;
+                }
+                i += n - 1;
+                continue;
+            }
+            if (CharClasses.OfBmpForScan(c, _splitCjk) == CharClasses.Kind.Removed) continue;
+            if (first && _neverSplitFirstChars is not null && !_specialsStartWithAsciiSymbols) return false;
+            first = false;
+            if (!fold.TryAppend(c, buf, i)) return false;
+        }
+        return true;
+    }
+
     private bool IsNeverSplit(AlignedText buf) =>
         _neverSplitFirstChars is not null && buf.Length > 0 && _neverSplitFirstChars.Contains(buf.Chars[0])
         && _neverSplitBySpan.Contains(buf.Span);
@@ -292,6 +372,7 @@ internal sealed class BasicTokenizer
             bool punct;
             int n = 1;
             if (c < 128) punct = CharClasses.OfAscii(c) == CharClasses.Kind.Punctuation;
+            else if (!char.IsSurrogate(c)) punct = CharClasses.IsPunctuationBmp(c);
             else
             {
                 Rune.DecodeFromUtf16(buf.Span[i..], out var r, out n);

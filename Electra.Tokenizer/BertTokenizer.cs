@@ -39,6 +39,17 @@ public sealed partial class BertTokenizer
     /// <summary>Builds a tokenizer over <paramref name="vocabulary"/>.</summary>
     /// <exception cref="TokenizerFormatException">The vocabulary lacks the unknown, [CLS], [SEP] or [PAD] token.</exception>
     public BertTokenizer(Vocabulary vocabulary, BertTokenizerOptions? options = null, string vocabularySource = "vocabulary")
+        : this(vocabulary, options, vocabularySource, fastPaths: true)
+    {
+    }
+
+    /// <summary>
+    /// The same tokenizer on the basic tokenizer's general path alone (no ASCII or per-char fold fast paths): the
+    /// readable reference that tests hold the fast paths to.
+    /// </summary>
+    internal BertTokenizer WithGeneralPathOnly() => new(Vocabulary, Options, "vocabulary", fastPaths: false);
+
+    private BertTokenizer(Vocabulary vocabulary, BertTokenizerOptions? options, string vocabularySource, bool fastPaths)
     {
         Vocabulary = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));
         Options = options ?? BertTokenizerOptions.Default;
@@ -55,7 +66,7 @@ public sealed partial class BertTokenizer
         PadTokenId = vocabulary.IdOf(Options.PadToken)!.Value;
         MaskTokenId = vocabulary.IdOf(Options.MaskToken);
         _specialIds = Options.AllSpecialTokens.Select(t => vocabulary.IdOf(t) ?? UnkTokenId).ToImmutableHashSet();
-        _text = new BasicTokenizer(vocabulary, Options, UnkTokenId);
+        _text = new BasicTokenizer(vocabulary, Options, UnkTokenId, fastPaths);
     }
 
     /// <summary>The word pieces of <paramref name="text"/> (transformers' <c>tokenize</c>), no special tokens added.</summary>

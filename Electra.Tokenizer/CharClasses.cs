@@ -42,6 +42,41 @@ internal static class CharClasses
     /// <summary>Classifies an ASCII char (c &lt; 128).</summary>
     internal static Kind OfAscii(char c) => Ascii[c];
 
+    // Every BMP char's scan kind (CJK reported as such) in the low bits, and whether it is punctuation: one byte
+    // read instead of a category lookup per char on non-ASCII text. 64 KiB, built from OfRuneForScan and
+    // IsPunctuation, so the two cannot disagree, on the first non-ASCII char (a nested class, so ASCII-only use
+    // never pays the millisecond it takes).
+    private const byte KindBits = 0x7;
+    private const byte PunctuationBit = 0x8;
+
+    private static class BmpTable
+    {
+        internal static readonly byte[] Bytes = BuildBmp();
+    }
+
+    private static byte[] BuildBmp()
+    {
+        var table = new byte[0x10000];
+        for (int c = 0; c < table.Length; c++)
+        {
+            // A lone surrogate is never looked up here (callers decode pairs); as a rune it would be U+FFFD.
+            if (char.IsSurrogate((char)c)) { table[c] = (byte)Kind.Removed; continue; }
+            var r = new Rune(c);
+            table[c] = (byte)((byte)OfRuneForScan(r, splitCjk: true) | (IsPunctuation(r) ? PunctuationBit : 0));
+        }
+        return table;
+    }
+
+    /// <summary><see cref="OfRuneForScan"/> of a char that is not a surrogate.</summary>
+    internal static Kind OfBmpForScan(char c, bool splitCjk)
+    {
+        var kind = (Kind)(BmpTable.Bytes[c] & KindBits);
+        return kind == Kind.Cjk && !splitCjk ? Kind.WordChar : kind;
+    }
+
+    /// <summary><see cref="IsPunctuation"/> of a char that is not a surrogate.</summary>
+    internal static bool IsPunctuationBmp(char c) => (BmpTable.Bytes[c] & PunctuationBit) != 0;
+
     /// <summary>
     /// Classifies a code point for the word-splitting scan. CJK is reported only when <paramref name="splitCjk"/> is
     /// set; otherwise ideographs are word characters. Punctuation is reported as <see cref="Kind.WordChar"/> by

@@ -107,6 +107,35 @@ internal static class UnicodeSteps
     }
 
     /// <summary>
+    /// NFD of a code point's lower-cased (or unchanged) text with Mn removed, or null when the decomposition holds a
+    /// char that canonical ordering may move but stripping keeps. Stripping a text code point by code point equals
+    /// NFD of the whole text minus Mn: NFD decomposes each code point on its own and then only reorders runs of chars
+    /// with a non-zero combining class; when every such char is Mn, stripping removes them all and their order is lost.
+    /// A spacing or enclosing mark with class 0 (Devanagari and Bengali vowel signs, U+20E3) is a starter and stays.
+    /// </summary>
+    internal static string? StripAccentsOfCodePoint(string text)
+    {
+        var decomposed = SafeNormalize(text, NormalizationForm.FormD);
+        foreach (var r in decomposed.EnumerateRunes())
+            if (Rune.GetUnicodeCategory(r) != UnicodeCategory.NonSpacingMark && HasNonZeroCombiningClass(r))
+                return null;
+        return DropNonSpacingMarks(decomposed);
+    }
+
+    /// <summary>
+    /// Whether canonical ordering may move <paramref name="r"/> (a char of an NFD text), read from the normaliser
+    /// itself since .NET exposes no combining classes: a char of class c &gt; 0 moves ahead of U+0345 (class 240)
+    /// when c &lt; 240, and behind U+0334 (class 1) when c &gt; 1; a starter moves past neither.
+    /// </summary>
+    private static bool HasNonZeroCombiningClass(Rune r)
+    {
+        if (r.Value < 0x300) return false;
+        var x = r.ToString();
+        return SafeNormalize("\u0345" + x, NormalizationForm.FormD) != "\u0345" + x
+            || SafeNormalize(x + "\u0334", NormalizationForm.FormD) != x + "\u0334";
+    }
+
+    /// <summary>
     /// Applies Unicode normalisation <paramref name="form"/> (and, when <paramref name="dropMarks"/>, removes category
     /// Mn) to the whole text, exactly as one call on the whole string would. Spans are kept per unit where a
     /// character is unchanged, per combining sequence where one changes, and fall back to the whole word's span if

@@ -37,7 +37,7 @@ public sealed class VulkanBackend : IBackend
     {
         Context = context;
         Kernels = new KernelCache(context, options.PipelineCacheDirectory, _warnings);
-        Catalog = new KernelCatalog(context.Caps);
+        Catalog = new KernelCatalog(context.Caps, context.Gemm);
         // Every pipeline a forward can need is built now (through the on-disk cache), not during the first forward.
         Kernels.Warm(Catalog.Eager(context.Float16StorageEnabled));
         Pool = new BufferPool(context);
@@ -69,6 +69,12 @@ public sealed class VulkanBackend : IBackend
 
     /// <summary>The device this backend runs on.</summary>
     public VulkanDeviceInfo Device => Context.Caps.Info;
+
+    /// <summary>How linear layers are multiplied on this device and precision (cooperative matrices only under float16).</summary>
+    public GemmPath GemmPath => Context.Gemm.Path;
+
+    /// <summary>Why <see cref="GemmPath"/> was chosen: the cooperative-matrix shape used, or why none is.</summary>
+    public string GemmNote => Context.Gemm.Why;
 
     /// <summary>Whether linear weights are stored as float16 (requested and supported).</summary>
     public bool UsesFloat16Weights => Context.Float16StorageEnabled;

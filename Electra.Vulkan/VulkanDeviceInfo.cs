@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Electra.Vulkan;
 
 /// <summary>Kind of a Vulkan physical device, in the order the default selection prefers them.</summary>
@@ -15,7 +17,7 @@ public enum VulkanDeviceType { Discrete, Integrated, Virtual, Cpu, Other }
 /// <param name="SubgroupSize">Default subgroup (warp/wave) size.</param>
 /// <param name="Supports16BitStorage">storageBuffer16BitAccess: float16 weights can be stored.</param>
 /// <param name="SupportsFloat16Arithmetic">shaderFloat16: float16 arithmetic in shaders.</param>
-/// <param name="SupportsCooperativeMatrix">VK_KHR_cooperative_matrix is advertised (not used by default: some drivers advertise it without hardware support).</param>
+/// <param name="SupportsCooperativeMatrix">VK_KHR_cooperative_matrix is advertised (whether it is used: <see cref="Float16GemmPath"/>).</param>
 /// <param name="MaxStorageBufferRange">Largest storage buffer one descriptor may bind, in bytes.</param>
 /// <param name="MaxComputeSharedMemoryBytes">Shared (workgroup) memory per workgroup, in bytes.</param>
 /// <param name="MaxComputeWorkGroupInvocations">Largest workgroup, in invocations.</param>
@@ -36,6 +38,15 @@ public sealed record VulkanDeviceInfo(
     int MaxComputeSharedMemoryBytes,
     int MaxComputeWorkGroupInvocations)
 {
+    /// <summary>The cooperative-matrix shapes the device offers (VK_KHR_cooperative_matrix and VK_NV_cooperative_matrix), empty without them.</summary>
+    public ImmutableArray<CooperativeMatrixShape> CooperativeMatrixShapes { get; init; } = [];
+
+    /// <summary>How linear layers run on this device under float16 precision (<c>--precision f16</c>).</summary>
+    public GemmPath Float16GemmPath { get; init; } = GemmPath.Float16;
+
+    /// <summary>Why <see cref="Float16GemmPath"/> was chosen: the shape used, or why cooperative matrices are not.</summary>
+    public string Float16GemmNote { get; init; } = "";
+
     /// <summary>One line: name, type, driver and memory.</summary>
     public string Describe() =>
         $"{Name} ({Vendor}, {Type.ToString().ToLowerInvariant()}, driver {(DriverName.Length > 0 ? DriverName + " " : "")}{DriverInfo}, " +

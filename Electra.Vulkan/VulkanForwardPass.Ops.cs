@@ -57,7 +57,8 @@ internal sealed partial class VulkanForwardPass
         var output = NewTensor([.. input.Shape[..^1], w.OutFeatures], DeviceDType.Float32);
         // A linear that a LayerNorm may consume next waits: LayerNorm then runs both as one dispatch; any other
         // operation records it first (NewTensor, Read).
-        if (activation == Activation.Identity && !w.Weight.IsChunked && input.Rows > 0 &&
+        // On matrix cores the linear runs there and the LayerNorm on its own: the fused kernel has no cooperative-matrix form.
+        if (activation == Activation.Identity && !w.Weight.IsChunked && input.Rows > 0 && Coopmat(w) is null &&
             _backend.Catalog.MatmulLayerNorm(w.Float16, w.OutFeatures) is not null)
         {
             _pending = new PendingLinear(input, w, output);
@@ -80,6 +81,9 @@ internal sealed partial class VulkanForwardPass
         RecordLinear(pending.Input, pending.Weight, Activation.Identity, pending.Output);
     }
 
+    /// <summary>The cooperative-matrix GEMM for a float16 weight on a device that has it (the f16 GEMM path), else null.</summary>
+    private KernelSpec? Coopmat(VulkanLinearWeight w) => w.Float16 ? _backend.Catalog.MatmulCoopmat : null;
+
     private void RecordLinear(VulkanTensor input, VulkanLinearWeight w, Activation activation, VulkanTensor output)
     {
         long m = input.Rows;
@@ -88,6 +92,16 @@ internal sealed partial class VulkanForwardPass
         {
             long n0 = c * w.Weight.RowsPerChunk;
             long n = Math.Min(w.Weight.RowsPerChunk, w.OutFeatures - n0);
+            if (Coopmat(w) is { } coopmat)
+            {
+                // 64 × 64 blocks whatever M is: no split-K (matrix cores make K cheap; the grid is what a GPU lacks at batch 1).
+                var (gx, gy) = CoopmatGroups(m, n, "Linear");
+                _recorder.Dispatch(_backend.Kernels.Get(coopmat),
+                    [input.Storage.Single, w.Weight.Chunks[c], w.Bias ?? _backend.Placeholder, output.Storage.Single],
+                    new PC.Matmul((uint)m, (uint)n, (uint)w.InFeatures, (uint)w.OutFeatures, (uint)n0, w.HasBias ? 1u : 0u,
+                        (uint)activation, (uint)Math.Max(1, w.InFeatures)), (uint)gx, (uint)gy);
+                continue;
+            }
             var plan = catalog.PlanMatmul(m, n, w.InFeatures);
             var (groupsX, groupsY) = MatmulGroups(plan.Tiles, m, n, "Linear");
             var constants = new PC.Matmul((uint)m, (uint)n, (uint)w.InFeatures, (uint)w.OutFeatures, (uint)n0, w.HasBias ? 1u : 0u,
@@ -155,6 +169,16 @@ internal sealed partial class VulkanForwardPass
         return (groupsX, groupsY);
     }
 
+    private (long X, long Y) CoopmatGroups(long m, long n, string op)
+    {
+        var tiles = _backend.Catalog.Gemm.Tiles!;
+        long groupsX = (n + tiles.BlockN - 1) / tiles.BlockN;
+        long groupsY = (m + tiles.BlockM - 1) / tiles.BlockM;
+        _backend.Catalog.CheckGroupCount(groupsX, 0, $"{op} with {n} outputs");
+        _backend.Catalog.CheckGroupCount(groupsY, 1, $"{op} over {m} rows");
+        return (groupsX, groupsY);
+    }
+
     public ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
     {
         var results = new DeviceTensor[weights.Length];
@@ -179,11 +203,12 @@ internal sealed partial class VulkanForwardPass
             var catalog = _backend.Catalog;
             // Three weights already make three times the workgroups: no split-K here.
             var tiles = catalog.PlanMatmul(m, w0.OutFeatures, w0.InFeatures).Tiles;
-            var (groupsX, groupsY) = MatmulGroups(tiles, m, w0.OutFeatures, "Linears");
+            var coopmat = w0.Float16 ? catalog.MatmulCoopmatMulti : null;
+            var (groupsX, groupsY) = coopmat != null ? CoopmatGroups(m, w0.OutFeatures, "Linears") : MatmulGroups(tiles, m, w0.OutFeatures, "Linears");
             var shape = ImmutableArray.Create([.. input.Shape[..^1], w0.OutFeatures]);
             var (y0, y1, y2) = (NewTensor(shape, DeviceDType.Float32), NewTensor(shape, DeviceDType.Float32), NewTensor(shape, DeviceDType.Float32));
             var none = _backend.Placeholder;
-            _recorder.Dispatch(_backend.Kernels.Get(catalog.MatmulMulti(w0.Float16, tiles)!),
+            _recorder.Dispatch(_backend.Kernels.Get(coopmat ?? catalog.MatmulMulti(w0.Float16, tiles)!),
                 [input.Storage.Single, w0.Weight.Single, w1.Weight.Single, w2.Weight.Single, w0.Bias ?? none, w1.Bias ?? none, w2.Bias ?? none,
                  y0.Storage.Single, y1.Storage.Single, y2.Storage.Single],
                 new PC.Matmul((uint)m, (uint)w0.OutFeatures, (uint)w0.InFeatures, (uint)w0.OutFeatures, 0, w0.HasBias ? 1u : 0u, 0,

@@ -41,6 +41,14 @@ public sealed record VulkanOptions
     /// </summary>
     public bool Profile { get; init; }
 
+    /// <summary>
+    /// The best GEMM path allowed under float16 precision (null: the best the device offers, see
+    /// <see cref="VulkanBackend.GemmPath"/>). <see cref="Vulkan.GemmPath.CooperativeMatrixNV"/> runs the NV variant on a device
+    /// that also offers KHR; <see cref="Vulkan.GemmPath.Float16"/> keeps matrix cores out. A path the device lacks falls to the
+    /// next one below it.
+    /// </summary>
+    public GemmPath? MaxGemmPath { get; init; }
+
     /// <summary>Allocates descriptor sets even where VK_KHR_push_descriptor is available (tests the fallback path).</summary>
     internal bool ForceDescriptorSets { get; init; }
 

@@ -11,7 +11,11 @@
 # What `run` measures, each step under its own time limit so that the whole run ends within 10 minutes:
 #   {"step":"devices"}        `electra devices` (every Vulkan device, the one picked by default marked)
 #   {"step":"validate"}       every fixture on --backend vulkan against transformers' reference outputs
-#   {"step":"gemm"}           the Vulkan linear's GFLOP/s on ELECTRA-small/base shapes (float32 and float16 weights)
+#   {"step":"coopmat"}        where the device has cooperative matrices: every fixture under --precision f16 on each
+#                             coopmat variant (ELECTRA_VULKAN_GEMM=nv, then khr) against transformers' float32
+#                             reference within the float16 tolerance (abs = rel = 1e-2)
+#   {"step":"gemm"}           the Vulkan linear's GFLOP/s on ELECTRA-small/base shapes on every GEMM path the device has
+#                             (f32, f16, coopmat-nv, coopmat-khr), each float16 path checked against f32 ("within")
 #   {"step":"electra"}        `electra bench --backend vulkan` on the base-shaped model at 1×128, 32×128 and 8×512,
 #                             float32 and float16 weights: median/min ms, dispatches, barriers, submits, allocations
 #   {"step":"torch"}          transformers' ElectraModel on CUDA, eager, fp32 / fp16 / bf16, same weights and shapes,
@@ -52,8 +56,31 @@ run() {
     echo "{\"step\":\"validate\",\"fixture\":\"$name\",\"passed\":$([ $rc -eq 0 ] && echo true || echo false),\"exit\":$rc}"
   done
 
-  timeout 120 "$here/benchmarks/Electra.Benchmarks" vulkan-gemm --large --iterations 20 2>&1 | grep '^gemm ' | while read -r _ shape precision ms _ gflops _; do
-    echo "{\"step\":\"gemm\",\"shape\":\"$shape\",\"precision\":\"${precision%:}\",\"ms\":${ms%,},\"gflops\":$gflops}"
+  # The cooperative-matrix kernels run nowhere else: each variant the device has, on every fixture, in float16.
+  local gemm_line variants=()
+  gemm_line="$(timeout 60 "$electra" devices 2>&1 | grep -m1 'f16 gemm')"
+  case "$gemm_line" in
+    *VK_KHR_cooperative_matrix\)*) variants=(nv khr) ;;
+    *VK_NV_cooperative_matrix\)*) variants=(nv) ;;
+  esac
+  [ ${#variants[@]} -eq 0 ] && echo "{\"step\":\"coopmat\",\"skipped\":$(printf '%s' "$gemm_line" | json_string)}"
+  for variant in "${variants[@]}"; do
+    for fixture in "$here"/fixtures/*/; do
+      [ -f "$fixture/reference.safetensors" ] || continue
+      local name rc
+      name="$(basename "$fixture")"
+      ELECTRA_VULKAN_GEMM=$variant timeout 60 "$electra" validate --reference "$fixture" --model "$fixture" --backend vulkan \
+        --precision f16 --abs 1e-2 --rel 1e-2 >/tmp/electra-validate.txt 2>&1
+      rc=$?
+      echo "{\"step\":\"coopmat\",\"variant\":\"$variant\",\"fixture\":\"$name\",\"passed\":$([ $rc -eq 0 ] && echo true || echo false),\"exit\":$rc}"
+    done
+  done
+
+  # Lines: "gemm MxNxK PATH: MS ms, GFLOP GFLOP/s[, vs f32 R of tolerance: ok|FAILED]"
+  timeout 150 "$here/benchmarks/Electra.Benchmarks" vulkan-gemm --large --iterations 20 2>&1 | grep '^gemm ' | while read -r _ shape precision ms _ gflops _ rest; do
+    local within=null
+    case "$rest" in *": ok"*) within=true ;; *FAILED*) within=false ;; esac
+    echo "{\"step\":\"gemm\",\"shape\":\"$shape\",\"precision\":\"${precision%:}\",\"ms\":${ms%,},\"gflops\":${gflops%,},\"within_f16_tolerance_of_f32\":$within}"
   done
 
   local results="/tmp/electra-gpu-bench.jsonl"

@@ -46,7 +46,10 @@ public static class DevicesCommand
             stdout.WriteLine($"    memory     {Bytes(d.DeviceLocalMemoryBytes)} device-local");
             stdout.WriteLine($"    subgroup   {d.SubgroupSize}");
             stdout.WriteLine($"    features   16-bit storage {YesNo(d.Supports16BitStorage)}, float16 arithmetic {YesNo(d.SupportsFloat16Arithmetic)}, " +
-                             $"cooperative matrix {YesNo(d.SupportsCooperativeMatrix)}{(d.SupportsCooperativeMatrix ? " (not used)" : "")}");
+                             $"cooperative matrix {(d.CooperativeMatrixShapes.IsEmpty ? "no" : "yes")}");
+            foreach (var shape in d.CooperativeMatrixShapes)
+                stdout.WriteLine($"    coopmat    {shape}");
+            stdout.WriteLine($"    f16 gemm   {GemmName(d.Float16GemmPath)}{(d.Float16GemmNote.Length > 0 ? $" ({d.Float16GemmNote})" : "")}");
             stdout.WriteLine($"    limits     storage buffer {Bytes(d.MaxStorageBufferRange)}, shared memory {Bytes(d.MaxComputeSharedMemoryBytes)}, " +
                              $"workgroup {d.MaxComputeWorkGroupInvocations} invocations");
         }
@@ -57,6 +60,14 @@ public static class DevicesCommand
     private static string Join(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : $"{a}, {b}";
 
     private static string YesNo(bool b) => b ? "yes" : "no";
+
+    private static string GemmName(Vulkan.GemmPath path) => path switch
+    {
+        Vulkan.GemmPath.CooperativeMatrixKhr => "cooperative matrix (VK_KHR_cooperative_matrix)",
+        Vulkan.GemmPath.CooperativeMatrixNV => "cooperative matrix (VK_NV_cooperative_matrix)",
+        Vulkan.GemmPath.Float16 => "float16 weights, float32 arithmetic",
+        _ => "float32 (no 16-bit storage)",
+    };
 
     private static string Bytes(long n) => n switch
     {

@@ -22,6 +22,10 @@ public sealed class DevicesCommandTests
         Assert.Contains($"subgroup   {devices[0].SubgroupSize}", text);
         Assert.Contains("16-bit storage", text);
         Assert.Contains("cooperative matrix", text);
+        // The float16 GEMM path and, where offered, every cooperative-matrix shape.
+        Assert.Contains("f16 gemm", text);
+        foreach (var shape in devices.SelectMany(d => d.CooperativeMatrixShapes))
+            Assert.Contains($"coopmat    {shape}", text);
         Assert.Equal("", stderr.ToString());
     }
 

@@ -1,4 +1,6 @@
 using Electra.Core.Configuration;
+using Electra.Core.Errors;
+using Electra.Models;
 
 namespace Electra.Tests.Hardening;
 
@@ -29,5 +31,25 @@ public sealed class CoverageFuzzFindingTests
         Assert.Equal(10, config.Label2Id.Count);
         // And it survives the round trip the CLI and the fuzzer make.
         Assert.Equal(ElectraConfigJson.ToJson(config), ElectraConfigJson.ToJson(ElectraConfigJson.Parse(ElectraConfigJson.ToJson(config))));
+    }
+
+    // afl-fuzz, inputs-json target (with the JSON dictionary, after 277,817 executions): an escaped lone surrogate in a
+    // key of inputs.json threw InvalidOperationException out of `electra forward` while the keys were checked.
+    [Theory]
+    [InlineData("""{"input_i\ud800ds": [[5, 63, 115, 16]]}""")]
+    [InlineData("""{"input_ids": [[]], "token_typd_\ud800ids": [[0, 0]]}""")]
+    public void ALoneSurrogateInAKeyIsATypedInputError(string json)
+    {
+        var ex = Assert.Throws<InputException>(() => ModelInputsJson.Parse(json, "inputs.json"));
+        Assert.Contains("inputs.json", ex.Message);
+        Assert.Contains("not valid Unicode", ex.Message);
+    }
+
+    // Two values for one input: which would count is ambiguous, so the file is refused rather than one picked.
+    [Fact]
+    public void ADuplicateInputKeyIsRefused()
+    {
+        var ex = Assert.Throws<InputException>(() => ModelInputsJson.Parse("""{"input_ids": [[1, 2]], "input_ids": [[3, 4]]}"""));
+        Assert.Contains("duplicate key 'input_ids'", ex.Message);
     }
 }

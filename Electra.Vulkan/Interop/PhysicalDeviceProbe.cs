@@ -31,6 +31,9 @@ internal sealed record PhysicalDeviceCaps(
 
     /// <summary>Nanoseconds per timestamp tick, or 0 where compute queues cannot write timestamps.</summary>
     public float TimestampPeriod { get; init; }
+
+    /// <summary>What decides the GEMM path (cooperative matrices, float16).</summary>
+    public Gemm.GemmCapabilities Gemm { get; init; } = Electra.Vulkan.Gemm.GemmCapabilities.None;
 }
 
 /// <summary>Identifies the driver build a pipeline cache belongs to.</summary>
@@ -48,14 +51,15 @@ internal static unsafe class PhysicalDeviceProbe
         var list = new List<PhysicalDeviceCaps>();
         foreach (var device in instance.EnumeratePhysicalDevices())
         {
-            var caps = ProbeOne(instance.Vk, device, list.Count);
+            var caps = ProbeOne(instance, device, list.Count);
             if (caps != null) list.Add(caps);
         }
         return list;
     }
 
-    private static PhysicalDeviceCaps? ProbeOne(Vk vk, PhysicalDevice device, int index)
+    private static PhysicalDeviceCaps? ProbeOne(VulkanInstance instance, PhysicalDevice device, int index)
     {
+        var vk = instance.Vk;
         uint? family = FindComputeQueueFamily(vk, device);
         if (family == null) return null;
 
@@ -105,6 +109,11 @@ internal static unsafe class PhysicalDeviceProbe
             MaxComputeSharedMemoryBytes: (int)p.Limits.MaxComputeSharedMemorySize,
             MaxComputeWorkGroupInvocations: (int)p.Limits.MaxComputeWorkGroupInvocations);
 
+        var gemm = CooperativeMatrixProbe.Probe(instance, device, info, p.ApiVersion, p.VendorID,
+            hasDriverProps ? (uint)driver.DriverID : 0, p.Limits.MaxPerStageDescriptorStorageBuffers);
+        var float16Gemm = Electra.Vulkan.Gemm.GemmPathChoice.Choose(gemm, float16: true);
+        info = info with { CooperativeMatrixShapes = gemm.Shapes, Float16GemmPath = float16Gemm.Path, Float16GemmNote = float16Gemm.Why };
+
         return new PhysicalDeviceCaps(device, info,
             MaxMemoryAllocationSize: (long)maintenance3.MaxMemoryAllocationSize,
             MinStorageBufferOffsetAlignment: (long)p.Limits.MinStorageBufferOffsetAlignment,
@@ -123,6 +132,7 @@ internal static unsafe class PhysicalDeviceProbe
                 (subgroup.SupportedOperations & (SubgroupFeatureFlags.BasicBit | SubgroupFeatureFlags.ArithmeticBit)) ==
                 (SubgroupFeatureFlags.BasicBit | SubgroupFeatureFlags.ArithmeticBit),
             TimestampPeriod = p.Limits.TimestampComputeAndGraphics ? p.Limits.TimestampPeriod : 0,
+            Gemm = gemm,
         };
     }
 

@@ -1,4 +1,5 @@
 using Electra.Core.Errors;
+using Electra.Vulkan.Gemm;
 using Electra.Vulkan.Memory;
 using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
@@ -21,6 +22,9 @@ internal sealed unsafe class VulkanContext : IDisposable
     public Device Device { get; }
     public Queue Queue { get; }
     public bool Float16StorageEnabled { get; }
+
+    /// <summary>The GEMM path: a cooperative-matrix one enables its extension and the features its shader needs.</summary>
+    public GemmChoice Gemm { get; }
     public PhysicalDeviceMemoryProperties MemoryProperties { get; }
     public CounterSet Counters { get; } = new();
 
@@ -57,8 +61,9 @@ internal sealed unsafe class VulkanContext : IDisposable
                 throw new VulkanUnavailableException(
                     $"device '{Caps.Info.Name}' supports Vulkan {Caps.Info.ApiVersion} only; Electra.Vulkan needs 1.1 or newer (update the driver)");
             Float16StorageEnabled = options.UseFloat16Weights && Caps.Info.Supports16BitStorage;
+            Gemm = GemmPathChoice.Choose(Caps.Gemm, Float16StorageEnabled, options.MaxGemmPath);
             bool push = Caps.SupportsPushDescriptors && !options.ForceDescriptorSets;
-            Device = CreateDevice(Caps, Float16StorageEnabled, push);
+            Device = CreateDevice(Caps, Float16StorageEnabled, push, Gemm);
             Vk.CurrentDevice = Device;
             if (push)
                 PushDescriptorSet = (delegate* unmanaged<CommandBuffer, PipelineBindPoint, PipelineLayout, uint, uint, WriteDescriptorSet*, void>)
@@ -84,7 +89,7 @@ internal sealed unsafe class VulkanContext : IDisposable
         }
     }
 
-    private Device CreateDevice(PhysicalDeviceCaps caps, bool float16Storage, bool pushDescriptors)
+    private Device CreateDevice(PhysicalDeviceCaps caps, bool float16Storage, bool pushDescriptors, GemmChoice gemm)
     {
         float priority = 1f;
         var queueInfo = new DeviceQueueCreateInfo
@@ -100,14 +105,40 @@ internal sealed unsafe class VulkanContext : IDisposable
             SType = StructureType.PhysicalDevice16BitStorageFeatures,
             StorageBuffer16BitAccess = float16Storage,
         };
-        var extensions = pushDescriptors ? SilkMarshal.StringArrayToPtr([PhysicalDeviceProbe.PushDescriptor]) : 0;
+        // The cooperative-matrix GEMM: its extension and feature, float16 arithmetic and the Vulkan memory model (the
+        // shader's SPIR-V declares both), subgroup size control where its pipelines ask for a size.
+        bool khr = gemm.Path == GemmPath.CooperativeMatrixKhr, nv = gemm.Path == GemmPath.CooperativeMatrixNV;
+        var khrFeatures = new PhysicalDeviceCooperativeMatrixFeaturesKHR { SType = StructureType.PhysicalDeviceCooperativeMatrixFeaturesKhr, CooperativeMatrix = true };
+        var nvFeatures = new PhysicalDeviceCooperativeMatrixFeaturesNV { SType = StructureType.PhysicalDeviceCooperativeMatrixFeaturesNV, CooperativeMatrix = true };
+        bool sizeControl = gemm.Tiles is { RequiredSubgroupSize: > 0 };
+        var v13 = new PhysicalDeviceVulkan13Features
+        {
+            SType = StructureType.PhysicalDeviceVulkan13Features,
+            SubgroupSizeControl = sizeControl,
+            ComputeFullSubgroups = sizeControl,
+            PNext = khr ? &khrFeatures : &nvFeatures,
+        };
+        var v12 = new PhysicalDeviceVulkan12Features
+        {
+            SType = StructureType.PhysicalDeviceVulkan12Features,
+            ShaderFloat16 = true,
+            VulkanMemoryModel = true,
+            PNext = &v13,
+        };
+        if (khr || nv) storage16.PNext = &v12;
+        string[] extensionNames =
+        [
+            .. pushDescriptors ? new[] { PhysicalDeviceProbe.PushDescriptor } : [],
+            .. khr ? new[] { CooperativeMatrixProbe.KhrExtension } : nv ? [CooperativeMatrixProbe.NvExtension] : [],
+        ];
+        var extensions = extensionNames.Length > 0 ? SilkMarshal.StringArrayToPtr(extensionNames) : 0;
         var info = new DeviceCreateInfo
         {
             SType = StructureType.DeviceCreateInfo,
             QueueCreateInfoCount = 1,
             PQueueCreateInfos = &queueInfo,
             PNext = float16Storage ? &storage16 : null,
-            EnabledExtensionCount = pushDescriptors ? 1u : 0u,
+            EnabledExtensionCount = (uint)extensionNames.Length,
             PpEnabledExtensionNames = (byte**)extensions,
         };
         Device device;

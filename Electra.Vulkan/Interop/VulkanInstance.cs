@@ -19,9 +19,13 @@ internal sealed unsafe class VulkanInstance : IDisposable
     public Instance Handle { get; }
     public ValidationLog? Validation { get; }
 
+    /// <summary>The Vulkan version the instance was created for: a device's features beyond it cannot be used.</summary>
+    public uint ApiVersion { get; }
+
     public VulkanInstance(bool enableValidation)
     {
         Vk = VulkanLoader.Load();
+        ApiVersion = InstanceVersion(Vk);
         bool validation = enableValidation && HasLayer(ValidationLayer);
         if (enableValidation && !validation)
             throw new BackendException(
@@ -42,7 +46,7 @@ internal sealed unsafe class VulkanInstance : IDisposable
                 SType = StructureType.ApplicationInfo,
                 PApplicationName = (byte*)appName,
                 PEngineName = (byte*)appName,
-                ApiVersion = InstanceVersion(Vk),
+                ApiVersion = ApiVersion,
             };
             var messengerInfo = Validation?.CreateInfo() ?? default;
             var enabledFeature = ValidationFeatureEnableEXT.SynchronizationValidationExt;

@@ -84,6 +84,12 @@ internal sealed unsafe class ComputeKernel : IDisposable
             var entryName = SilkMarshal.StringToPtr("main");
             try
             {
+                // Kernels that lay their subgroups out by gl_SubgroupID ask for the size they were specialized for.
+                var subgroupSize = new PipelineShaderStageRequiredSubgroupSizeCreateInfo
+                {
+                    SType = StructureType.PipelineShaderStageRequiredSubgroupSizeCreateInfo,
+                    RequiredSubgroupSize = spec.RequiredSubgroupSize,
+                };
                 fixed (uint* data = constants)
                 fixed (SpecializationMapEntry* e = entries)
                 {
@@ -100,6 +106,8 @@ internal sealed unsafe class ComputeKernel : IDisposable
                         Stage = new PipelineShaderStageCreateInfo
                         {
                             SType = StructureType.PipelineShaderStageCreateInfo,
+                            PNext = spec.RequiredSubgroupSize > 0 ? &subgroupSize : null,
+                            Flags = spec.RequiredSubgroupSize > 0 ? PipelineShaderStageCreateFlags.RequireFullSubgroupsBit : 0,
                             Stage = ShaderStageFlags.ComputeBit,
                             Module = module,
                             PName = (byte*)entryName,

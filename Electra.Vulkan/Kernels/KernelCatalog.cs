@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Electra.Core.Errors;
+using Electra.Vulkan.Gemm;
 using Electra.Vulkan.Interop;
 
 namespace Electra.Vulkan.Kernels;
@@ -70,9 +71,13 @@ internal sealed class KernelCatalog
     /// <summary>Per-pass arrival counters of the split-K GEMM: output tiles one split dispatch may have.</summary>
     public const int SplitCounters = 1024;
 
-    public KernelCatalog(PhysicalDeviceCaps caps)
+    /// <summary>The device's GEMM path (<see cref="GemmPathChoice"/>): the cooperative-matrix kernels exist only on those paths.</summary>
+    public GemmChoice Gemm { get; }
+
+    public KernelCatalog(PhysicalDeviceCaps caps, GemmChoice? gemm = null)
     {
         _caps = caps;
+        Gemm = gemm ?? new GemmChoice(GemmPath.Float32, null, "float32 precision");
         uint maxInvocations = (uint)caps.Info.MaxComputeWorkGroupInvocations;   // the spec guarantees >= 128
         ElementwiseGroup = Math.Min(128u, Math.Min(maxInvocations, caps.MaxWorkGroupSizeX));
         RowGroup = Math.Min(128u, (uint)System.Numerics.BitOperations.RoundUpToPowerOf2(ElementwiseGroup + 1) / 2);
@@ -86,6 +91,22 @@ internal sealed class KernelCatalog
 
     public KernelSpec Matmul(bool float16Weights, MatmulTiles tiles) =>
         new(float16Weights ? "matmul_f16" : "matmul", 4, Size<PushConstants.Matmul>(), tiles.Constants);
+
+    /// <summary>
+    /// The float16-weight GEMM on cooperative matrices (4 bindings, as <see cref="Matmul"/>), null off the cooperative-matrix
+    /// paths. The KHR path runs the NV module rewritten at pipeline creation (<see cref="ShaderBinaries.KhrSuffix"/>).
+    /// </summary>
+    public KernelSpec? MatmulCoopmat => Gemm.Tiles is { } t
+        ? new(CoopmatShader("matmul_coopmat"), 4, Size<PushConstants.Matmul>(), t.Constants, RequiredSubgroupSize: t.RequiredSubgroupSize)
+        : null;
+
+    /// <summary>Query, key and value in one cooperative-matrix dispatch (10 bindings, as <see cref="MatmulMulti"/>).</summary>
+    public KernelSpec? MatmulCoopmatMulti => Gemm.Tiles is { } t && _caps.MaxStorageBuffersPerStage >= 10
+        ? new(CoopmatShader("matmul_coopmat_multi"), 10, Size<PushConstants.Matmul>(), t.Constants, Writes: 0b11_1000_0000,
+            RequiredSubgroupSize: t.RequiredSubgroupSize)
+        : null;
+
+    private string CoopmatShader(string name) => Gemm.Path == GemmPath.CooperativeMatrixKhr ? name + ShaderBinaries.KhrSuffix : name;
 
     /// <summary>Split-K: two more bindings, the partial sums [splits, M, N] and the per-tile arrival counters.</summary>
     public KernelSpec MatmulSplit(bool float16Weights) =>
@@ -165,6 +186,8 @@ internal sealed class KernelCatalog
             }
         yield return MatmulSplit(false);
         if (float16Weights) yield return MatmulSplit(true);
+        if (float16Weights && MatmulCoopmat is { } coopmat) yield return coopmat;
+        if (float16Weights && MatmulCoopmatMulti is { } coopmatMulti) yield return coopmatMulti;
         foreach (int features in new[] { 256, 512, 768, 1024 })
         {
             if (MatmulLayerNorm(false, features) is { } fused) yield return fused;
