@@ -101,6 +101,7 @@ public sealed class VulkanSteadyStateTests
         Assert.Equal(1.0, (double)json["submits"]!);
         Assert.Equal(0.0, (double)json["allocations"]!);
         Assert.True((double)json["dispatches"]! >= 2 * 7 && (double)json["barriers"]! >= 1);
+        Assert.Equal("Float32", (string)json["gemm_path"]!);
         _fixture.AssertNoValidationMessages();
     }
 
@@ -116,8 +117,15 @@ public sealed class VulkanSteadyStateTests
         Assert.Equal(1.0, (double)json["submits"]!);
         Assert.Equal(0.0, (double)json["allocations"]!);
         var profile = json["profile"]!.AsObject();
-        Assert.Contains("matmul_multi_f16", profile.Select(kv => kv.Key));
-        Assert.True((double)profile["matmul_multi_f16"]!["dispatches"]! >= 1);
+        // The fused query/key/value kernel of the device's float16 GEMM path (matrix cores where it has them).
+        string multi = (string)json["gemm_path"]! switch
+        {
+            "CooperativeMatrixKhr" => "matmul_coopmat_multi+khr",
+            "CooperativeMatrixNV" => "matmul_coopmat_multi",
+            _ => "matmul_multi_f16",
+        };
+        Assert.Contains(multi, profile.Select(kv => kv.Key));
+        Assert.True((double)profile[multi]!["dispatches"]! >= 1);
     }
 
     [Theory]
