@@ -13,7 +13,7 @@ namespace Electra.Models;
 
 /// <summary>
 /// A loaded ELECTRA model: config, the body and head weights resident on a backend, and the forward pass.
-/// Thread-safe: each <see cref="Forward"/> call runs in its own backend pass. The weights belong to the backend,
+/// Thread-safe: each <c>Forward</c> call runs in its own backend pass. The weights belong to the backend,
 /// which the caller owns and disposes.
 /// </summary>
 public sealed record ElectraPretrained
@@ -101,6 +101,30 @@ public sealed record ElectraPretrained
         {
             ForwardBuffersCache.Shared.Return(buffers);
         }
+    }
+
+    /// <summary>
+    /// Runs the model on rows of different lengths, unpadded (see <see cref="RaggedBatch"/>), and returns the head's
+    /// outputs per row: <see cref="TokenValues"/>, <see cref="StartEndLogits"/> or <see cref="RowValues"/> (see
+    /// <see cref="RowOutputs"/>). Each row's outputs are those of the row run alone.
+    /// </summary>
+    /// <exception cref="Electra.Core.Errors.InputException">an id, token type or row length the model cannot take.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public RowOutputs Forward(RaggedBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        cancellationToken.ThrowIfCancellationRequested();
+        return RaggedForward.Run(this, batch, cancellationToken);
+    }
+
+    /// <summary><see cref="Forward(RaggedBatch, CancellationToken)"/> for a head known to give <typeparamref name="TOutputs"/>.</summary>
+    /// <exception cref="Electra.Core.Errors.ConfigException">the model's head gives another kind of output.</exception>
+    public TOutputs Forward<TOutputs>(RaggedBatch batch, CancellationToken cancellationToken = default) where TOutputs : RowOutputs
+    {
+        if (!typeof(TOutputs).IsAssignableFrom(Head.RowOutputsType))
+            throw new Electra.Core.Errors.ConfigException(
+                $"an {Architecture} model gives {Head.RowOutputsType.Name} per row, not {typeof(TOutputs).Name}");
+        return (TOutputs)Forward(batch, cancellationToken);
     }
 
     /// <summary>

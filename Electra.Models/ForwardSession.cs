@@ -11,12 +11,12 @@ namespace Electra.Models;
 /// <para>
 /// <b>The outputs are the session's own buffers</b>: the <see cref="SessionOutput"/> a forward returns (the very same
 /// object every time) holds its values only until the next <see cref="Forward"/> or <see cref="Dispose"/>; copy what
-/// must outlive that (<see cref="SessionOutput.ToModelOutput"/>). Use <see cref="ElectraPretrained.Forward"/> for
+/// must outlive that (<see cref="SessionOutput.ToModelOutput"/>). Use <see cref="ElectraPretrained.Forward(ModelInputs, ForwardOptions?, CancellationToken)"/> for
 /// outputs to keep.
 /// </para>
 /// <para>
 /// Not thread-safe: one thread at a time (a call that overlaps another throws). Hidden states, attentions and
-/// losses are returned as by <see cref="ElectraPretrained.Forward"/> but are not free of allocation.
+/// losses are returned as by <see cref="ElectraPretrained.Forward(ModelInputs, ForwardOptions?, CancellationToken)"/> but are not free of allocation.
 /// </para>
 /// </summary>
 /// <example><code>
@@ -42,7 +42,7 @@ public sealed class ForwardSession : IDisposable
     /// <summary>The model this session runs.</summary>
     public ElectraPretrained Model => _model;
 
-    /// <summary>Runs the model as <see cref="ElectraPretrained.Forward"/> does, into this session's output buffers.</summary>
+    /// <summary>Runs the model as <see cref="ElectraPretrained.Forward(ModelInputs, ForwardOptions?, CancellationToken)"/> does, into this session's output buffers.</summary>
     /// <returns>Outputs valid until the next call on this session.</returns>
     /// <exception cref="Electra.Core.Errors.InputException">inputs are inconsistent with each other or the model.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>

@@ -32,6 +32,12 @@ internal sealed class BasicTokenizer
     /// never gives one (it gives a letter), so a word starting with a non-ASCII char cannot be a special token.
     /// </summary>
     private readonly bool _specialsStartWithAsciiSymbols;
+    /// <summary>
+    /// Each special token as the fold table would fold it (NFD, Mn removed): a run whose fold is none of these cannot
+    /// be one the general path keeps whole, since that path compares the NFC of the lower-cased run, whose fold is
+    /// the run's fold.
+    /// </summary>
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _foldedSpecials;
 
     [ThreadStatic] private static Scratch? t_scratch;
 
@@ -61,6 +67,10 @@ internal sealed class BasicTokenizer
         _fastPaths = fastPaths;
         _fold = _strip && fastPaths ? FoldTable.For(_lower) : null;
         _specialsStartWithAsciiSymbols = _specials.All(t => t[0] < 128 && !char.IsAsciiLetter(t[0]));
+        _foldedSpecials = new HashSet<string>(
+                _specials.Select(t => UnicodeSteps.DropNonSpacingMarks(UnicodeSteps.SafeNormalize(t, NormalizationForm.FormD))),
+                StringComparer.Ordinal)
+            .GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     internal int IdOrUnk(string token) => _vocab.IdOf(token) ?? _unkId;
@@ -139,6 +149,13 @@ internal sealed class BasicTokenizer
 
             int runStart = i;
             if (c < 128 && _fastPaths && TryTokenizeAsciiRun(text, ref i, end, tokens, words, scratch)) continue;
+            if (_fold is not null)
+            {
+                // One pass finds the run's end and folds it; a run it cannot fold takes the general path.
+                if (TryFoldRun(text, runStart, end, scratch.A, out i)) SplitAndEncode(scratch.A, tokens, words);
+                else TokenizeRun(text, runStart, i, tokens, words, scratch);
+                continue;
+            }
             while (i < end)
             {
                 c = text[i];
@@ -248,11 +265,6 @@ internal sealed class BasicTokenizer
     /// <summary>The general path: any run that holds a non-ASCII or removed character.</summary>
     private void TokenizeRun(string text, int start, int end, TokenList tokens, List<Word>? words, Scratch scratch)
     {
-        if (_fold is not null && TryFoldRun(text, start, end, scratch.A))
-        {
-            SplitAndEncode(scratch.A, tokens, words);
-            return;
-        }
         var buf = scratch.A;
         buf.Clear();
         int maxChar = 0;
@@ -310,26 +322,33 @@ internal sealed class BasicTokenizer
     }
 
     /// <summary>
-    /// The fast path of <see cref="TokenizeRun"/> for a tokenizer that strips accents: cleans, lower-cases and strips
-    /// the run char by char from <see cref="FoldTable"/> into <paramref name="buf"/>, which is what the general path's
-    /// per-char stripping gives. False, when a char needs the general path (a surrogate, a char that cannot be
-    /// folded alone) or the run may be a special token; the caller then starts over on the general path.
+    /// The fast path of <see cref="TokenizeRun"/> for a tokenizer that strips accents: finds the end of the run that
+    /// starts at <paramref name="start"/> (the next whitespace or CJK ideograph, as the scan of
+    /// <see cref="TokenizeChunk"/> does) while cleaning, lower-casing and stripping it char by char from
+    /// <see cref="FoldTable"/> into <paramref name="buf"/>, which is what the general path's per-char stripping gives.
+    /// False when a char needs the general path (a surrogate pair outside plane 1, a char that cannot be folded alone)
+    /// or the run may be a special token (its fold is that of one); <paramref name="runEnd"/> is the run's end either way.
     /// </summary>
-    private bool TryFoldRun(string text, int start, int end, AlignedText buf)
+    private bool TryFoldRun(string text, int start, int end, AlignedText buf, out int runEnd)
     {
         buf.Clear();
         var fold = _fold!;
         bool lower = _lower;
+        bool folding = true;
         bool first = true;
-        for (int i = start; i < end; i++)
+        bool maySpecial = false;
+        int i = start;
+        for (; i < end; i++)
         {
             char c = text[i];
             if (c < 128)
             {
-                if (CharClasses.OfAscii(c) == CharClasses.Kind.Removed) continue;
+                var kind = CharClasses.OfAscii(c);
+                if (kind == CharClasses.Kind.Whitespace) break;
+                if (kind == CharClasses.Kind.Removed || !folding) continue;
                 if (lower && (uint)(c - 'A') <= 'Z' - 'A') c = (char)(c + 32);
                 // The general path checks the lower-cased first char for a special token's first char.
-                if (first && _neverSplitFirstChars is not null && _neverSplitFirstChars.Contains(c)) return false;
+                if (first && _neverSplitFirstChars is not null && _neverSplitFirstChars.Contains(c)) maySpecial = true;
                 first = false;
                 buf.Append(c, i, i + 1);
                 continue;
@@ -337,22 +356,25 @@ internal sealed class BasicTokenizer
             if (char.IsSurrogate(c))
             {
                 Rune.DecodeFromUtf16(text.AsSpan(i, end - i), out var r, out int n);
-                if (CharClasses.OfRuneForScan(r, _splitCjk) != CharClasses.Kind.Removed)
-                {
-                    if (first && _neverSplitFirstChars is not null && !_specialsStartWithAsciiSymbols) return false;
-                    first = false;
-                    // n is 2 here: a lone surrogate decodes to U+FFFD, which is removed.
-                    if (!fold.TryAppend(r, buf, i)) return false;
-                }
+                var kind = CharClasses.OfRuneForScan(r, _splitCjk);
+                if (kind is CharClasses.Kind.Whitespace or CharClasses.Kind.Cjk) break;
+                // n is 2 unless removed: a lone surrogate decodes to U+FFFD, which is.
                 i += n - 1;
+                if (kind == CharClasses.Kind.Removed || !folding) continue;
+                if (first && _neverSplitFirstChars is not null && !_specialsStartWithAsciiSymbols) maySpecial = true;
+                first = false;
+                if (!fold.TryAppend(r, buf, i - n + 1)) folding = false;
                 continue;
             }
-            if (CharClasses.OfBmpForScan(c, _splitCjk) == CharClasses.Kind.Removed) continue;
-            if (first && _neverSplitFirstChars is not null && !_specialsStartWithAsciiSymbols) return false;
+            var bmpKind = CharClasses.OfBmpForScan(c, _splitCjk);
+            if (bmpKind is CharClasses.Kind.Whitespace or CharClasses.Kind.Cjk) break;
+            if (bmpKind == CharClasses.Kind.Removed || !folding) continue;
+            if (first && _neverSplitFirstChars is not null && !_specialsStartWithAsciiSymbols) maySpecial = true;
             first = false;
-            if (!fold.TryAppend(c, buf, i)) return false;
+            if (!fold.TryAppend(c, buf, i)) folding = false;
         }
-        return true;
+        runEnd = i;
+        return folding && !(maySpecial && _foldedSpecials.Contains(buf.Span));
     }
 
     private bool IsNeverSplit(AlignedText buf) =>

@@ -43,4 +43,14 @@ public sealed record BertEncoding(
 {
     /// <summary>Number of tokens, padding included.</summary>
     public int Length => InputIds.Length;
+
+    /// <summary>
+    /// The first text's words (normalised as the basic tokenizer leaves them: lower-cased, accents stripped), indexed
+    /// by <see cref="WordIds"/>; every word of the text, also those a window or truncation leaves out. Empty unless
+    /// the encoding was asked for them (<see cref="EncodeOptions.ReturnWords"/>).
+    /// </summary>
+    public ImmutableArray<Word> Words { get; init; } = ImmutableArray<Word>.Empty;
+
+    /// <summary>The second text's words, as <see cref="Words"/>; empty without a pair or unless asked for.</summary>
+    public ImmutableArray<Word> PairWords { get; init; } = ImmutableArray<Word>.Empty;
 }

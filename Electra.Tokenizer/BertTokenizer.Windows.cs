@@ -19,7 +19,7 @@ public sealed partial class BertTokenizer
     /// </exception>
     public ImmutableArray<BertEncoding> EncodeWindows(string text, string? textPair = null, EncodeOptions? options = null)
     {
-        var (o, first, second) = TokenizeInputs(text, textPair, options);
+        var (o, first, second, words) = TokenizeInputs(text, textPair, options);
         int numSpecial = o.AddSpecialTokens ? (second is null ? 2 : 3) : 0;
         int total = first.Count + (second?.Count ?? 0) + numSpecial;
         int? maxLength = ResolveMaxLength(o);
@@ -27,7 +27,7 @@ public sealed partial class BertTokenizer
         int lenB = second?.Count ?? 0;
 
         if (o.Truncation == TruncationStrategy.None || maxLength is not int m || total <= m)
-            return ImmutableArray.Create(Assemble(first, second, o, padTo));
+            return ImmutableArray.Create(WithWords(Assemble(first, second, o, padTo)));
         if (second is not null && o.Truncation == TruncationStrategy.LongestFirst)
             throw new TokenizerInputException("windows over a pair need truncation only_first or only_second, not longest_first");
         if ((o.TruncationSide ?? Options.TruncationSide) == Side.Left)
@@ -51,7 +51,7 @@ public sealed partial class BertTokenizer
             var window = windowsOverSecond
                 ? Build(first, 0, first.Count, second, start, count, o, padTo, Array.Empty<int>(), total - m)
                 : Build(first, start, count, second, 0, lenB, o, padTo, Array.Empty<int>(), total - m);
-            windows.Add(window);
+            windows.Add(WithWords(window));
             if (start + count >= cut.Count) break;
         }
         if (o.Padding == PaddingStrategy.Longest && windows.Count > 1)
@@ -61,5 +61,7 @@ public sealed partial class BertTokenizer
             for (int i = 0; i < windows.Count; i++) windows[i] = Pad(windows[i], longest, side);
         }
         return windows.ToImmutable();
+
+        BertEncoding WithWords(BertEncoding e) => words is null ? e : words.On(e);
     }
 }

@@ -108,30 +108,47 @@ public sealed partial class BertTokenizer
     /// </summary>
     public BertEncoding Encode(string text, string? textPair = null, EncodeOptions? options = null)
     {
-        var (o, first, second) = TokenizeInputs(text, textPair, options);
+        var (o, first, second, words) = TokenizeInputs(text, textPair, options);
         int? padTo = o.Padding == PaddingStrategy.MaxLength ? ResolveMaxLength(o) : null;
-        return Assemble(first, second, o, padTo);
+        var encoding = Assemble(first, second, o, padTo);
+        return words is null ? encoding : words.On(encoding);
     }
 
     /// <summary>
     /// The start shared by <see cref="Encode(string, string?, EncodeOptions?)"/> and <see cref="EncodeWindows"/>:
     /// checks the options and tokenizes the text (and pair) into this thread's token lists.
     /// </summary>
-    private (EncodeOptions Options, TokenList First, TokenList? Second) TokenizeInputs(string text, string? textPair,
+    private (EncodeOptions Options, TokenList First, TokenList? Second, TextWords? Words) TokenizeInputs(string text, string? textPair,
         EncodeOptions? options)
     {
         ArgumentNullException.ThrowIfNull(text);
         var o = options ?? EncodeOptions.Default;
         Validate(o);
+        // Words are collected in the same pass as the tokens, and only when asked for (the plain path builds none).
+        var words = o.ReturnWords ? new TextWords() : null;
         var first = Tokens(ref t_first);
-        _text.Tokenize(text, first, null);
+        _text.Tokenize(text, first, words?.First);
         TokenList? second = null;
         if (textPair is not null)
         {
             second = Tokens(ref t_second);
-            _text.Tokenize(textPair, second, null);
+            _text.Tokenize(textPair, second, words?.Second);
         }
-        return (o, first, second);
+        return (o, first, second, words);
+    }
+
+    /// <summary>The words of a text and its pair, gathered while tokenizing (<see cref="EncodeOptions.ReturnWords"/>).</summary>
+    private sealed class TextWords
+    {
+        public readonly List<Word> First = [], Second = [];
+        private ImmutableArray<Word> _first, _second;
+
+        /// <summary><paramref name="encoding"/> with these words (one array for every window of a text).</summary>
+        public BertEncoding On(BertEncoding encoding)
+        {
+            if (_first.IsDefault) (_first, _second) = ([.. First], [.. Second]);
+            return encoding with { Words = _first, PairWords = _second };
+        }
     }
 
     /// <summary>Encodes a pair given as a tuple; see <see cref="Encode(string, string?, EncodeOptions?)"/>.</summary>

@@ -53,4 +53,10 @@ public sealed record EncodeOptions
 
     /// <summary>Overrides the tokenizer's truncation side.</summary>
     public Side? TruncationSide { get; init; }
+
+    /// <summary>
+    /// Also return the basic tokenizer's words of each text (<see cref="BertEncoding.Words"/>,
+    /// <see cref="BertEncoding.PairWords"/>), which the encoding's word ids index: one tokenization gives both.
+    /// </summary>
+    public bool ReturnWords { get; init; }
 }

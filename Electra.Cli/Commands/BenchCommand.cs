@@ -15,7 +15,7 @@ namespace Electra.Cli.Commands;
 /// unless --no-skip-padding is given, so throughput tracks the real tokens.
 /// The timed forwards run in a <see cref="ForwardSession"/> (the hot path: outputs reused between forwards), whose
 /// allocation per forward is <c>allocated_bytes_per_forward</c>; <c>allocated_bytes_per_forward_plain</c> is that of
-/// <see cref="ElectraPretrained.Forward"/>, which returns new output arrays every time. Both count every thread.
+/// <see cref="ElectraPretrained.Forward(ModelInputs, ForwardOptions?, CancellationToken)"/>, which returns new output arrays every time. Both count every thread.
 /// </summary>
 public static class BenchCommand
 {
@@ -26,7 +26,7 @@ public static class BenchCommand
         /// <summary>Whether the timed forward skipped the padding tokens.</summary>
         public bool SkipPadding { get; init; }
 
-        /// <summary>Bytes allocated per <see cref="ElectraPretrained.Forward"/> (new outputs each time), all threads.</summary>
+        /// <summary>Bytes allocated per <see cref="ElectraPretrained.Forward(ModelInputs, ForwardOptions?, CancellationToken)"/> (new outputs each time), all threads.</summary>
         public long AllocatedBytesPerForwardPlain { get; init; }
 
         /// <summary>Resident memory before the model was loaded: the runtime's own floor.</summary>

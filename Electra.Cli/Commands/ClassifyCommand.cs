@@ -9,9 +9,7 @@ public static class ClassifyCommand
 {
     public static Command Create(CliIO io)
     {
-        var command = new Command("classify", "text (or text pair) classification with an ElectraForSequenceClassification model and its id2label labels");
-        var texts = command.Define(SharedOptions.Texts());
-        var options = new PipelineOptionGroup(command,
+        var (command, texts, options) = PipelineCommand.Create("classify", "text (or text pair) classification with an ElectraForSequenceClassification model and its id2label labels",
             model: "an ElectraForSequenceClassification folder or hub id (required)",
             input: "JSON lines {\"text\": ..., \"text_pair\": ...}; output lines are {\"text\", \"labels\": [{\"label\", \"score\"}]}");
         var topK = command.Define(new Option<string>("--top-k") { Description = "labels per text, or all (default: 1)", HelpName = "K|all" });

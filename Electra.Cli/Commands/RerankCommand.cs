@@ -13,11 +13,10 @@ public static class RerankCommand
 {
     public static Command Create(CliIO io)
     {
-        var command = new Command("rerank", "ranks documents by their relevance to a query with a cross-encoder (sentence-transformers' CrossEncoder.rank)");
-        var documents = command.Define(SharedOptions.Texts("documents to rank (or --input FILE.jsonl); put `--` before one that starts with '-'"));
-        var options = new PipelineOptionGroup(command,
+        var (command, documents, options) = PipelineCommand.Create("rerank", "ranks documents by their relevance to a query with a cross-encoder (sentence-transformers' CrossEncoder.rank)",
             model: "a cross-encoder (ElectraForSequenceClassification with one label, e.g. cross-encoder/ms-marco-electra-base) folder or hub id (required)",
-            input: "JSON lines {\"text\": ...}, one document each; output lines are {\"corpus_id\", \"score\", \"text\"}, best first");
+            input: "JSON lines {\"text\": ...}, one document each; output lines are {\"corpus_id\", \"score\", \"text\"}, best first",
+            texts: "documents to rank (or --input FILE.jsonl); put `--` before one that starts with '-'");
         var query = command.Define(new Option<string>("--query") { Description = "the query the documents are ranked for", HelpName = "Q", Required = true });
         var topK = command.Define(SharedOptions.Int("--top-k", "documents to print, best first (default: all)", "K", min: 1));
         var raw = command.Define(SharedOptions.Flag("--raw-scores", "print logits instead of the model's activation (sigmoid by default)"));

@@ -44,7 +44,7 @@ internal static class SharedOptions
     public static Option<bool> Json(string description) => Flag("--json", description);
 
     public static Option<int?> BatchSize() =>
-        Int("--batch-size", "texts per forward pass; inputs are sorted by length and padded per batch (default: 16)", "N", min: 1);
+        Int("--batch-size", "texts per forward pass; inputs are sorted by length and run unpadded (default: 16)", "N", min: 1);
 
     /// <summary>The texts a pipeline command works on.</summary>
     public static Argument<string[]> Texts(string description = "texts to run on (or --input FILE.jsonl); put `--` before a text that starts with '-'") =>

@@ -6,7 +6,7 @@ namespace Electra.Models.Forward;
 
 /// <summary>
 /// One forward of a model inside a pass: inputs → embeddings → encoder → head → outputs (and the loss when labels are
-/// given). Shared by <see cref="ElectraPretrained.Forward"/> and <see cref="ForwardSession"/>, which differ only in
+/// given). Shared by <see cref="ElectraPretrained.Forward(ModelInputs, ForwardOptions?, CancellationToken)"/> and <see cref="ForwardSession"/>, which differ only in
 /// where the outputs go and how long the scratch lives.
 /// </summary>
 internal static class ModelForward

@@ -26,6 +26,14 @@ public abstract record Head
     /// <param name="hidden">[Rows, S, H], or packed [T, H]; stays the caller's. The head releases what it makes.</param>
     internal abstract void Forward(in HeadRun run, DeviceTensor hidden);
 
+    /// <summary>The head's per-row outputs over a ragged batch, whose rows lie end to end in <paramref name="hidden"/>.</summary>
+    /// <param name="run">The pass and the batch.</param>
+    /// <param name="hidden">The packed last hidden state [T, H]; stays the caller's. The head releases what it makes.</param>
+    internal abstract RowOutputs ForwardRows(in RowRun run, DeviceTensor hidden);
+
+    /// <summary>The <see cref="RowOutputs"/> type <see cref="ForwardRows"/> returns: a vector per token unless a head says otherwise.</summary>
+    internal virtual Type RowOutputsType => typeof(TokenValues);
+
     /// <summary>The position every row's output comes from, for the packed planner; per token unless a head says otherwise.</summary>
     internal virtual HeadRead ReadPosition(int seq) => HeadRead.PerToken;
 

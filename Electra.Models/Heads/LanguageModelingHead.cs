@@ -29,4 +29,11 @@ public abstract record LanguageModelingHead(ElectraGeneratorPredictions Generato
         using var logits = run.Scope(run.Pass.Linear(normed, GeneratorLmHead));
         run.ReadTokens(logits, "logits");
     }
+
+    internal override RowOutputs ForwardRows(in RowRun run, DeviceTensor hidden)
+    {
+        using var normed = run.Scope(GeneratorPredictions.Forward(run.Pass, hidden));
+        using var logits = run.Scope(run.Pass.Linear(normed, GeneratorLmHead));
+        return run.Tokens(logits);
+    }
 }

@@ -37,6 +37,16 @@ public sealed record MultipleChoiceHead(SequenceSummary SequenceSummary, LinearW
         run.Read(logits, "logits", [run.Batch, run.Choices]);
     }
 
+    internal override Type RowOutputsType => typeof(RowValues);
+
+    /// <summary>Each row is one choice: its summary → classifier, one logit per row ([N, 1]).</summary>
+    internal override RowOutputs ForwardRows(in RowRun run, DeviceTensor hidden)
+    {
+        using var summary = run.Scope(SequenceSummary.ForwardRows(run, hidden));
+        using var logits = run.Scope(run.Pass.Linear(summary, Classifier));
+        return run.Rows(logits);
+    }
+
     /// <summary>CrossEntropyLoss over the choices, one label per example.</summary>
     internal override double? Loss(in LossInputs l)
     {

@@ -9,4 +9,6 @@ public sealed record NoHead : Head
     public override ElectraArchitecture Architecture => ElectraArchitecture.ElectraModel;
 
     internal override void Forward(in HeadRun run, DeviceTensor hidden) => run.ReadTokens(hidden, "last_hidden_state");
+
+    internal override RowOutputs ForwardRows(in RowRun run, DeviceTensor hidden) => run.Tokens(hidden);
 }

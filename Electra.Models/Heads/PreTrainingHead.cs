@@ -20,6 +20,12 @@ public sealed record PreTrainingHead(ElectraDiscriminatorPredictions Discriminat
         run.ReadTokens(logits, "logits", keepLastDim: false);
     }
 
+    internal override RowOutputs ForwardRows(in RowRun run, DeviceTensor hidden)
+    {
+        using var logits = run.Scope(DiscriminatorPredictions.Forward(run.Pass, hidden));
+        return run.Tokens(logits);
+    }
+
     /// <summary>BCEWithLogitsLoss over the positions with attention_mask 1 (ElectraForPreTraining.forward).</summary>
     internal override double? Loss(in LossInputs l)
     {

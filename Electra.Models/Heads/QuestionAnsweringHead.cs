@@ -34,6 +34,24 @@ public sealed record QuestionAnsweringHead(LinearWeight QaOutputs) : Head
         }
     }
 
+    internal override Type RowOutputsType => typeof(StartEndLogits);
+
+    internal override RowOutputs ForwardRows(in RowRun run, DeviceTensor hidden)
+    {
+        using var both = run.Scope(run.Pass.Linear(hidden, QaOutputs));
+        var interleaved = run.Pass.Read(both);
+        int count = interleaved.Length / 2;
+        var start = new float[count];
+        var end = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            start[i] = interleaved[2 * i];
+            end[i] = interleaved[2 * i + 1];
+        }
+        return new StartEndLogits(new TokenValues(HostTensor.Create(start, count, 1), run.Batch.RowStarts),
+            new TokenValues(HostTensor.Create(end, count, 1), run.Batch.RowStarts));
+    }
+
     /// <summary>(start loss + end loss) / 2; positions outside the sequence are clamped to S and then ignored.</summary>
     internal override double? Loss(in LossInputs l)
     {

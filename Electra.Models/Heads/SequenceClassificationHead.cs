@@ -23,6 +23,15 @@ public sealed record SequenceClassificationHead(ElectraClassificationHead Classi
         run.Read(logits, "logits", logits.Tensor.Shape.AsSpan());
     }
 
+    internal override Type RowOutputsType => typeof(RowValues);
+
+    internal override RowOutputs ForwardRows(in RowRun run, DeviceTensor hidden)
+    {
+        using var first = run.Scope(run.First(hidden));
+        using var logits = run.Scope(Classifier.Forward(run.Pass, first));
+        return run.Rows(logits);
+    }
+
     /// <summary>MSELoss, CrossEntropyLoss or BCEWithLogitsLoss by transformers' problem_type rule.</summary>
     internal override double? Loss(in LossInputs l) =>
         l.Inputs.Labels is null && l.Inputs.FloatLabels is null ? null : SequenceClassificationLoss.Compute(l);

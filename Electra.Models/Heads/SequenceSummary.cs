@@ -51,6 +51,35 @@ public sealed record SequenceSummary(string SummaryType, LinearWeight? Summary, 
         var pooled = Position(run.Seq) is int position ? run.Pick(hidden, position)
             : !run.Packed ? pass.MeanOverSequence(hidden)
             : throw new InvalidOperationException("the packed layout was planned for a summary that pools every position");
+        return Project(pass, pooled);
+    }
+
+    /// <summary>The summary of each row of a ragged batch (no padding, so "mean" averages the row's own tokens).</summary>
+    /// <returns>[N, N'], owned by the caller; <paramref name="hidden"/> [T, H] stays the caller's.</returns>
+    internal DeviceTensor ForwardRows(in RowRun run, DeviceTensor hidden)
+    {
+        var pass = run.Pass;
+        var pooled = SummaryType switch
+        {
+            "first" => run.First(hidden),
+            "last" or "cls_index" => run.Last(hidden),
+            "mean" => MeanOfRows(pass, hidden, run.Batch),
+            _ => throw new ConfigException($"summary_type '{SummaryType}' is not supported"),
+        };
+        return Project(pass, pooled);
+    }
+
+    private static DeviceTensor MeanOfRows(IForwardPass pass, DeviceTensor hidden, RaggedBatch batch)
+    {
+        var ones = new float[batch.TokenCount];
+        Array.Fill(ones, 1f);
+        using var weights = pass.Scope(pass.Upload(ones, [ones.Length]));
+        return pass.PoolSegments(hidden, weights, batch.RowStarts, SegmentPooling.Mean);
+    }
+
+    /// <summary>The optional projection, then the activation; consumes <paramref name="pooled"/>.</summary>
+    private DeviceTensor Project(IForwardPass pass, DeviceTensor pooled)
+    {
         if (Summary is not null)
         {
             using (pass.Scope(pooled))

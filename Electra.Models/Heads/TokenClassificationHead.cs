@@ -20,6 +20,12 @@ public sealed record TokenClassificationHead(LinearWeight Classifier) : Head
         run.ReadTokens(logits, "logits");
     }
 
+    internal override RowOutputs ForwardRows(in RowRun run, DeviceTensor hidden)
+    {
+        using var logits = run.Scope(run.Pass.Linear(hidden, Classifier));
+        return run.Tokens(logits);
+    }
+
     /// <summary>CrossEntropyLoss over every position whose label is not -100.</summary>
     internal override double? Loss(in LossInputs l) =>
         l.TokenLabels() is { } labels ? LossFunctions.CrossEntropy(l.Output("logits"), l.Config.NumLabels, labels.Span) : null;

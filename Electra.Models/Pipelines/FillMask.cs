@@ -38,13 +38,10 @@ public sealed record FillMaskResult(string Text, ImmutableArray<MaskPrediction> 
 /// var fill = FillMask.Load("models/electra-tiny-rtd/generator", backend);
 /// var best = fill.Run("the quick brown fox [MASK] over the lazy dog.").Masks[0].Candidates[0].TokenStr;
 /// </code></example>
-public sealed class FillMask
+public sealed class FillMask : TextPipeline<FillMaskOptions, FillMaskResult>
 {
-    public PipelineModel Pipeline { get; }
-
-    public FillMask(PipelineModel pipeline)
+    public FillMask(PipelineModel pipeline) : base(pipeline, ElectraArchitecture.ElectraForMaskedLM, "fill-mask")
     {
-        Pipeline = pipeline.For(ElectraArchitecture.ElectraForMaskedLM, "fill-mask");
         if (pipeline.Tokenizer.MaskTokenId is null)
             throw new ConfigException($"fill-mask needs a mask token, but the vocabulary has no '{pipeline.Tokenizer.Options.MaskToken}'");
     }
@@ -52,15 +49,9 @@ public sealed class FillMask
     public static FillMask Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null) =>
         new(PipelineModel.Load(modelDirectory, backend, ElectraArchitecture.ElectraForMaskedLM, "fill-mask", settings));
 
-    public FillMaskResult Run(string text, FillMaskOptions? options = null) => Run([text], options)[0];
-
-    /// <exception cref="InputException">a text has no [MASK], is longer than the model's window, or no target is usable.</exception>
-    public ImmutableArray<FillMaskResult> Run(IReadOnlyList<string> texts, FillMaskOptions? options = null) =>
-        Prepare(texts, options).Run();
-
     /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>); texts are tokenized and checked here.</summary>
     /// <exception cref="InputException">a text has no [MASK], is longer than the model's window, or no target is usable.</exception>
-    public PipelineWork<ImmutableArray<FillMaskResult>> Prepare(IReadOnlyList<string> texts, FillMaskOptions? options = null)
+    public override PipelineWork<ImmutableArray<FillMaskResult>> Prepare(IReadOnlyList<string> texts, FillMaskOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var o = options ?? FillMaskOptions.Default;
@@ -71,18 +62,18 @@ public sealed class FillMask
         var rows = new TokenRow[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {
-            var plain = p.EncodePlain(texts[i]);
-            if (!plain.InputIds.Contains(mask))
+            var encoding = p.Tokenizer.Encode(texts[i] ?? throw new ArgumentNullException(nameof(texts), $"text {i} is null"));
+            if (!encoding.InputIds.Contains(mask))
                 throw new InputException($"input {i}: no mask token ({p.Tokenizer.Options.MaskToken}) found in \"{Shorten(texts[i])}\"");
-            if (plain.Length + 2 > p.MaxLength)
-                throw new InputException($"input {i}: {plain.Length + 2} tokens, but the model takes at most {p.MaxLength}");
-            rows[i] = TokenRow.Single(p.Tokenizer.ClsTokenId, plain.InputIds.AsSpan(), p.Tokenizer.SepTokenId);
+            if (encoding.Length > p.MaxLength)
+                throw new InputException($"input {i}: {encoding.Length} tokens, but the model takes at most {p.MaxLength}");
+            rows[i] = TokenRow.Of(encoding);
         }
-        return new(p, rows, [new OutputSpec("logits", PerToken: true)], outputs =>
+        return p.Work(rows, p.TokenForward, outputs =>
         {
             var results = ImmutableArray.CreateBuilder<FillMaskResult>(texts.Count);
             for (int i = 0; i < texts.Count; i++)
-                results.Add(Postprocess(texts[i], rows[i].InputIds, outputs[i][0], p.Model.Config.VocabSize, p.Tokenizer, o.TopK, targets));
+                results.Add(Postprocess(texts[i], rows[i].InputIds, outputs[i].Span, p.Model.Config.VocabSize, p.Tokenizer, o.TopK, targets));
             return results.MoveToImmutable();
         });
     }

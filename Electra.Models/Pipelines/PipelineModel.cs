@@ -59,10 +59,35 @@ public sealed record PipelineModel
             throw new ConfigException($"{task} needs an {required} model, but the model is an {model.Architecture}");
     }
 
-    internal float[][][] Run(IReadOnlyList<TokenRow> rows, params OutputSpec[] outputs) =>
-        rows.Count == 0 ? [] : BatchRunner.Run(Model, rows, Settings.BatchSize, Tokenizer.PadTokenId, outputs);
+    /// <summary>A per-token head's outputs, a [length × width] slice per row.</summary>
+    internal RowForward<ReadOnlyMemory<float>> TokenForward => new((Model, nameof(TokenValues)), (batch, _) =>
+    {
+        var outputs = Model.Forward<TokenValues>(batch);
+        return PerRow(outputs.Count, outputs.Row);
+    });
 
-    /// <summary>The text's word pieces without special tokens, with offsets and word ids.</summary>
-    internal BertEncoding EncodePlain(string text) =>
-        Tokenizer.Encode(text ?? throw new ArgumentNullException(nameof(text)), null, new EncodeOptions { AddSpecialTokens = false });
+    /// <summary>A per-row head's outputs (sequence classification), a vector per row.</summary>
+    internal RowForward<ReadOnlyMemory<float>> SequenceForward => new((Model, nameof(RowValues)), (batch, _) =>
+    {
+        var outputs = Model.Forward<RowValues>(batch);
+        return PerRow(outputs.Count, outputs.Row);
+    });
+
+    /// <summary>Question answering's start and end logits, one of each per token of every row.</summary>
+    internal RowForward<(ReadOnlyMemory<float> Start, ReadOnlyMemory<float> End)> StartEndForward => new((Model, nameof(StartEndLogits)), (batch, _) =>
+    {
+        var outputs = Model.Forward<StartEndLogits>(batch);
+        return PerRow(outputs.Count, r => (outputs.StartLogits.Row(r), outputs.EndLogits.Row(r)));
+    });
+
+    private static T[] PerRow<T>(int count, Func<int, T> row)
+    {
+        var rows = new T[count];
+        for (int r = 0; r < count; r++) rows[r] = row(r);
+        return rows;
+    }
+
+    /// <summary>A call on this model: <paramref name="rows"/> run through <paramref name="forward"/>, their outputs completed into a result.</summary>
+    internal PipelineWork<TResult> Work<TRow, TResult>(IReadOnlyList<TokenRow> rows, RowForward<TRow> forward, Func<TRow[], TResult> complete) =>
+        new RowWork<TRow, TResult>(this, rows, forward, complete);
 }

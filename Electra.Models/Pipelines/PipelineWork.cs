@@ -14,12 +14,10 @@ namespace Electra.Models.Pipelines;
 /// </code></example>
 public abstract class PipelineWork
 {
-    private protected PipelineWork(PipelineModel pipeline, IReadOnlyList<TokenRow> rows, RowForward forward, IReadOnlyList<int>? rowTags)
+    private protected PipelineWork(PipelineModel pipeline, IReadOnlyList<TokenRow> rows)
     {
         Pipeline = pipeline;
         Rows = rows;
-        Forward = forward;
-        RowTags = rowTags ?? new int[rows.Count];
         int tokens = 0;
         foreach (var row in rows)
         {
@@ -34,12 +32,8 @@ public abstract class PipelineWork
 
     internal IReadOnlyList<TokenRow> Rows { get; }
 
-    /// <summary>How its rows run; calls whose forwards have equal keys run together.</summary>
-    internal RowForward Forward { get; }
-
-    /// <summary>Per-row data the forward needs besides the ids (the prompt length of a sentence embedding's row).</summary>
-    internal IReadOnlyList<int> RowTags { get; }
-    private protected float[][][]? Results { get; private set; }
+    /// <summary>Calls whose forwards have equal keys can share forward passes.</summary>
+    internal abstract object ForwardKey { get; }
 
     /// <summary>Sequences the call runs through the model (a long text split into windows counts each window).</summary>
     public int RowCount => Rows.Count;
@@ -51,18 +45,17 @@ public abstract class PipelineWork
     public int LongestRow { get; }
 
     /// <summary>Whether its rows have run (<see cref="Execute"/> or <see cref="ExecuteTogether"/>).</summary>
-    public bool IsExecuted => Results is not null;
+    public abstract bool IsExecuted { get; }
 
     /// <summary>Runs this call's rows alone, as the pipeline's <c>Run</c> does (batches of the pipeline's batch size).</summary>
     public void Execute()
     {
-        if (IsExecuted) return;
-        Results = Rows.Count == 0 ? [] : Forward.Run(Rows, RowTags, Pipeline.Settings.BatchSize);
+        if (!IsExecuted) RunGroup([this], Pipeline.Settings.BatchSize);
     }
 
     /// <summary>
-    /// Runs the rows of every call in <paramref name="works"/> together: sorted longest first and cut into forward
-    /// passes of at most <paramref name="maxRowsPerForward"/> rows (default: all rows in one pass), padding skipped.
+    /// Runs the rows of every call in <paramref name="works"/> together: sorted longest first and cut into ragged
+    /// forward passes of at most <paramref name="maxRowsPerForward"/> rows (default: all rows in one pass), unpadded.
     /// Calls on different models or with different outputs are run in separate groups. A row's outputs do not depend on
     /// the rows it runs with (the CPU kernels reduce each row on its own), so every call gets what it would get alone.
     /// </summary>
@@ -71,61 +64,25 @@ public abstract class PipelineWork
     {
         ArgumentNullException.ThrowIfNull(works);
         if (works.Distinct().Count() != works.Count) throw new ArgumentException("a call appears twice in the batch", nameof(works));
-        foreach (var group in works.Where(w => !w.IsExecuted).GroupBy(w => w.Forward.Key))
+        foreach (var group in works.Where(w => !w.IsExecuted).GroupBy(w => w.ForwardKey))
         {
             var members = group.ToArray();
-            var rows = new List<TokenRow>();
-            var tags = new List<int>();
-            foreach (var w in members)
-            {
-                rows.AddRange(w.Rows);
-                tags.AddRange(w.RowTags);
-            }
-            if (rows.Count == 0)
-            {
-                foreach (var w in members) w.Results = [];
-                continue;
-            }
-            var results = members[0].Forward.Run(rows, tags, Math.Max(1, maxRowsPerForward ?? rows.Count));
-            int at = 0;
-            foreach (var w in members)
-            {
-                w.Results = results.AsSpan(at, w.Rows.Count).ToArray();
-                at += w.Rows.Count;
-            }
+            members[0].RunGroup(members, Math.Max(1, maxRowsPerForward ?? members.Sum(w => w.RowCount)));
         }
     }
 
-}
-
-/// <summary>
-/// How prepared rows become per-row outputs: <c>Run(rows, rowTags, rowsPerForward)</c> returns <c>[row][output]</c>.
-/// Works whose forwards have equal <see cref="Key"/>s can share forward passes.
-/// </summary>
-internal sealed record RowForward(object Key, Func<IReadOnlyList<TokenRow>, IReadOnlyList<int>, int, float[][][]> Run)
-{
-    /// <summary>The plain forward pass of <see cref="BatchRunner"/>, slicing <paramref name="outputs"/> per row.</summary>
-    public static RowForward Outputs(PipelineModel pipeline, OutputSpec[] outputs) => new(
-        (pipeline.Model, string.Join(',', outputs.Select(o => $"{o.Name}:{o.PerToken}"))),
-        (rows, _, batch) => BatchRunner.Run(pipeline.Model, rows, batch, pipeline.Tokenizer.PadTokenId, outputs));
+    /// <summary>Runs the rows of <paramref name="members"/> (this call's group, this call among them) and hands each its results.</summary>
+    private protected abstract void RunGroup(PipelineWork[] members, int rowsPerForward);
 }
 
 /// <summary>A prepared pipeline call whose result is a <typeparamref name="TResult"/>.</summary>
-public sealed class PipelineWork<TResult> : PipelineWork
+public abstract class PipelineWork<TResult> : PipelineWork
 {
-    private readonly Func<float[][][], TResult> _complete;
-
-    internal PipelineWork(PipelineModel pipeline, IReadOnlyList<TokenRow> rows, OutputSpec[] outputs, Func<float[][][], TResult> complete)
-        : this(pipeline, rows, RowForward.Outputs(pipeline, outputs), null, complete) { }
-
-    internal PipelineWork(PipelineModel pipeline, IReadOnlyList<TokenRow> rows, RowForward forward, IReadOnlyList<int>? rowTags,
-        Func<float[][][], TResult> complete)
-        : base(pipeline, rows, forward, rowTags) => _complete = complete;
+    private protected PipelineWork(PipelineModel pipeline, IReadOnlyList<TokenRow> rows) : base(pipeline, rows) { }
 
     /// <summary>The result, from the executed rows' outputs (the post-processing runs on the calling thread).</summary>
     /// <exception cref="InvalidOperationException">the rows have not run yet.</exception>
-    public TResult Complete() =>
-        _complete(Results ?? throw new InvalidOperationException("the call's rows have not run: call Execute or ExecuteTogether first"));
+    public abstract TResult Complete();
 
     /// <summary>Execute, then Complete: what the pipeline's <c>Run</c> returns.</summary>
     public TResult Run()
@@ -134,3 +91,52 @@ public sealed class PipelineWork<TResult> : PipelineWork
         return Complete();
     }
 }
+
+/// <summary>
+/// A call whose rows each give a <typeparamref name="TRow"/> (e.g. a row's logits), completed into a
+/// <typeparamref name="TResult"/> from its rows' outputs in order.
+/// </summary>
+internal sealed class RowWork<TRow, TResult>(PipelineModel pipeline, IReadOnlyList<TokenRow> rows, RowForward<TRow> forward,
+    Func<TRow[], TResult> complete) : PipelineWork<TResult>(pipeline, rows), IRowResults<TRow>
+{
+    private TRow[]? _results;
+
+    TRow[]? IRowResults<TRow>.Results
+    {
+        get => _results;
+        set => _results = value;
+    }
+
+    internal override object ForwardKey => forward.Key;
+
+    public override bool IsExecuted => _results is not null;
+
+    private protected override void RunGroup(PipelineWork[] members, int rowsPerForward)
+    {
+        // Equal keys mean equal forwards, so every member's rows give TRow (whatever result each makes of them).
+        var rows = members.SelectMany(w => w.Rows).ToArray();
+        var results = rows.Length == 0 ? [] : RowBatches.Run(rows, rowsPerForward, forward.Run);
+        int at = 0;
+        foreach (var w in members)
+        {
+            ((IRowResults<TRow>)w).Results = results.AsSpan(at, w.Rows.Count).ToArray();
+            at += w.Rows.Count;
+        }
+    }
+
+    public override TResult Complete() =>
+        complete(_results ?? throw new InvalidOperationException("the call's rows have not run: call Execute or ExecuteTogether first"));
+}
+
+/// <summary>Where a group run hands a call its rows' results, whatever the call's result type.</summary>
+internal interface IRowResults<TRow>
+{
+    TRow[]? Results { get; set; }
+}
+
+/// <summary>
+/// How a ragged batch becomes one <typeparamref name="TRow"/> per row: <c>Run(batch, rows)</c>, where the rows are the
+/// batch's as prepared (with per-row data such as a prompt length). Works whose forwards have equal
+/// <see cref="Key"/>s can share forward passes.
+/// </summary>
+internal sealed record RowForward<TRow>(object Key, Func<RaggedBatch, TokenRow[], TRow[]> Run);

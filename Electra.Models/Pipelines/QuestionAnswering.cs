@@ -32,8 +32,11 @@ public sealed record Answer(double Score, int Start, int End, string Text);
 /// <summary>The answers to one question, best first.</summary>
 public sealed record QuestionAnsweringResult(string Question, ImmutableArray<Answer> Answers);
 
-/// <summary>The start and end logits of one window <c>[CLS] question [SEP] context[Window] [SEP]</c>.</summary>
-public sealed record QaWindow(TokenWindow Window, int QuestionLength, float[] StartLogits, float[] EndLogits);
+/// <summary>
+/// The start and end logits of one window <c>[CLS] question [SEP] context window [SEP]</c>: one of the encodings
+/// <see cref="BertTokenizer.EncodeWindows"/> cuts the pair into (with its words, <see cref="EncodeOptions.ReturnWords"/>).
+/// </summary>
+public sealed record QaWindow(BertEncoding Encoding, float[] StartLogits, float[] EndLogits);
 
 /// <summary>
 /// transformers' question-answering pipeline with <c>ElectraForQuestionAnswering</c>: contexts of any length are split
@@ -76,81 +79,76 @@ public sealed class QuestionAnswering
         var p = Pipeline;
         int maxSeqLen = Math.Min(o.MaxSeqLen ?? Math.Min(p.MaxLength, 384), p.MaxLength);
         int docStride = o.DocStride ?? Math.Min(maxSeqLen / 2, 128);
-        var tok = p.Tokenizer;
-
+        var encode = new EncodeOptions
+        {
+            Truncation = TruncationStrategy.OnlySecond, TruncationSide = Side.Right, MaxLength = maxSeqLen, Stride = docStride,
+            ReturnWords = true,
+        };
         var rows = new List<TokenRow>();
-        var plans = new List<(BertEncoding Context, int QuestionLength, IReadOnlyList<TokenWindow> Windows, int FirstRow)>();
+        var windows = new ImmutableArray<BertEncoding>[inputs.Count];
         for (int i = 0; i < inputs.Count; i++)
         {
             var (question, context) = (inputs[i].Question, inputs[i].Context);
             if (string.IsNullOrEmpty(question)) throw new InputException($"input {i}: the question is empty");
             if (string.IsNullOrEmpty(context)) throw new InputException($"input {i}: the context is empty");
-            var q = p.EncodePlain(question);
-            var c = p.EncodePlain(context);
-            int room = maxSeqLen - q.Length - 3;
-            if (room <= 0)
-                throw new InputException($"input {i}: the question has {q.Length} tokens, which leaves no room for context in {maxSeqLen} tokens");
-            IReadOnlyList<TokenWindow> windows;
-            try { windows = TokenWindows.Split(c.Length, room, docStride); }
-            catch (InputException ex) { throw new InputException($"input {i}: doc_stride {docStride} is too large for the {room} context tokens that fit beside the question ({ex.Message})"); }
-            plans.Add((c, q.Length, windows, rows.Count));
-            foreach (var w in windows) rows.Add(WindowRow(tok, q, c, w));
+            try { windows[i] = p.Tokenizer.EncodeWindows(question, context, encode); }
+            catch (TokenizerInputException)
+            {
+                CheckRoom(i, p.Tokenizer.TokenizeToIds(question).Length, maxSeqLen, docStride);
+                throw;
+            }
+            // The tokenizer checks the stride only for a context it has to cut; it must fit every context.
+            CheckRoom(i, windows[i][0].SequenceIds.Count(s => s == 0), maxSeqLen, docStride);
+            foreach (var window in windows[i]) rows.Add(TokenRow.Of(window));
         }
-        return new(p, rows, [new OutputSpec("start_logits", true), new OutputSpec("end_logits", true)], outputs =>
+        return p.Work(rows, p.StartEndForward, outputs =>
         {
             var results = ImmutableArray.CreateBuilder<QuestionAnsweringResult>(inputs.Count);
-            for (int i = 0; i < inputs.Count; i++)
+            for (int i = 0, at = 0; i < inputs.Count; at += windows[i].Length, i++)
             {
-                var (c, qLen, windows, first) = plans[i];
-                var scored = windows.Select((w, k) => new QaWindow(w, qLen, outputs[first + k][0], outputs[first + k][1])).ToList();
-                results.Add(new QuestionAnsweringResult(inputs[i].Question, Postprocess(inputs[i].Context, c, scored, o)));
+                var scored = windows[i].Select((w, k) => new QaWindow(w, outputs[at + k].Start.ToArray(), outputs[at + k].End.ToArray())).ToList();
+                results.Add(new QuestionAnsweringResult(inputs[i].Question, Postprocess(inputs[i].Context, scored, o)));
             }
             return results.MoveToImmutable();
         });
     }
 
-    /// <summary><c>[CLS] question [SEP] context[window] [SEP]</c> with token types 0 … 0 then the pair type.</summary>
-    private static TokenRow WindowRow(BertTokenizer tok, BertEncoding question, BertEncoding context, TokenWindow w)
+    /// <summary>The room a question of <paramref name="questionLength"/> tokens leaves for context, checked against the stride.</summary>
+    /// <exception cref="InputException">no room, or a stride not smaller than the room.</exception>
+    private static void CheckRoom(int input, int questionLength, int maxSeqLen, int docStride)
     {
-        int length = question.Length + w.Length + 3;
-        var ids = new int[length];
-        var types = new int[length];
-        ids[0] = tok.ClsTokenId;
-        question.InputIds.CopyTo(ids, 1);
-        ids[question.Length + 1] = tok.SepTokenId;
-        context.InputIds.AsSpan(w.Start, w.Length).CopyTo(ids.AsSpan(question.Length + 2));
-        ids[^1] = tok.SepTokenId;
-        types.AsSpan(question.Length + 2).Fill(tok.Options.PairTypeId);
-        return new TokenRow(ids, types);
+        int room = maxSeqLen - questionLength - 3;
+        if (room <= 0)
+            throw new InputException($"input {input}: the question has {questionLength} tokens, which leaves no room for context in {maxSeqLen} tokens");
+        if (docStride < 0 || docStride >= room)
+            throw new InputException($"input {input}: doc_stride {docStride} is too large for the {room} context tokens that fit beside the question " +
+                                     $"(stride {docStride} must be at least 0 and smaller than the window's {room} text tokens)");
     }
 
     /// <summary>
     /// The post-processing alone, as transformers' QuestionAnsweringPipeline.postprocess: per window, logits outside
     /// the context (except [CLS]) are set to −10000, softmax, [CLS] zeroed after noting the null score, spans decoded;
-    /// then all windows' answers sorted and the best top_k kept. <paramref name="context"/> is the context's encoding
-    /// without special tokens (offsets and word ids).
+    /// then all windows' answers sorted and the best top_k kept. Each window's encoding maps its tokens back to the
+    /// context's characters (offsets, and the context's words for align_to_words).
     /// </summary>
-    public static ImmutableArray<Answer> Postprocess(string contextText, BertEncoding context, IReadOnlyList<QaWindow> windows,
-        QuestionAnsweringOptions options)
+    public static ImmutableArray<Answer> Postprocess(string contextText, IReadOnlyList<QaWindow> windows, QuestionAnsweringOptions options)
     {
         double minNullScore = 1_000_000;
         var answers = new List<Answer>();
-        var wordSpans = WordSpans(context);
         foreach (var window in windows)
         {
+            var e = window.Encoding;
             int length = window.StartLogits.Length;
-            int contextFrom = window.QuestionLength + 2;
-            int contextTo = contextFrom + window.Window.Length;
             var desired = new bool[length];
             desired[0] = true;
-            for (int t = contextFrom; t < contextTo && t < length; t++) desired[t] = true;
+            for (int t = 1; t < length && t < e.Length; t++) desired[t] = e.SequenceIds[t] == 1;
             var start = PipelineMath.Softmax(Masked(window.StartLogits, desired));
             var end = PipelineMath.Softmax(Masked(window.EndLogits, desired));
             if (options.HandleImpossibleAnswer) minNullScore = Math.Min(minNullScore, start[0] * end[0]);
             start[0] = end[0] = 0;
-            foreach (var (s, e, score) in DecodeSpans(start, end, options.TopK, options.MaxAnswerLen, desired))
+            foreach (var (s, t, score) in DecodeSpans(start, end, options.TopK, options.MaxAnswerLen, desired))
             {
-                var (from, to) = CharSpan(context, wordSpans, window.Window.Start - contextFrom, s, e, contextFrom, contextTo, options.AlignToWords);
+                var (from, to) = CharSpan(e, s, t, options.AlignToWords);
                 // A zero-score span may end before it starts; Python's slice then gives "".
                 answers.Add(new Answer(score, from, to, to > from ? contextText[from..to] : ""));
             }
@@ -188,31 +186,15 @@ public sealed class QuestionAnswering
         return spans;
     }
 
-    /// <summary>Character span of every word of the context: from its first token's start to its last token's end.</summary>
-    private static Dictionary<int, (int Start, int End)> WordSpans(BertEncoding context)
-    {
-        var spans = new Dictionary<int, (int Start, int End)>();
-        for (int t = 0; t < context.Length; t++)
-        {
-            if (context.WordIds[t] is not int w) continue;
-            var o = context.Offsets[t];
-            spans[w] = spans.TryGetValue(w, out var span) ? (Math.Min(span.Start, o.Start), Math.Max(span.End, o.End)) : (o.Start, o.End);
-        }
-        return spans;
-    }
-
     /// <summary>
     /// Token positions of a window → characters of the context: whole words (token_to_word, word_to_chars) when
     /// aligning, else the tokens' own offsets; a position outside the context ([CLS]) maps to (0, 0) as in transformers.
     /// </summary>
-    private static (int Start, int End) CharSpan(BertEncoding context, Dictionary<int, (int Start, int End)> words, int shift,
-        int s, int e, int contextFrom, int contextTo, bool align)
+    private static (int Start, int End) CharSpan(BertEncoding window, int s, int e, bool align)
     {
-        bool inContext(int t) => t >= contextFrom && t < contextTo;
-        if (!inContext(s) || !inContext(e)) return (0, 0);
-        int ts = s + shift, te = e + shift;
-        if (align && context.WordIds[ts] is int ws && context.WordIds[te] is int we)
-            return (words[ws].Start, words[we].End);
-        return (context.Offsets[ts].Start, context.Offsets[te].End);
+        if (window.SequenceIds[s] != 1 || window.SequenceIds[e] != 1) return (0, 0);
+        if (align && window.WordIds[s] is int ws && window.WordIds[e] is int we)
+            return (window.PairWords[ws].Start, window.PairWords[we].End);
+        return (window.Offsets[s].Start, window.Offsets[e].End);
     }
 }

@@ -34,7 +34,8 @@ public sealed record ReplacedTokenResult(string Text, ImmutableArray<ScoredToken
 /// <summary>
 /// ELECTRA's own task with the discriminator (<c>ElectraForPreTraining</c>): the probability that each token was
 /// replaced (sigmoid of its logit), and per word the maximum over the word's tokens. Texts longer than the model's
-/// window are split into overlapping windows; each token is scored in the window where it has the most context.
+/// window are split into the tokenizer's overlapping windows; each token is scored in the window where it has the
+/// most context.
 /// </summary>
 /// <example><code>
 /// using var backend = new CpuBackend();
@@ -55,76 +56,76 @@ public sealed class ReplacedTokenDetection
 
     public ImmutableArray<ReplacedTokenResult> Run(IReadOnlyList<string> texts) => Prepare(texts).Run();
 
-    /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>); texts are tokenized and windowed here.</summary>
+    /// <summary>
+    /// The call split at its forward pass (see <see cref="PipelineWork"/>): each text is tokenized once, into the
+    /// tokenizer's overlapping windows of at most the model's length (half a window of stride), with its words.
+    /// </summary>
     public PipelineWork<ImmutableArray<ReplacedTokenResult>> Prepare(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var p = Pipeline;
-        int size = p.MaxLength - 2;
-        var encodings = new BertEncoding[texts.Count];
-        var windows = new IReadOnlyList<TokenWindow>[texts.Count];
+        int stride = (p.MaxLength - 2) / 2;
+        var encode = new EncodeOptions
+        {
+            Truncation = TruncationStrategy.OnlyFirst, TruncationSide = Side.Right, MaxLength = p.MaxLength, Stride = stride,
+            ReturnWords = true,
+        };
+        var windows = new ImmutableArray<BertEncoding>[texts.Count];
         var rows = new List<TokenRow>();
-        var firstRow = new int[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {
-            encodings[i] = p.EncodePlain(texts[i]);
-            windows[i] = TokenWindows.Split(encodings[i].Length, size, size / 2);
-            firstRow[i] = rows.Count;
-            var ids = encodings[i].InputIds.AsSpan();
-            foreach (var w in windows[i])
-                rows.Add(TokenRow.Single(p.Tokenizer.ClsTokenId, ids[w.Start..w.Stop], p.Tokenizer.SepTokenId));
+            windows[i] = p.Tokenizer.EncodeWindows(texts[i] ?? throw new ArgumentNullException(nameof(texts), $"text {i} is null"), null, encode);
+            foreach (var window in windows[i]) rows.Add(TokenRow.Of(window));
         }
-        return new(p, rows, [new OutputSpec("logits", PerToken: true)], outputs =>
+        return p.Work(rows, p.TokenForward, outputs =>
         {
             var results = ImmutableArray.CreateBuilder<ReplacedTokenResult>(texts.Count);
-            for (int i = 0; i < texts.Count; i++)
-            {
-                var windowLogits = Enumerable.Range(firstRow[i], windows[i].Count).Select(r => outputs[r][0]).ToArray();
-                var logits = MergeWindows(encodings[i].Length, windows[i], windowLogits);
-                results.Add(Score(texts[i], encodings[i], logits, p.Tokenizer.BasicTokenize(texts[i]), p.Tokenizer));
-            }
+            for (int i = 0, at = 0; i < texts.Count; at += windows[i].Length, i++)
+                results.Add(Score(texts[i], windows[i], outputs.AsSpan(at, windows[i].Length).ToArray(), stride));
             return results.MoveToImmutable();
         });
     }
 
     /// <summary>
-    /// Per-window logits (each <c>[CLS] window [SEP]</c>) → one logit per position of <c>[CLS] text [SEP]</c>:
-    /// text tokens from their best-context window, [CLS] from the first window, [SEP] from the last.
+    /// The post-processing alone. <paramref name="windows"/> are one text's encodings as
+    /// <see cref="BertTokenizer.EncodeWindows"/> cuts them (special tokens added, words returned, each window's text
+    /// tokens starting <paramref name="stride"/> before the end of the previous full window), and
+    /// <paramref name="windowLogits"/> holds one discriminator logit per token of each. Every text token is scored in
+    /// the window where it has the most context, [CLS] in the first window and [SEP] in the last.
     /// </summary>
-    public static float[] MergeWindows(int tokenCount, IReadOnlyList<TokenWindow> windows, IReadOnlyList<float[]> windowLogits)
+    /// <exception cref="ArgumentException">no windows, or logits that do not match the windows' lengths.</exception>
+    public static ReplacedTokenResult Score(string text, IReadOnlyList<BertEncoding> windows, IReadOnlyList<ReadOnlyMemory<float>> windowLogits,
+        int stride)
     {
-        var merged = new float[tokenCount + 2];
-        var best = TokenWindows.BestWindowPerToken(tokenCount, windows);
-        for (int t = 0; t < tokenCount; t++)
-            merged[t + 1] = windowLogits[best[t]][t - windows[best[t]].Start + 1];
-        merged[0] = windowLogits[0][0];
-        merged[^1] = windowLogits[^1][windows[^1].Length + 1];
-        return merged;
-    }
-
-    /// <summary>
-    /// The post-processing alone: <paramref name="logits"/> holds one discriminator logit per position of
-    /// <c>[CLS] tokens [SEP]</c>, where the tokens are <paramref name="plain"/> (an encoding without special tokens).
-    /// </summary>
-    public static ReplacedTokenResult Score(string text, BertEncoding plain, ReadOnlySpan<float> logits,
-        ImmutableArray<Word> words, BertTokenizer tokenizer)
-    {
-        if (logits.Length != plain.Length + 2)
-            throw new ArgumentException($"expected {plain.Length + 2} logits ([CLS] + {plain.Length} tokens + [SEP]), got {logits.Length}");
-        var tokens = ImmutableArray.CreateBuilder<ScoredToken>(plain.Length + 2);
-        tokens.Add(new ScoredToken(tokenizer.Options.ClsToken, tokenizer.ClsTokenId, 0, 0, true, PipelineMath.Sigmoid(logits[0])));
+        if (windows.Count == 0 || windowLogits.Count != windows.Count)
+            throw new ArgumentException($"expected one row of logits per window, got {windowLogits.Count} for {windows.Count} windows");
+        for (int k = 0; k < windows.Count; k++)
+            if (windowLogits[k].Length != windows[k].Length)
+                throw new ArgumentException($"window {k}: expected {windows[k].Length} logits ([CLS] + tokens + [SEP]), got {windowLogits[k].Length}");
+        // Window k holds text tokens k · step onwards, where a full window holds Length − 2 of them.
+        int step = windows[0].Length - 2 - stride;
+        var spans = windows.Select((w, k) => new TokenWindow(k * step, k * step + w.Length - 2)).ToArray();
+        int count = spans[^1].Stop;
+        var best = TokenWindows.BestWindowPerToken(count, spans);
+        var words = windows[0].Words;
         var wordScores = new double[words.Length];
         Array.Fill(wordScores, double.NegativeInfinity);
-        for (int t = 0; t < plain.Length; t++)
+        var tokens = ImmutableArray.CreateBuilder<ScoredToken>(count + 2);
+        tokens.Add(Special(windows[0], windowLogits[0].Span, 0));
+        for (int t = 0; t < count; t++)
         {
-            double score = PipelineMath.Sigmoid(logits[t + 1]);
-            var o = plain.Offsets[t];
-            tokens.Add(new ScoredToken(plain.Tokens[t], plain.InputIds[t], o.Start, o.End, false, score));
+            int k = best[t], at = t - spans[k].Start + 1;
+            var e = windows[k];
+            double score = PipelineMath.Sigmoid(windowLogits[k].Span[at]);
+            tokens.Add(new ScoredToken(e.Tokens[at], e.InputIds[at], e.Offsets[at].Start, e.Offsets[at].End, false, score));
             // Math.Max propagates NaN: one unknown token makes its word unknown.
-            if (plain.WordIds[t] is int w && w < wordScores.Length) wordScores[w] = Math.Max(wordScores[w], score);
+            if (e.WordIds[at] is int w && w < wordScores.Length) wordScores[w] = Math.Max(wordScores[w], score);
         }
-        tokens.Add(new ScoredToken(tokenizer.Options.SepToken, tokenizer.SepTokenId, 0, 0, true, PipelineMath.Sigmoid(logits[^1])));
+        tokens.Add(Special(windows[^1], windowLogits[^1].Span, windows[^1].Length - 1));
         var scoredWords = words.Select((w, k) => new ScoredWord(w.Text, w.Start, w.End, wordScores[k])).ToImmutableArray();
         return new ReplacedTokenResult(text, tokens.MoveToImmutable(), scoredWords);
     }
+
+    private static ScoredToken Special(BertEncoding window, ReadOnlySpan<float> logits, int at) =>
+        new(window.Tokens[at], window.InputIds[at], 0, 0, true, PipelineMath.Sigmoid(logits[at]));
 }

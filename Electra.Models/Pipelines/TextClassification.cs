@@ -70,15 +70,11 @@ public sealed class TextClassification
         if (o.TopK is < 1) throw new InputException($"top_k must be at least 1, got {o.TopK}");
         var p = Pipeline;
         var encode = new EncodeOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = p.MaxLength };
-        var rows = inputs.Select(input =>
-        {
-            var e = p.Tokenizer.Encode(input.Text, input.TextPair, encode);
-            return new TokenRow(e.InputIds.ToArray(), e.TokenTypeIds.ToArray());
-        }).ToList();
+        var rows = inputs.Select(input => TokenRow.Of(p.Tokenizer.Encode(input.Text, input.TextPair, encode))).ToList();
         var config = p.Model.Config;
-        return new(p, rows, [new OutputSpec("logits", PerToken: false)], outputs =>
+        return p.Work(rows, p.SequenceForward, outputs =>
             inputs.Select((input, i) => new TextClassificationResult(input.Text, input.TextPair,
-                Postprocess(outputs[i][0], config.Id2Label, config.ProblemType, o))).ToImmutableArray());
+                Postprocess(outputs[i].Span, config.Id2Label, config.ProblemType, o))).ToImmutableArray());
     }
 
     /// <summary>The function transformers picks when <c>function_to_apply</c> is not given.</summary>

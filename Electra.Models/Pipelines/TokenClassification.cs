@@ -59,35 +59,26 @@ public sealed record TokenClassificationResult(string Text, ImmutableArray<Token
 /// var ner = TokenClassification.Load("my-ner-model", backend);
 /// var entities = ner.Run("George Washington went to Washington", new TokenClassificationOptions(AggregationStrategy.Simple)).Entities;
 /// </code></example>
-public sealed class TokenClassification
+public sealed class TokenClassification(PipelineModel pipeline)
+    : TextPipeline<TokenClassificationOptions, TokenClassificationResult>(pipeline, ElectraArchitecture.ElectraForTokenClassification, "token classification")
 {
     private static readonly ImmutableArray<string> DefaultIgnore = ["O"];
-
-    public PipelineModel Pipeline { get; }
-
-    public TokenClassification(PipelineModel pipeline) =>
-        Pipeline = pipeline.For(ElectraArchitecture.ElectraForTokenClassification, "token classification");
 
     public static TokenClassification Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null) =>
         new(PipelineModel.Load(modelDirectory, backend, ElectraArchitecture.ElectraForTokenClassification, "token classification", settings));
 
-    public TokenClassificationResult Run(string text, TokenClassificationOptions? options = null) => Run([text], options)[0];
-
-    public ImmutableArray<TokenClassificationResult> Run(IReadOnlyList<string> texts, TokenClassificationOptions? options = null) =>
-        Prepare(texts, options).Run();
-
-    /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>); texts are tokenized here.</summary>
-    public PipelineWork<ImmutableArray<TokenClassificationResult>> Prepare(IReadOnlyList<string> texts, TokenClassificationOptions? options = null)
+    /// <inheritdoc/>
+    public override PipelineWork<ImmutableArray<TokenClassificationResult>> Prepare(IReadOnlyList<string> texts, TokenClassificationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var o = options ?? TokenClassificationOptions.Default;
         var p = Pipeline;
         var encode = new EncodeOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = p.MaxLength };
         var encodings = texts.Select(t => p.Tokenizer.Encode(t ?? throw new ArgumentNullException(nameof(texts)), null, encode)).ToArray();
-        var rows = encodings.Select(e => new TokenRow(e.InputIds.ToArray(), e.TokenTypeIds.ToArray())).ToList();
-        return new(p, rows, [new OutputSpec("logits", PerToken: true)], outputs =>
+        var rows = encodings.Select(e => TokenRow.Of(e)).ToList();
+        return p.Work(rows, p.TokenForward, outputs =>
             texts.Select((t, i) => new TokenClassificationResult(t,
-                Postprocess(t, encodings[i], outputs[i][0], p.Model.Config.Id2Label, p.Tokenizer.UnkTokenId, o))).ToImmutableArray());
+                Postprocess(t, encodings[i], outputs[i].Span, p.Model.Config.Id2Label, p.Tokenizer.UnkTokenId, o))).ToImmutableArray());
     }
 
     /// <summary>

@@ -1,20 +1,14 @@
 namespace Electra.Models.Pipelines;
 
-/// <summary>One sequence to run: ids with special tokens, and token type ids of the same length.</summary>
-internal readonly record struct TokenRow(int[] InputIds, int[] TokenTypeIds)
+/// <summary>
+/// One sequence to run: ids with special tokens, token type ids of the same length, and the length of the prompt
+/// it starts with (sentence embeddings leave a prompt out of the pooling; 0 elsewhere).
+/// </summary>
+internal readonly record struct TokenRow(int[] InputIds, int[] TokenTypeIds, int PromptLength = 0)
 {
     public int Length => InputIds.Length;
 
-    /// <summary><c>[CLS] ids [SEP]</c> with token type 0.</summary>
-    public static TokenRow Single(int cls, ReadOnlySpan<int> ids, int sep)
-    {
-        var row = new int[ids.Length + 2];
-        row[0] = cls;
-        ids.CopyTo(row.AsSpan(1));
-        row[^1] = sep;
-        return new TokenRow(row, new int[row.Length]);
-    }
+    /// <summary>An encoding's ids and token types (special tokens included, unpadded).</summary>
+    public static TokenRow Of(Electra.Tokenizer.BertEncoding encoding, int promptLength = 0) =>
+        new(encoding.InputIds.ToArray(), encoding.TokenTypeIds.ToArray(), promptLength);
 }
-
-/// <summary>A model output to slice per row: per token ([B, S, ...]) or per sequence ([B, ...]).</summary>
-internal readonly record struct OutputSpec(string Name, bool PerToken);

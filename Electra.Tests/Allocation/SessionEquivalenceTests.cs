@@ -5,7 +5,7 @@ using Electra.Tests.Support;
 namespace Electra.Tests.Allocation;
 
 /// <summary>
-/// A <see cref="ForwardSession"/> gives exactly what <see cref="ElectraPretrained.Forward"/> gives (which the fixture
+/// A <see cref="ForwardSession"/> gives exactly what <see cref="ElectraPretrained.Forward(ModelInputs, ForwardOptions?, CancellationToken)"/> gives (which the fixture
 /// tests hold to transformers' references), for every head, on a repeated shape, after a change of shape and back.
 /// </summary>
 public class SessionEquivalenceTests

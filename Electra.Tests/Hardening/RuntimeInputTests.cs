@@ -8,7 +8,7 @@ using Electra.Tests.Support;
 namespace Electra.Tests.Hardening;
 
 /// <summary>
-/// Bad runtime inputs through <see cref="ElectraPretrained.Forward"/> and through `electra forward`: an
+/// Bad runtime inputs through <see cref="ElectraPretrained.Forward(ModelInputs, ForwardOptions?, CancellationToken)"/> and through `electra forward`: an
 /// <see cref="InputException"/> naming the tensor and the position, never a crash or a silently wrong answer.
 /// The fixture model has vocab_size 200, max_position_embeddings 64 and type_vocab_size 2.
 /// </summary>

@@ -90,20 +90,25 @@ public sealed class FixturePipelineTests : IDisposable
         var result = qa.Run(question, context, options);
 
         // max_seq_len 32 (max_position_embeddings), doc_stride 16: 26 context tokens per window, a new window every
-        // 10 tokens: 0-26, 10-36, ..., 60-80 (7 windows). Each window run alone gives the same answers.
+        // 10 tokens: 0-26, 10-36, ..., 60-80 (7 windows), built here by hand. Each window run alone (padded forward)
+        // gives the same answers.
         var c = p.Tokenizer.Encode(context, null, new Electra.Tokenizer.EncodeOptions { AddSpecialTokens = false });
         var q = p.Tokenizer.TokenizeToIds(question);
-        var windows = TokenWindows.Split(c.Length, 32 - q.Length - 3, 16);
-        Assert.Equal([0, 10, 20, 30, 40, 50, 60], windows.Select(w => w.Start));
-        var scored = windows.Select(w =>
+        var windows = p.Tokenizer.EncodeWindows(question, context, new Electra.Tokenizer.EncodeOptions
+        {
+            Truncation = Electra.Tokenizer.TruncationStrategy.OnlySecond, MaxLength = 32, Stride = 16, ReturnWords = true,
+        });
+        Assert.Equal(7, windows.Length);
+        var scored = windows.Select((w, k) =>
         {
             var ids = new[] { p.Tokenizer.ClsTokenId }.Concat(q).Append(p.Tokenizer.SepTokenId)
-                .Concat(c.InputIds.Skip(w.Start).Take(w.Length)).Append(p.Tokenizer.SepTokenId).ToArray();
-            var types = ids.Select((_, k) => k < q.Length + 2 ? 0 : 1).ToArray();
+                .Concat(c.InputIds.Skip(10 * k).Take(26)).Append(p.Tokenizer.SepTokenId).ToArray();
+            Assert.Equal(ids, w.InputIds.ToArray());
+            var types = ids.Select((_, t) => t < q.Length + 2 ? 0 : 1).ToArray();
             var o = Alone(p, ids, types);
-            return new QaWindow(w, q.Length, o["start_logits"], o["end_logits"]);
+            return new QaWindow(w, o["start_logits"], o["end_logits"]);
         }).ToList();
-        var expected = QuestionAnswering.Postprocess(context, c, scored, options);
+        var expected = QuestionAnswering.Postprocess(context, scored, options);
         Assert.Equal(expected.Select(a => (a.Start, a.End, a.Text)), result.Answers.Select(a => (a.Start, a.End, a.Text)));
         Assert.Equal(expected.Select(a => a.Score), result.Answers.Select(a => a.Score), (a, b) => Math.Abs(a - b) < 1e-5);
         Assert.Equal(4, result.Answers.Length);
@@ -123,6 +128,8 @@ public sealed class FixturePipelineTests : IDisposable
         Assert.Contains("question has 40 tokens", tooLong.Message);
         var stride = Assert.Throws<InputException>(() => qa.Run("w5", Words(random, 60, 140), new QuestionAnsweringOptions(DocStride: 28)));
         Assert.Contains("doc_stride 28", stride.Message);
+        // A context that fits one window still needs a stride the window can take, as before.
+        Assert.Contains("doc_stride 28", Assert.Throws<InputException>(() => qa.Run("w5", "w6 w7", new QuestionAnsweringOptions(DocStride: 28))).Message);
         Assert.Throws<InputException>(() => qa.Run("w5", ""));
         Assert.Throws<InputException>(() => qa.Run("w5", "w6", new QuestionAnsweringOptions(TopK: 0)));
     }

@@ -153,6 +153,23 @@ public class WindowTests
     }
 
     [Fact]
+    public void Every_window_carries_the_texts_words_from_one_tokenization()
+    {
+        const string text = "Ça va? Oui, très bien. Merci beaucoup!";
+        var windows = Uncased.EncodeWindows(text, options: new EncodeOptions
+        {
+            Truncation = TruncationStrategy.OnlyFirst, MaxLength = 6, Stride = 1, ReturnWords = true,
+        });
+        Assert.True(windows.Length > 2);
+        var words = Uncased.BasicTokenize(text);
+        Assert.All(windows, w => Assert.Equal<Word>(words, w.Words));
+        Assert.Equal(new[] { "ca", "va", "?", "oui", ",", "tres" }, words.Take(6).Select(w => w.Text));
+        var last = windows[^1];
+        int k = last.Length - 2;
+        Assert.Equal("!", last.Words[last.WordIds[k]!.Value].Text);
+    }
+
+    [Fact]
     public void Impossible_windows_are_input_errors()
     {
         var o = new EncodeOptions { Truncation = TruncationStrategy.OnlySecond, MaxLength = 6, Stride = 0 };

@@ -52,6 +52,41 @@ public class PropertyTests
     }
 
     /// <summary>
+    /// The words an encoding returns (ReturnWords) are the basic tokenizer's, for the text and its pair, and every
+    /// token's word id indexes the word whose span holds it; asking for words changes no other field.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public void Returned_words_are_the_basic_tokenizers_and_word_ids_index_them(int[] picks, int[] pairPicks)
+    {
+        var (text, pair) = (Build(picks), Build(pairPicks));
+        var plain = Uncased.Encode(text, pair);
+        var enc = Uncased.Encode(text, pair, new EncodeOptions { ReturnWords = true });
+        Assert.Equal<Word>(Uncased.BasicTokenize(text), enc.Words);
+        Assert.Equal<Word>(Uncased.BasicTokenize(pair), enc.PairWords);
+        Assert.True(plain.Words.IsEmpty && plain.PairWords.IsEmpty);
+        Assert.Equal(plain, enc with { Words = plain.Words, PairWords = plain.PairWords }, new EncodingFields());
+        for (int i = 0; i < enc.Length; i++)
+        {
+            if (enc.WordIds[i] is not int w) continue;
+            var word = (enc.SequenceIds[i] == 0 ? enc.Words : enc.PairWords)[w];
+            Assert.InRange(enc.Offsets[i].Start, word.Start, word.End);
+            Assert.InRange(enc.Offsets[i].End, word.Start, word.End);
+        }
+    }
+
+    /// <summary>Field-by-field equality of encodings (the record compares its arrays by reference).</summary>
+    private sealed class EncodingFields : IEqualityComparer<BertEncoding>
+    {
+        public bool Equals(BertEncoding? a, BertEncoding? b) => a is not null && b is not null &&
+            a.Tokens.SequenceEqual(b.Tokens) && a.InputIds.SequenceEqual(b.InputIds) && a.TokenTypeIds.SequenceEqual(b.TokenTypeIds) &&
+            a.AttentionMask.SequenceEqual(b.AttentionMask) && a.SpecialTokensMask.SequenceEqual(b.SpecialTokensMask) &&
+            a.Offsets.SequenceEqual(b.Offsets) && a.WordIds.SequenceEqual(b.WordIds) && a.SequenceIds.SequenceEqual(b.SequenceIds) &&
+            a.OverflowingTokens.SequenceEqual(b.OverflowingTokens) && a.NumTruncatedTokens == b.NumTruncatedTokens;
+
+        public int GetHashCode(BertEncoding e) => e.Length;
+    }
+
+    /// <summary>
     /// An unpadded single text shares its constant rows between encodings of the same length; they must be exactly the
     /// rows the general path writes, here the same text padded by one token (its first Length entries).
     /// </summary>

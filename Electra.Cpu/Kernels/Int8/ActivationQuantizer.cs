@@ -238,6 +238,7 @@ internal sealed unsafe class ActivationQuantizer
         Avx.ConvertToVector256Int32WithTruncation(
             Vector256.MinNative(Vector256.MaxNative(Vector256.Round(x / scale) + zero, Vector256<float>.Zero), hi));
 
+    /// <summary>The same codes on CPUs without AVX2 (Vector256 there is emulated or two 128-bit halves).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<uint> PortableCode(Vector256<float> x, Vector256<float> scale, Vector256<float> zero, Vector256<float> hi) =>
         Vector256.ConvertToUInt32(Vector256.Min(Vector256.Max(Vector256.Round(x / scale) + zero, Vector256<float>.Zero), hi));

@@ -128,23 +128,13 @@ public sealed class CrossEncoderRerank
         var p = Pipeline;
         var e = p.Tokenizer.Encode(pair.Text.Trim(), pair.TextPair.Trim(),
             new EncodeOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = p.MaxLength });
-        return new TokenRow(e.InputIds.ToArray(), e.TokenTypeIds.ToArray());
+        return TokenRow.Of(e);
     }
 
-    /// <summary>The logits of token rows, in input order (padding not computed).</summary>
-    internal float[][] Logits(IReadOnlyList<TokenRow> rows, CancellationToken cancellationToken)
-    {
-        var results = new float[rows.Count][];
-        int chunk = Math.Max(1, Pipeline.Settings.BatchSize) * 8;
-        for (int from = 0; from < rows.Count; from += chunk)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var part = rows.Skip(from).Take(chunk).ToList();
-            var outputs = Pipeline.Run(part, new OutputSpec("logits", PerToken: false));
-            for (int i = 0; i < part.Count; i++) results[from + i] = outputs[i][0];
-        }
-        return results;
-    }
+    /// <summary>The logits of token rows, in input order (run in ragged batches of the settings' batch size).</summary>
+    internal float[][] Logits(IReadOnlyList<TokenRow> rows, CancellationToken cancellationToken) =>
+        RowBatches.Run(rows, Pipeline.Settings.BatchSize, Pipeline.SequenceForward.Run, cancellationToken)
+            .Select(logits => logits.ToArray()).ToArray();
 
     /// <summary>The post-processing alone: one pair's logits → scores (activation, then the optional softmax).</summary>
     public ImmutableArray<double> Scores(ReadOnlySpan<float> logits, CrossEncoderActivation activation, bool applySoftmax)

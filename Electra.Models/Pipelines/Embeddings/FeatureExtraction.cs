@@ -33,26 +33,16 @@ public sealed record FeatureExtractionResult(string Text, ImmutableArray<string>
 /// var features = FeatureExtraction.Load("models/electra-tiny-rtd/discriminator", backend);
 /// var cls = features.Run("hello world").Token(0);
 /// </code></example>
-public sealed class FeatureExtraction
+public sealed class FeatureExtraction(PipelineModel pipeline)
+    : TextPipeline<FeatureExtractionOptions, FeatureExtractionResult>(pipeline, ElectraArchitecture.ElectraModel, "feature extraction")
 {
-    public PipelineModel Pipeline { get; }
-
-    public FeatureExtraction(PipelineModel pipeline) =>
-        Pipeline = pipeline.For(ElectraArchitecture.ElectraModel, "feature extraction");
-
     /// <summary>Loads the encoder of a model folder (as <c>ElectraModel</c>, whatever head it was saved with).</summary>
     public static FeatureExtraction Load(string modelDirectory, IBackend backend, PipelineSettings? settings = null) =>
         new(PipelineModel.Load(modelDirectory, backend, ElectraArchitecture.ElectraModel, "feature extraction", settings));
 
-    public FeatureExtractionResult Run(string text, FeatureExtractionOptions? options = null) => Run([text], options)[0];
-
+    /// <inheritdoc/>
     /// <exception cref="InputException">an input is longer than the window and truncation is off, or max_length is below 2.</exception>
-    public ImmutableArray<FeatureExtractionResult> Run(IReadOnlyList<string> texts, FeatureExtractionOptions? options = null) =>
-        Prepare(texts, options).Run();
-
-    /// <summary>The call split at its forward pass (see <see cref="PipelineWork"/>); texts are tokenized here.</summary>
-    /// <exception cref="InputException">an input is longer than the window and truncation is off, or max_length is below 2.</exception>
-    public PipelineWork<ImmutableArray<FeatureExtractionResult>> Prepare(IReadOnlyList<string> texts, FeatureExtractionOptions? options = null)
+    public override PipelineWork<ImmutableArray<FeatureExtractionResult>> Prepare(IReadOnlyList<string> texts, FeatureExtractionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var o = options ?? FeatureExtractionOptions.Default;
@@ -69,10 +59,10 @@ public sealed class FeatureExtraction
                 throw new InputException($"text {i} has {e.Length} tokens, more than the model's {window}; enable truncation");
             return e;
         }).ToArray();
-        var rows = encodings.Select(e => new TokenRow(e.InputIds.ToArray(), e.TokenTypeIds.ToArray())).ToList();
+        var rows = encodings.Select(e => TokenRow.Of(e)).ToList();
         int hidden = p.Model.Config.HiddenSize;
-        return new(p, rows, [new OutputSpec("last_hidden_state", PerToken: true)], outputs =>
+        return p.Work(rows, p.TokenForward, outputs =>
             encodings.Select((e, i) => new FeatureExtractionResult(texts[i], e.Tokens, hidden,
-                ImmutableCollectionsMarshal.AsImmutableArray(outputs[i][0]))).ToImmutableArray());
+                ImmutableCollectionsMarshal.AsImmutableArray(outputs[i].ToArray()))).ToImmutableArray());
     }
 }

@@ -93,8 +93,8 @@ public sealed class SentenceEmbedding
     public ImmutableArray<SentenceEmbeddingResult> Run(IReadOnlyList<string> texts, SentenceEmbeddingOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var (rows, promptLength, o) = PrepareRows(texts, options);
-        var pooled = Pool(rows, promptLength, cancellationToken);
+        var (rows, o) = PrepareRows(texts, options);
+        var pooled = RowBatches.Run(rows, Pipeline.Settings.BatchSize, PooledRows, cancellationToken);
         return Complete(texts, rows, pooled, o);
     }
 
@@ -103,14 +103,11 @@ public sealed class SentenceEmbedding
     /// <exception cref="InputException">an unknown prompt name, or a truncate dimension outside [1, Dimension].</exception>
     public PipelineWork<ImmutableArray<SentenceEmbeddingResult>> Prepare(IReadOnlyList<string> texts, SentenceEmbeddingOptions? options = null)
     {
-        var (rows, promptLength, o) = PrepareRows(texts, options);
-        var forward = new RowForward((this, "pooled"), (all, prompts, batch) =>
-            Pool(all, prompts, batch, CancellationToken.None).Select(v => new[] { v }).ToArray());
-        return new(Pipeline, rows, forward, Enumerable.Repeat(promptLength, rows.Length).ToArray(),
-            outputs => Complete(texts, rows, outputs.Select(o2 => o2[0]).ToArray(), o));
+        var (rows, o) = PrepareRows(texts, options);
+        return Pipeline.Work(rows, new RowForward<float[]>((this, "pooled"), PooledRows), pooled => Complete(texts, rows, pooled, o));
     }
 
-    private (TokenRow[] Rows, int PromptLength, SentenceEmbeddingOptions Options) PrepareRows(IReadOnlyList<string> texts, SentenceEmbeddingOptions? options)
+    private (TokenRow[] Rows, SentenceEmbeddingOptions Options) PrepareRows(IReadOnlyList<string> texts, SentenceEmbeddingOptions? options)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var o = options ?? SentenceEmbeddingOptions.Default;
@@ -122,10 +119,9 @@ public sealed class SentenceEmbedding
         for (int i = 0; i < rows.Length; i++)
         {
             var text = texts[i] ?? throw new ArgumentNullException(nameof(texts), $"text {i} is null");
-            var e = Encode(string.IsNullOrEmpty(prompt) ? text : prompt + text);
-            rows[i] = new TokenRow(e.InputIds.ToArray(), e.TokenTypeIds.ToArray());
+            rows[i] = TokenRow.Of(Encode(string.IsNullOrEmpty(prompt) ? text : prompt + text), promptLength);
         }
-        return (rows, promptLength, o);
+        return (rows, o);
     }
 
     private ImmutableArray<SentenceEmbeddingResult> Complete(IReadOnlyList<string> texts, TokenRow[] rows, float[][] pooled, SentenceEmbeddingOptions o)
@@ -160,69 +156,52 @@ public sealed class SentenceEmbedding
     }
 
     /// <summary>
-    /// The pooled (concatenated, not yet normalised) vectors of token rows, in input order. Rows run longest first
-    /// in batches of the settings' batch size, packed without padding. The first <paramref name="promptLength"/> tokens
-    /// of every row are the prompt (with [CLS]); they are left out of the pooling unless the Pooling includes them.
+    /// The pooled (concatenated, not yet normalised) vectors of token rows, in input order, run longest first in ragged
+    /// batches of the settings' batch size. The first <paramref name="promptLength"/> tokens of every row are the
+    /// prompt (with [CLS]); they are left out of the pooling unless the Pooling includes them.
     /// </summary>
     internal float[][] Pool(IReadOnlyList<TokenRow> rows, int promptLength, CancellationToken cancellationToken) =>
-        Pool(rows, Enumerable.Repeat(promptLength, rows.Count).ToArray(), Pipeline.Settings.BatchSize, cancellationToken);
+        RowBatches.Run(rows.Select(r => r with { PromptLength = promptLength }).ToArray(), Pipeline.Settings.BatchSize, PooledRows,
+            cancellationToken);
 
-    /// <summary>As above, each row with its own prompt length, <paramref name="batchSize"/> rows per forward pass.</summary>
-    internal float[][] Pool(IReadOnlyList<TokenRow> rows, IReadOnlyList<int> promptLengths, int batchSize, CancellationToken cancellationToken)
+    /// <summary>One ragged batch's pooled vectors; each row leaves its own prompt out (unless the Pooling includes it).</summary>
+    private float[][] PooledRows(RaggedBatch batch, TokenRow[] rows)
     {
-        var results = new float[rows.Count][];
-        var order = Enumerable.Range(0, rows.Count).OrderByDescending(i => rows[i].Length).ToArray();
-        int hidden = Pipeline.Model.Config.HiddenSize;
-        var modes = Config.Pooling.OrderedModes;
-        for (int from = 0; from < order.Length; from += batchSize)
+        int total = batch.TokenCount;
+        var mask = new float[total];
+        var positionWeights = new float[total];
+        for (int b = 0; b < rows.Length; b++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var batch = order.AsSpan(from, Math.Min(batchSize, order.Length - from)).ToArray();
-            int total = batch.Sum(i => rows[i].Length);
-            var ids = new int[total];
-            var types = new int[total];
-            var positions = new int[total];
-            var mask = new float[total];
-            var positionWeights = new float[total];
-            var starts = new int[batch.Length + 1];
-            for (int b = 0, at = 0; b < batch.Length; b++)
+            int at = batch.RowStarts[b];
+            int excluded = Config.Pooling.IncludePrompt ? 0 : rows[b].PromptLength;
+            for (int t = 0; t < rows[b].Length; t++)
             {
-                var row = rows[batch[b]];
-                int excluded = Config.Pooling.IncludePrompt ? 0 : promptLengths[batch[b]];
-                starts[b] = at;
-                row.InputIds.CopyTo(ids, at);
-                row.TokenTypeIds.CopyTo(types, at);
-                for (int t = 0; t < row.Length; t++)
-                {
-                    positions[at + t] = t;
-                    mask[at + t] = t < excluded ? 0f : 1f;
-                    // weightedmean weighs token t by t + 1, its position in the (right-padded) row.
-                    positionWeights[at + t] = mask[at + t] * (t + 1);
-                }
-                at += row.Length;
-                starts[b + 1] = at;
-            }
-            var specs = modes.Select(m => m switch
-            {
-                PoolingMode.Cls => new SegmentPoolingSpec(SegmentPooling.First, mask),
-                PoolingMode.Max => new SegmentPoolingSpec(SegmentPooling.Max, mask),
-                PoolingMode.Mean => new SegmentPoolingSpec(SegmentPooling.Mean, mask),
-                PoolingMode.MeanSqrtLenTokens => new SegmentPoolingSpec(SegmentPooling.MeanSqrtLength, mask),
-                PoolingMode.WeightedMean => new SegmentPoolingSpec(SegmentPooling.Mean, positionWeights),
-                PoolingMode.LastToken => new SegmentPoolingSpec(SegmentPooling.Last, mask),
-                _ => throw new ArgumentOutOfRangeException(nameof(m)),
-            }).ToArray();
-            var pooled = PooledForward.Run(Pipeline.Model, ids, types, positions, ImmutableCollectionsMarshal.AsImmutableArray(starts),
-                specs, cancellationToken);
-            for (int b = 0; b < batch.Length; b++)
-            {
-                var vector = new float[modes.Length * hidden];
-                for (int m = 0; m < modes.Length; m++)
-                    pooled[m].AsSpan(b * hidden, hidden).CopyTo(vector.AsSpan(m * hidden));
-                results[batch[b]] = vector;
+                mask[at + t] = t < excluded ? 0f : 1f;
+                // weightedmean weighs token t by t + 1, its position in the (right-padded) row.
+                positionWeights[at + t] = mask[at + t] * (t + 1);
             }
         }
-        return results;
+        var modes = Config.Pooling.OrderedModes;
+        var specs = modes.Select(m => m switch
+        {
+            PoolingMode.Cls => new SegmentPoolingSpec(SegmentPooling.First, mask),
+            PoolingMode.Max => new SegmentPoolingSpec(SegmentPooling.Max, mask),
+            PoolingMode.Mean => new SegmentPoolingSpec(SegmentPooling.Mean, mask),
+            PoolingMode.MeanSqrtLenTokens => new SegmentPoolingSpec(SegmentPooling.MeanSqrtLength, mask),
+            PoolingMode.WeightedMean => new SegmentPoolingSpec(SegmentPooling.Mean, positionWeights),
+            PoolingMode.LastToken => new SegmentPoolingSpec(SegmentPooling.Last, mask),
+            _ => throw new ArgumentOutOfRangeException(nameof(m)),
+        }).ToArray();
+        var pooled = PooledForward.Run(Pipeline.Model, batch, specs, CancellationToken.None);
+        int hidden = Pipeline.Model.Config.HiddenSize;
+        var vectors = new float[rows.Length][];
+        for (int b = 0; b < rows.Length; b++)
+        {
+            // The modes' vectors side by side, as sentence-transformers concatenates them.
+            vectors[b] = new float[modes.Length * hidden];
+            for (int m = 0; m < modes.Length; m++) pooled[m].Row(b).Span.CopyTo(vectors[b].AsSpan(m * hidden));
+        }
+        return vectors;
     }
 
     /// <summary>The modules after pooling (Normalize), then encode's truncate_dim and normalize_embeddings.</summary>
