@@ -44,6 +44,9 @@ public static class BenchCommand
 
         /// <summary>With --profile on Vulkan: GPU milliseconds and dispatches per timed forward, per shader.</summary>
         public IReadOnlyDictionary<string, (double Dispatches, double Ms)>? Profile { get; init; }
+
+        /// <summary>How the Vulkan backend multiplied the linears (e.g. CooperativeMatrixKhr under --precision f16), null elsewhere.</summary>
+        public string? GemmPath { get; init; }
     }
 
     /// <summary>Per timed forward, averaged over the timed forwards (the warm-up is not counted).</summary>
@@ -144,6 +147,7 @@ public static class BenchCommand
             },
             Vulkan = work,
             Profile = profile,
+            GemmPath = vulkan?.GemmPath.ToString(),
         };
     }
 
@@ -172,6 +176,7 @@ public static class BenchCommand
         ["barriers"] = r.Vulkan?.Barriers,
         ["submits"] = r.Vulkan?.Submits,
         ["allocations"] = r.Vulkan?.Allocations,
+        ["gemm_path"] = r.GemmPath,
         ["profile"] = r.Profile is null ? null : new JsonObject(r.Profile.OrderByDescending(kv => kv.Value.Ms).Select(kv =>
             KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject { ["dispatches"] = kv.Value.Dispatches, ["ms"] = Math.Round(kv.Value.Ms, 4) }))),
     }.ToJsonString();

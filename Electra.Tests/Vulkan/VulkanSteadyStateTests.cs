@@ -101,6 +101,7 @@ public sealed class VulkanSteadyStateTests
         Assert.Equal(1.0, (double)json["submits"]!);
         Assert.Equal(0.0, (double)json["allocations"]!);
         Assert.True((double)json["dispatches"]! >= 2 * 7 && (double)json["barriers"]! >= 1);
+        Assert.Equal("Float32", (string)json["gemm_path"]!);
         _fixture.AssertNoValidationMessages();
     }
 
@@ -116,8 +117,16 @@ public sealed class VulkanSteadyStateTests
         Assert.Equal(1.0, (double)json["submits"]!);
         Assert.Equal(0.0, (double)json["allocations"]!);
         var profile = json["profile"]!.AsObject();
-        // The GPU- or the CPU-shaped fused QKV kernel (matmul_multi_f16, matmul_multi_cpu_f16), whichever the device runs.
-        var qkv = Assert.Single(profile, kv => kv.Key.StartsWith("matmul_multi", StringComparison.Ordinal) && kv.Key.EndsWith("_f16", StringComparison.Ordinal));
+        // The fused query/key/value kernel of the device's float16 GEMM path: matrix cores where it has them, else the
+        // GPU- or the CPU-shaped kernel (matmul_multi_f16, matmul_multi_cpu_f16), whichever the device runs.
+        string? coopmat = (string)json["gemm_path"]! switch
+        {
+            "CooperativeMatrixKhr" => "matmul_coopmat_multi+khr",
+            "CooperativeMatrixNV" => "matmul_coopmat_multi",
+            _ => null,
+        };
+        var qkv = Assert.Single(profile, kv => coopmat != null ? kv.Key == coopmat
+            : kv.Key.StartsWith("matmul_multi", StringComparison.Ordinal) && kv.Key.EndsWith("_f16", StringComparison.Ordinal));
         Assert.True((double)qkv.Value!["dispatches"]! >= 1);
     }
 
