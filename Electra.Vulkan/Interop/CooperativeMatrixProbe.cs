@@ -64,47 +64,38 @@ internal static unsafe class CooperativeMatrixProbe
         };
     }
 
-    private static List<CooperativeMatrixShape> KhrShapes(VulkanInstance instance, PhysicalDevice device)
-    {
-        var get = (delegate* unmanaged<PhysicalDevice, uint*, CooperativeMatrixPropertiesKHR*, Result>)
-            (void*)(nint)instance.Vk.GetInstanceProcAddr(instance.Handle, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
-        var list = new List<CooperativeMatrixShape>();
-        if (get == null) return list;
-        uint count = 0;
-        if (get(device, &count, null) != Result.Success || count == 0) return list;
-        var props = new CooperativeMatrixPropertiesKHR[count];
-        for (int i = 0; i < props.Length; i++) props[i].SType = StructureType.CooperativeMatrixPropertiesKhr;
-        fixed (CooperativeMatrixPropertiesKHR* p = props)
-            if (get(device, &count, p) is not (Result.Success or Result.Incomplete)) return list;
-        for (int i = 0; i < count; i++)
-        {
-            var s = props[i];
-            list.Add(new CooperativeMatrixShape(CooperativeMatrixExtension.Khr, (int)s.MSize, (int)s.NSize, (int)s.KSize,
+    private static List<CooperativeMatrixShape> KhrShapes(VulkanInstance instance, PhysicalDevice device) =>
+        Shapes(instance, device, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR",
+            new CooperativeMatrixPropertiesKHR { SType = StructureType.CooperativeMatrixPropertiesKhr },
+            s => new CooperativeMatrixShape(CooperativeMatrixExtension.Khr, (int)s.MSize, (int)s.NSize, (int)s.KSize,
                 Component((int)s.AType), Component((int)s.BType), Component((int)s.CType), Component((int)s.ResultType),
                 s.Scope == ScopeKHR.SubgroupKhr));
-        }
-        return list;
-    }
 
-    private static List<CooperativeMatrixShape> NvShapes(VulkanInstance instance, PhysicalDevice device)
+    private static List<CooperativeMatrixShape> NvShapes(VulkanInstance instance, PhysicalDevice device) =>
+        Shapes(instance, device, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV",
+            new CooperativeMatrixPropertiesNV { SType = StructureType.CooperativeMatrixPropertiesNV },
+            s => new CooperativeMatrixShape(CooperativeMatrixExtension.NV, (int)s.MSize, (int)s.NSize, (int)s.KSize,
+                Component((int)s.AType), Component((int)s.BType), Component((int)s.CType), Component((int)s.DType),
+                (int)s.Scope == 3));   // VK_SCOPE_SUBGROUP_NV
+
+    /// <summary>
+    /// The two-call enumeration both extensions share (count, then the array with each element's sType set); a driver
+    /// without the function, or one that fails either call, offers no shapes.
+    /// </summary>
+    private static List<CooperativeMatrixShape> Shapes<TProperties>(VulkanInstance instance, PhysicalDevice device, string function,
+        TProperties blank, Func<TProperties, CooperativeMatrixShape> shape) where TProperties : unmanaged
     {
-        var get = (delegate* unmanaged<PhysicalDevice, uint*, CooperativeMatrixPropertiesNV*, Result>)
-            (void*)(nint)instance.Vk.GetInstanceProcAddr(instance.Handle, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
+        var get = (delegate* unmanaged<PhysicalDevice, uint*, TProperties*, Result>)
+            (void*)(nint)instance.Vk.GetInstanceProcAddr(instance.Handle, function);
         var list = new List<CooperativeMatrixShape>();
         if (get == null) return list;
         uint count = 0;
         if (get(device, &count, null) != Result.Success || count == 0) return list;
-        var props = new CooperativeMatrixPropertiesNV[count];
-        for (int i = 0; i < props.Length; i++) props[i].SType = StructureType.CooperativeMatrixPropertiesNV;
-        fixed (CooperativeMatrixPropertiesNV* p = props)
+        var props = new TProperties[count];
+        Array.Fill(props, blank);
+        fixed (TProperties* p = props)
             if (get(device, &count, p) is not (Result.Success or Result.Incomplete)) return list;
-        for (int i = 0; i < count; i++)
-        {
-            var s = props[i];
-            list.Add(new CooperativeMatrixShape(CooperativeMatrixExtension.NV, (int)s.MSize, (int)s.NSize, (int)s.KSize,
-                Component((int)s.AType), Component((int)s.BType), Component((int)s.CType), Component((int)s.DType),
-                (int)s.Scope == 3));   // VK_SCOPE_SUBGROUP_NV
-        }
+        for (int i = 0; i < count; i++) list.Add(shape(props[i]));
         return list;
     }
 
