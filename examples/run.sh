@@ -48,6 +48,10 @@ expect classify.fsx "$out" \
 run validate.fsx
 expect validate.fsx "$out" "^qa_positions +PASS" "^discriminator +PASS" "^([0-9]+) of \1 references match transformers$"
 
+run ragged.fsx
+expect ragged.fsx "$out" "^rows: 3, tokens: [0-9]+, values per token: 1$" "^row 0: [0-9]+ tokens, equal to the text alone: true$" \
+  "^row 1: [0-9]+ tokens, equal to the text alone: true$" "^row 2: [0-9]+ tokens, equal to the text alone: true$"
+
 run build-model.fsx
 expect build-model.fsx "$out" "^padding invariant: true$" "^model_proj_gelu built from records: PASS: all 6 reference tensors" \
   "^negated out_proj negates the logits: true$"
