@@ -10,16 +10,7 @@ layout(constant_id = 0) const uint THREADS = 256;   // a power of two
 layout(constant_id = 1) const uint NC = 4;          // features per thread
 layout(constant_id = 2) const uint BM = 8;          // rows per workgroup
 const uint BK = 32;
-layout(push_constant) uniform Params { uint M; uint N; uint K; uint hasBias; float eps; } p;
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer W { WEIGHT_T w[]; };
-layout(std430, binding = 1) readonly buffer W4 { WEIGHT4_T w4[]; };
-layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 3) readonly buffer R { float residual[]; };
-layout(std430, binding = 4) readonly buffer G { float gamma[]; };
-layout(std430, binding = 5) readonly buffer Bt { float beta[]; };
-layout(std430, binding = 6) writeonly buffer Y { float y[]; };
-layout(std430, binding = 7) writeonly buffer Out { float o[]; };
+#include "matmul_layernorm_io.glsl"
 
 shared float xs[BM * BK];
 shared float partial[BM * THREADS];

@@ -7,17 +7,8 @@
 #include "common.glsl"
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint THREADS = 32;   // ceil(N / CB), rounded up to a multiple of 8
-layout(push_constant) uniform Params { uint M; uint N; uint K; uint hasBias; float eps; } p;
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 0) readonly buffer X4 { vec4 x4[]; };
-layout(std430, binding = 1) readonly buffer W { WEIGHT_T w[]; };
-layout(std430, binding = 1) readonly buffer W4 { WEIGHT4_T w4[]; };
-layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 3) readonly buffer R { float residual[]; };
-layout(std430, binding = 4) readonly buffer G { float gamma[]; };
-layout(std430, binding = 5) readonly buffer Bt { float beta[]; };
-layout(std430, binding = 6) writeonly buffer Y { float y[]; };
-layout(std430, binding = 7) writeonly buffer Out { float o[]; };
+#include "matmul_layernorm_io.glsl"
+layout(std430, binding = 0) readonly buffer X4 { vec4 x4[]; };   // x read as vec4s along K
 #define X_AT(i) x[i]
 #define X4_AT(i) x4[i]
 #define W_AT(i) float(w[i])
