@@ -355,17 +355,9 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         fixed (float* pv = Cpu(v).Floats)
         fixed (float* pm = Cpu(keyMask).Floats)
         fixed (float* pc = context.Writable)
-        {
-            // Each segment is a batch of one for the ordinary kernel: its rows are contiguous, so offsets suffice.
-            for (int s = 0; s + 1 < segmentStarts.Length; s++)
-            {
-                int start = segmentStarts[s], length = segmentStarts[s + 1] - start;
-                if (length == 0) continue;
-                long offset = (long)start * hidden;
-                var shape = new AttentionKernel.Shape(1, length, length, heads, hidden / heads, hidden, hidden, hidden, hidden, causal);
-                AttentionKernel.Run(shape, pq + offset, pk + offset, pv + offset, pm + start, pc + offset, null, backend.Isa, backend.Pool);
-            }
-        }
+            // Each segment is computed as a batch of one of the ordinary kernel, all of them in one parallel run.
+            AttentionKernel.RunSegments(segmentStarts.AsSpan(), heads, hidden / heads, hidden, causal, pq, pk, pv, pm, pc,
+                backend.Isa, backend.Pool);
         return context;
     }
 
