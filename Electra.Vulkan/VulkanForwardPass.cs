@@ -55,6 +55,20 @@ internal sealed partial class VulkanForwardPass : IForwardPass
         return tensor;
     }
 
+    /// <summary>
+    /// Uploads values as an activation in the backend's activation type (rounded to float16 on the host under float16
+    /// activations), as if a kernel had produced them: how tests feed the _f16act kernels directly.
+    /// </summary>
+    internal DeviceTensor UploadActivation(ReadOnlySpan<float> data, ReadOnlySpan<int> shape)
+    {
+        if (!_backend.Context.Float16Activations) return Upload(data, shape);
+        var tensor = NewTensor(CheckedShape(shape, data.Length, "UploadActivation"), DeviceDType.Float32, half: true);
+        var halves = new Half[data.Length];
+        for (int i = 0; i < halves.Length; i++) halves[i] = (Half)data[i];
+        Stage(MemoryMarshal.AsBytes(halves.AsSpan()), tensor);
+        return tensor;
+    }
+
     public DeviceTensor UploadInt(ReadOnlySpan<int> data, ReadOnlySpan<int> shape)
     {
         var dims = CheckedShape(shape, data.Length, "UploadInt");
