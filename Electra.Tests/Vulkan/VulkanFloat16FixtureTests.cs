@@ -55,6 +55,33 @@ public sealed class VulkanFloat16FixtureTests(ITestOutputHelper output)
         Assert.Empty(backend.ValidationMessages);
     }
 
+    /// <summary>
+    /// Flash attention (no attention probabilities asked for) and both kernel families: the CPU-shaped ones lavapipe
+    /// gets by default and the GPU-shaped ones (forced), on float16 activations, hidden states and logits at the same
+    /// tolerance.
+    /// </summary>
+    [VulkanTheory]
+    [InlineData("pretraining_loss_silu", false)]
+    [InlineData("pretraining_loss_silu", true)]
+    [InlineData("model_proj_gelu", false)]
+    [InlineData("mc_mean_gelu", true)]
+    public void Flash_attention_and_both_kernel_families_with_float16_activations(string caseName, bool gpuShaped)
+    {
+        var fixture = FixtureCase.Load(SharedData.CaseFolder(caseName));
+        using var backend = VulkanBackend.Create(new VulkanOptions { UseFloat16Weights = true, EnableValidation = true, PipelineCacheDirectory = VulkanFixture.TestCacheDirectory });
+        if (backend.ActivationPrecision != ActivationPrecision.Float16) return;
+        if (gpuShaped) backend.Catalog.CpuShapedKernels = false;
+        var model = ElectraPretrained.Load(fixture.Folder, backend);
+        var result = model.Forward(fixture.Inputs(), new ForwardOptions(OutputHiddenStates: true));
+        foreach (var (name, expected) in fixture.Reference().Where(kv => !kv.Key.StartsWith("attentions.", StringComparison.Ordinal)))
+        {
+            string what = $"{caseName}/{name} (float16 activations, {(gpuShaped ? "GPU" : "CPU")}-shaped kernels, flash attention)";
+            output.WriteLine($"{what}: max |a - r| / (1 + |r|) {Float16Tolerance.Scaled(expected.Span, result.Tensors[name].Span):E2}");
+            TensorAssert.Close(what, expected, result.Tensors[name], Float16Tolerance.Abs, Float16Tolerance.Rel);
+        }
+        Assert.Empty(backend.ValidationMessages);
+    }
+
     /// <summary>Heads whose logits pick a class (regression and multi-label scores do not).</summary>
     private static bool Classifies(string headClass, string caseName) =>
         headClass is not "ElectraModel" && !caseName.Contains("regression", StringComparison.Ordinal) &&
