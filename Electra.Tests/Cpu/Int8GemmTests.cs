@@ -132,13 +132,18 @@ public class Int8GemmTests : IDisposable
     /// saturated pair would be off by thousands. Results must be the exact products.
     /// </summary>
     [Theory]
-    [InlineData(Int8Isa.Avx2)]
-    [InlineData(Int8Isa.Avx512)]
-    [InlineData(Int8Isa.AvxVnni)]
-    [InlineData(Int8Isa.Portable)]
-    public void ExtremeValuesDoNotSaturate(Int8Isa isa)
+    [InlineData(Int8Isa.Avx2, 5)]
+    [InlineData(Int8Isa.Avx512, 5)]
+    [InlineData(Int8Isa.AvxVnni, 5)]
+    [InlineData(Int8Isa.Portable, 5)]
+    // Past Gemm.SmallRows: row tiles that quantize their own rows (63 rows for the 3-row AVX2 kernel, 64 for the others).
+    [InlineData(Int8Isa.Avx2, 200)]
+    [InlineData(Int8Isa.Avx512, 200)]
+    [InlineData(Int8Isa.AvxVnni, 200)]
+    [InlineData(Int8Isa.Portable, 200)]
+    public void ExtremeValuesDoNotSaturate(Int8Isa isa, int m)
     {
-        const int m = 5, k = 1027, n = 19;
+        const int k = 1027, n = 19;
         foreach (float a in new[] { 1f, -1f })
         {
             // x all +1: range [0, 1], codes 255, zero point 0. x all −1: range [−1, 0], codes 0, zero point 255.
@@ -320,6 +325,19 @@ public class Int8GemmTests : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>A row tile of many rows is a whole number of register tiles, so no tile ends in a padded kernel call.</summary>
+    [Theory]
+    [InlineData(Int8Isa.Portable, 4)]
+    [InlineData(Int8Isa.Avx2, 3)]
+    [InlineData(Int8Isa.AvxVnni, 4)]
+    [InlineData(Int8Isa.Avx512, 4)]
+    public void RowTilesAreWholeRegisterTiles(Int8Isa isa, int mr)
+    {
+        Assert.Equal(mr, Int8IsaDetection.MicroKernelRows(isa));
+        Assert.Equal(0, Int8Gemm.TileRows(isa) % mr);
+        Assert.InRange(Int8Gemm.TileRows(isa), 60, 68);
     }
 
     [Fact]

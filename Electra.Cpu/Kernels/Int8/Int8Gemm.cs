@@ -19,8 +19,15 @@ namespace Electra.Cpu.Kernels.Int8;
 /// </summary>
 public static unsafe class Int8Gemm
 {
-    /// <summary>Rows of x per thread tile when there are many rows (a multiple of the kernels' MR).</summary>
-    public const int TileRows = 64;
+    /// <summary>
+    /// Rows of x per thread tile when there are many rows for a weight packed for <paramref name="isa"/>: the whole
+    /// register tiles nearest 64 rows (64 for 4-row kernels, 63 for the 3-row AVX2 kernel).
+    /// </summary>
+    public static int TileRows(Int8Isa isa)
+    {
+        int mr = Int8IsaDetection.MicroKernelRows(isa);
+        return (64 + mr / 2) / mr * mr;
+    }
     /// <summary>Packed panels per thread tile when there are few rows.</summary>
     public const int TilePanels = 8;
     /// <summary>The most weights <see cref="MultiplyMany"/> takes at once.</summary>
@@ -138,20 +145,20 @@ public static unsafe class Int8Gemm
         byte* _codes;
         int* _rowOffsets;
         float* _rowScales;
-        int _rows, _quads, _nr;
+        int _rows, _quads, _nr, _tileRows;
         bool _fused, _trackRange;
         float[] _tileMin = [], _tileMax = [];
         Int8Isa _isa;
         Activation _activation;
 
-        public int TileCount => _fused ? (_rows + TileRows - 1) / TileRows : _plan.TileCount;
+        public int TileCount => _fused ? (_rows + _tileRows - 1) / _tileRows : _plan.TileCount;
 
         public void Start(ActivationQuantizer q, float* x, nint ldx, int rows, Int8PackedWeight first, Activation activation, bool fused)
         {
             _quantizer = q; _x = x; _ldx = ldx; _rows = rows; _fused = fused;
             _codes = fused ? null : q.Codes; _lda = q.Stride; _rowOffsets = q.RowOffsets; _rowScales = q.RowScales;
             _activation = activation; _outputCount = 0;
-            _quads = first.Quads; _nr = first.PanelWidth; _isa = first.Isa;
+            _quads = first.Quads; _nr = first.PanelWidth; _isa = first.Isa; _tileRows = TileRows(_isa);
             _plan.Start(rows);
         }
 
@@ -165,7 +172,7 @@ public static unsafe class Int8Gemm
 
         public void Plan(int threads, bool trackRange)
         {
-            if (!_fused) _plan.Plan(threads, Int8IsaDetection.MicroKernelRows(_isa), TileRows, TilePanels);
+            if (!_fused) _plan.Plan(threads, Int8IsaDetection.MicroKernelRows(_isa), _tileRows, TilePanels);
             _trackRange = trackRange;
             if (trackRange && _tileMin.Length < TileCount) { _tileMin = new float[TileCount]; _tileMax = new float[TileCount]; }
         }
@@ -191,8 +198,8 @@ public static unsafe class Int8Gemm
             bool native = Int8IsaDetection.IsSupported(_isa);
             switch (_isa)
             {
-                case Int8Isa.Avx2 when native: RunTile<Int8Kernel256<Avx2Dot>>(tile); break;
-                case Int8Isa.Avx2: RunTile<Int8Kernel256<PortableSignedDot>>(tile); break;
+                case Int8Isa.Avx2 when native: RunTile<Int8Kernel3x16<Avx2Dot>>(tile); break;
+                case Int8Isa.Avx2: RunTile<Int8Kernel3x16<PortableSignedDot>>(tile); break;
                 case Int8Isa.AvxVnni when native: RunTile<Int8Kernel256<AvxVnniDot>>(tile); break;
                 case Int8Isa.Avx512 when native: RunTile<Int8Kernel512<Avx512Dot>>(tile); break;
                 case Int8Isa.Avx512: RunTile<Int8Kernel512<PortableSignedDot512>>(tile); break;
@@ -206,8 +213,8 @@ public static unsafe class Int8Gemm
             if (_fused)
             {
                 // Rows [r0, r1) × every panel: quantize the rows into this thread's buffer, then run all the panels on them.
-                int r0 = tile * TileRows, r1 = Math.Min(_rows, r0 + TileRows);
-                byte* codes = (byte*)(t_codes ??= new ScratchBuffer()).Get(((long)TileRows * _lda + 3) / 4);
+                int r0 = tile * _tileRows, r1 = Math.Min(_rows, r0 + _tileRows);
+                byte* codes = (byte*)(t_codes ??= new ScratchBuffer()).Get(((long)_tileRows * _lda + 3) / 4);
                 _quantizer.QuantizeRows(_x, _ldx, r0, r1, codes);
                 for (int i = 0; i < _outputCount; i++)
                     RunPanels<TKernel>(in _outputs[i], r0, r1, 0, _outputs[i].PanelCount, codes - r0 * _lda, ref min, ref max);
