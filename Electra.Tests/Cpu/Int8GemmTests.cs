@@ -212,11 +212,12 @@ public class Int8GemmTests : IDisposable
     /// <summary>
     /// The feed-forward hands the up projection's output range (measured in its epilogue) to the down projection instead
     /// of a range pass: the range must be the output's own (0 included) and the down projection's result bitwise the
-    /// one a range pass gives, for few rows (columns split) and many (row tiles that quantize their own rows).
+    /// one a range pass gives, for every split of the rows and columns between threads.
     /// </summary>
     [Theory]
-    [InlineData(50)]
-    [InlineData(333)]
+    [InlineData(50)]   // columns split on the caller's codes
+    [InlineData(128)]  // one row tile per thread
+    [InlineData(333)]  // row tiles of TileRows
     public unsafe void ProducerRangeEqualsARangePass(int m)
     {
         var rng = new Random(m);
@@ -238,6 +239,29 @@ public class Int8GemmTests : IDisposable
         Assert.Equal(hidden, hidden2);
         Assert.Equal(new ValueRange(Math.Min(0, hidden.Min()), Math.Max(0, hidden.Max())), range);
         Assert.Equal(expected, result);
+    }
+
+    /// <summary>
+    /// Few rows split between the threads by rows (each tile quantizes its own) give bitwise the results of the columns
+    /// split on the caller's codes: the same codes, exact sums, the same epilogue. (Switching the split is safe while
+    /// other tests run: both splits are correct.)
+    /// </summary>
+    [Theory]
+    [InlineData(64, false)]
+    [InlineData(128, false)]
+    [InlineData(191, true)]
+    public void RowSplitEqualsColumnSplit(int m, bool perRow)
+    {
+        var rng = new Random(m);
+        int k = 70, n = 53;
+        var x = RandomArray(rng, m * k, 3f);
+        var packed = Int8PackedWeight.Pack(RandomArray(rng, n * k, 0.3f), n, k, RandomArray(rng, n, 1f));
+        Assert.True(Int8Gemm.RowTileRows(m, _pool.Threads, packed.Isa) > 0);
+        var rows = Int8Gemm.Multiply(x, packed, Activation.Gelu, perRow, _pool);
+        int before = Int8Gemm.SmallRowTilesPerThread;
+        Int8Gemm.SmallRowTilesPerThread = 0;
+        try { Assert.Equal(rows, Int8Gemm.Multiply(x, packed, Activation.Gelu, perRow, _pool)); }
+        finally { Int8Gemm.SmallRowTilesPerThread = before; }
     }
 
     [Fact]

@@ -10,9 +10,10 @@ namespace Electra.Cpu.Kernels.Int8;
 /// activation while still in cache. A weight packed for an ISA the CPU lacks runs on that ISA's portable twin (same
 /// packing, same results).
 /// <para>
-/// Few rows (up to <see cref="Gemm.SmallRows"/>): the calling thread quantizes the input, and the threads split the
-/// columns (<see cref="TilePlanner"/>). More rows: each thread tile is <see cref="TileRows"/> rows × every panel of every
-/// output, and quantizes its own rows first, so the codes never leave the core's cache and the input is read once.
+/// Row tiles: each thread tile is rows × every panel of every output, and quantizes its own rows first, so the codes
+/// never leave the core's cache and the input is read once; <see cref="TileRows"/> rows each when there are many,
+/// one share per thread when there are few (<see cref="RowTileRows"/>). Very few rows per thread: the calling thread
+/// quantizes the input, and the threads split the columns (<see cref="TilePlanner"/>).
 /// Per-tensor quantization needs the input's range first: one read-only pass, or none when the producer of the input
 /// reported it (<see cref="MultiplyWithRanges"/>, e.g. the feed-forward's up projection for its down projection).
 /// </para>
@@ -105,11 +106,37 @@ public static unsafe class Int8Gemm
         int k = first.InFeatures;
         var range = perRow ? default : inputRange ?? quantizer.Range(x, ldx, rows, k, pool);
         quantizer.Prepare(rows, k, first.Quads, perRow, Int8IsaDetection.SignedActivations(first.Isa), range);
-        bool fused = rows > Gemm.SmallRows;
-        if (!fused) quantizer.QuantizeAll(x, ldx, rows);
+        int tileRows = RowTileRows(rows, pool?.Threads ?? 1, first.Isa);
+        if (tileRows == 0) quantizer.QuantizeAll(x, ldx, rows);
         var job = t_job ??= new Int8GemmJob();
-        job.Start(quantizer, x, ldx, rows, first, activation, fused);
+        job.Start(quantizer, x, ldx, rows, first, activation, tileRows);
         return job;
+    }
+
+    /// <summary>
+    /// Row tiles per thread when a small GEMM (up to <see cref="Gemm.SmallRows"/> rows, at least
+    /// <see cref="MinRowsPerThread"/> per thread) is split by rows; 0 splits its columns instead. Kept settable for
+    /// the int8-gemm benchmark's side by side of the two splits.
+    /// </summary>
+    internal static int SmallRowTilesPerThread = 1;
+
+    /// <summary>Fewer rows per thread than this always split the columns (each thread would hold too few rows).</summary>
+    internal const int MinRowsPerThread = 32;
+
+    /// <summary>
+    /// Rows per tile when the threads split the rows (each tile quantizes its own rows and runs every panel), or 0 when
+    /// they split the columns of rows the caller quantized. Many rows: <see cref="TileRows"/>. Few rows: in float32
+    /// the weight dominates the traffic and the columns are split, but int8 weights are a quarter of the bytes, and
+    /// splitting the rows lets both threads quantize (the caller alone did it, with the other thread waiting) in one
+    /// dispatch. Too few rows for every thread to get a share still split the columns.
+    /// </summary>
+    internal static int RowTileRows(int rows, int threads, Int8Isa isa)
+    {
+        if (rows > Gemm.SmallRows) return TileRows(isa);
+        int perThread = SmallRowTilesPerThread;
+        if (threads < 2 || perThread <= 0 || rows < MinRowsPerThread * threads) return 0;
+        int mr = Int8IsaDetection.MicroKernelRows(isa), tiles = threads * perThread;
+        return ((rows + tiles - 1) / tiles + mr - 1) / mr * mr;
     }
 
     static ValueRange Run(Int8GemmJob job, WorkerPool? pool, bool outputRange)
@@ -145,20 +172,23 @@ public static unsafe class Int8Gemm
         byte* _codes;
         int* _rowOffsets;
         float* _rowScales;
-        int _rows, _quads, _nr, _tileRows;
-        bool _fused, _trackRange;
+        int _rows, _quads, _nr;
+        bool _trackRange;
         float[] _tileMin = [], _tileMax = [];
         Int8Isa _isa;
         Activation _activation;
 
-        public int TileCount => _fused ? (_rows + _tileRows - 1) / _tileRows : _plan.TileCount;
+        /// <summary>Row tiles that quantize their own rows (rows per tile), or 0: column tiles on the caller's codes.</summary>
+        int _tileRows;
 
-        public void Start(ActivationQuantizer q, float* x, nint ldx, int rows, Int8PackedWeight first, Activation activation, bool fused)
+        public int TileCount => _tileRows > 0 ? (_rows + _tileRows - 1) / _tileRows : _plan.TileCount;
+
+        public void Start(ActivationQuantizer q, float* x, nint ldx, int rows, Int8PackedWeight first, Activation activation, int tileRows)
         {
-            _quantizer = q; _x = x; _ldx = ldx; _rows = rows; _fused = fused;
-            _codes = fused ? null : q.Codes; _lda = q.Stride; _rowOffsets = q.RowOffsets; _rowScales = q.RowScales;
+            _quantizer = q; _x = x; _ldx = ldx; _rows = rows; _tileRows = tileRows;
+            _codes = tileRows > 0 ? null : q.Codes; _lda = q.Stride; _rowOffsets = q.RowOffsets; _rowScales = q.RowScales;
             _activation = activation; _outputCount = 0;
-            _quads = first.Quads; _nr = first.PanelWidth; _isa = first.Isa; _tileRows = TileRows(_isa);
+            _quads = first.Quads; _nr = first.PanelWidth; _isa = first.Isa;
             _plan.Start(rows);
         }
 
@@ -172,7 +202,7 @@ public static unsafe class Int8Gemm
 
         public void Plan(int threads, bool trackRange)
         {
-            if (!_fused) _plan.Plan(threads, Int8IsaDetection.MicroKernelRows(_isa), _tileRows, TilePanels);
+            if (_tileRows == 0) _plan.Plan(threads, Int8IsaDetection.MicroKernelRows(_isa), TileRows(_isa), TilePanels);
             _trackRange = trackRange;
             if (trackRange && _tileMin.Length < TileCount) { _tileMin = new float[TileCount]; _tileMax = new float[TileCount]; }
         }
@@ -210,7 +240,7 @@ public static unsafe class Int8Gemm
         void RunTile<TKernel>(int tile) where TKernel : IInt8MicroKernel
         {
             float min = 0, max = 0;
-            if (_fused)
+            if (_tileRows > 0)
             {
                 // Rows [r0, r1) × every panel: quantize the rows into this thread's buffer, then run all the panels on them.
                 int r0 = tile * _tileRows, r1 = Math.Min(_rows, r0 + _tileRows);
