@@ -364,6 +364,31 @@ public class Int8GemmTests : IDisposable
         Assert.InRange(Int8Gemm.TileRows(isa), 60, 68);
     }
 
+    /// <summary>
+    /// Row tiles: whole register tiles, at most <see cref="Int8Gemm.TileRows"/> rows, no more of them than the next
+    /// multiple of the threads (one share per thread for few rows), and no larger than that many equal tiles need
+    /// (to within the kernel's rows), so no thread is left with a short last tile while another runs a full one.
+    /// </summary>
+    [Property(MaxTest = 300)]
+    public void RowTilesAreEvenAcrossThreads(ushort rowsSeed, byte threadsSeed, byte isaSel)
+    {
+        int rows = 1 + rowsSeed % 5000, threads = 1 + threadsSeed % 4;
+        var isa = Isas[isaSel % Isas.Length];
+        int mr = Int8IsaDetection.MicroKernelRows(isa), max = Int8Gemm.TileRows(isa);
+        int tileRows = Int8Gemm.RowTileRows(rows, threads, isa);
+        if (tileRows == 0)
+        {
+            Assert.True(rows <= Gemm.SmallRows, $"{rows} rows on {threads} threads: no row tiles");
+            return;
+        }
+        string what = $"{rows} rows on {threads} threads ({isa}): tiles of {tileRows}";
+        Assert.True(tileRows % mr == 0 && tileRows <= max, what);
+        int planned = rows > Gemm.SmallRows ? (rows + max - 1) / max : threads * Int8Gemm.SmallRowTilesPerThread;
+        planned = (planned + threads - 1) / threads * threads;
+        Assert.True((rows + tileRows - 1) / tileRows <= planned, what);
+        Assert.True((long)(tileRows - mr) * planned < rows, what);
+    }
+
     [Fact]
     public void WrongShapesAreInputErrors()
     {

@@ -125,17 +125,24 @@ public static unsafe class Int8Gemm
 
     /// <summary>
     /// Rows per tile when the threads split the rows (each tile quantizes its own rows and runs every panel), or 0 when
-    /// they split the columns of rows the caller quantized. Many rows: <see cref="TileRows"/>. Few rows: in float32
+    /// they split the columns of rows the caller quantized. Many rows: at most <see cref="TileRows"/>. Few rows: in float32
     /// the weight dominates the traffic and the columns are split, but int8 weights are a quarter of the bytes, and
     /// splitting the rows lets both threads quantize (the caller alone did it, with the other thread waiting) in one
     /// dispatch. Too few rows for every thread to get a share still split the columns.
     /// </summary>
     internal static int RowTileRows(int rows, int threads, Int8Isa isa)
     {
-        if (rows > Gemm.SmallRows) return TileRows(isa);
-        int perThread = SmallRowTilesPerThread;
-        if (threads < 2 || perThread <= 0 || rows < MinRowsPerThread * threads) return 0;
-        int mr = Int8IsaDetection.MicroKernelRows(isa), tiles = threads * perThread;
+        int tiles = (rows + TileRows(isa) - 1) / TileRows(isa);
+        if (rows <= Gemm.SmallRows)
+        {
+            int perThread = SmallRowTilesPerThread;
+            if (threads < 2 || perThread <= 0 || rows < MinRowsPerThread * threads) return 0;
+            tiles = Math.Max(tiles, threads * perThread);
+        }
+        // As many tiles as a multiple of the threads, of equal size to within the kernel's rows (as the float GEMM's
+        // planner cuts them): fixed tiles would leave a short last one, and one thread idle while another runs a full one.
+        tiles = (tiles + threads - 1) / threads * threads;
+        int mr = Int8IsaDetection.MicroKernelRows(isa);
         return ((rows + tiles - 1) / tiles + mr - 1) / mr * mr;
     }
 
