@@ -210,7 +210,8 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         int m = checked((int)x.Rows), rowsPerBlock = Math.Min(m, FeedForwardBlockRows(wu.OutFeatures));
         var result = NewFloat(WithLastDim(x.Shape, wd.OutFeatures, stackalloc int[x.Rank]));
         // Up to one block of rows this is one pass of the loop: the two linears, on the same GEMM calls.
-        var block = NewFloat([rowsPerBlock, wu.OutFeatures]);
+        int ldb = IntermediateStride(wu, wd);
+        var block = NewFloat([rowsPerBlock, ldb]);
         fixed (float* px = Cpu(x).Floats)
         fixed (float* pb = block.Writable)
         fixed (float* py = result.Writable)
@@ -229,13 +230,22 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
                         Activation.Identity, false, backend.Pool, range, outputRange: false);
                     continue;
                 }
-                Multiply(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu, pb, wu.OutFeatures, activation);
-                Multiply(pb, wu.OutFeatures, rows, wd, py + (nint)r * wd.OutFeatures, wd.OutFeatures, Activation.Identity);
+                Multiply(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu, pb, ldb, activation);
+                Multiply(pb, ldb, rows, wd, py + (nint)r * wd.OutFeatures, wd.OutFeatures, Activation.Identity);
             }
         }
         Release(block);
         return result;
     }
+
+    /// <summary>
+    /// The row stride of the feed-forward intermediate. A float GEMM copies every tile of an input whose row stride is a
+    /// multiple of 4 KiB (its microkernel rows would share L1 sets), and the usual intermediate widths (1024, 3072) are:
+    /// 16 floats of padding per row let the down projection read the intermediate in place instead.
+    /// </summary>
+    static int IntermediateStride(CpuLinearWeight up, CpuLinearWeight down) =>
+        up.Quantized is null && down.Quantized is null && up.OutFeatures * sizeof(float) % 4096 == 0
+            ? up.OutFeatures + 16 : up.OutFeatures;
 
     /// <summary>
     /// Rows per feed-forward block: a whole number of GEMM tiles, enough of them for every thread, and about 8 MB of
@@ -345,17 +355,9 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         fixed (float* pv = Cpu(v).Floats)
         fixed (float* pm = Cpu(keyMask).Floats)
         fixed (float* pc = context.Writable)
-        {
-            // Each segment is a batch of one for the ordinary kernel: its rows are contiguous, so offsets suffice.
-            for (int s = 0; s + 1 < segmentStarts.Length; s++)
-            {
-                int start = segmentStarts[s], length = segmentStarts[s + 1] - start;
-                if (length == 0) continue;
-                long offset = (long)start * hidden;
-                var shape = new AttentionKernel.Shape(1, length, length, heads, hidden / heads, hidden, hidden, hidden, hidden, causal);
-                AttentionKernel.Run(shape, pq + offset, pk + offset, pv + offset, pm + start, pc + offset, null, backend.Isa, backend.Pool);
-            }
-        }
+            // Each segment is computed as a batch of one of the ordinary kernel, all of them in one parallel run.
+            AttentionKernel.RunSegments(segmentStarts.AsSpan(), heads, hidden / heads, hidden, causal, pq, pk, pv, pm, pc,
+                backend.Isa, backend.Pool);
         return context;
     }
 

@@ -46,6 +46,34 @@ public static unsafe class AttentionKernel
         else pool.Run(job, tiles);
     }
 
+    /// <summary>
+    /// Self-attention of packed rows: segment i is rows segmentStarts[i] .. segmentStarts[i + 1] − 1 of q, k, v, the
+    /// mask and the context (row stride <paramref name="stride"/>, head h at columns h·headDim..) and attends to
+    /// itself only. Every segment, head and block of queries is one tile of a single parallel run, so many short
+    /// segments cost one hand-off to the threads, not one each; each tile computes exactly what
+    /// <see cref="Run"/> computes for that segment alone as a batch of one.
+    /// </summary>
+    public static void RunSegments(ReadOnlySpan<int> segmentStarts, int heads, int headDim, int stride, bool causal,
+        float* q, float* k, float* v, float* keyMask, float* context, GemmIsa isa, WorkerPool? pool)
+    {
+        var job = t_job ??= new AttentionJob();
+        int tiles = job.SetSegments(segmentStarts, heads);
+        if (tiles == 0) return;
+        job.Shape = new Shape(1, 0, 0, heads, headDim, stride, stride, stride, stride, causal);
+        job.Q = q; job.K = k; job.V = v; job.Mask = keyMask; job.Context = context; job.Probabilities = null;
+        job.Isa = isa;
+        job.Call = Interlocked.Increment(ref s_calls);
+        try
+        {
+            if (pool == null) for (int t = 0; t < tiles; t++) job.RunTile(t);
+            else pool.Run(job, tiles);
+        }
+        finally
+        {
+            job.Segments = 0;
+        }
+    }
+
     sealed class AttentionJob : TileJob
     {
         public Shape Shape;
@@ -53,6 +81,33 @@ public static unsafe class AttentionKernel
         public GemmIsa Isa;
         public int QueryBlocks;
         public long Call;
+        // Packed segments (RunSegments), 0 for a padded batch (Run): per non-empty segment its first row, its length
+        // and the end of its tiles (cumulative), searched by tile.
+        public int Segments;
+        int[] _starts = [], _lengths = [], _tileEnds = [];
+
+        /// <summary>Records the non-empty segments; returns the tiles they make (heads × query blocks each).</summary>
+        public int SetSegments(ReadOnlySpan<int> segmentStarts, int heads)
+        {
+            int count = Math.Max(0, segmentStarts.Length - 1);
+            if (_starts.Length < count)
+            {
+                _starts = new int[count];
+                _lengths = new int[count];
+                _tileEnds = new int[count];
+            }
+            int segments = 0, tiles = 0;
+            for (int i = 0; i < count; i++)
+            {
+                int length = segmentStarts[i + 1] - segmentStarts[i];
+                if (length <= 0) continue;
+                tiles = checked(tiles + heads * ((length + QueryBlock - 1) / QueryBlock));
+                (_starts[segments], _lengths[segments], _tileEnds[segments]) = (segmentStarts[i], length, tiles);
+                segments++;
+            }
+            Segments = segments;
+            return tiles;
+        }
 
         public override void RunTile(int tile)
         {
@@ -64,12 +119,34 @@ public static unsafe class AttentionKernel
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void RunTile<TKernel>(int tile) where TKernel : IMicroKernel
         {
-            var s = Shape;
-            int qb = tile % QueryBlocks, bh = tile / QueryBlocks;
-            int h = bh % s.Heads, b = bh / s.Heads;
+            if (Segments == 0)
+            {
+                int bh = tile / QueryBlocks;
+                Block<TKernel>(Shape, Q, K, V, Mask, Context, Probabilities, bh / Shape.Heads, bh % Shape.Heads, tile % QueryBlocks, bh);
+                return;
+            }
+            // The segment whose tiles hold this one: the first whose tile end is past it.
+            int lo = 0, hi = Segments - 1;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >> 1;
+                if (_tileEnds[mid] > tile) hi = mid; else lo = mid + 1;
+            }
+            int local = tile - (lo == 0 ? 0 : _tileEnds[lo - 1]), length = _lengths[lo];
+            int blocks = (length + QueryBlock - 1) / QueryBlock, h = local / blocks;
+            long offset = (long)_starts[lo] * Shape.QueryStride;
+            Block<TKernel>(Shape with { QueryLength = length, KeyLength = length }, Q + offset, K + offset, V + offset,
+                Mask + _starts[lo], Context + offset, null, 0, h, local % blocks, lo * Shape.Heads + h);
+        }
+
+        /// <summary>Query block <paramref name="qb"/> of head <paramref name="h"/> of batch row <paramref name="b"/>;
+        /// <paramref name="packedId"/> names the (row, head) whose K and V packing a thread may reuse within a call.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        void Block<TKernel>(in Shape s, float* q, float* k, float* v, float* maskBase, float* context, float* probabilities,
+            int b, int h, int qb, int packedId) where TKernel : IMicroKernel
+        {
             int d = s.HeadDim, sk = s.KeyLength, mr = TKernel.MR, nr = TKernel.NR;
             int q0 = qb * QueryBlock, rows = Math.Min(QueryBlock, s.QueryLength - q0);
             int keyPanels = (sk + nr - 1) / nr, skPad = keyPanels * nr;
@@ -77,16 +154,16 @@ public static unsafe class AttentionKernel
 
             float* kt = (t_keys ??= new ScratchBuffer()).Get((long)skPad * d);
             float* vp = (t_values ??= new ScratchBuffer()).Get((long)dimPanels * sk * nr);
-            if (t_packedCall != Call || t_packedHead != bh)
+            if (t_packedCall != Call || t_packedHead != packedId)
             {
-                PackKeys(kt, b, h, keyPanels, nr);
-                PackValues(vp, b, h, dimPanels, nr);
+                PackKeys(s, k, kt, b, h, keyPanels, nr);
+                PackValues(s, v, vp, b, h, dimPanels, nr);
                 t_packedCall = Call;
-                t_packedHead = bh;
+                t_packedHead = packedId;
             }
 
             float* scores = (t_scores ??= new ScratchBuffer()).Get((long)QueryBlock * skPad);
-            float* qBase = Q + ((long)b * s.QueryLength + q0) * s.QueryStride + h * d;
+            float* qBase = q + ((long)b * s.QueryLength + q0) * s.QueryStride + h * d;
             for (int p = 0; p < keyPanels; p++)
                 for (int r = 0; r < rows; r += mr)
                     TKernel.Run(qBase + (long)r * s.QueryStride, s.QueryStride, Math.Min(mr, rows - r),
@@ -94,19 +171,19 @@ public static unsafe class AttentionKernel
 
             // torch divides the float32 scores by the scalar √d cast to float32.
             float divisor = (float)Math.Sqrt(d);
-            float* mask = Mask + (long)b * sk;
+            float* mask = maskBase + (long)b * sk;
             for (int r = 0; r < rows; r++)
             {
                 int visible = s.Causal ? Math.Min(sk, sk - s.QueryLength + q0 + r + 1) : sk;
                 Softmax(scores + (long)r * skPad, mask, sk, visible, divisor);
-                if (Probabilities != null)
+                if (probabilities != null)
                 {
-                    float* dst = Probabilities + (((long)b * s.Heads + h) * s.QueryLength + q0 + r) * sk;
+                    float* dst = probabilities + (((long)b * s.Heads + h) * s.QueryLength + q0 + r) * sk;
                     new ReadOnlySpan<float>(scores + (long)r * skPad, sk).CopyTo(new Span<float>(dst, sk));
                 }
             }
 
-            float* cBase = Context + ((long)b * s.QueryLength + q0) * s.ContextStride + h * d;
+            float* cBase = context + ((long)b * s.QueryLength + q0) * s.ContextStride + h * d;
             for (int p = 0; p < dimPanels; p++)
             {
                 int cols = Math.Min(nr, d - p * nr);
@@ -117,11 +194,10 @@ public static unsafe class AttentionKernel
         }
 
         // Kᵀ for one head as panels of nr keys: [panel][d][nr], zero past Sk.
-        void PackKeys(float* kt, int b, int h, int keyPanels, int nr)
+        static void PackKeys(in Shape s, float* k, float* kt, int b, int h, int keyPanels, int nr)
         {
-            var s = Shape;
             int d = s.HeadDim, sk = s.KeyLength;
-            float* kBase = K + (long)b * sk * s.KeyStride + h * d;
+            float* kBase = k + (long)b * sk * s.KeyStride + h * d;
             for (int p = 0; p < keyPanels; p++)
             {
                 float* panel = kt + (long)p * d * nr;
@@ -131,11 +207,10 @@ public static unsafe class AttentionKernel
         }
 
         // V for one head as panels of nr head dimensions: [panel][Sk][nr], zero past d.
-        void PackValues(float* vp, int b, int h, int dimPanels, int nr)
+        static void PackValues(in Shape s, float* v, float* vp, int b, int h, int dimPanels, int nr)
         {
-            var s = Shape;
             int d = s.HeadDim, sk = s.KeyLength;
-            float* vBase = V + (long)b * sk * s.ValueStride + h * d;
+            float* vBase = v + (long)b * sk * s.ValueStride + h * d;
             for (int p = 0; p < dimPanels; p++)
             {
                 float* panel = vp + (long)p * sk * nr;

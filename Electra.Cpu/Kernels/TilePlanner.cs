@@ -50,8 +50,13 @@ internal sealed class TilePlanner
         }
         else
         {
-            _tileRows = tileRows;
-            _rowTiles = (_rows + tileRows - 1) / tileRows;
+            // Row tiles of at most tileRows, as many as a multiple of the threads and of equal size (to within mr): with
+            // fixed tiles a GEMM of a few hundred rows (a serving batch of short texts) ends on a short last row tile,
+            // and a thread that has run out of tiles idles while the other finishes its last full one.
+            int rowTiles = (_rows + tileRows - 1) / tileRows;
+            rowTiles = (rowTiles + threads - 1) / threads * threads;
+            _tileRows = Math.Min(tileRows, ((_rows + rowTiles - 1) / rowTiles + mr - 1) / mr * mr);
+            _rowTiles = (_rows + _tileRows - 1) / _tileRows;
             _panelsPerTile = tilePanels;
         }
         _panelTilesPerRow = 0;

@@ -20,29 +20,13 @@ public sealed class HostileTokenizerFileTests : IDisposable
     private static readonly string[] SmallVocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "##a", "##b"];
 
     /// <summary>A minimal BERT tokenizer.json over <see cref="SmallVocab"/>.</summary>
-    internal static JsonObject MinimalTokenizerJson()
+    internal static JsonObject MinimalTokenizerJson() => new()
     {
-        var vocab = new JsonObject();
-        for (int i = 0; i < SmallVocab.Length; i++) vocab[SmallVocab[i]] = i;
-        JsonObject Special(string t, int type) => new() { ["SpecialToken"] = new JsonObject { ["id"] = t, ["type_id"] = type } };
-        JsonObject Seq(string id, int type) => new() { ["Sequence"] = new JsonObject { ["id"] = id, ["type_id"] = type } };
-        return new JsonObject
-        {
-            ["normalizer"] = new JsonObject { ["type"] = "BertNormalizer", ["lowercase"] = true },
-            ["pre_tokenizer"] = new JsonObject { ["type"] = "BertPreTokenizer" },
-            ["post_processor"] = new JsonObject
-            {
-                ["type"] = "TemplateProcessing",
-                ["single"] = new JsonArray(Special("[CLS]", 0), Seq("A", 0), Special("[SEP]", 0)),
-                ["pair"] = new JsonArray(Special("[CLS]", 0), Seq("A", 0), Special("[SEP]", 0), Seq("B", 1), Special("[SEP]", 1)),
-            },
-            ["model"] = new JsonObject
-            {
-                ["type"] = "WordPiece", ["unk_token"] = "[UNK]", ["continuing_subword_prefix"] = "##", ["max_input_chars_per_word"] = 100,
-                ["vocab"] = vocab,
-            },
-        };
-    }
+        ["normalizer"] = new JsonObject { ["type"] = "BertNormalizer", ["lowercase"] = true },
+        ["pre_tokenizer"] = new JsonObject { ["type"] = "BertPreTokenizer" },
+        ["post_processor"] = TokenizerJsonParts.BertTemplateProcessing(),
+        ["model"] = TokenizerJsonParts.WordPieceModel(SmallVocab),
+    };
 
     private string Write(string name, string content)
     {

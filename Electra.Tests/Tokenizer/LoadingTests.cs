@@ -17,16 +17,13 @@ public sealed class LoadingTests : IDisposable
     /// <summary>The tokenizer.json transformers' BertTokenizerFast writes for bert-base-uncased (vocab abridged to the real one).</summary>
     private static JsonObject TokenizerJson(bool lowercase = true)
     {
-        var vocab = new JsonObject();
-        var tokens = UncasedTokens;
-        for (int i = 0; i < tokens.Length; i++) vocab[tokens[i]] = i;
-        JsonObject Special(string t, int type) => new() { ["SpecialToken"] = new JsonObject { ["id"] = t, ["type_id"] = type } };
-        JsonObject Seq(string id, int type) => new() { ["Sequence"] = new JsonObject { ["id"] = id, ["type_id"] = type } };
-        JsonObject Added(int id, string content) => new()
+        static JsonObject Added(int id, string content) => new()
         {
             ["id"] = id, ["content"] = content, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
             ["normalized"] = false, ["special"] = true,
         };
+        var postProcessor = TokenizerJsonParts.BertTemplateProcessing();
+        postProcessor["special_tokens"] = new JsonObject();
         return new JsonObject
         {
             ["version"] = "1.0",
@@ -38,19 +35,9 @@ public sealed class LoadingTests : IDisposable
                 ["type"] = "BertNormalizer", ["clean_text"] = true, ["handle_chinese_chars"] = true, ["strip_accents"] = null, ["lowercase"] = lowercase,
             },
             ["pre_tokenizer"] = new JsonObject { ["type"] = "BertPreTokenizer" },
-            ["post_processor"] = new JsonObject
-            {
-                ["type"] = "TemplateProcessing",
-                ["single"] = new JsonArray(Special("[CLS]", 0), Seq("A", 0), Special("[SEP]", 0)),
-                ["pair"] = new JsonArray(Special("[CLS]", 0), Seq("A", 0), Special("[SEP]", 0), Seq("B", 1), Special("[SEP]", 1)),
-                ["special_tokens"] = new JsonObject(),
-            },
+            ["post_processor"] = postProcessor,
             ["decoder"] = new JsonObject { ["type"] = "WordPiece", ["prefix"] = "##", ["cleanup"] = true },
-            ["model"] = new JsonObject
-            {
-                ["type"] = "WordPiece", ["unk_token"] = "[UNK]", ["continuing_subword_prefix"] = "##", ["max_input_chars_per_word"] = 100,
-                ["vocab"] = vocab,
-            },
+            ["model"] = TokenizerJsonParts.WordPieceModel(UncasedTokens),
         };
     }
 

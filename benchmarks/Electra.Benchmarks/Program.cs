@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|int8|int8-gemm|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 (profile)]
+// electra-benchmarks [ort|int8|int8-gemm|int8-probe [--rounds R]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [ragged --batch B --min-len L --max-len L]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -81,12 +81,18 @@ if (mode is "profile")
     using var profiler = new OpProfiler(new CpuBackend(new CpuBackendOptions(threads, Quantization: quantization)));
     var model = ElectraPretrained.Load(modelDir, profiler);
     var inputs = Electra.Cli.Benchmarking.BenchInputs.Create(batch, seq, pad, model.Config.VocabSize).ToModelInputs();
-    Electra.Cli.Benchmarking.Timing.WarmUp(() => model.Forward(inputs), 3);
+    // --ragged: the serve-shaped packed batch (--batch rows of --min-len..--max-len tokens) instead of [B, S].
+    var ragged = args.Contains("--ragged")
+        ? RaggedBench.Texts(ArgInt("--batch") ?? 30, ArgInt("--min-len") ?? 10, ArgInt("--max-len") ?? 20, model.Config.VocabSize) : null;
+    Action forward = ragged is null ? () => model.Forward(inputs) : () => model.Forward(ragged);
+    Electra.Cli.Benchmarking.Timing.WarmUp(forward, 3);
     profiler.Reset();
+    var cpu0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
     var clock = System.Diagnostics.Stopwatch.StartNew();
-    for (int i = 0; i < iterations; i++) model.Forward(inputs);
+    for (int i = 0; i < iterations; i++) forward();
     double total = clock.Elapsed.TotalMilliseconds / iterations;
-    Console.WriteLine($"{batch} x {seq}, pad {pad}{(quantization is null ? "" : ", int8 " + quantization)}: {total:F2} ms per forward");
+    double cpuMs = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / iterations;
+    Console.WriteLine($"{(ragged is null ? $"{batch} x {seq}, pad {pad}" : ragged.ToString())}{(quantization is null ? "" : ", int8 " + quantization)}: {total:F2} ms per forward, {cpuMs:F1} CPU ms");
     double accounted = 0;
     foreach (var (kind, ms, calls, minMs) in profiler.Totals())
     {
@@ -106,6 +112,15 @@ if (mode is "int8-gemm")
 {
     using var pool = new WorkerPool(threads);
     Int8GemmBench.Run(pool, iterations, args.Contains("--per-channel"), args.Contains("--per-row"));
+}
+if (mode is "int8-probe")
+    Int8Probe.Run(ArgInt("--rounds") ?? 5);
+if (mode is "ragged")
+{
+    // The serve-shaped batch (#18): --batch rows of --min-len..--max-len tokens, packed, against one text at a time.
+    using var backend = new CpuBackend(new CpuBackendOptions(threads));
+    var model = ElectraPretrained.Load(modelDir, backend);
+    RaggedBench.Run(model, ArgInt("--batch") ?? 30, ArgInt("--min-len") ?? 10, ArgInt("--max-len") ?? 20, iterations);
 }
 if (mode is "checkpoint")
     CheckpointLoadBench.Run(modelDir, iterations);
