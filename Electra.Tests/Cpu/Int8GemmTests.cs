@@ -132,13 +132,18 @@ public class Int8GemmTests : IDisposable
     /// saturated pair would be off by thousands. Results must be the exact products.
     /// </summary>
     [Theory]
-    [InlineData(Int8Isa.Avx2)]
-    [InlineData(Int8Isa.Avx512)]
-    [InlineData(Int8Isa.AvxVnni)]
-    [InlineData(Int8Isa.Portable)]
-    public void ExtremeValuesDoNotSaturate(Int8Isa isa)
+    [InlineData(Int8Isa.Avx2, 5)]
+    [InlineData(Int8Isa.Avx512, 5)]
+    [InlineData(Int8Isa.AvxVnni, 5)]
+    [InlineData(Int8Isa.Portable, 5)]
+    // Past Gemm.SmallRows: row tiles that quantize their own rows (63 rows for the 3-row AVX2 kernel, 64 for the others).
+    [InlineData(Int8Isa.Avx2, 200)]
+    [InlineData(Int8Isa.Avx512, 200)]
+    [InlineData(Int8Isa.AvxVnni, 200)]
+    [InlineData(Int8Isa.Portable, 200)]
+    public void ExtremeValuesDoNotSaturate(Int8Isa isa, int m)
     {
-        const int m = 5, k = 1027, n = 19;
+        const int k = 1027, n = 19;
         foreach (float a in new[] { 1f, -1f })
         {
             // x all +1: range [0, 1], codes 255, zero point 0. x all −1: range [−1, 0], codes 0, zero point 255.
@@ -207,11 +212,12 @@ public class Int8GemmTests : IDisposable
     /// <summary>
     /// The feed-forward hands the up projection's output range (measured in its epilogue) to the down projection instead
     /// of a range pass: the range must be the output's own (0 included) and the down projection's result bitwise the
-    /// one a range pass gives, for few rows (columns split) and many (row tiles that quantize their own rows).
+    /// one a range pass gives, for every split of the rows and columns between threads.
     /// </summary>
     [Theory]
-    [InlineData(50)]
-    [InlineData(333)]
+    [InlineData(50)]   // columns split on the caller's codes
+    [InlineData(128)]  // one row tile per thread
+    [InlineData(333)]  // row tiles of TileRows
     public unsafe void ProducerRangeEqualsARangePass(int m)
     {
         var rng = new Random(m);
@@ -233,6 +239,29 @@ public class Int8GemmTests : IDisposable
         Assert.Equal(hidden, hidden2);
         Assert.Equal(new ValueRange(Math.Min(0, hidden.Min()), Math.Max(0, hidden.Max())), range);
         Assert.Equal(expected, result);
+    }
+
+    /// <summary>
+    /// Few rows split between the threads by rows (each tile quantizes its own) give bitwise the results of the columns
+    /// split on the caller's codes: the same codes, exact sums, the same epilogue. (Switching the split is safe while
+    /// other tests run: both splits are correct.)
+    /// </summary>
+    [Theory]
+    [InlineData(64, false)]
+    [InlineData(128, false)]
+    [InlineData(191, true)]
+    public void RowSplitEqualsColumnSplit(int m, bool perRow)
+    {
+        var rng = new Random(m);
+        int k = 70, n = 53;
+        var x = RandomArray(rng, m * k, 3f);
+        var packed = Int8PackedWeight.Pack(RandomArray(rng, n * k, 0.3f), n, k, RandomArray(rng, n, 1f));
+        Assert.True(Int8Gemm.RowTileRows(m, _pool.Threads, packed.Isa) > 0);
+        var rows = Int8Gemm.Multiply(x, packed, Activation.Gelu, perRow, _pool);
+        int before = Int8Gemm.SmallRowTilesPerThread;
+        Int8Gemm.SmallRowTilesPerThread = 0;
+        try { Assert.Equal(rows, Int8Gemm.Multiply(x, packed, Activation.Gelu, perRow, _pool)); }
+        finally { Int8Gemm.SmallRowTilesPerThread = before; }
     }
 
     [Fact]
@@ -320,6 +349,44 @@ public class Int8GemmTests : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>A row tile of many rows is a whole number of register tiles, so no tile ends in a padded kernel call.</summary>
+    [Theory]
+    [InlineData(Int8Isa.Portable, 4)]
+    [InlineData(Int8Isa.Avx2, 3)]
+    [InlineData(Int8Isa.AvxVnni, 4)]
+    [InlineData(Int8Isa.Avx512, 4)]
+    public void RowTilesAreWholeRegisterTiles(Int8Isa isa, int mr)
+    {
+        Assert.Equal(mr, Int8IsaDetection.MicroKernelRows(isa));
+        Assert.Equal(0, Int8Gemm.TileRows(isa) % mr);
+        Assert.InRange(Int8Gemm.TileRows(isa), 60, 68);
+    }
+
+    /// <summary>
+    /// Row tiles: whole register tiles, at most <see cref="Int8Gemm.TileRows"/> rows, no more of them than the next
+    /// multiple of the threads (one share per thread for few rows), and no larger than that many equal tiles need
+    /// (to within the kernel's rows), so no thread is left with a short last tile while another runs a full one.
+    /// </summary>
+    [Property(MaxTest = 300)]
+    public void RowTilesAreEvenAcrossThreads(ushort rowsSeed, byte threadsSeed, byte isaSel)
+    {
+        int rows = 1 + rowsSeed % 5000, threads = 1 + threadsSeed % 4;
+        var isa = Isas[isaSel % Isas.Length];
+        int mr = Int8IsaDetection.MicroKernelRows(isa), max = Int8Gemm.TileRows(isa);
+        int tileRows = Int8Gemm.RowTileRows(rows, threads, isa);
+        if (tileRows == 0)
+        {
+            Assert.True(rows <= Gemm.SmallRows, $"{rows} rows on {threads} threads: no row tiles");
+            return;
+        }
+        string what = $"{rows} rows on {threads} threads ({isa}): tiles of {tileRows}";
+        Assert.True(tileRows % mr == 0 && tileRows <= max, what);
+        int planned = rows > Gemm.SmallRows ? (rows + max - 1) / max : threads * Int8Gemm.SmallRowTilesPerThread;
+        planned = (planned + threads - 1) / threads * threads;
+        Assert.True((rows + tileRows - 1) / tileRows <= planned, what);
+        Assert.True((long)(tileRows - mr) * planned < rows, what);
     }
 
     [Fact]

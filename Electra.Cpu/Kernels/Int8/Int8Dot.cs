@@ -40,17 +40,32 @@ internal interface IDot512
 /// epilogue with the weight's column sums. Test: Int8GemmTests.ExtremeValuesDoNotSaturate.
 /// <para>
 /// Zen 3 (and other CPUs without VNNI) issue one integer vector multiply per cycle, and <c>vpmaddubsw</c> +
-/// <c>vpmaddwd</c> per 32 products is exactly the float FMA rate. <see cref="Dot2"/> therefore adds the int16 pair sums
+/// <c>vpmaddwd</c> per 32 products is exactly the float FMA rate. <see cref="IDot256.Dot2"/> therefore adds the int16 pair sums
 /// of two quads with <c>vpaddw</c> (wrapping, no multiply) before the one <c>vpmaddwd</c>: 3 multiplies per 64
 /// products. Each int16 lane then sums 4 products |a|·(±w), at most 128 · Σ|w| in magnitude, so it is exact exactly
 /// when the 4 weights of the lane have Σ|w| ≤ 255 (128 · 255 = 32640 ≤ 32767); the packing flags every pair of quads
-/// of a panel where some lane exceeds that, and those run as two <see cref="Dot"/>s.
+/// of a panel where some lane exceeds that, and those run as two <see cref="IDot256.Dot"/>s.
 /// Test: Int8GemmTests.PairedSumsAreExactAtTheBound.
 /// </para>
 /// </summary>
-internal readonly struct Avx2Dot : IDot256
+internal readonly struct Avx2Dot : IMagnitudeDot256
 {
     public static bool SignedActivations => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Magnitude(Vector256<sbyte> a) => Avx2.Abs(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<byte> m, Vector256<sbyte> w) =>
+        Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(w, a)), Vector256.Create((short)1)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<byte> m0, Vector256<sbyte> w0,
+        Vector256<sbyte> a1, Vector256<byte> m1, Vector256<sbyte> w1)
+    {
+        var pairs = Avx2.Add(Avx2.MultiplyAddAdjacent(m0, Avx2.Sign(w0, a0)), Avx2.MultiplyAddAdjacent(m1, Avx2.Sign(w1, a1)));
+        return Avx2.Add(acc, Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w)
@@ -96,10 +111,20 @@ internal readonly struct PortableDot : IDot256
         Dot(Dot(acc, a0, w0), a1, w1);
 }
 
-/// <summary>Portable s8·s8 step: the twin of <see cref="Avx2Dot"/> (same activation bytes, exact sums).</summary>
-internal readonly struct PortableSignedDot : IDot256
+/// <summary>Portable s8·s8 step: the twin of <see cref="Avx2Dot"/> (same activation bytes, exact sums; the magnitude is not needed).</summary>
+internal readonly struct PortableSignedDot : IMagnitudeDot256
 {
     public static bool SignedActivations => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Magnitude(Vector256<sbyte> a) => default;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<byte> m, Vector256<sbyte> w) => Dot(acc, a, w);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<byte> m0, Vector256<sbyte> w0,
+        Vector256<sbyte> a1, Vector256<byte> m1, Vector256<sbyte> w1) => Dot(Dot(acc, a0, w0), a1, w1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) =>

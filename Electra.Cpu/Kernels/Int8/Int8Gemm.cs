@@ -10,17 +10,25 @@ namespace Electra.Cpu.Kernels.Int8;
 /// activation while still in cache. A weight packed for an ISA the CPU lacks runs on that ISA's portable twin (same
 /// packing, same results).
 /// <para>
-/// Few rows (up to <see cref="Gemm.SmallRows"/>): the calling thread quantizes the input, and the threads split the
-/// columns (<see cref="TilePlanner"/>). More rows: each thread tile is <see cref="TileRows"/> rows × every panel of every
-/// output, and quantizes its own rows first, so the codes never leave the core's cache and the input is read once.
+/// Row tiles: each thread tile is rows × every panel of every output, and quantizes its own rows first, so the codes
+/// never leave the core's cache and the input is read once; <see cref="TileRows"/> rows each when there are many,
+/// one share per thread when there are few (<see cref="RowTileRows"/>). Very few rows per thread: the calling thread
+/// quantizes the input, and the threads split the columns (<see cref="TilePlanner"/>).
 /// Per-tensor quantization needs the input's range first: one read-only pass, or none when the producer of the input
 /// reported it (<see cref="MultiplyWithRanges"/>, e.g. the feed-forward's up projection for its down projection).
 /// </para>
 /// </summary>
 public static unsafe class Int8Gemm
 {
-    /// <summary>Rows of x per thread tile when there are many rows (a multiple of the kernels' MR).</summary>
-    public const int TileRows = 64;
+    /// <summary>
+    /// Rows of x per thread tile when there are many rows for a weight packed for <paramref name="isa"/>: the whole
+    /// register tiles nearest 64 rows (64 for 4-row kernels, 63 for the 3-row AVX2 kernel).
+    /// </summary>
+    public static int TileRows(Int8Isa isa)
+    {
+        int mr = Int8IsaDetection.MicroKernelRows(isa);
+        return (64 + mr / 2) / mr * mr;
+    }
     /// <summary>Packed panels per thread tile when there are few rows.</summary>
     public const int TilePanels = 8;
     /// <summary>The most weights <see cref="MultiplyMany"/> takes at once.</summary>
@@ -98,11 +106,44 @@ public static unsafe class Int8Gemm
         int k = first.InFeatures;
         var range = perRow ? default : inputRange ?? quantizer.Range(x, ldx, rows, k, pool);
         quantizer.Prepare(rows, k, first.Quads, perRow, Int8IsaDetection.SignedActivations(first.Isa), range);
-        bool fused = rows > Gemm.SmallRows;
-        if (!fused) quantizer.QuantizeAll(x, ldx, rows);
+        int tileRows = RowTileRows(rows, pool?.Threads ?? 1, first.Isa);
+        if (tileRows == 0) quantizer.QuantizeAll(x, ldx, rows);
         var job = t_job ??= new Int8GemmJob();
-        job.Start(quantizer, x, ldx, rows, first, activation, fused);
+        job.Start(quantizer, x, ldx, rows, first, activation, tileRows);
         return job;
+    }
+
+    /// <summary>
+    /// Row tiles per thread when a small GEMM (up to <see cref="Gemm.SmallRows"/> rows, at least
+    /// <see cref="MinRowsPerThread"/> per thread) is split by rows; 0 splits its columns instead. Kept settable for
+    /// the int8-gemm benchmark's side by side of the two splits.
+    /// </summary>
+    internal static int SmallRowTilesPerThread = 1;
+
+    /// <summary>Fewer rows per thread than this always split the columns (each thread would hold too few rows).</summary>
+    internal const int MinRowsPerThread = 32;
+
+    /// <summary>
+    /// Rows per tile when the threads split the rows (each tile quantizes its own rows and runs every panel), or 0 when
+    /// they split the columns of rows the caller quantized. Many rows: at most <see cref="TileRows"/>. Few rows: in float32
+    /// the weight dominates the traffic and the columns are split, but int8 weights are a quarter of the bytes, and
+    /// splitting the rows lets both threads quantize (the caller alone did it, with the other thread waiting) in one
+    /// dispatch. Too few rows for every thread to get a share still split the columns.
+    /// </summary>
+    internal static int RowTileRows(int rows, int threads, Int8Isa isa)
+    {
+        int tiles = (rows + TileRows(isa) - 1) / TileRows(isa);
+        if (rows <= Gemm.SmallRows)
+        {
+            int perThread = SmallRowTilesPerThread;
+            if (threads < 2 || perThread <= 0 || rows < MinRowsPerThread * threads) return 0;
+            tiles = Math.Max(tiles, threads * perThread);
+        }
+        // As many tiles as a multiple of the threads, of equal size to within the kernel's rows (as the float GEMM's
+        // planner cuts them): fixed tiles would leave a short last one, and one thread idle while another runs a full one.
+        tiles = (tiles + threads - 1) / threads * threads;
+        int mr = Int8IsaDetection.MicroKernelRows(isa);
+        return ((rows + tiles - 1) / tiles + mr - 1) / mr * mr;
     }
 
     static ValueRange Run(Int8GemmJob job, WorkerPool? pool, bool outputRange)
@@ -139,17 +180,20 @@ public static unsafe class Int8Gemm
         int* _rowOffsets;
         float* _rowScales;
         int _rows, _quads, _nr;
-        bool _fused, _trackRange;
+        bool _trackRange;
         float[] _tileMin = [], _tileMax = [];
         Int8Isa _isa;
         Activation _activation;
 
-        public int TileCount => _fused ? (_rows + TileRows - 1) / TileRows : _plan.TileCount;
+        /// <summary>Row tiles that quantize their own rows (rows per tile), or 0: column tiles on the caller's codes.</summary>
+        int _tileRows;
 
-        public void Start(ActivationQuantizer q, float* x, nint ldx, int rows, Int8PackedWeight first, Activation activation, bool fused)
+        public int TileCount => _tileRows > 0 ? (_rows + _tileRows - 1) / _tileRows : _plan.TileCount;
+
+        public void Start(ActivationQuantizer q, float* x, nint ldx, int rows, Int8PackedWeight first, Activation activation, int tileRows)
         {
-            _quantizer = q; _x = x; _ldx = ldx; _rows = rows; _fused = fused;
-            _codes = fused ? null : q.Codes; _lda = q.Stride; _rowOffsets = q.RowOffsets; _rowScales = q.RowScales;
+            _quantizer = q; _x = x; _ldx = ldx; _rows = rows; _tileRows = tileRows;
+            _codes = tileRows > 0 ? null : q.Codes; _lda = q.Stride; _rowOffsets = q.RowOffsets; _rowScales = q.RowScales;
             _activation = activation; _outputCount = 0;
             _quads = first.Quads; _nr = first.PanelWidth; _isa = first.Isa;
             _plan.Start(rows);
@@ -165,7 +209,7 @@ public static unsafe class Int8Gemm
 
         public void Plan(int threads, bool trackRange)
         {
-            if (!_fused) _plan.Plan(threads, Int8IsaDetection.MicroKernelRows(_isa), TileRows, TilePanels);
+            if (_tileRows == 0) _plan.Plan(threads, Int8IsaDetection.MicroKernelRows(_isa), TileRows(_isa), TilePanels);
             _trackRange = trackRange;
             if (trackRange && _tileMin.Length < TileCount) { _tileMin = new float[TileCount]; _tileMax = new float[TileCount]; }
         }
@@ -191,8 +235,8 @@ public static unsafe class Int8Gemm
             bool native = Int8IsaDetection.IsSupported(_isa);
             switch (_isa)
             {
-                case Int8Isa.Avx2 when native: RunTile<Int8Kernel256<Avx2Dot>>(tile); break;
-                case Int8Isa.Avx2: RunTile<Int8Kernel256<PortableSignedDot>>(tile); break;
+                case Int8Isa.Avx2 when native: RunTile<Int8Kernel3x16<Avx2Dot>>(tile); break;
+                case Int8Isa.Avx2: RunTile<Int8Kernel3x16<PortableSignedDot>>(tile); break;
                 case Int8Isa.AvxVnni when native: RunTile<Int8Kernel256<AvxVnniDot>>(tile); break;
                 case Int8Isa.Avx512 when native: RunTile<Int8Kernel512<Avx512Dot>>(tile); break;
                 case Int8Isa.Avx512: RunTile<Int8Kernel512<PortableSignedDot512>>(tile); break;
@@ -203,11 +247,11 @@ public static unsafe class Int8Gemm
         void RunTile<TKernel>(int tile) where TKernel : IInt8MicroKernel
         {
             float min = 0, max = 0;
-            if (_fused)
+            if (_tileRows > 0)
             {
                 // Rows [r0, r1) × every panel: quantize the rows into this thread's buffer, then run all the panels on them.
-                int r0 = tile * TileRows, r1 = Math.Min(_rows, r0 + TileRows);
-                byte* codes = (byte*)(t_codes ??= new ScratchBuffer()).Get(((long)TileRows * _lda + 3) / 4);
+                int r0 = tile * _tileRows, r1 = Math.Min(_rows, r0 + _tileRows);
+                byte* codes = (byte*)(t_codes ??= new ScratchBuffer()).Get(((long)_tileRows * _lda + 3) / 4);
                 _quantizer.QuantizeRows(_x, _ldx, r0, r1, codes);
                 for (int i = 0; i < _outputCount; i++)
                     RunPanels<TKernel>(in _outputs[i], r0, r1, 0, _outputs[i].PanelCount, codes - r0 * _lda, ref min, ref max);

@@ -8,7 +8,7 @@ public enum Int8Isa
 {
     /// <summary><see cref="Vector256{T}"/> code for any CPU: the u8·s8 dot product done with shifts and multiplies.</summary>
     Portable,
-    /// <summary>AVX2: <c>vpmaddubsw</c> + <c>vpmaddwd</c> on |a| and sign(a)·w, 4 rows × 16 columns.</summary>
+    /// <summary>AVX2: <c>vpmaddubsw</c> + <c>vpmaddwd</c> on |a| and sign(a)·w, 3 rows × 16 columns.</summary>
     Avx2,
     /// <summary>AVX-VNNI: <c>vpdpbusd ymm</c>, 4 rows × 16 columns.</summary>
     AvxVnni,
@@ -33,8 +33,11 @@ public static class Int8IsaDetection
     /// <summary>Columns per packed panel for <paramref name="isa"/>.</summary>
     public static int PanelWidth(Int8Isa isa) => isa == Int8Isa.Avx512 ? 32 : 16;
 
-    /// <summary>Rows of the register tile for <paramref name="isa"/>.</summary>
-    public static int MicroKernelRows(Int8Isa isa) => 4;
+    /// <summary>
+    /// Rows of the register tile for <paramref name="isa"/>: 3 for <see cref="Int8Isa.Avx2"/> (its sign split needs
+    /// more registers per row than 16 ymm registers hold for 4 rows), 4 for the others.
+    /// </summary>
+    public static int MicroKernelRows(Int8Isa isa) => isa == Int8Isa.Avx2 ? Int8Kernel3x16<Avx2Dot>.MR : 4;
 
     /// <summary>
     /// Whether <paramref name="isa"/> reads activations as signed bytes (code − 128) rather than the unsigned codes
