@@ -269,6 +269,16 @@ public static unsafe class Int8Gemm
         void RunPanels<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref float min, ref float max)
             where TKernel : IInt8MicroKernel
         {
+            // Row tiles span every panel: the epilogue runs after each group of TilePanels panels rather than once at the
+            // end, so the block it reads (rows × 128 columns, 32 KiB for 64 rows) is still in L1, not the whole tile.
+            for (int g = p0; g < p1; g += TilePanels)
+                RunPanelGroup<TKernel>(in o, r0, r1, g, Math.Min(p1, g + TilePanels), codes, ref min, ref max);
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        void RunPanelGroup<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref float min, ref float max)
+            where TKernel : IInt8MicroKernel
+        {
             int mr = TKernel.MR, nr = _nr, pairs = _quads / 2;
             long panelBytes = (long)nr * _quads * 4;
             var e = new Int8Epilogue();
@@ -287,7 +297,7 @@ public static unsafe class Int8Gemm
                     TKernel.Run(codes + r * _lda, _lda, rows, b, _quads, split, o.Y + r * o.Ldy + col, o.Ldy, cols, e);
                 }
             }
-            // The epilogue runs once over the finished tile, still in cache; so does the range the next linear needs.
+            // The epilogue runs once over the finished block, still in cache; so does the range the next linear needs.
             int c0 = p0 * nr, width = Math.Min(o.N, p1 * nr) - c0;
             if (o.Bias != null || _activation != Activation.Identity)
                 for (int r = r0; r < r1; r++)
