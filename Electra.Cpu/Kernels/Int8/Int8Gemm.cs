@@ -11,8 +11,8 @@ namespace Electra.Cpu.Kernels.Int8;
 /// packing, same results).
 /// <para>
 /// Row tiles: each thread tile is rows × every panel of every output, and quantizes its own rows first, so the codes
-/// never leave the core's cache and the input is read once; <see cref="TileRows"/> rows each when there are many,
-/// one share per thread when there are few (<see cref="RowTileRows"/>). Very few rows per thread: the calling thread
+/// never leave the core's cache and the input is read once; equal tiles of at most <see cref="TileRows"/> rows, a
+/// multiple of the threads in number (<see cref="RowTileRows"/>). Very few rows per thread: the calling thread
 /// quantizes the input, and the threads split the columns (<see cref="TilePlanner"/>).
 /// Per-tensor quantization needs the input's range first: one read-only pass, or none when the producer of the input
 /// reported it (<see cref="MultiplyWithRanges"/>, e.g. the feed-forward's up projection for its down projection).
@@ -114,9 +114,10 @@ public static unsafe class Int8Gemm
     }
 
     /// <summary>
-    /// Row tiles per thread when a small GEMM (up to <see cref="Gemm.SmallRows"/> rows, at least
-    /// <see cref="MinRowsPerThread"/> per thread) is split by rows; 0 splits its columns instead. Kept settable for
-    /// the int8-gemm benchmark's side by side of the two splits.
+    /// The fewest row tiles per thread when a small GEMM (up to <see cref="Gemm.SmallRows"/> rows, at least
+    /// <see cref="MinRowsPerThread"/> per thread) is split by rows (more when a share would exceed
+    /// <see cref="TileRows"/>); 0 splits its columns instead. Kept settable for the int8-gemm benchmark's side by side
+    /// of the two splits.
     /// </summary>
     internal static int SmallRowTilesPerThread = 1;
 
@@ -125,7 +126,7 @@ public static unsafe class Int8Gemm
 
     /// <summary>
     /// Rows per tile when the threads split the rows (each tile quantizes its own rows and runs every panel), or 0 when
-    /// they split the columns of rows the caller quantized. Many rows: at most <see cref="TileRows"/>. Few rows: in float32
+    /// they split the columns of rows the caller quantized. Tiles hold at most <see cref="TileRows"/> rows. Few rows: in float32
     /// the weight dominates the traffic and the columns are split, but int8 weights are a quarter of the bytes, and
     /// splitting the rows lets both threads quantize (the caller alone did it, with the other thread waiting) in one
     /// dispatch. Too few rows for every thread to get a share still split the columns.
