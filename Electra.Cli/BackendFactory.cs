@@ -10,7 +10,7 @@ public static class BackendFactory
     /// <param name="threads">CPU threads.</param>
     /// <param name="device">--device: a Vulkan device index or part of its name.</param>
     /// <param name="quantize">--quantize: int8 (CPU only) or null.</param>
-    /// <param name="precision">--precision: f32 (default) or f16 (Vulkan only: float16 linear weights).</param>
+    /// <param name="precision">--precision: f32 (default) or f16 (Vulkan only: float16 linear weights and activations, float32 sums).</param>
     /// <param name="profile">Vulkan: GPU timestamps around every dispatch.</param>
     public static IBackend Create(string? name, int? threads = null, string? device = null, string? quantize = null,
         string? precision = null, bool profile = false)

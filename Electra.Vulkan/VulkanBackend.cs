@@ -39,7 +39,7 @@ public sealed class VulkanBackend : IBackend
         Kernels = new KernelCache(context, options.PipelineCacheDirectory, _warnings);
         Catalog = new KernelCatalog(context.Caps, context.Gemm);
         // Every pipeline a forward can need is built now (through the on-disk cache), not during the first forward.
-        Kernels.Warm(Catalog.Eager(context.Float16StorageEnabled));
+        Kernels.Warm(Catalog.Eager(context.Float16StorageEnabled, context.Float16Activations));
         Pool = new BufferPool(context);
         _uploader = new WeightUploader(context);
         Placeholder = context.DeviceArena.Allocate(16);
@@ -78,6 +78,16 @@ public sealed class VulkanBackend : IBackend
 
     /// <summary>Whether linear weights are stored as float16 (requested and supported).</summary>
     public bool UsesFloat16Weights => Context.Float16StorageEnabled;
+
+    /// <summary>
+    /// How activations are stored: float16 under <see cref="VulkanOptions.UseFloat16Weights"/> on a device with shaderFloat16
+    /// and 16-bit storage buffers (unless <see cref="VulkanOptions.Float16Activations"/> is false), else float32. Sums are
+    /// float32 either way, and every read returns float32.
+    /// </summary>
+    public ActivationPrecision ActivationPrecision => Context.Precision.Activations;
+
+    /// <summary>Why <see cref="ActivationPrecision"/> and <see cref="UsesFloat16Weights"/> are what they are (the fallback taken, if any).</summary>
+    public string PrecisionNote => Context.Precision.Why;
 
     /// <summary>Validation-layer warnings and errors so far (empty unless validation is enabled).</summary>
     public ImmutableArray<string> ValidationMessages =>

@@ -47,6 +47,12 @@ public sealed record VulkanDeviceInfo(
     /// <summary>Why <see cref="Float16GemmPath"/> was chosen: the shape used, or why cooperative matrices are not.</summary>
     public string Float16GemmNote { get; init; } = "";
 
+    /// <summary>How activations are stored on this device under float16 precision (float16 needs shaderFloat16 and 16-bit storage buffers).</summary>
+    public ActivationPrecision Float16Activations { get; init; } = ActivationPrecision.Float32;
+
+    /// <summary>What float16 precision becomes on this device: which of weights and activations are half, or the fallback taken.</summary>
+    public string Float16PrecisionNote { get; init; } = "";
+
     /// <summary>One line: name, type, driver and memory.</summary>
     public string Describe() =>
         $"{Name} ({Vendor}, {Type.ToString().ToLowerInvariant()}, driver {(DriverName.Length > 0 ? DriverName + " " : "")}{DriverInfo}, " +

@@ -36,14 +36,18 @@ internal sealed partial class VulkanForwardPass
         CheckIds(wordIds, words, "input id");
         CheckIds(typeIds, types, "token type id");
         CheckIds(positionIds, positions, "position id");
-        var output = NewTensor([.. wordIds.Shape, width], DeviceDType.Float32);
+        bool half = _backend.Context.Float16Activations;
+        var output = NewTensor([.. wordIds.Shape, width], DeviceDType.Float32, half: half);
         long rows = wordIds.ElementCount;
         if (rows == 0) return output;
+        // The tables and the LayerNorm parameters are read as float32 (weights are; a float16 activation passed here is converted).
+        (words, types, positions, gamma, beta) = (As(words, false), As(types, false), As(positions, false), As(gamma, false), As(beta, false));
         var grid = _backend.Catalog.Grid(rows);
-        _recorder.Dispatch(_backend.Kernels.Get(spec),
+        _recorder.Dispatch(Kernel(spec, half),
             [words.Storage.Single, wordIds.Storage.Single, types.Storage.Single, typeIds.Storage.Single, positions.Storage.Single,
              positionIds.Storage.Single, gamma.Storage.Single, beta.Storage.Single, output.Storage.Single],
             new PC.Embed((uint)rows, (uint)width, inputs.Eps), grid.X, grid.Y);
+        ReleaseConversions();
         return output;
     }
 

@@ -24,9 +24,11 @@ internal sealed partial class VulkanForwardPass
             if ((uint)hostIds[p] >= (uint)rows)
                 throw new InputException($"Gather: id {hostIds[p]} at position {p} is outside the table's {rows} rows");
 
-        var output = NewTensor([.. i.Shape, width], DeviceDType.Float32);
+        if (!t.Storage.IsChunked) t = As(t, half: false);   // the kernel reads a float32 table (a chunked one is a weight)
+        bool half = _backend.Context.Float16Activations;
+        var output = NewTensor([.. i.Shape, width], DeviceDType.Float32, half: half);
         long count = output.ElementCount;
-        var kernel = _backend.Kernels.Get(_backend.Catalog.Gather);
+        var kernel = Kernel(_backend.Catalog.Gather, half);
         var grid = _backend.Catalog.Grid(Groups(count));
         for (int c = 0; c < t.Storage.Chunks.Count; c++)
         {
@@ -35,6 +37,7 @@ internal sealed partial class VulkanForwardPass
             _recorder.Dispatch(kernel, [t.Storage.Chunks[c], i.Storage.Single, output.Storage.Single],
                 new PC.Gather((uint)count, (uint)width, (uint)rowStart, (uint)rowCount), grid.X, grid.Y);
         }
+        ReleaseConversions();
         return output;
     }
 
@@ -43,18 +46,20 @@ internal sealed partial class VulkanForwardPass
         var x = Single(a, "Add", "a");
         var y = Single(b, "Add", "b");
         SameShape(x, y, "Add", "a", "b");
-        var output = NewTensor(x.Shape, DeviceDType.Float32);
+        y = As(y, x.Half);
+        var output = NewTensor(x.Shape, DeviceDType.Float32, half: x.Half);
         long count = output.ElementCount;
         var grid = _backend.Catalog.Grid(Groups(count));
-        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.Add),
+        _recorder.Dispatch(Kernel(_backend.Catalog.Add, x.Half),
             [x.Storage.Single, y.Storage.Single, output.Storage.Single], new PC.Count((uint)count), grid.X, grid.Y);
+        ReleaseConversions();
         return output;
     }
 
     public DeviceTensor Linear(DeviceTensor x, LinearWeight weight, Activation activation = Activation.Identity)
     {
         var (input, w) = LinearOperands(x, weight, "Linear");
-        var output = NewTensor([.. input.Shape[..^1], w.OutFeatures], DeviceDType.Float32);
+        var output = NewTensor([.. input.Shape[..^1], w.OutFeatures], DeviceDType.Float32, half: input.Half);
         // A linear that a LayerNorm may consume next waits: LayerNorm then runs both as one dispatch; any other
         // operation records it first (NewTensor, Read).
         // On matrix cores the linear runs there and the LayerNorm on its own: the fused kernel has no cooperative-matrix form.
@@ -96,7 +101,7 @@ internal sealed partial class VulkanForwardPass
             {
                 // 64 × 64 blocks whatever M is: no split-K (matrix cores make K cheap; the grid is what a GPU lacks at batch 1).
                 var (gx, gy) = CoopmatGroups(m, n, "Linear");
-                _recorder.Dispatch(_backend.Kernels.Get(coopmat),
+                _recorder.Dispatch(Kernel(coopmat, input.Half),
                     [input.Storage.Single, w.Weight.Chunks[c], w.Bias ?? _backend.Placeholder, output.Storage.Single],
                     new PC.Matmul((uint)m, (uint)n, (uint)w.InFeatures, (uint)w.OutFeatures, (uint)n0, w.HasBias ? 1u : 0u,
                         (uint)activation, (uint)Math.Max(1, w.InFeatures)), (uint)gx, (uint)gy);
@@ -109,13 +114,13 @@ internal sealed partial class VulkanForwardPass
             var bias = w.Bias ?? _backend.Placeholder;
             if (!plan.SplitK)
             {
-                _recorder.Dispatch(_backend.Kernels.Get(catalog.Matmul(w.Float16, plan.Tiles)),
+                _recorder.Dispatch(Kernel(catalog.Matmul(w.Float16, plan.Tiles), input.Half),
                     [input.Storage.Single, w.Weight.Chunks[c], bias, output.Storage.Single], constants, (uint)groupsX, (uint)groupsY);
                 continue;
             }
             catalog.CheckGroupCount(plan.Splits, 2, "Linear K splits");
-            var partial = NewTensor([(int)(plan.Splits * m * n)], DeviceDType.Float32);
-            _recorder.Dispatch(_backend.Kernels.Get(catalog.MatmulSplit(w.Float16)),
+            var partial = NewTensor([(int)(plan.Splits * m * n)], DeviceDType.Float32);   // float32 partial sums whatever the activations
+            _recorder.Dispatch(Kernel(catalog.MatmulSplit(w.Float16), input.Half),
                 [input.Storage.Single, w.Weight.Chunks[c], bias, output.Storage.Single, partial.Storage.Single, SplitArrivals()],
                 constants, (uint)groupsX, (uint)groupsY, (uint)plan.Splits);
             Release(partial);
@@ -135,13 +140,16 @@ internal sealed partial class VulkanForwardPass
         _pending = null;
         var w = pending.Weight;
         long rows = pending.Input.Rows;
+        bool half = pending.Output.Half;
         // The linear's input may already be released: its memory must not become the output it is read into.
-        var output = NewTensor(input.Shape, DeviceDType.Float32, avoid: pending.Input.Storage.Single);
+        var output = NewTensor(input.Shape, DeviceDType.Float32, avoid: pending.Input.Storage.Single, half: half);
+        (residual, gamma, beta) = (As(residual, half), As(gamma, half: false), As(beta, half: false));
         var grid = _backend.Catalog.Grid((rows + fused.Rows - 1) / fused.Rows);
-        _recorder.Dispatch(_backend.Kernels.Get(fused.Spec),
+        _recorder.Dispatch(Kernel(fused.Spec, half),
             [pending.Input.Storage.Single, w.Weight.Single, w.Bias ?? _backend.Placeholder, residual.Storage.Single, gamma.Storage.Single,
              beta.Storage.Single, pending.Output.Storage.Single, output.Storage.Single],
             new PC.MatmulLayerNorm((uint)rows, (uint)w.OutFeatures, (uint)w.InFeatures, w.HasBias ? 1u : 0u, eps), grid.X, grid.Y);
+        ReleaseConversions();
         return output;
     }
 
@@ -206,9 +214,11 @@ internal sealed partial class VulkanForwardPass
             var coopmat = w0.Float16 ? catalog.MatmulCoopmatMulti : null;
             var (groupsX, groupsY) = coopmat != null ? CoopmatGroups(m, w0.OutFeatures, "Linears") : MatmulGroups(tiles, m, w0.OutFeatures, "Linears");
             var shape = ImmutableArray.Create([.. input.Shape[..^1], w0.OutFeatures]);
-            var (y0, y1, y2) = (NewTensor(shape, DeviceDType.Float32), NewTensor(shape, DeviceDType.Float32), NewTensor(shape, DeviceDType.Float32));
+            bool half = input.Half;
+            var (y0, y1, y2) = (NewTensor(shape, DeviceDType.Float32, half: half), NewTensor(shape, DeviceDType.Float32, half: half),
+                NewTensor(shape, DeviceDType.Float32, half: half));
             var none = _backend.Placeholder;
-            _recorder.Dispatch(_backend.Kernels.Get(coopmat ?? catalog.MatmulMulti(w0.Float16, tiles)!),
+            _recorder.Dispatch(Kernel(coopmat ?? catalog.MatmulMulti(w0.Float16, tiles)!, half),
                 [input.Storage.Single, w0.Weight.Single, w1.Weight.Single, w2.Weight.Single, w0.Bias ?? none, w1.Bias ?? none, w2.Bias ?? none,
                  y0.Storage.Single, y1.Storage.Single, y2.Storage.Single],
                 new PC.Matmul((uint)m, (uint)w0.OutFeatures, (uint)w0.InFeatures, (uint)w0.OutFeatures, 0, w0.HasBias ? 1u : 0u, 0,
@@ -244,10 +254,10 @@ internal sealed partial class VulkanForwardPass
     public DeviceTensor Activate(DeviceTensor x, Activation activation)
     {
         var input = Single(x, "Activate", "x");
-        var output = NewTensor(input.Shape, DeviceDType.Float32);
+        var output = NewTensor(input.Shape, DeviceDType.Float32, half: input.Half);
         long count = output.ElementCount;
         var grid = _backend.Catalog.Grid(Groups(count));
-        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.Activate),
+        _recorder.Dispatch(Kernel(_backend.Catalog.Activate, input.Half),
             [input.Storage.Single, output.Storage.Single], new PC.CountAct((uint)count, (uint)activation), grid.X, grid.Y);
         return output;
     }
@@ -266,13 +276,16 @@ internal sealed partial class VulkanForwardPass
             throw new InputException($"LayerNorm: gamma {TensorShape.Format(g.Shape)} and beta {TensorShape.Format(b.Shape)} must hold {width} values (the last dimension of x {TensorShape.Format(input.Shape)})");
         if (FusedLinearLayerNorm(input, res, g, b, eps) is { } fused) return fused;
 
-        var output = NewTensor(input.Shape, DeviceDType.Float32);
+        bool half = input.Half;
+        var output = NewTensor(input.Shape, DeviceDType.Float32, half: half);
         long rows = input.Rows;
         if (width == 0 || rows == 0) return output;
+        (res, g, b) = (res == null ? null : As(res, half), As(g, half: false), As(b, half: false));
         var grid = _backend.Catalog.Grid(rows);
-        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.LayerNormFor(width)),
+        _recorder.Dispatch(Kernel(_backend.Catalog.LayerNormFor(width), half),
             [input.Storage.Single, res?.Storage.Single ?? _backend.Placeholder, g.Storage.Single, b.Storage.Single, output.Storage.Single],
             new PC.LayerNorm((uint)rows, (uint)width, res != null ? 1u : 0u, eps), grid.X, grid.Y);
+        ReleaseConversions();
         return output;
     }
 
@@ -298,9 +311,12 @@ internal sealed partial class VulkanForwardPass
         if (sk == 0 && sq > 0)
             throw new InputException("Attention: there are no keys to attend to (Sk = 0)");
 
-        var context = NewTensor(query.Shape, DeviceDType.Float32);
+        bool half = query.Half;
+        var context = NewTensor(query.Shape, DeviceDType.Float32, half: half);
+        // The probabilities are a result (output_attentions), read back as they are: float32 whatever the activations.
         var probs = returnProbabilities ? NewTensor([batch, heads, sq, sk], DeviceDType.Float32) : null;
         if (batch == 0 || sq == 0) return new AttentionResult(context, probs);
+        (key, value, mask) = (As(key, half), As(value, half), As(mask, half: false));
 
         var catalog = _backend.Catalog;
         int headDim = hidden / heads;
@@ -313,21 +329,23 @@ internal sealed partial class VulkanForwardPass
             catalog.CheckGroupCount(blocks, 0, "Attention query blocks");
             catalog.CheckGroupCount(heads, 1, "Attention heads");
             catalog.CheckGroupCount(batch, 2, "Attention batch");
-            _recorder.Dispatch(_backend.Kernels.Get(flash),
+            _recorder.Dispatch(Kernel(flash, half),
                 [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single, placeholder, context.Storage.Single],
                 new PC.FlashAttention((uint)sq, (uint)sk, (uint)heads, (uint)headDim, causal ? 1u : 0u, scale),
                 (uint)blocks, (uint)heads, (uint)batch);
+            ReleaseConversions();
             return new AttentionResult(context, null);
         }
 
         catalog.CheckGroupCount(sq, 0, "Attention queries");
         catalog.CheckGroupCount(heads, 1, "Attention heads");
         catalog.CheckGroupCount(batch, 2, "Attention batch");
-        _recorder.Dispatch(_backend.Kernels.Get(catalog.Attention(sk)),
+        _recorder.Dispatch(Kernel(catalog.Attention(sk), half),
             [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single,
              context.Storage.Single, probs.Storage.Single],
             new PC.Attention((uint)sq, (uint)sk, (uint)heads, (uint)headDim, causal ? 1u : 0u, 1u, scale),
             (uint)sq, (uint)heads, (uint)batch);
+        ReleaseConversions();
         return new AttentionResult(context, probs);
     }
 
@@ -339,8 +357,10 @@ internal sealed partial class VulkanForwardPass
         var value = Single(v, "AttentionSegments", "v");
         var mask = Single(keyMask, "AttentionSegments", "keyMask");
         var (rows, hidden) = AttentionSegmentChecks.Validate(query, key, value, mask, segmentStarts, heads);
-        var context = NewTensor(query.Shape, DeviceDType.Float32);
+        bool half = query.Half;
+        var context = NewTensor(query.Shape, DeviceDType.Float32, half: half);
         if (rows == 0) return context;
+        (key, value, mask) = (As(key, half), As(value, half), As(mask, half: false));
 
         // The shader reads each query row's segment bounds instead of searching the offsets.
         var bounds = new int[2 * rows];
@@ -361,12 +381,13 @@ internal sealed partial class VulkanForwardPass
         long blocks = (rows + KernelCatalog.FlashQueryBlock(flash) - 1) / KernelCatalog.FlashQueryBlock(flash);
         catalog.CheckGroupCount(blocks, 0, "AttentionSegments query blocks");
         catalog.CheckGroupCount(heads, 1, "AttentionSegments heads");
-        _recorder.Dispatch(_backend.Kernels.Get(flash),
+        _recorder.Dispatch(Kernel(flash, half),
             [query.Storage.Single, key.Storage.Single, value.Storage.Single, mask.Storage.Single,
              boundsTensor.Storage.Single, context.Storage.Single],
             new PC.FlashAttention((uint)rows, (uint)rows, (uint)heads, (uint)headDim, causal ? 1u : 0u, (float)(1.0 / Math.Sqrt(headDim))),
             (uint)blocks, (uint)heads, 1);
         Release(boundsTensor);
+        ReleaseConversions();
         return context;
     }
 
@@ -376,12 +397,14 @@ internal sealed partial class VulkanForwardPass
         var b = Single(second, "ConcatSequence", "second");
         if (a.Rank != 3 || b.Rank != 3 || a.Shape[0] != b.Shape[0] || a.Shape[2] != b.Shape[2])
             throw new InputException($"ConcatSequence: expected [B, S1, H] and [B, S2, H], got {TensorShape.Format(a.Shape)} and {TensorShape.Format(b.Shape)}");
-        var output = NewTensor([a.Shape[0], a.Shape[1] + b.Shape[1], a.Shape[2]], DeviceDType.Float32);
+        var output = NewTensor([a.Shape[0], a.Shape[1] + b.Shape[1], a.Shape[2]], DeviceDType.Float32, half: a.Half);
+        b = As(b, a.Half);
         long count = output.ElementCount;
         var grid = _backend.Catalog.Grid(Groups(count));
-        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.Concat),
+        _recorder.Dispatch(Kernel(_backend.Catalog.Concat, a.Half),
             [a.Storage.Single, b.Storage.Single, output.Storage.Single],
             new PC.Concat((uint)count, (uint)a.Shape[1], (uint)b.Shape[1], (uint)a.Shape[2]), grid.X, grid.Y);
+        ReleaseConversions();
         return output;
     }
 
@@ -398,10 +421,10 @@ internal sealed partial class VulkanForwardPass
         for (int b = 0; b < host.Length; b++)
             if ((uint)host[b] >= (uint)seq)
                 throw new InputException($"SelectPositions: position {host[b]} of batch row {b} is outside the sequence length {seq}");
-        var output = NewTensor([batch, width], DeviceDType.Float32);
+        var output = NewTensor([batch, width], DeviceDType.Float32, half: input.Half);
         long count = output.ElementCount;
         var grid = _backend.Catalog.Grid(Groups(count));
-        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.SelectPositions),
+        _recorder.Dispatch(Kernel(_backend.Catalog.SelectPositions, input.Half),
             [input.Storage.Single, pos.Storage.Single, output.Storage.Single],
             new PC.SeqReduce((uint)count, (uint)seq, (uint)width), grid.X, grid.Y);
         return output;
@@ -415,13 +438,44 @@ internal sealed partial class VulkanForwardPass
         int batch = input.Shape[0], seq = input.Shape[1], width = input.Shape[2];
         if (seq == 0)
             throw new InputException("MeanOverSequence: the sequence is empty (S = 0)");
-        var output = NewTensor([batch, width], DeviceDType.Float32);
+        var output = NewTensor([batch, width], DeviceDType.Float32, half: input.Half);
         long count = output.ElementCount;
         var grid = _backend.Catalog.Grid(Groups(count));
-        _recorder.Dispatch(_backend.Kernels.Get(_backend.Catalog.MeanOverSequence),
+        _recorder.Dispatch(Kernel(_backend.Catalog.MeanOverSequence, input.Half),
             [input.Storage.Single, output.Storage.Single],
             new PC.SeqReduce((uint)count, (uint)seq, (uint)width), grid.X, grid.Y);
         return output;
+    }
+
+    /// <summary>The pipeline of a kernel in its variant for float16 or float32 activations.</summary>
+    private ComputeKernel Kernel(KernelSpec spec, bool half) => _backend.Kernels.Get(KernelCatalog.ForActivations(spec, half));
+
+    // Copies made by As for the operation being recorded, released once it is.
+    private readonly List<VulkanTensor> _conversions = new();
+
+    /// <summary>
+    /// <paramref name="t"/> with float16 (<paramref name="half"/>) or float32 elements: itself, or a converted copy
+    /// (convert.comp) released after the operation by <see cref="ReleaseConversions"/>. A forward never needs one (each kernel
+    /// stores the type its inputs have); a tensor uploaded from the host and mixed into float16 work, or a float16
+    /// activation passed where float32 parameters go, does.
+    /// </summary>
+    private VulkanTensor As(VulkanTensor t, bool half)
+    {
+        if (t.Half == half || t.DType != DeviceDType.Float32) return t;
+        var converted = NewTensor(t.Shape, DeviceDType.Float32, half: half);
+        _conversions.Add(converted);
+        long count = t.ElementCount;
+        if (count == 0) return converted;
+        var grid = _backend.Catalog.Grid(Groups(count));
+        _recorder.Dispatch(Kernel(_backend.Catalog.Convert, half), [t.Storage.Single, converted.Storage.Single],
+            new PC.Count((uint)count), grid.X, grid.Y);
+        return converted;
+    }
+
+    private void ReleaseConversions()
+    {
+        foreach (var t in _conversions) Release(t);
+        _conversions.Clear();
     }
 
     private long Groups(long count) => (count + _backend.Catalog.ElementwiseGroup - 1) / _backend.Catalog.ElementwiseGroup;

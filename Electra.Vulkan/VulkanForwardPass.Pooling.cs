@@ -13,16 +13,19 @@ internal sealed partial class VulkanForwardPass
         var (_, width, segments) = SegmentPoolingReference.Validate(x, weights, segmentStarts);
         var input = Single(x, "PoolSegments", "x");
         var w = Single(weights, "PoolSegments", "weights");
+        // The pooled rows are a result (sentence embeddings, read back): float32 whatever the activations.
         var output = NewTensor([segments, width], DeviceDType.Float32);
         long count = output.ElementCount;
         if (count == 0) return output;
+        w = As(w, half: false);
         var starts = (VulkanTensor)UploadInt(segmentStarts.AsSpan(), [segmentStarts.Length]);
         var catalog = _backend.Catalog;
         var grid = catalog.Grid(Groups(count));
-        _recorder.Dispatch(_backend.Kernels.Get(catalog.PoolSegments),
+        _recorder.Dispatch(Kernel(catalog.PoolSegments, input.Half),
             [input.Storage.Single, w.Storage.Single, starts.Storage.Single, output.Storage.Single],
             new PushConstants.PoolSegments((uint)count, (uint)width, (uint)pooling), grid.X, grid.Y);
         Release(starts);
+        ReleaseConversions();
         return output;
     }
 }

@@ -55,6 +55,20 @@ internal sealed partial class VulkanForwardPass : IForwardPass
         return tensor;
     }
 
+    /// <summary>
+    /// Uploads values as an activation in the backend's activation type (rounded to float16 on the host under float16
+    /// activations), as if a kernel had produced them: how tests feed the _f16act kernels directly.
+    /// </summary>
+    internal DeviceTensor UploadActivation(ReadOnlySpan<float> data, ReadOnlySpan<int> shape)
+    {
+        if (!_backend.Context.Float16Activations) return Upload(data, shape);
+        var tensor = NewTensor(CheckedShape(shape, data.Length, "UploadActivation"), DeviceDType.Float32, half: true);
+        var halves = new Half[data.Length];
+        for (int i = 0; i < halves.Length; i++) halves[i] = (Half)data[i];
+        Stage(MemoryMarshal.AsBytes(halves.AsSpan()), tensor);
+        return tensor;
+    }
+
     public DeviceTensor UploadInt(ReadOnlySpan<int> data, ReadOnlySpan<int> shape)
     {
         var dims = CheckedShape(shape, data.Length, "UploadInt");
@@ -94,9 +108,10 @@ internal sealed partial class VulkanForwardPass : IForwardPass
             int offset = 0;
             foreach (var chunk in t.Storage.Chunks)
             {
-                int n = (int)Math.Min(chunk.Size / 4, destination.Length - offset);
+                int n = (int)Math.Min(chunk.Size / (t.Half ? 2 : 4), destination.Length - offset);
                 if (n <= 0) break;
-                chunk.HostSpan<float>(n).CopyTo(destination.Slice(offset, n));
+                if (t.Half) Widen(chunk.HostSpan<Half>(n), destination.Slice(offset, n));
+                else chunk.HostSpan<float>(n).CopyTo(destination.Slice(offset, n));
                 offset += n;
             }
             return;
@@ -112,7 +127,14 @@ internal sealed partial class VulkanForwardPass : IForwardPass
             Flush();
             copy = _readbackCopies[t.Storage];
         }
-        copy.HostSpan<float>(destination.Length).CopyTo(destination);
+        if (t.Half) Widen(copy.HostSpan<Half>(destination.Length), destination);
+        else copy.HostSpan<float>(destination.Length).CopyTo(destination);
+    }
+
+    /// <summary>float16 activations are read back as float32 (exactly: every half is a float).</summary>
+    private static void Widen(ReadOnlySpan<Half> source, Span<float> destination)
+    {
+        for (int i = 0; i < source.Length; i++) destination[i] = (float)source[i];
     }
 
     private void CopyForHost(TensorStorage storage)
@@ -194,12 +216,16 @@ internal sealed partial class VulkanForwardPass : IForwardPass
         return [.. dims];
     }
 
-    /// <summary>A new activation of the given shape in one device buffer (reusing released memory when possible).</summary>
-    private VulkanTensor NewTensor(ImmutableArray<int> shape, DeviceDType dtype, int[]? hostInts = null, GpuBuffer? avoid = null)
+    /// <summary>
+    /// A new activation of the given shape in one device buffer (reusing released memory when possible), of float16 elements
+    /// when <c>half</c> (an activation under float16 precision), else 4-byte ones.
+    /// </summary>
+    private VulkanTensor NewTensor(ImmutableArray<int> shape, DeviceDType dtype, int[]? hostInts = null, GpuBuffer? avoid = null,
+        bool half = false)
     {
         ThrowIfDisposed();
         FlushPending();   // a waiting linear may read memory released since: it is recorded before that memory is reused
-        long bytes = TensorShape.ElementCount(shape) * 4;
+        long bytes = TensorShape.ElementCount(shape) * (half ? 2 : 4);
         var context = _backend.Context;
         if (bytes > context.MaxBindingBytes)
             throw new BackendException(
@@ -221,7 +247,7 @@ internal sealed partial class VulkanForwardPass : IForwardPass
             buffer = _backend.Pool.Rent(bytes);
             _rented.Add(buffer);
         }
-        var storage = new TensorStorage(this, [buffer], Math.Max(1, shape.Length == 0 ? 1 : shape[0]), isWeight: false) { DType = dtype };
+        var storage = new TensorStorage(this, [buffer], Math.Max(1, shape.Length == 0 ? 1 : shape[0]), isWeight: false) { DType = dtype, Half = half };
         _live.Add(storage);
         return new VulkanTensor(shape, dtype, storage, hostInts);
     }

@@ -16,10 +16,18 @@ public sealed record VulkanOptions
     public bool EnableValidation { get; init; }
 
     /// <summary>
-    /// Stores linear-layer weights as float16 (accumulation stays float32) when the device supports 16-bit storage
-    /// buffers; ignored otherwise. Halves weight memory at the cost of about 1e-3 relative error.
+    /// float16 precision (<c>--precision f16</c>): linear-layer weights stored as float16 where the device supports 16-bit
+    /// storage buffers, and activations too where it also has shaderFloat16 (see <see cref="Float16Activations"/>); sums
+    /// stay float32. Ignored on a device with neither. Halves weight memory and activation traffic at the cost of the
+    /// tolerance stated in the README (about 1e-2 relative on hidden states).
     /// </summary>
     public bool UseFloat16Weights { get; init; }
+
+    /// <summary>
+    /// Under <see cref="UseFloat16Weights"/>, also stores activations as float16 where the device allows it (the default);
+    /// false keeps them float32 with float16 weights. See <see cref="VulkanBackend.ActivationPrecision"/>.
+    /// </summary>
+    public bool Float16Activations { get; init; } = true;
 
     /// <summary>
     /// Caps the bytes bound to one storage-buffer descriptor below the device's maxStorageBufferRange (weights

@@ -1,4 +1,5 @@
 #version 450
+#include "act.glsl"
 // Materialising attention, used only when the probabilities are asked for (output_attentions); flash_attention.comp
 // serves every other forward. One (query, head, batch) per workgroup: scores q·kᵀ/√d plus HF's additive mask,
 // max-shifted softmax, then the probability-weighted sum of values. Scores stay in shared memory (MAX_SK).
@@ -16,12 +17,12 @@ layout(push_constant) uniform Params
     uint writeProbs;
     float scale;
 } p;
-layout(std430, binding = 0) readonly buffer Q { float q[]; };
-layout(std430, binding = 1) readonly buffer K { float k[]; };
-layout(std430, binding = 2) readonly buffer V { float v[]; };
+layout(std430, binding = 0) readonly buffer Q { ACT_T q[]; };
+layout(std430, binding = 1) readonly buffer K { ACT_T k[]; };
+layout(std430, binding = 2) readonly buffer V { ACT_T v[]; };
 layout(std430, binding = 3) readonly buffer M { float keyMask[]; };
-layout(std430, binding = 4) writeonly buffer Ctx { float ctx[]; };
-layout(std430, binding = 5) writeonly buffer P { float probs[]; };
+layout(std430, binding = 4) writeonly buffer Ctx { ACT_T ctx[]; };
+layout(std430, binding = 5) writeonly buffer P { float probs[]; };   // float32 whatever ACT_T: a result read back
 
 shared float scores[MAX_SK];
 shared float partial[WG];
@@ -58,7 +59,7 @@ void main()
         uint kBase = (b * p.Sk + j) * hidden + h * p.headDim;
         float dot = 0.0;
         for (uint d = 0; d < p.headDim; d++)
-            dot += q[qBase + d] * k[kBase + d];
+            dot += float(q[qBase + d]) * float(k[kBase + d]);
         float m = keyMask[b * p.Sk + j];
         if (p.causal != 0u && j > lastVisible)
             m = 0.0;
@@ -91,7 +92,7 @@ void main()
     {
         float acc = 0.0;
         for (uint j = 0; j < p.Sk; j++)
-            acc += scores[j] * v[(b * p.Sk + j) * hidden + h * p.headDim + d];
-        ctx[qBase + d] = acc;
+            acc += scores[j] * float(v[(b * p.Sk + j) * hidden + h * p.headDim + d]);
+        ctx[qBase + d] = ACT_T(acc);
     }
 }

@@ -1,4 +1,5 @@
 #version 450
+#include "act.glsl"
 // ELECTRA's embeddings in one dispatch: for token row i,
 //   v = (words[ids[i].x] + tokenTypes[ids[i].y]) + positions[ids[i].z]     (torch's order of the two additions)
 //   out[i] = LayerNorm(v)·gamma + beta                                        (biased variance)
@@ -20,7 +21,7 @@ layout(std430, binding = 4) readonly buffer Positions { float positions[]; };
 layout(std430, binding = 5) readonly buffer PositionIds { uint positionIds[]; };
 layout(std430, binding = 6) readonly buffer G { float gamma[]; };
 layout(std430, binding = 7) readonly buffer Bt { float beta[]; };
-layout(std430, binding = 8) writeonly buffer Out { float o[]; };
+layout(std430, binding = 8) writeonly buffer Out { ACT_T o[]; };
 
 shared float perSubgroup[WG];   // a subgroup has at least one invocation
 
@@ -71,6 +72,6 @@ void main()
     {
         uint i = lane + c * WG;
         if (i < p.width)
-            o[base + i] = (v[c] - mean) * inv * gamma[i] + beta[i];
+            o[base + i] = ACT_T((v[c] - mean) * inv * gamma[i] + beta[i]);
     }
 }

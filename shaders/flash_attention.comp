@@ -1,4 +1,5 @@
 #version 450
+#include "act.glsl"
 // Flash attention: one workgroup per (block of BQ queries, head, batch row). The block's queries are staged in shared
 // memory once; keys and values stream through shared memory in tiles of BKV rows (coalesced loads along the head
 // dimension), and each query keeps a running maximum and sum (online softmax, fp32), so scores never reach global
@@ -23,12 +24,12 @@ layout(push_constant) uniform Params
     uint causal;
     float scale;
 } p;
-layout(std430, binding = 0) readonly buffer Q { float q[]; };
-layout(std430, binding = 1) readonly buffer K { float k[]; };
-layout(std430, binding = 2) readonly buffer V { float v[]; };
+layout(std430, binding = 0) readonly buffer Q { ACT_T q[]; };
+layout(std430, binding = 1) readonly buffer K { ACT_T k[]; };
+layout(std430, binding = 2) readonly buffer V { ACT_T v[]; };
 layout(std430, binding = 3) readonly buffer M { float keyMask[]; };
 layout(std430, binding = 4) readonly buffer B { int bounds[]; };   // PACKED: [rows, 2] segment start and end
-layout(std430, binding = 5) writeonly buffer Ctx { float ctx[]; };
+layout(std430, binding = 5) writeonly buffer Ctx { ACT_T ctx[]; };
 
 const uint KSTRIDE = MAX_D + 1;   // odd stride: the keys one score step reads sit in distinct banks
 
@@ -86,7 +87,7 @@ void main()
     {
         uint i = e / MAX_D, d = e - i * MAX_D;
         uint row = q0 + i;
-        qs[e] = (row < p.Sq && d < D) ? q[((PACKED ? 0u : b * p.Sq) + row) * hidden + h * D + d] : 0.0;
+        qs[e] = (row < p.Sq && d < D) ? float(q[((PACKED ? 0u : b * p.Sq) + row) * hidden + h * D + d]) : 0.0;
     }
     barrier();
 
@@ -111,8 +112,8 @@ void main()
             uint key = j0 + jj;
             bool inside = key < blockHi && d < D;
             uint at = key * hidden + h * D + d;
-            ks[jj * KSTRIDE + d] = inside ? k[at] : 0.0;
-            vs[e] = inside ? v[at] : 0.0;
+            ks[jj * KSTRIDE + d] = inside ? float(k[at]) : 0.0;
+            vs[e] = inside ? float(v[at]) : 0.0;
         }
         barrier();
 
@@ -178,6 +179,6 @@ void main()
         uint i = e / MAX_D, d = e - i * MAX_D;
         uint row = q0 + i;
         if (row < p.Sq && d < D && rowHi[i] > rowLo[i])
-            ctx[((PACKED ? 0u : b * p.Sq) + row) * hidden + h * D + d] = o[r] / rowSum[i];
+            ctx[((PACKED ? 0u : b * p.Sq) + row) * hidden + h * D + d] = ACT_T(o[r] / rowSum[i]);
     }
 }

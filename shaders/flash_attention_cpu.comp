@@ -1,4 +1,5 @@
 #version 450
+#include "act.glsl"
 // flash_attention.comp shaped for CPU devices (see matmul_cpu_block.glsl for why): each invocation owns RQ queries of one
 // head, keeps their q rows and outputs in registers and walks the keys one at a time straight from the buffers, so one
 // k row and one v row (vec4 loads where the head size allows) serve RQ queries; online softmax in fp32 per key, no
@@ -13,14 +14,14 @@ layout(constant_id = 3) const uint MAX_D = 64;   // head size capacity, a multip
 layout(constant_id = 4) const bool PACKED = false;
 #define RQ 4u                                    // queries per invocation
 layout(push_constant) uniform Params { uint Sq; uint Sk; uint heads; uint headDim; uint causal; float scale; } p;
-layout(std430, binding = 0) readonly buffer Q { float q[]; };
-layout(std430, binding = 1) readonly buffer K { float k[]; };
-layout(std430, binding = 1) readonly buffer K4 { vec4 k4[]; };
-layout(std430, binding = 2) readonly buffer V { float v[]; };
-layout(std430, binding = 2) readonly buffer V4 { vec4 v4[]; };
+layout(std430, binding = 0) readonly buffer Q { ACT_T q[]; };
+layout(std430, binding = 1) readonly buffer K { ACT_T k[]; };
+layout(std430, binding = 1) readonly buffer K4 { ACT4_T k4[]; };
+layout(std430, binding = 2) readonly buffer V { ACT_T v[]; };
+layout(std430, binding = 2) readonly buffer V4 { ACT4_T v4[]; };
 layout(std430, binding = 3) readonly buffer M { float keyMask[]; };
 layout(std430, binding = 4) readonly buffer B { int bounds[]; };   // PACKED: [rows, 2] segment start and end
-layout(std430, binding = 5) writeonly buffer Ctx { float ctx[]; };
+layout(std430, binding = 5) writeonly buffer Ctx { ACT_T ctx[]; };
 
 const uint D4 = MAX_D / 4u;
 const uint NO_KEYS = 0xffffffffu;
@@ -73,7 +74,7 @@ void main()
         {
             vec4 x = vec4(0.0);
             [[unroll]] for (uint c = 0; c < 4u; c++)
-                if (d4 * 4u + c < D) x[c] = q[at + d4 * 4u + c];
+                if (d4 * 4u + c < D) x[c] = float(q[at + d4 * 4u + c]);
             qv[r][d4] = x;
             o[r][d4] = vec4(0.0);
         }
@@ -91,15 +92,15 @@ void main()
             {
                 if (vec4Rows)
                 {
-                    kv[d4] = k4[(at >> 2) + d4];
-                    vv[d4] = v4[(at >> 2) + d4];
+                    kv[d4] = vec4(k4[(at >> 2) + d4]);
+                    vv[d4] = vec4(v4[(at >> 2) + d4]);
                 }
                 else
                     [[unroll]] for (uint c = 0; c < 4u; c++)
                         if (d4 * 4u + c < D)
                         {
-                            kv[d4][c] = k[at + d4 * 4u + c];
-                            vv[d4][c] = v[at + d4 * 4u + c];
+                            kv[d4][c] = float(k[at + d4 * 4u + c]);
+                            vv[d4][c] = float(v[at + d4 * 4u + c]);
                         }
             }
         }
@@ -137,6 +138,6 @@ void main()
         [[unroll]] for (uint d4 = 0; d4 < D4; d4++)
             [[unroll]] for (uint c = 0; c < 4u; c++)
                 if (d4 * 4u + c < D)
-                    ctx[at + d4 * 4u + c] = o[r][d4][c] / sum[r];
+                    ctx[at + d4 * 4u + c] = ACT_T(o[r][d4][c] / sum[r]);
     }
 }

@@ -1,4 +1,5 @@
 #version 450
+#include "act.glsl"
 // Embedding lookup for the ids that fall in one chunk of the table: out[i, :] = table[ids[i] - rowStart, :].
 // Large tables are split into chunks below maxStorageBufferRange; one dispatch per chunk.
 #include "common.glsl"
@@ -7,7 +8,7 @@ layout(constant_id = 0) const uint WG = 64;
 layout(push_constant) uniform Params { uint count; uint width; uint rowStart; uint rowCount; } p;
 layout(std430, binding = 0) readonly buffer Table { float table[]; };
 layout(std430, binding = 1) readonly buffer Ids { int ids[]; };
-layout(std430, binding = 2) writeonly buffer Out { float o[]; };
+layout(std430, binding = 2) writeonly buffer Out { ACT_T o[]; };
 void main()
 {
     uint i = flat_invocation_index(WG);
@@ -17,5 +18,5 @@ void main()
     uint col = i - row * p.width;
     int id = ids[row] - int(p.rowStart);
     if (id >= 0 && uint(id) < p.rowCount)
-        o[i] = table[uint(id) * p.width + col];
+        o[i] = ACT_T(table[uint(id) * p.width + col]);
 }

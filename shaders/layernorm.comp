@@ -1,20 +1,21 @@
 #version 450
+#include "act.glsl"
 // LayerNorm over the last dimension of (x + residual), biased variance; one workgroup per row.
 #include "common.glsl"
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 128;   // power of two
 layout(push_constant) uniform Params { uint rows; uint width; uint hasResidual; float eps; } p;
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer R { float residual[]; };
+layout(std430, binding = 0) readonly buffer X { ACT_T x[]; };
+layout(std430, binding = 1) readonly buffer R { ACT_T residual[]; };
 layout(std430, binding = 2) readonly buffer G { float gamma[]; };
 layout(std430, binding = 3) readonly buffer Bt { float beta[]; };
-layout(std430, binding = 4) writeonly buffer Out { float o[]; };
+layout(std430, binding = 4) writeonly buffer Out { ACT_T o[]; };
 
 shared float partial[WG];
 
 float value_at(uint i)
 {
-    return p.hasResidual != 0u ? x[i] + residual[i] : x[i];
+    return p.hasResidual != 0u ? float(x[i]) + float(residual[i]) : float(x[i]);
 }
 
 float workgroup_sum(float v)
@@ -56,5 +57,5 @@ void main()
     float inv = 1.0 / sqrt(variance + p.eps);
 
     for (uint i = t; i < p.width; i += WG)
-        o[base + i] = (value_at(base + i) - mean) * inv * gamma[i] + beta[i];
+        o[base + i] = ACT_T((value_at(base + i) - mean) * inv * gamma[i] + beta[i]);
 }

@@ -1,4 +1,5 @@
 #version 450
+#include "act.glsl"
 // LayerNorm over the last dimension of (x + residual), biased variance; one workgroup per row, which is read from
 // memory once: each thread keeps its PER_THREAD values in registers, and the two row sums (mean, then the centred
 // variance from the registers) are subgroupAdd plus one shared slot per subgroup, two barriers each.
@@ -10,11 +11,11 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 128;
 layout(constant_id = 1) const uint PER_THREAD = 8;   // width ≤ WG·PER_THREAD
 layout(push_constant) uniform Params { uint rows; uint width; uint hasResidual; float eps; } p;
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer R { float residual[]; };
+layout(std430, binding = 0) readonly buffer X { ACT_T x[]; };
+layout(std430, binding = 1) readonly buffer R { ACT_T residual[]; };
 layout(std430, binding = 2) readonly buffer G { float gamma[]; };
 layout(std430, binding = 3) readonly buffer Bt { float beta[]; };
-layout(std430, binding = 4) writeonly buffer Out { float o[]; };
+layout(std430, binding = 4) writeonly buffer Out { ACT_T o[]; };
 
 shared float perSubgroup[WG];   // a subgroup has at least one invocation
 
@@ -46,7 +47,7 @@ void main()
         uint i = t + c * WG;
         v[c] = 0.0;
         if (i < p.width)
-            v[c] = p.hasResidual != 0u ? x[base + i] + residual[base + i] : x[base + i];
+            v[c] = p.hasResidual != 0u ? float(x[base + i]) + float(residual[base + i]) : float(x[base + i]);
         s += v[c];
     }
     float mean = workgroup_sum(s) / float(p.width);
@@ -64,6 +65,6 @@ void main()
     {
         uint i = t + c * WG;
         if (i < p.width)
-            o[base + i] = (v[c] - mean) * inv * gamma[i] + beta[i];
+            o[base + i] = ACT_T((v[c] - mean) * inv * gamma[i] + beta[i]);
     }
 }

@@ -1,4 +1,5 @@
 #version 450
+#include "act.glsl"
 // A linear and the LayerNorm of its output plus a residual in one dispatch, float32 weights.
 #define WEIGHT_T float
 #define WEIGHT4_T vec4

@@ -59,7 +59,7 @@ void main()
         for (uint e = t; e < BM * BK; e += THREADS)
         {
             uint r = e / BK, c = e - r * BK;
-            xs[e] = (m0 + r < p.M && k0 + c < p.K) ? x[(m0 + r) * p.K + k0 + c] : 0.0;
+            xs[e] = (m0 + r < p.M && k0 + c < p.K) ? float(x[(m0 + r) * p.K + k0 + c]) : 0.0;
         }
         barrier();
         for (uint c = 0; c < NC; c++)
@@ -96,8 +96,8 @@ void main()
             float v = acc[r][c];
             if (p.hasBias != 0u)
                 v += bias[n];
-            y[m * p.N + n] = v;
-            v += residual[m * p.N + n];
+            y[m * p.N + n] = ACT_T(v);
+            v += float(residual[m * p.N + n]);
             acc[r][c] = v;
             s += v;
         }
@@ -128,7 +128,7 @@ void main()
         {
             uint n = t + c * THREADS;
             if (n < p.N)
-                o[m * p.N + n] = (acc[r][c] - mean[r]) * inv * gamma[n] + beta[n];
+                o[m * p.N + n] = ACT_T((acc[r][c] - mean[r]) * inv * gamma[n] + beta[n]);
         }
     }
 }

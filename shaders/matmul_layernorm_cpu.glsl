@@ -8,9 +8,9 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint THREADS = 32;   // ceil(N / CB), rounded up to a multiple of 8
 #include "matmul_layernorm_io.glsl"
-layout(std430, binding = 0) readonly buffer X4 { vec4 x4[]; };   // x read as vec4s along K
-#define X_AT(i) x[i]
-#define X4_AT(i) x4[i]
+layout(std430, binding = 0) readonly buffer X4 { ACT4_T x4[]; };   // x read as vec4s along K
+#define X_AT(i) float(x[i])
+#define X4_AT(i) vec4(x4[i])
 #define W_AT(i) float(w[i])
 #define W4_AT(i) vec4(w4[i])
 #include "matmul_cpu_block.glsl"
@@ -56,8 +56,8 @@ void main()
             if (p.hasBias != 0u)
                 v += bias[n];
             if (m < p.M)
-                y[m * p.N + n] = v;
-            v += residual[min(m, p.M - 1u) * p.N + n];
+                y[m * p.N + n] = ACT_T(v);
+            v += float(residual[min(m, p.M - 1u) * p.N + n]);
             acc[r][c] = v;
             s += v;
         }
@@ -87,7 +87,7 @@ void main()
         {
             uint n = n0 + c;
             if (n < p.N)
-                o[m * p.N + n] = (acc[r][c] - mean[r]) * inv * gamma[n] + beta[n];
+                o[m * p.N + n] = ACT_T((acc[r][c] - mean[r]) * inv * gamma[n] + beta[n]);
         }
     }
 }

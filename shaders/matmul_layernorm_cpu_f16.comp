@@ -1,4 +1,5 @@
 #version 450
+#include "act.glsl"
 // A linear and the LayerNorm of its output plus a residual in one dispatch, shaped for CPU devices, float16 weights
 // (16-bit storage).
 #extension GL_EXT_shader_16bit_storage : require

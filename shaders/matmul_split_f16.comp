@@ -1,4 +1,5 @@
 #version 450
+#include "act.glsl"
 // Split-K matmul with fused bias and activation, float16 weights (16-bit storage), float32 accumulation.
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require

@@ -1,11 +1,12 @@
 #version 450
+#include "act.glsl"
 // out [B, H] = mean over S of x [B, S, H], padding included (as transformers does).
 #include "common.glsl"
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
 layout(push_constant) uniform Params { uint count; uint seq; uint width; } p;
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) writeonly buffer Out { float o[]; };
+layout(std430, binding = 0) readonly buffer X { ACT_T x[]; };
+layout(std430, binding = 1) writeonly buffer Out { ACT_T o[]; };
 void main()
 {
     uint i = flat_invocation_index(WG);
@@ -15,6 +16,6 @@ void main()
     uint col = i - b * p.width;
     float s = 0.0;
     for (uint t = 0; t < p.seq; t++)
-        s += x[(b * p.seq + t) * p.width + col];
-    o[i] = s / float(p.seq);
+        s += float(x[(b * p.seq + t) * p.width + col]);   // float32 sum
+    o[i] = ACT_T(s / float(p.seq));
 }

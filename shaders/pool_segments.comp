@@ -1,4 +1,5 @@
 #version 450
+#include "act.glsl"
 // out [N, H]: each segment of the packed rows x [T, H] reduced to one row (sentence-transformers' pooling), one output
 // value per invocation. Segment s is rows starts[s] .. starts[s + 1] - 1; a row of weight 0 is left out.
 // mode (Electra.Core.Backend.SegmentPooling): 0 first row; 1 last row of non-zero weight (zeros if none);
@@ -7,7 +8,7 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
 layout(push_constant) uniform Params { uint count; uint width; uint mode; } p;
-layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 0) readonly buffer X { ACT_T x[]; };   // the output stays float32: pooled rows are a result
 layout(std430, binding = 1) readonly buffer W { float w[]; };
 layout(std430, binding = 2) readonly buffer S { int starts[]; };
 layout(std430, binding = 3) writeonly buffer Out { float o[]; };
@@ -24,14 +25,14 @@ void main()
     if (p.mode == 0u)
     {
         if (end > start)
-            r = x[start * p.width + col];
+            r = float(x[start * p.width + col]);
     }
     else if (p.mode == 1u)
     {
         for (uint t = end; t > start; t--)
             if (w[t - 1u] != 0.0)
             {
-                r = x[(t - 1u) * p.width + col];
+                r = float(x[(t - 1u) * p.width + col]);
                 break;
             }
     }
@@ -39,7 +40,7 @@ void main()
     {
         r = -1e9;
         for (uint t = start; t < end; t++)
-            r = max(r, w[t] != 0.0 ? x[t * p.width + col] : -1e9);
+            r = max(r, w[t] != 0.0 ? float(x[t * p.width + col]) : -1e9);
     }
     else
     {
@@ -47,7 +48,7 @@ void main()
         float total = 0.0;
         for (uint t = start; t < end; t++)
         {
-            sum += w[t] * x[t * p.width + col];
+            sum += w[t] * float(x[t * p.width + col]);
             total += w[t];
         }
         total = max(total, 1e-9);

@@ -13,11 +13,12 @@
 #   {"step":"validate"}       every fixture on --backend vulkan against transformers' reference outputs
 #   {"step":"coopmat"}        where the device has cooperative matrices: every fixture under --precision f16 on each
 #                             coopmat variant (ELECTRA_VULKAN_GEMM=nv, then khr) against transformers' float32
-#                             reference within the float16 tolerance (abs = rel = 1e-2)
+#                             reference within the float16 tolerance (abs = rel = 1.5e-2; activations in float16 too)
 #   {"step":"gemm"}           the Vulkan linear's GFLOP/s on ELECTRA-small/base shapes on every GEMM path the device has
 #                             (f32, f16, coopmat-nv, coopmat-khr), each float16 path checked against f32 ("within")
 #   {"step":"electra"}        `electra bench --backend vulkan` on the base-shaped model at 1×128, 32×128 and 8×512,
-#                             float32 and float16 weights: median/min ms, dispatches, barriers, submits, allocations
+#                             float32, and float16 (weights and activations; "activation_precision" in the result):
+#                             median/min ms, dispatches, barriers, submits, allocations
 #   {"step":"torch"}          transformers' ElectraModel on CUDA, eager, fp32 / fp16 / bf16, same weights and shapes,
 #                             with "ratio" = electra's median / torch's median at the same shape and precision
 set -uo pipefail
@@ -70,7 +71,7 @@ run() {
       local name rc
       name="$(basename "$fixture")"
       ELECTRA_VULKAN_GEMM=$variant timeout 60 "$electra" validate --reference "$fixture" --model "$fixture" --backend vulkan \
-        --precision f16 --abs 1e-2 --rel 1e-2 >/tmp/electra-validate.txt 2>&1
+        --precision f16 --abs 1.5e-2 --rel 1.5e-2 >/tmp/electra-validate.txt 2>&1
       rc=$?
       echo "{\"step\":\"coopmat\",\"variant\":\"$variant\",\"fixture\":\"$name\",\"passed\":$([ $rc -eq 0 ] && echo true || echo false),\"exit\":$rc}"
     done

@@ -47,6 +47,8 @@ public static class BenchCommand
 
         /// <summary>How the Vulkan backend multiplied the linears (e.g. CooperativeMatrixKhr under --precision f16), null elsewhere.</summary>
         public string? GemmPath { get; init; }
+        /// <summary>Vulkan: how activations were stored (Float16 under --precision f16 where the device allows it).</summary>
+        public string? ActivationPrecision { get; init; }
     }
 
     /// <summary>Per timed forward, averaged over the timed forwards (the warm-up is not counted).</summary>
@@ -148,6 +150,7 @@ public static class BenchCommand
             Vulkan = work,
             Profile = profile,
             GemmPath = vulkan?.GemmPath.ToString(),
+            ActivationPrecision = vulkan?.ActivationPrecision.ToString(),
         };
     }
 
@@ -177,6 +180,7 @@ public static class BenchCommand
         ["submits"] = r.Vulkan?.Submits,
         ["allocations"] = r.Vulkan?.Allocations,
         ["gemm_path"] = r.GemmPath,
+        ["activation_precision"] = r.ActivationPrecision,
         ["profile"] = r.Profile is null ? null : new JsonObject(r.Profile.OrderByDescending(kv => kv.Value.Ms).Select(kv =>
             KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject { ["dispatches"] = kv.Value.Dispatches, ["ms"] = Math.Round(kv.Value.Ms, 4) }))),
     }.ToJsonString();

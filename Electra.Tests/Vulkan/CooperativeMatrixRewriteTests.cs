@@ -181,12 +181,19 @@ public sealed class CooperativeMatrixRewriteTests
         Assert.Equal(matmul, CooperativeMatrixRewrite.ToKhr(matmul));
     }
 
-    /// <summary>The shipped GEMM: every NV instruction replaced, one KHR type per use, ids and bound consistent.</summary>
-    [Fact]
-    public void The_embedded_coopmat_GEMM_rewrites_completely_and_consistently()
+    /// <summary>
+    /// The shipped GEMMs (one linear, and query/key/value in one; float32 and float16 activations): every NV instruction
+    /// replaced, one KHR type per use, ids and bound consistent.
+    /// </summary>
+    [Theory]
+    [InlineData("matmul_coopmat")]
+    [InlineData("matmul_coopmat_f16act")]
+    [InlineData("matmul_coopmat_multi")]
+    [InlineData("matmul_coopmat_multi_f16act")]
+    public void The_embedded_coopmat_GEMM_rewrites_completely_and_consistently(string shader)
     {
-        var nv = SpirvModule.Parse(ShaderBinaries.Load("matmul_coopmat"));
-        var khr = SpirvModule.Parse(CooperativeMatrixRewrite.ToKhr(ShaderBinaries.Load("matmul_coopmat")));
+        var nv = SpirvModule.Parse(ShaderBinaries.Load(shader));
+        var khr = SpirvModule.Parse(CooperativeMatrixRewrite.ToKhr(ShaderBinaries.Load(shader)));
 
         Assert.Contains(nv.Instructions, i => i.Opcode == 5358);
         Assert.DoesNotContain(khr.Instructions, i => i.Opcode is >= 5358 and <= 5362);

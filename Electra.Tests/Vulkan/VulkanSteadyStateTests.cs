@@ -118,15 +118,18 @@ public sealed class VulkanSteadyStateTests
         Assert.Equal(0.0, (double)json["allocations"]!);
         var profile = json["profile"]!.AsObject();
         // The fused query/key/value kernel of the device's float16 GEMM path: matrix cores where it has them, else the
-        // GPU- or the CPU-shaped kernel (matmul_multi_f16, matmul_multi_cpu_f16), whichever the device runs.
+        // GPU- or the CPU-shaped kernel (matmul_multi_f16, matmul_multi_cpu_f16), whichever the device runs, in its
+        // float16-activation variant where the device stores activations in half (lavapipe does).
+        string act = (string)json["activation_precision"]! == "Float16" ? "_f16act" : "";
         string? coopmat = (string)json["gemm_path"]! switch
         {
-            "CooperativeMatrixKhr" => "matmul_coopmat_multi+khr",
-            "CooperativeMatrixNV" => "matmul_coopmat_multi",
+            "CooperativeMatrixKhr" => "matmul_coopmat_multi" + act + "+khr",
+            "CooperativeMatrixNV" => "matmul_coopmat_multi" + act,
             _ => null,
         };
         var qkv = Assert.Single(profile, kv => coopmat != null ? kv.Key == coopmat
-            : kv.Key.StartsWith("matmul_multi", StringComparison.Ordinal) && kv.Key.EndsWith("_f16", StringComparison.Ordinal));
+            : kv.Key.StartsWith("matmul_multi", StringComparison.Ordinal) && kv.Key.EndsWith("_f16" + act, StringComparison.Ordinal));
+        Assert.All(profile, kv => Assert.EndsWith(act, kv.Key.Replace("+khr", "", StringComparison.Ordinal)));
         Assert.True((double)qkv.Value!["dispatches"]! >= 1);
     }
 

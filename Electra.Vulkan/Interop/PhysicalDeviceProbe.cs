@@ -112,7 +112,13 @@ internal static unsafe class PhysicalDeviceProbe
         var gemm = CooperativeMatrixProbe.Probe(instance, device, info, p.ApiVersion, p.VendorID,
             hasDriverProps ? (uint)driver.DriverID : 0, p.Limits.MaxPerStageDescriptorStorageBuffers);
         var float16Gemm = Electra.Vulkan.Gemm.GemmPathChoice.Choose(gemm, float16: true);
-        info = info with { CooperativeMatrixShapes = gemm.Shapes, Float16GemmPath = float16Gemm.Path, Float16GemmNote = float16Gemm.Why };
+        var float16Precision = Electra.Vulkan.Gemm.PrecisionChoice.Choose(float16: true, halfActivations: true, info.Supports16BitStorage,
+            info.SupportsFloat16Arithmetic);
+        info = info with
+        {
+            CooperativeMatrixShapes = gemm.Shapes, Float16GemmPath = float16Gemm.Path, Float16GemmNote = float16Gemm.Why,
+            Float16Activations = float16Precision.Activations, Float16PrecisionNote = float16Precision.Why,
+        };
 
         return new PhysicalDeviceCaps(device, info,
             MaxMemoryAllocationSize: (long)maintenance3.MaxMemoryAllocationSize,

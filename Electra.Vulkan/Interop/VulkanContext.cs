@@ -23,6 +23,12 @@ internal sealed unsafe class VulkanContext : IDisposable
     public Queue Queue { get; }
     public bool Float16StorageEnabled { get; }
 
+    /// <summary>What float16 precision became on this device: half weights, half activations, and why.</summary>
+    public PrecisionChoice Precision { get; }
+
+    /// <summary>Activations stored as float16 (the *_f16act kernels; shaderFloat16 enabled).</summary>
+    public bool Float16Activations => Precision.Float16Activations;
+
     /// <summary>The GEMM path: a cooperative-matrix one enables its extension and the features its shader needs.</summary>
     public GemmChoice Gemm { get; }
     public PhysicalDeviceMemoryProperties MemoryProperties { get; }
@@ -60,10 +66,12 @@ internal sealed unsafe class VulkanContext : IDisposable
             if (Caps.ApiVersion < Vk.Version11)
                 throw new VulkanUnavailableException(
                     $"device '{Caps.Info.Name}' supports Vulkan {Caps.Info.ApiVersion} only; Electra.Vulkan needs 1.1 or newer (update the driver)");
-            Float16StorageEnabled = options.UseFloat16Weights && Caps.Info.Supports16BitStorage;
+            Precision = PrecisionChoice.Choose(options.UseFloat16Weights, options.Float16Activations, Caps.Info.Supports16BitStorage,
+                Caps.Info.SupportsFloat16Arithmetic);
+            Float16StorageEnabled = Precision.Float16Weights;
             Gemm = GemmPathChoice.Choose(Caps.Gemm, Float16StorageEnabled, options.MaxGemmPath);
             bool push = Caps.SupportsPushDescriptors && !options.ForceDescriptorSets;
-            Device = CreateDevice(Caps, Float16StorageEnabled, push, Gemm);
+            Device = CreateDevice(Caps, Float16StorageEnabled, Precision.Float16Activations, push, Gemm);
             Vk.CurrentDevice = Device;
             if (push)
                 PushDescriptorSet = (delegate* unmanaged<CommandBuffer, PipelineBindPoint, PipelineLayout, uint, uint, WriteDescriptorSet*, void>)
@@ -89,7 +97,7 @@ internal sealed unsafe class VulkanContext : IDisposable
         }
     }
 
-    private Device CreateDevice(PhysicalDeviceCaps caps, bool float16Storage, bool pushDescriptors, GemmChoice gemm)
+    private Device CreateDevice(PhysicalDeviceCaps caps, bool float16Storage, bool float16Arithmetic, bool pushDescriptors, GemmChoice gemm)
     {
         float priority = 1f;
         var queueInfo = new DeviceQueueCreateInfo
@@ -125,11 +133,21 @@ internal sealed unsafe class VulkanContext : IDisposable
             VulkanMemoryModel = true,
             PNext = &v13,
         };
+        // float16 activations without a cooperative-matrix path: shaderFloat16 alone (its Vulkan 1.1 extension struct, as
+        // the probe read it; it may not be chained beside Vulkan12Features).
+        var float16Features = new PhysicalDeviceShaderFloat16Int8Features
+        {
+            SType = StructureType.PhysicalDeviceShaderFloat16Int8Features,
+            ShaderFloat16 = true,
+        };
         if (khr || nv) storage16.PNext = &v12;
+        else if (float16Arithmetic) storage16.PNext = &float16Features;
+        bool float16Extension = float16Arithmetic && !(khr || nv) && caps.ApiVersion < Vk.Version12;
         string[] extensionNames =
         [
             .. pushDescriptors ? new[] { PhysicalDeviceProbe.PushDescriptor } : [],
             .. khr ? new[] { CooperativeMatrixProbe.KhrExtension } : nv ? [CooperativeMatrixProbe.NvExtension] : [],
+            .. float16Extension ? new[] { "VK_KHR_shader_float16_int8" } : [],
         ];
         var extensions = extensionNames.Length > 0 ? SilkMarshal.StringArrayToPtr(extensionNames) : 0;
         var info = new DeviceCreateInfo

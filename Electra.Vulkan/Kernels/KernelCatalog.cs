@@ -204,6 +204,25 @@ internal sealed class KernelCatalog
         return new MatmulPlan(tiles, split ? splits : 1, split ? kSplit : Math.Max(k, 1), split);
     }
 
+    /// <summary>
+    /// The variant of <paramref name="spec"/> for float16 activations (<paramref name="half"/>): the same shader built with
+    /// -DACT_F16 (shaders/act.glsl), named with "_f16act" before any <see cref="ShaderBinaries.KhrSuffix"/>.
+    /// </summary>
+    public static KernelSpec ForActivations(KernelSpec spec, bool half)
+    {
+        if (!half) return spec;
+        string name = spec.Shader;
+        bool khr = name.EndsWith(ShaderBinaries.KhrSuffix, StringComparison.Ordinal);
+        if (khr) name = name[..^ShaderBinaries.KhrSuffix.Length];
+        return spec with { Shader = name + Float16ActivationSuffix + (khr ? ShaderBinaries.KhrSuffix : "") };
+    }
+
+    /// <summary>The name suffix of the shaders built for float16 activations.</summary>
+    public const string Float16ActivationSuffix = "_f16act";
+
+    /// <summary>float32 → float16 (the _f16act variant) or float16 → float32: an activation changing type (convert.comp).</summary>
+    public KernelSpec Convert => new("convert", 2, Size<PushConstants.Count>(), [ElementwiseGroup]);
+
     public KernelSpec Add => new("add", 3, Size<PushConstants.Count>(), [ElementwiseGroup]);
     public KernelSpec Activate => new("activate", 2, Size<PushConstants.CountAct>(), [ElementwiseGroup]);
     public KernelSpec Gather => new("gather", 3, Size<PushConstants.Gather>(), [ElementwiseGroup]);
@@ -233,9 +252,17 @@ internal sealed class KernelCatalog
     /// The variants built when the backend is created: everything a forward over up to 512 keys uses (ELECTRA's
     /// position limit); longer attention builds its variant on first use.
     /// </summary>
-    public IEnumerable<KernelSpec> Eager(bool float16Weights)
+    /// <param name="float16Weights">Linear weights are float16.</param>
+    /// <param name="float16Activations">Activations are float16: the _f16act variants (of the float16-weight GEMMs only, as
+    /// no float32 weight exists then), and the conversions both ways.</param>
+    public IEnumerable<KernelSpec> Eager(bool float16Weights, bool float16Activations = false) =>
+        float16Activations
+            ? EagerSpecs(float16Weights, weightsBoth: false).Select(s => ForActivations(s, true)).Append(ForActivations(Convert, true)).Append(Convert)
+            : EagerSpecs(float16Weights, weightsBoth: true);
+
+    private IEnumerable<KernelSpec> EagerSpecs(bool float16Weights, bool weightsBoth)
     {
-        foreach (bool half in float16Weights ? new[] { false, true } : [false])
+        foreach (bool half in float16Weights ? weightsBoth ? new[] { false, true } : [true] : [false])
             foreach (var tiles in CpuShapedKernels ? new[] { CpuTiles } : [LargeTiles, SmallTiles])
             {
                 yield return Matmul(half, tiles);
@@ -243,14 +270,14 @@ internal sealed class KernelCatalog
             }
         if (!CpuShapedKernels)
         {
-            yield return MatmulSplit(false);
+            if (!float16Weights || weightsBoth) yield return MatmulSplit(false);
             if (float16Weights) yield return MatmulSplit(true);
         }
         if (float16Weights && MatmulCoopmat is { } coopmat) yield return coopmat;
         if (float16Weights && MatmulCoopmatMulti is { } coopmatMulti) yield return coopmatMulti;
         foreach (int features in new[] { 256, 512, 768, 1024 })
         {
-            if (MatmulLayerNorm(false, features) is { } fused) yield return fused.Spec;
+            if ((!float16Weights || weightsBoth) && MatmulLayerNorm(false, features) is { } fused) yield return fused.Spec;
             if (float16Weights && MatmulLayerNorm(true, features) is { } half) yield return half.Spec;
         }
         yield return Add;

@@ -23,6 +23,9 @@ internal sealed class TensorStorage
     /// <summary>What the storage holds (float32 activations are what a readback copies).</summary>
     public Electra.Core.Backend.DeviceDType DType { get; init; } = Electra.Core.Backend.DeviceDType.Float32;
 
+    /// <summary>Whether the elements are float16 (activations under float16 precision) rather than 4-byte values.</summary>
+    public bool Half { get; init; }
+
     /// <summary>For a slice of a larger allocation (the three outputs of a fused linear): the allocation, which is
     /// recycled when its last slice dies.</summary>
     public TensorStorage? Parent { get; init; }

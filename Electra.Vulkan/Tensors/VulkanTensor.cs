@@ -21,5 +21,8 @@ internal sealed class VulkanTensor : DeviceTensor
         storage.AddView();
     }
 
-    public long ByteSize => ElementCount * 4;
+    /// <summary>Whether the elements are stored as float16 (see <see cref="TensorStorage.Half"/>); reads convert them to float32.</summary>
+    public bool Half => Storage.Half;
+
+    public long ByteSize => ElementCount * (Half ? 2 : 4);
 }

@@ -1,6 +1,6 @@
 // y[m, n0 + n] = act(sum_k x[m, k] * W[n, k] + bias[n0 + n]) with W in PyTorch layout [N, K] (x·Wᵀ), on cooperative
 // matrices (tensor/matrix cores): float16 operands, float32 accumulators. The including shader declares the buffers and
-// defines X4_AT(i)/X_AT(i) (x as vec4 / float, converted to half here), W4_AT(i)/W_AT(i) (the weight as f16vec4 /
+// defines X4_AT(i)/X_AT(i) (x as ACT4_T / ACT_T: float32 activations are converted to half here), W4_AT(i)/W_AT(i) (the weight as f16vec4 /
 // float16_t), BIAS_AT(n) and Y_STORE(i, v), as matmul_body.glsl's callers do.
 //
 // Written with GL_NV_cooperative_matrix, the extension Debian's glslc and spirv-val know; the VK_KHR_cooperative_matrix
@@ -62,10 +62,10 @@ f16vec4 load_x(uint m, uint k)
     if (m >= p.M || k >= p.K) return f16vec4(0.0);
     uint at = m * p.K + k;
     if ((p.K & 3u) == 0u) return f16vec4(X4_AT(at >> 2));   // k is a multiple of 4, so the whole vec4 is inside K
-    vec4 r = vec4(0.0);
+    f16vec4 r = f16vec4(0.0);
     for (uint c = 0; c < 4; c++)
-        if (k + c < p.K) r[c] = X_AT(at + c);
-    return f16vec4(r);
+        if (k + c < p.K) r[c] = float16_t(X_AT(at + c));
+    return r;
 }
 
 f16vec4 load_w(uint n, uint k)
