@@ -6,10 +6,11 @@ namespace Electra.Server.Http;
 /// The most tokens a text (or pair) can become, known without tokenizing it, so that the length check before a request
 /// is queued tokenizes only texts that might be too long (the pipeline tokenizes every text again, with truncation,
 /// once the request is admitted). Every token of a BERT tokenizer's output is a special token or covers at least one
-/// code point of the normalised text, and normalisation turns one UTF-16 unit into at most three code points
-/// (a Hangul syllable decomposes into three jamo; lower-casing İ gives i and a combining dot; other canonical
-/// decompositions add only combining marks, which a word keeps or strips as one).
-/// <c>TokenBoundTests</c> checks the bound on every BMP character with a vocabulary holding every code point.
+/// code point of the normalised text, and normalisation turns one UTF-16 unit into at most three code points (a
+/// Hangul syllable decomposes into three jamo, a letter excluded from composition such as U+FB2C into a letter and
+/// two marks, and lower-casing İ gives i and a combining dot); a surrogate pair, two units, into fewer than six.
+/// <c>TokenBoundTests</c> checks the bound on every BMP character with a vocabulary holding every code point, where
+/// each code point of a word is a token of its own (two per unit fail on U+AC01 and U+FB2C).
 /// </summary>
 internal sealed class TokenBound(BertTokenizer tokenizer)
 {
