@@ -149,10 +149,11 @@ public static unsafe class AttentionKernel
         {
             int d = s.HeadDim, sk = s.KeyLength, mr = TKernel.MR, nr = TKernel.NR;
             int q0 = qb * QueryBlock, rows = Math.Min(QueryBlock, s.QueryLength - q0);
-            int keyPanels = (sk + nr - 1) / nr, skPad = keyPanels * nr;
+            // skPad: the keys rounded up to whole panels (and to whole vectors, which Softmax needs), the score rows' stride.
+            int keyPanels = (sk + nr - 1) / nr, skPad = (keyPanels * nr + 7) & ~7;
             int dimPanels = (d + nr - 1) / nr;
 
-            float* kt = (t_keys ??= new ScratchBuffer()).Get((long)skPad * d);
+            float* kt = (t_keys ??= new ScratchBuffer()).Get((long)keyPanels * nr * d);
             float* vp = (t_values ??= new ScratchBuffer()).Get((long)dimPanels * sk * nr);
             if (t_packedCall != Call || t_packedHead != packedId)
             {
@@ -248,7 +249,9 @@ public static unsafe class AttentionKernel
 
     /// <summary>
     /// In place over one score row: x/divisor + (1 − mask)·MinValue (keys at or past <paramref name="visible"/> get
-    /// MinValue added as well, the causal mask), then a max-shifted softmax.
+    /// MinValue added as well, the causal mask), then a max-shifted softmax. The row must have room for
+    /// <paramref name="length"/> rounded up to a whole vector (8 floats): a short last vector is computed as a whole one,
+    /// its lanes past the row masked (a row of 15 keys, a short text's, used to take seven one-lane exps).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Softmax(float* row, float* mask, int length, int visible, float divisor)
@@ -256,35 +259,54 @@ public static unsafe class AttentionKernel
         var one = Vector256<float>.One;
         var min = Vector256.Create(float.MinValue);
         var max = Vector256.Create(float.NegativeInfinity);
+        int full = length & ~7, rest = length - full;
+        // Lanes of the last, partial vector that hold keys; its mask values come through a zero-filled copy, so no
+        // read goes past the mask's end.
+        var lanes = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(rest)).AsSingle();
+        var restMask = Vector256<float>.Zero;
+        if (rest > 0)
+        {
+            float* m8 = stackalloc float[8];
+            for (int t = 0; t < 8; t++) m8[t] = t < rest ? mask[full + t] : 0f;
+            restMask = Vector256.Load(m8);
+        }
         int j = 0;
         if ((BitConverter.SingleToInt32Bits(divisor) & 0x7FFFFF) == 0)
         {
             // √d is a power of two (d = 16, 64, 256): x·(1/√d) is then exactly x/√d, and a multiply is far cheaper.
             var scale = Vector256.Create(1f / divisor);
-            for (; j + 8 <= length; j += 8)
+            for (; j < full; j += 8)
             {
                 var x = Vector256.Load(row + j) * scale + (one - Vector256.Load(mask + j)) * min;
                 Vector256.Store(x, row + j);
+                max = Vector256.Max(max, x);
+            }
+            if (rest > 0)
+            {
+                var x = Vector256.Load(row + full) * scale + (one - restMask) * min;
+                x = Vector256.ConditionalSelect(lanes, x, Vector256.Create(float.NegativeInfinity));
+                Vector256.Store(x, row + full);
                 max = Vector256.Max(max, x);
             }
         }
         else
         {
             var div = Vector256.Create(divisor);
-            for (; j + 8 <= length; j += 8)
+            for (; j < full; j += 8)
             {
                 var x = Vector256.Load(row + j) / div + (one - Vector256.Load(mask + j)) * min;
                 Vector256.Store(x, row + j);
                 max = Vector256.Max(max, x);
             }
+            if (rest > 0)
+            {
+                var x = Vector256.Load(row + full) / div + (one - restMask) * min;
+                x = Vector256.ConditionalSelect(lanes, x, Vector256.Create(float.NegativeInfinity));
+                Vector256.Store(x, row + full);
+                max = Vector256.Max(max, x);
+            }
         }
         float m = HorizontalMax(max);
-        for (; j < length; j++)
-        {
-            float x = row[j] / divisor + (1f - mask[j]) * float.MinValue;
-            row[j] = x;
-            m = MathF.Max(m, x);
-        }
         if (visible < length)
         {
             // transformers multiplies the causal and padding masks before turning them additive, so a key
@@ -297,23 +319,20 @@ public static unsafe class AttentionKernel
 
         var shift = Vector256.Create(m);
         var sum = Vector256<float>.Zero;
-        j = 0;
-        for (; j + 8 <= length; j += 8)
+        for (j = 0; j < full; j += 8)
         {
             var e = VectorMath.Exp(Vector256.Load(row + j) - shift);
             Vector256.Store(e, row + j);
             sum += e;
         }
-        float total = Vector256.Sum(sum);
-        for (; j < length; j++)
+        if (rest > 0)
         {
-            float e = VectorMath.Exp(row[j] - m);
-            row[j] = e;
-            total += e;
+            // Exp saturates at the smallest normal float rather than 0, so the lanes past the row are zeroed.
+            var e = VectorMath.Exp(Vector256.Load(row + full) - shift) & lanes;
+            Vector256.Store(e, row + full);
+            sum += e;
         }
-        var inv = Vector256.Create(1f / total);
-        j = 0;
-        for (; j + 8 <= length; j += 8) Vector256.Store(Vector256.Load(row + j) * inv, row + j);
-        for (; j < length; j++) row[j] *= 1f / total;
+        var inv = Vector256.Create(1f / Vector256.Sum(sum));
+        for (j = 0; j < length; j += 8) Vector256.Store(Vector256.Load(row + j) * inv, row + j);
     }
 }

@@ -46,7 +46,51 @@ internal readonly struct Avx2Kernel : IMicroKernel
     public static unsafe void Run(float* a, nint lda, int rows, float* b, int kc, float* c, nint ldc, int cols, bool accumulate)
     {
         if (rows == MR && cols == NR) Full(a, lda, rows, b, kc, c, ldc, accumulate);
+        else if (rows <= 4 && cols == NR) UpToFour(a, lda, rows, b, kc, c, ldc, accumulate);
         else PartialTile.Run<Avx2Kernel>(a, lda, rows, b, kc, c, ldc, cols, accumulate, &Full);
+    }
+
+    /// <summary>
+    /// The last 1–4 rows of a block (128 rows are 21 × 6 + 2; a 15-token text 6 + 6 + 3): 8 accumulators instead of
+    /// 12, written in place, where the full kernel would compute 6 rows into a stack tile and copy them out. Each row
+    /// is accumulated exactly as <see cref="Full"/> accumulates it (the same FMAs in the same order), so a row's result
+    /// does not depend on which rows share its block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void UpToFour(float* a, nint lda, int rows, float* b, int kc, float* c, nint ldc, bool accumulate)
+    {
+        float* a0 = a;
+        float* a1 = a + lda * Math.Min(1, rows - 1);
+        float* a2 = a + lda * Math.Min(2, rows - 1);
+        float* a3 = a + lda * Math.Min(3, rows - 1);
+        Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31;
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = Vector256<float>.Zero;
+        if (accumulate)
+        {
+            // Only the valid rows of C exist; the others start from zero and are never stored.
+            c00 = Vector256.Load(c); c01 = Vector256.Load(c + 8);
+            if (rows > 1) { c10 = Vector256.Load(c + ldc); c11 = Vector256.Load(c + ldc + 8); }
+            if (rows > 2) { c20 = Vector256.Load(c + 2 * ldc); c21 = Vector256.Load(c + 2 * ldc + 8); }
+            if (rows > 3) { c30 = Vector256.Load(c + 3 * ldc); c31 = Vector256.Load(c + 3 * ldc + 8); }
+        }
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Vector256.LoadAligned(b);
+            var b1 = Vector256.LoadAligned(b + 8);
+            b += NR;
+            var x = Vector256.Create(a0[k]);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a1[k]);
+            c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a2[k]);
+            c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a3[k]);
+            c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+        }
+        Vector256.Store(c00, c); Vector256.Store(c01, c + 8);
+        if (rows > 1) { Vector256.Store(c10, c + ldc); Vector256.Store(c11, c + ldc + 8); }
+        if (rows > 2) { Vector256.Store(c20, c + 2 * ldc); Vector256.Store(c21, c + 2 * ldc + 8); }
+        if (rows > 3) { Vector256.Store(c30, c + 3 * ldc); Vector256.Store(c31, c + 3 * ldc + 8); }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -59,9 +59,35 @@ public static unsafe class Transpose
     /// </summary>
     internal static void Panel(float* source, long sourceStride, int rows, int cols, float* panel, int panelWidth)
     {
-        Block(source, sourceStride, rows, cols, panel, panelWidth);
-        if (rows == panelWidth) return;
-        for (int c = 0; c < cols; c++) new Span<float>(panel + (long)c * panelWidth + rows, panelWidth - rows).Clear();
+        if (rows == panelWidth || !Avx.IsSupported || panelWidth % 8 != 0)
+        {
+            Block(source, sourceStride, rows, cols, panel, panelWidth);
+            for (int c = 0; c < cols; c++) new Span<float>(panel + (long)c * panelWidth + rows, panelWidth - rows).Clear();
+            return;
+        }
+        // A partial panel (an attention head's keys of a short text, a weight's last outputs): whole groups of 8 rows,
+        // then the rest through an 8-row staging tile whose missing rows are zero, so it too is whole 8 × 8
+        // transposes (not one strided store per float) that write the first padding columns as well.
+        int full = rows & ~7, rest = rows - full;
+        Block(source, sourceStride, full, cols, panel, panelWidth);
+        if (rest > 0)
+        {
+            float* stage = stackalloc float[64];
+            float* s = source + full * sourceStride;
+            float* t = panel + full;
+            int c = 0;
+            for (; c + 8 <= cols; c += 8)
+            {
+                for (int i = 0; i < 8; i++)
+                    Avx.Store(stage + 8 * i, i < rest ? Avx.LoadVector256(s + i * sourceStride + c) : Vector256<float>.Zero);
+                Tile8x8(stage, 8, t + c * panelWidth, panelWidth);
+            }
+            for (; c < cols; c++)
+                for (int i = 0; i < 8; i++) t[c * panelWidth + i] = i < rest ? s[i * sourceStride + c] : 0f;
+        }
+        int written = (rows + 7) & ~7;
+        for (int c = 0; c < cols; c++)
+            for (int z = written; z < panelWidth; z += 8) Avx.Store(panel + (long)c * panelWidth + z, Vector256<float>.Zero);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -58,13 +58,19 @@ internal sealed class ServerContext(ServedModel model, ServerOptions options, In
     public string ComputeType { get; } =
         model.Pipeline.Model.Backend.GetType().Name.Contains("Vulkan", StringComparison.Ordinal) ? "gpu" : "cpu";
 
-    /// <summary>TEI's checks before tokenizing for the model: not empty (400), and within the window unless truncating (413).</summary>
+    readonly TokenBound _bound = new(model.Pipeline.Tokenizer);
+
+    /// <summary>
+    /// TEI's checks before tokenizing for the model: not empty (400), and within the window unless truncating (413).
+    /// Only a text that could be too long is tokenized here: the pipeline tokenizes every text once it is admitted.
+    /// </summary>
     public void CheckInput(string text, string? pair, bool truncate)
     {
         if (text.Length == 0 && string.IsNullOrEmpty(pair))
             throw new ApiError(ErrorType.Empty, "Input validation error: `inputs` cannot be empty");
         if (truncate) return;
         var p = Model.Pipeline;
+        if (_bound.Max(text, pair) <= p.MaxLength) return;
         int length = p.Tokenizer.Encode(text, pair).Length;
         if (length > p.MaxLength) throw ApiError.TooLong(p.MaxLength, length);
     }

@@ -59,6 +59,30 @@ public class GemmTests : IDisposable
         AssertMatches(y, expected, magnitude, $"{isa} [{m}x{k}]·[{n}x{k}]ᵀ bias {withBias} {activation}");
     }
 
+    /// <summary>
+    /// Batch invariance at the kernel: every row of an M-row product is bitwise the row multiplied alone, whatever M,
+    /// the tiling (column split up to <see cref="Gemm.SmallRows"/> rows, row tiles above), the block a row lands in
+    /// (a full register block, or the last 1–5 rows) and the threads.
+    /// </summary>
+    [Property(MaxTest = 30)]
+    public void EachRowIsBitwiseTheRowAlone(byte mSel, byte nSel, byte kSel, int seed, bool withBias, bool threaded, byte isaSel, byte actSel)
+    {
+        int m = PickRows(mSel), n = PickSize(nSel), k = PickSize(kSel);
+        var isa = Isas[isaSel % Isas.Length];
+        var activation = (Activation)(actSel % 8);
+        var rng = new Random(seed);
+        var x = RandomArray(rng, m * k);
+        var packed = PackedWeight.Pack(RandomArray(rng, n * k, 0.5f), n, k, withBias ? RandomArray(rng, n) : null, isa);
+        var y = Gemm.Multiply(x, packed, activation, threaded ? _pool : null);
+        foreach (int r in new[] { 0, m / 2, m - 1 }.Concat(Enumerable.Range(Math.Max(0, m - 6), Math.Min(6, m))).Distinct())
+        {
+            var alone = Gemm.Multiply(x.AsSpan(r * k, k).ToArray(), packed, activation);
+            for (int j = 0; j < n; j++)
+                if (BitConverter.SingleToInt32Bits(y[r * n + j]) != BitConverter.SingleToInt32Bits(alone[j]))
+                    Assert.Fail($"{isa} [{m}x{k}]·[{n}x{k}]ᵀ {activation}: row {r} column {j} is {y[r * n + j]} in the batch, {alone[j]} alone");
+        }
+    }
+
     [Property(MaxTest = 30)]
     public unsafe void MultiplyManyMatchesSeparateReferences(byte mSel, byte kSel, int seed, bool threaded, byte isaSel, byte countSel, byte n0, byte n1)
     {

@@ -11,8 +11,8 @@ namespace Electra.Cpu.Kernels.Int8;
 /// packing, same results).
 /// <para>
 /// Row tiles: each thread tile is rows × every panel of every output, and quantizes its own rows first, so the codes
-/// never leave the core's cache and the input is read once; <see cref="TileRows"/> rows each when there are many,
-/// one share per thread when there are few (<see cref="RowTileRows"/>). Very few rows per thread: the calling thread
+/// never leave the core's cache and the input is read once; equal tiles of at most <see cref="TileRows"/> rows, a
+/// multiple of the threads in number (<see cref="RowTileRows"/>). Very few rows per thread: the calling thread
 /// quantizes the input, and the threads split the columns (<see cref="TilePlanner"/>).
 /// Per-tensor quantization needs the input's range first: one read-only pass, or none when the producer of the input
 /// reported it (<see cref="MultiplyWithRanges"/>, e.g. the feed-forward's up projection for its down projection).
@@ -114,9 +114,10 @@ public static unsafe class Int8Gemm
     }
 
     /// <summary>
-    /// Row tiles per thread when a small GEMM (up to <see cref="Gemm.SmallRows"/> rows, at least
-    /// <see cref="MinRowsPerThread"/> per thread) is split by rows; 0 splits its columns instead. Kept settable for
-    /// the int8-gemm benchmark's side by side of the two splits.
+    /// The fewest row tiles per thread when a small GEMM (up to <see cref="Gemm.SmallRows"/> rows, at least
+    /// <see cref="MinRowsPerThread"/> per thread) is split by rows (more when a share would exceed
+    /// <see cref="TileRows"/>); 0 splits its columns instead. Kept settable for the int8-gemm benchmark's side by side
+    /// of the two splits.
     /// </summary>
     internal static int SmallRowTilesPerThread = 1;
 
@@ -125,7 +126,7 @@ public static unsafe class Int8Gemm
 
     /// <summary>
     /// Rows per tile when the threads split the rows (each tile quantizes its own rows and runs every panel), or 0 when
-    /// they split the columns of rows the caller quantized. Many rows: at most <see cref="TileRows"/>. Few rows: in float32
+    /// they split the columns of rows the caller quantized. Tiles hold at most <see cref="TileRows"/> rows. Few rows: in float32
     /// the weight dominates the traffic and the columns are split, but int8 weights are a quarter of the bytes, and
     /// splitting the rows lets both threads quantize (the caller alone did it, with the other thread waiting) in one
     /// dispatch. Too few rows for every thread to get a share still split the columns.
@@ -269,6 +270,16 @@ public static unsafe class Int8Gemm
         void RunPanels<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref float min, ref float max)
             where TKernel : IInt8MicroKernel
         {
+            // Row tiles span every panel: the epilogue runs after each group of TilePanels panels rather than once at the
+            // end, so the block it reads (rows × 128 columns, 32 KiB for 64 rows) is still in L1, not the whole tile.
+            for (int g = p0; g < p1; g += TilePanels)
+                RunPanelGroup<TKernel>(in o, r0, r1, g, Math.Min(p1, g + TilePanels), codes, ref min, ref max);
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        void RunPanelGroup<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref float min, ref float max)
+            where TKernel : IInt8MicroKernel
+        {
             int mr = TKernel.MR, nr = _nr, pairs = _quads / 2;
             long panelBytes = (long)nr * _quads * 4;
             var e = new Int8Epilogue();
@@ -287,7 +298,7 @@ public static unsafe class Int8Gemm
                     TKernel.Run(codes + r * _lda, _lda, rows, b, _quads, split, o.Y + r * o.Ldy + col, o.Ldy, cols, e);
                 }
             }
-            // The epilogue runs once over the finished tile, still in cache; so does the range the next linear needs.
+            // The epilogue runs once over the finished block, still in cache; so does the range the next linear needs.
             int c0 = p0 * nr, width = Math.Min(o.N, p1 * nr) - c0;
             if (o.Bias != null || _activation != Activation.Identity)
                 for (int r = r0; r < r1; r++)
