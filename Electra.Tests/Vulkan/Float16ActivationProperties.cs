@@ -67,6 +67,38 @@ public sealed class Float16ActivationProperties(VulkanFixture fixture)
     [VulkanProperty(MaxTest = 6)]
     public Property Cpu_shaped_blocks_with_float16_activations() => Variant(MatmulVariant.CpuBlocks, 100);
 
+    /// <summary>The data-movement and reduction kernels on float16 rows: exact copies, and a float32 mean rounded once.</summary>
+    [VulkanFact]
+    public void Concat_select_and_mean_over_the_sequence_on_float16_activations()
+    {
+        var backend = fixture.Float16Backend;
+        if (backend.ActivationPrecision != ActivationPrecision.Float16) return;
+        var rng = new Random(12);
+        int batch = 2, s1 = 3, s2 = 5, width = 7;
+        var a = RandomModels.Floats(rng, batch * s1 * width).Select(Round).ToArray();
+        var b = RandomModels.Floats(rng, batch * s2 * width).Select(Round).ToArray();
+        using var pass = backend.BeginPass();
+        var vk = (Electra.Vulkan.VulkanForwardPass)pass;
+        var joined = pass.ConcatSequence(vk.UploadActivation(a, [batch, s1, width]), vk.UploadActivation(b, [batch, s2, width]));
+        var all = pass.Read(joined);
+        int seq = s1 + s2;
+        for (int r = 0; r < batch; r++)
+            for (int s = 0; s < seq; s++)
+                for (int h = 0; h < width; h++)
+                    Assert.Equal(s < s1 ? a[(r * s1 + s) * width + h] : b[(r * s2 + s - s1) * width + h], all[(r * seq + s) * width + h]);
+        var selected = pass.Read(pass.SelectPositions(joined, pass.UploadInt([6, 1], [batch])));
+        var mean = pass.Read(pass.MeanOverSequence(joined));
+        for (int r = 0; r < batch; r++)
+            for (int h = 0; h < width; h++)
+            {
+                Assert.Equal(all[(r * seq + (r == 0 ? 6 : 1)) * width + h], selected[r * width + h]);
+                double sum = 0;
+                for (int s = 0; s < seq; s++) sum += all[(r * seq + s) * width + h];
+                Assert.Equal(Round((float)(sum / seq)), mean[r * width + h], 1e-3f);
+            }
+        Assert.Empty(backend.ValidationMessages);
+    }
+
     [VulkanFact]
     public void A_float32_upload_meets_float16_work_through_a_conversion_and_reads_widen()
     {

@@ -28,20 +28,24 @@ public sealed class PoolSegmentsTests(VulkanFixture fixture)
         return (x, weights, [.. starts], width);
     }
 
-    private static float[] Pool(IBackend backend, float[] x, float[] weights, ImmutableArray<int> starts, int width, SegmentPooling pooling)
+    private static float[] Pool(IBackend backend, float[] x, float[] weights, ImmutableArray<int> starts, int width, SegmentPooling pooling,
+        bool halfInput = false)
     {
         using var pass = backend.BeginPass();
-        var xs = pass.Upload(x, [weights.Length, width]);
+        var xs = halfInput
+            ? ((Electra.Vulkan.VulkanForwardPass)pass).UploadActivation(x, [weights.Length, width])
+            : pass.Upload(x, [weights.Length, width]);
         var ws = pass.Upload(weights, [weights.Length]);
         return pass.Read(pass.PoolSegments(xs, ws, starts, pooling));
     }
 
-    private static Property Matches(IBackend backend, PositiveInt seed, SegmentPooling pooling, double tolerance)
+    private static Property Matches(IBackend backend, PositiveInt seed, SegmentPooling pooling, double tolerance, bool halfInput = false)
     {
         var (x, weights, starts, width) = Batch(seed.Get);
         var expected = new float[(starts.Length - 1) * width];
-        SegmentPoolingReference.Pool(x, weights, width, starts, pooling, expected);
-        var actual = Pool(backend, x, weights, starts, width, pooling);
+        // float16 activations: the reference pools the same rounded rows; the sums and the pooled rows are float32.
+        SegmentPoolingReference.Pool(halfInput ? x.Select(v => (float)(Half)v).ToArray() : x, weights, width, starts, pooling, expected);
+        var actual = Pool(backend, x, weights, starts, width, pooling, halfInput);
         int bad = Enumerable.Range(0, expected.Length).FirstOrDefault(i => Math.Abs(expected[i] - actual[i]) > tolerance * (1 + Math.Abs(expected[i])), -1);
         return (actual.Length == expected.Length && bad < 0)
             .Label($"{pooling}, starts [{string.Join(", ", starts)}], width {width}: first difference at {bad}");
@@ -52,6 +56,16 @@ public sealed class PoolSegmentsTests(VulkanFixture fixture)
     {
         using var backend = new CpuBackend();
         return Matches(backend, seed, pooling, 0);
+    }
+
+    [VulkanProperty(MaxTest = 15)]
+    public Property VulkanMatchesTheReferenceOnFloat16Activations(PositiveInt seed, SegmentPooling pooling)
+    {
+        var backend = fixture.Float16Backend;
+        if (backend.ActivationPrecision != Electra.Vulkan.ActivationPrecision.Float16) return true.ToProperty();
+        var result = Matches(backend, seed, pooling, 1e-5, halfInput: true);
+        Assert.Empty(backend.ValidationMessages);
+        return result;
     }
 
     [VulkanProperty(MaxTest = 60)]

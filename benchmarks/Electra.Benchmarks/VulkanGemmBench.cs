@@ -78,7 +78,10 @@ public static class VulkanGemmBench
         for (int round = 0; round < 4; round++)
         {
             using var pass = backend.BeginPass();
-            var input = pass.Upload(x, [m, k]);
+            // Under float16 precision x is a float16 activation, as the previous kernel of a forward would have stored it.
+            var input = backend.ActivationPrecision == ActivationPrecision.Float16
+                ? ((VulkanForwardPass)pass).UploadActivation(x, [m, k])
+                : pass.Upload(x, [m, k]);
             pass.Read(input);   // the upload is not part of the timing
             var clock = Stopwatch.StartNew();
             DeviceTensor? result = null;
