@@ -36,14 +36,9 @@ public static unsafe class AttentionKernel
     {
         if (shape.Batch == 0 || shape.QueryLength == 0) return;
         var job = t_job ??= new AttentionJob();
-        job.Shape = shape;
-        job.Q = q; job.K = k; job.V = v; job.Mask = keyMask; job.Context = context; job.Probabilities = probabilities;
-        job.Isa = isa;
-        job.Call = Interlocked.Increment(ref s_calls);
+        job.Set(shape, q, k, v, keyMask, context, probabilities, isa);
         job.QueryBlocks = (shape.QueryLength + QueryBlock - 1) / QueryBlock;
-        int tiles = shape.Batch * shape.Heads * job.QueryBlocks;
-        if (pool == null) for (int t = 0; t < tiles; t++) job.RunTile(t);
-        else pool.Run(job, tiles);
+        RunTiles(job, shape.Batch * shape.Heads * job.QueryBlocks, pool);
     }
 
     /// <summary>
@@ -59,19 +54,22 @@ public static unsafe class AttentionKernel
         var job = t_job ??= new AttentionJob();
         int tiles = job.SetSegments(segmentStarts, heads);
         if (tiles == 0) return;
-        job.Shape = new Shape(1, 0, 0, heads, headDim, stride, stride, stride, stride, causal);
-        job.Q = q; job.K = k; job.V = v; job.Mask = keyMask; job.Context = context; job.Probabilities = null;
-        job.Isa = isa;
-        job.Call = Interlocked.Increment(ref s_calls);
+        job.Set(new Shape(1, 0, 0, heads, headDim, stride, stride, stride, stride, causal), q, k, v, keyMask, context, null, isa);
         try
         {
-            if (pool == null) for (int t = 0; t < tiles; t++) job.RunTile(t);
-            else pool.Run(job, tiles);
+            RunTiles(job, tiles, pool);
         }
         finally
         {
             job.Segments = 0;
         }
+    }
+
+    // On the pool's threads, or on the calling thread alone when there is no pool.
+    static void RunTiles(AttentionJob job, int tiles, WorkerPool? pool)
+    {
+        if (pool == null) for (int t = 0; t < tiles; t++) job.RunTile(t);
+        else pool.Run(job, tiles);
     }
 
     sealed class AttentionJob : TileJob
@@ -85,6 +83,15 @@ public static unsafe class AttentionKernel
         // and the end of its tiles (cumulative), searched by tile.
         public int Segments;
         int[] _starts = [], _lengths = [], _tileEnds = [];
+
+        /// <summary>The operands of a new call; a new call number, so no thread reuses another call's packed K and V.</summary>
+        public void Set(in Shape shape, float* q, float* k, float* v, float* keyMask, float* context, float* probabilities, GemmIsa isa)
+        {
+            Shape = shape;
+            Q = q; K = k; V = v; Mask = keyMask; Context = context; Probabilities = probabilities;
+            Isa = isa;
+            Call = Interlocked.Increment(ref s_calls);
+        }
 
         /// <summary>Records the non-empty segments; returns the tiles they make (heads × query blocks each).</summary>
         public int SetSegments(ReadOnlySpan<int> segmentStarts, int heads)
