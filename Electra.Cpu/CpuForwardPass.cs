@@ -196,12 +196,69 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         }
     }
 
+    /// <summary>The feed-forward block in blocks of rows (see the private overload).</summary>
+    public DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down) =>
+        FeedForward(x, up, activation, down, default);
+
+    /// <summary>
+    /// LayerNorm(down(act(up(x))) + x), block by block of rows: in the down projection's epilogue where the GEMM can
+    /// (float weights and enough rows, <see cref="Gemm.LayerNormFusionPays"/>), otherwise as a LayerNorm pass over the
+    /// block right after it. Same bits either way.
+    /// </summary>
+    public DeviceTensor FeedForwardLayerNorm(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down,
+        DeviceTensor gamma, DeviceTensor beta, float eps)
+    {
+        var wd = Prepared(down);
+        CheckLayerNorm(wd.OutFeatures, gamma, beta);
+        if (x.LastDim != wd.OutFeatures)
+            throw new InputException($"feed-forward + LayerNorm: the residual (the input) has {x.LastDim} features, the down projection gives {wd.OutFeatures}");
+        return FeedForward(x, up, activation, down, new LayerNormOperands(Cpu(gamma), Cpu(beta), eps));
+    }
+
+    /// <summary>
+    /// LayerNorm(x·Wᵀ + b + residual) with the LayerNorm in the GEMM's epilogue (float weights and enough rows,
+    /// <see cref="Gemm.LayerNormFusionPays"/>); otherwise the linear, then a LayerNorm pass. Same bits either way.
+    /// </summary>
+    public DeviceTensor LinearLayerNorm(DeviceTensor x, LinearWeight weight, DeviceTensor residual, DeviceTensor gamma,
+        DeviceTensor beta, float eps)
+    {
+        var w = CheckedLinear(x, weight);
+        int m = checked((int)x.Rows);
+        if (w.Packed is null || !Gemm.LayerNormFusionPays(m, backend.Threads, w.Packed.Isa))
+        {
+            var projected = Linear(x, weight);
+            var normalized = LayerNorm(projected, residual, gamma, beta, eps);
+            Release(projected);
+            return normalized;
+        }
+        CheckLayerNorm(w.OutFeatures, gamma, beta);
+        var result = NewFloat(WithLastDim(x.Shape, w.OutFeatures, stackalloc int[x.Rank]));
+        SameShape(result, residual, "linear + LayerNorm residual");
+        fixed (float* px = Cpu(x).Floats)
+        fixed (float* pr = Cpu(residual).Floats)
+        fixed (float* pg = Cpu(gamma).Floats)
+        fixed (float* pb = Cpu(beta).Floats)
+        fixed (float* py = result.Writable)
+            Gemm.MultiplyLayerNorm(px, w.InFeatures, m, w.Packed, pr, w.OutFeatures, pg, pb, eps, py, w.OutFeatures, backend.Pool);
+        return result;
+    }
+
+    /// <summary>The LayerNorm that follows a feed-forward block (its residual is the block's input); Gamma null for none.</summary>
+    readonly record struct LayerNormOperands(CpuTensor? Gamma, CpuTensor? Beta, float Eps);
+
+    static void CheckLayerNorm(int features, DeviceTensor gamma, DeviceTensor beta)
+    {
+        if (gamma.ElementCount != features || beta.ElementCount != features)
+            throw new InputException($"layer norm over {features} features got gamma {TensorShape.Format(gamma.Shape)} and beta {TensorShape.Format(beta.Shape)}");
+    }
+
     /// <summary>
     /// The feed-forward block in blocks of rows: each block's intermediate (rows × the wide dimension, e.g. 4× hidden)
     /// goes straight into the down projection, so only one block of it exists at a time (an ELECTRA-base batch of
-    /// 32 × 128 would otherwise hold a 48 MB intermediate, and it grows with the batch).
+    /// 32 × 128 would otherwise hold a 48 MB intermediate, and it grows with the batch). With <paramref name="norm"/>,
+    /// each block's output is normalised with the input as residual before the next block.
     /// </summary>
-    public DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down)
+    DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down, LayerNormOperands norm)
     {
         var wu = CheckedLinear(x, up);
         var wd = Prepared(down);
@@ -212,9 +269,12 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         // Up to one block of rows this is one pass of the loop: the two linears, on the same GEMM calls.
         int ldb = IntermediateStride(wu, wd);
         var block = NewFloat([rowsPerBlock, ldb]);
+        int n = wd.OutFeatures;
         fixed (float* px = Cpu(x).Floats)
         fixed (float* pb = block.Writable)
         fixed (float* py = result.Writable)
+        fixed (float* pg = norm.Gamma is null ? default : norm.Gamma.Floats)
+        fixed (float* pbeta = norm.Beta is null ? default : norm.Beta.Floats)
         {
             // In int8 with per-tensor activations, the up projection's epilogue measures the intermediate's range, so the
             // down projection quantizes it without a pass of its own over the widest tensor of the layer.
@@ -222,16 +282,26 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
             for (int r = 0; r < m; r += rowsPerBlock)
             {
                 int rows = Math.Min(rowsPerBlock, m - r);
+                float* residual = px + (nint)r * wu.InFeatures, output = py + (nint)r * n;
                 if (passRange)
                 {
                     var range = Int8Gemm.MultiplyWithRanges(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu.Quantized!, pb,
                         wu.OutFeatures, activation, false, backend.Pool, inputRange: null, outputRange: true);
-                    Int8Gemm.MultiplyWithRanges(pb, wu.OutFeatures, rows, wd.Quantized!, py + (nint)r * wd.OutFeatures, wd.OutFeatures,
+                    Int8Gemm.MultiplyWithRanges(pb, wu.OutFeatures, rows, wd.Quantized!, output, n,
                         Activation.Identity, false, backend.Pool, range, outputRange: false);
-                    continue;
                 }
-                Multiply(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu, pb, ldb, activation);
-                Multiply(pb, ldb, rows, wd, py + (nint)r * wd.OutFeatures, wd.OutFeatures, Activation.Identity);
+                else
+                {
+                    Multiply(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu, pb, ldb, activation);
+                    if (norm.Gamma is not null && wd.Packed is not null && Gemm.LayerNormFusionPays(rows, backend.Threads, wd.Packed.Isa))
+                    {
+                        Gemm.MultiplyLayerNorm(pb, ldb, rows, wd.Packed, residual, n, pg, pbeta, norm.Eps, output, n, backend.Pool);
+                        continue;
+                    }
+                    Multiply(pb, ldb, rows, wd, output, n, Activation.Identity);
+                }
+                if (norm.Gamma is not null)
+                    LayerNormKernel.Forward(output, residual, pg, pbeta, norm.Eps, output, rows, n, backend.Pool);
             }
         }
         Release(block);

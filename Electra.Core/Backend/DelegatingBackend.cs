@@ -45,6 +45,10 @@ public abstract class DelegatingForwardPass(IBackend owner, IForwardPass inner) 
     public virtual DeviceTensor Embed(EmbeddingInputs inputs) => inner.Embed(inputs);
     public virtual DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down) =>
         inner.FeedForward(x, up, activation, down);
+    public virtual DeviceTensor LinearLayerNorm(DeviceTensor x, LinearWeight weight, DeviceTensor residual, DeviceTensor gamma,
+        DeviceTensor beta, float eps) => inner.LinearLayerNorm(x, weight, residual, gamma, beta, eps);
+    public virtual DeviceTensor FeedForwardLayerNorm(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down,
+        DeviceTensor gamma, DeviceTensor beta, float eps) => inner.FeedForwardLayerNorm(x, up, activation, down, gamma, beta, eps);
     public virtual DeviceTensor Activate(DeviceTensor x, Activation activation) => inner.Activate(x, activation);
     public virtual DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
         inner.LayerNorm(x, residual, gamma, beta, eps);

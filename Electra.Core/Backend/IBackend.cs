@@ -128,6 +128,35 @@ public interface IForwardPass : IDisposable
         return output;
     }
 
+    /// <summary>
+    /// LayerNorm(x·Wᵀ + b + residual) over the last dimension, [..., In] → [..., Out] (a transformer's output dense
+    /// layer with its residual and LayerNorm); residual is [..., Out], gamma and beta [Out]. A backend may compute the
+    /// LayerNorm while the linear's rows are still in cache; by default it is <see cref="Linear"/> then
+    /// <see cref="LayerNorm"/>, and either way the result is the same.
+    /// </summary>
+    DeviceTensor LinearLayerNorm(DeviceTensor x, LinearWeight weight, DeviceTensor residual, DeviceTensor gamma, DeviceTensor beta,
+        float eps)
+    {
+        var projected = Linear(x, weight);
+        var output = LayerNorm(projected, residual, gamma, beta, eps);
+        Release(projected);
+        return output;
+    }
+
+    /// <summary>
+    /// LayerNorm(down(act(up(x))) + x): the <see cref="FeedForward"/> block with its residual (its own input) and
+    /// LayerNorm, as a transformer's output layer applies them. By default it is <see cref="FeedForward"/> then
+    /// <see cref="LayerNorm"/>, and either way the result is the same.
+    /// </summary>
+    DeviceTensor FeedForwardLayerNorm(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down,
+        DeviceTensor gamma, DeviceTensor beta, float eps)
+    {
+        var output = FeedForward(x, up, activation, down);
+        var normalized = LayerNorm(output, x, gamma, beta, eps);
+        Release(output);
+        return normalized;
+    }
+
     /// <summary>The default <see cref="Linears(DeviceTensor, ImmutableArray{LinearWeight})"/>: one <see cref="Linear"/> per weight.</summary>
     ImmutableArray<DeviceTensor> DefaultLinears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
     {

@@ -60,6 +60,34 @@ public static unsafe class Gemm
         Run(job, pool);
     }
 
+    /// <summary>
+    /// y = LayerNorm(x·Wᵀ + b + residual) over each row of W.OutFeatures values (a transformer's output dense layer): every
+    /// tile holds whole rows, and normalises each as soon as its last panel is done, while the row is still in cache,
+    /// instead of a LayerNorm pass of its own (one synchronisation of the threads less). Each row gets exactly the bits of
+    /// <see cref="Multiply(float*, nint, int, PackedWeight, float*, nint, Activation, WorkerPool?)"/> followed by
+    /// <see cref="LayerNormKernel"/>. residual has row stride <paramref name="ldr"/>; gamma and beta hold OutFeatures
+    /// values; y must not overlap x.
+    /// </summary>
+    public static void MultiplyLayerNorm(float* x, nint ldx, int rows, PackedWeight weight, float* residual, nint ldr,
+        float* gamma, float* beta, float eps, float* y, nint ldy, WorkerPool? pool = null)
+    {
+        if (rows == 0) return;
+        var job = t_job ??= new GemmJob();
+        job.Start(x, ldx, rows, Activation.Identity);
+        job.Add(weight, y, ldy);
+        job.SetLayerNorm(residual, ldr, gamma, beta, eps);
+        Run(job, pool);
+    }
+
+    /// <summary>
+    /// Whether <see cref="MultiplyLayerNorm"/> is worth it for <paramref name="rows"/> rows on <paramref name="threads"/>
+    /// threads: its tiles hold whole rows, so few rows are split by rows and every thread streams the whole weight; from
+    /// 4 microkernel blocks per thread that costs less than the LayerNorm pass and hand-off it saves. Below that (a
+    /// short text alone) the linear splits its columns and the LayerNorm runs after it; the bits are the same either way.
+    /// </summary>
+    public static bool LayerNormFusionPays(int rows, int threads, GemmIsa isa) =>
+        threads == 1 || rows >= threads * 4 * GemmIsaDetection.MicroKernelRows(isa);
+
     /// <summary>The most weights <see cref="MultiplyMany"/> takes at once.</summary>
     public const int MaxWeights = 4;
 
@@ -123,12 +151,17 @@ public static unsafe class Gemm
         int _k, _nr;
         GemmIsa _isa;
         Activation _activation;
+        // The fused LayerNorm epilogue (MultiplyLayerNorm): null residual when there is none.
+        float* _residual, _gamma, _beta;
+        nint _ldr;
+        float _eps;
 
         public int TileCount => _plan.TileCount;
 
         public void Start(float* x, nint ldx, int rows, Activation activation)
         {
             _x = x; _ldx = ldx; _activation = activation;
+            _residual = null;
             _outputCount = 0;
             _plan.Start(rows);
         }
@@ -142,7 +175,13 @@ public static unsafe class Gemm
             _plan.Add(w.PanelCount);
         }
 
-        public void Plan(int threads) => _plan.Plan(threads, GemmIsaDetection.MicroKernelRows(_isa), TileRows, TilePanels);
+        public void SetLayerNorm(float* residual, nint ldr, float* gamma, float* beta, float eps)
+        {
+            _residual = residual; _ldr = ldr; _gamma = gamma; _beta = beta; _eps = eps;
+        }
+
+        public void Plan(int threads) =>
+            _plan.Plan(threads, GemmIsaDetection.MicroKernelRows(_isa), TileRows, TilePanels, wholeRows: _residual != null);
 
         public void Clear()
         {
@@ -201,7 +240,17 @@ public static unsafe class Gemm
             }
             // The epilogue runs once over the finished tile (still in cache) rather than after each microkernel call: long
             // rows keep many independent vectors in flight, where 16-float rows left GELU's dependency chain exposed.
-            if (bias != null || _activation != Activation.Identity)
+            if (_residual != null)
+            {
+                // Whole rows (p0 = 0, p1 = all panels): bias, then LayerNorm(row + residual), row by row while it is in L1.
+                for (int r = r0; r < r1; r++)
+                {
+                    float* row = y + r * ldy;
+                    if (bias != null) ActivationKernels.BiasActivate(row, bias, n, Activation.Identity);
+                    LayerNormKernel.Row(row, _residual + r * _ldr, row, _gamma, _beta, _eps, n);
+                }
+            }
+            else if (bias != null || _activation != Activation.Identity)
             {
                 int c0 = p0 * nr, width = Math.Min(n, p1 * nr) - c0;
                 for (int r = r0; r < r1; r++)

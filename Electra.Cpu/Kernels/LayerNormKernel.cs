@@ -45,56 +45,61 @@ public static unsafe class LayerNormKernel
         {
             int r1 = Math.Min(Rows, (tile + 1) * RowsPerTile);
             for (int r = tile * RowsPerTile; r < r1; r++)
-                Row(X + (long)r * N, Residual == null ? null : Residual + (long)r * N, Output + (long)r * N);
+                Row(X + (long)r * N, Residual == null ? null : Residual + (long)r * N, Output + (long)r * N, Gamma, Beta, Eps, N);
         }
+    }
 
-        void Row(float* x, float* res, float* dst)
+    /// <summary>
+    /// dst = LayerNorm(x + res) over one row of <paramref name="n"/> floats (res may be null, dst may alias x): the one
+    /// definition of the row, shared by this kernel and the GEMM's fused LayerNorm epilogue, so both give the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Row(float* x, float* res, float* dst, float* gamma, float* beta, float eps, int n)
+    {
+        int i;
+        var sum = Vector256<double>.Zero;
+        for (i = 0; i + 8 <= n; i += 8)
         {
-            int n = N, i;
-            var sum = Vector256<double>.Zero;
-            for (i = 0; i + 8 <= n; i += 8)
-            {
-                var v = Vector256.Load(x + i);
-                if (res != null) v += Vector256.Load(res + i);
-                Vector256.Store(v, dst + i);
-                var (lo, hi) = Vector256.Widen(v);
-                sum += lo + hi;
-            }
-            double total = Vector256.Sum(sum);
-            for (; i < n; i++)
-            {
-                float v = res != null ? x[i] + res[i] : x[i];
-                dst[i] = v;
-                total += v;
-            }
-            double mean = total / n;
-
-            var m = Vector256.Create(mean);
-            var sq = Vector256<double>.Zero;
-            for (i = 0; i + 8 <= n; i += 8)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.Load(dst + i));
-                lo -= m; hi -= m;
-                sq += lo * lo + hi * hi;
-            }
-            double variance = Vector256.Sum(sq);
-            for (; i < n; i++)
-            {
-                double d = dst[i] - mean;
-                variance += d * d;
-            }
-            variance /= n;
-            double inv = 1.0 / Math.Sqrt(variance + Eps);
-
-            var invV = Vector256.Create(inv);
-            for (i = 0; i + 8 <= n; i += 8)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.Load(dst + i));
-                var normalized = Vector256.Narrow((lo - m) * invV, (hi - m) * invV);
-                Vector256.Store(normalized * Vector256.Load(Gamma + i) + Vector256.Load(Beta + i), dst + i);
-            }
-            for (; i < n; i++)
-                dst[i] = (float)((dst[i] - mean) * inv) * Gamma[i] + Beta[i];
+            var v = Vector256.Load(x + i);
+            if (res != null) v += Vector256.Load(res + i);
+            Vector256.Store(v, dst + i);
+            var (lo, hi) = Vector256.Widen(v);
+            sum += lo + hi;
         }
+        double total = Vector256.Sum(sum);
+        for (; i < n; i++)
+        {
+            float v = res != null ? x[i] + res[i] : x[i];
+            dst[i] = v;
+            total += v;
+        }
+        double mean = total / n;
+
+        var m = Vector256.Create(mean);
+        var sq = Vector256<double>.Zero;
+        for (i = 0; i + 8 <= n; i += 8)
+        {
+            var (lo, hi) = Vector256.Widen(Vector256.Load(dst + i));
+            lo -= m; hi -= m;
+            sq += lo * lo + hi * hi;
+        }
+        double variance = Vector256.Sum(sq);
+        for (; i < n; i++)
+        {
+            double d = dst[i] - mean;
+            variance += d * d;
+        }
+        variance /= n;
+        double inv = 1.0 / Math.Sqrt(variance + eps);
+
+        var invV = Vector256.Create(inv);
+        for (i = 0; i + 8 <= n; i += 8)
+        {
+            var (lo, hi) = Vector256.Widen(Vector256.Load(dst + i));
+            var normalized = Vector256.Narrow((lo - m) * invV, (hi - m) * invV);
+            Vector256.Store(normalized * Vector256.Load(gamma + i) + Vector256.Load(beta + i), dst + i);
+        }
+        for (; i < n; i++)
+            dst[i] = (float)((dst[i] - mean) * inv) * gamma[i] + beta[i];
     }
 }

@@ -36,11 +36,21 @@ internal sealed class TilePlanner
     /// <param name="mr">the microkernel's rows (a small GEMM's one row tile is a whole number of them).</param>
     /// <param name="tileRows">rows per tile when there are many rows (a multiple of <paramref name="mr"/>).</param>
     /// <param name="tilePanels">panels per tile when there are many rows.</param>
-    public void Plan(int threads, int mr, int tileRows, int tilePanels)
+    /// <param name="wholeRows">every tile holds whole rows of its output (all its panels), as an epilogue over whole rows
+    /// (a fused LayerNorm) needs: few rows are then split by rows, one row tile per thread.</param>
+    public void Plan(int threads, int mr, int tileRows, int tilePanels, bool wholeRows = false)
     {
         int panels = 0;
         for (int i = 0; i < _outputs; i++) panels += _panelCounts[i];
-        if (_rows <= Gemm.SmallRows)
+        if (wholeRows) tilePanels = panels;
+        if (wholeRows && _rows <= Gemm.SmallRows)
+        {
+            // One row tile per thread, whole microkernel blocks each (128 rows on 2 threads: 66 + 62).
+            _tileRows = ((_rows + threads - 1) / threads + mr - 1) / mr * mr;
+            _rowTiles = (_rows + _tileRows - 1) / _tileRows;
+            _panelsPerTile = panels;
+        }
+        else if (_rows <= Gemm.SmallRows)
         {
             // Few rows (small batches): the weight, read once per row tile, is what costs; split the columns
             // instead, so each thread streams only its share of the weight and all rows stay in one tile.

@@ -19,7 +19,8 @@ public sealed record ElectraOutput(LinearWeight Dense, LayerNormWeights LayerNor
     /// <returns>[.., H], owned by the caller; <paramref name="attended"/> stays the caller's.</returns>
     internal DeviceTensor Forward(IForwardPass pass, ElectraIntermediate intermediate, DeviceTensor attended)
     {
-        using var output = pass.Scope(pass.FeedForward(attended, intermediate.Dense, intermediate.Activation, Dense));
-        return LayerNorm.Forward(pass, output, attended);
+        // One operation: a backend may normalise each row while the down projection's output is still in cache.
+        return pass.FeedForwardLayerNorm(attended, intermediate.Dense, intermediate.Activation, Dense, LayerNorm.Weight, LayerNorm.Bias,
+            LayerNorm.Eps);
     }
 }

@@ -18,7 +18,7 @@ public sealed record ElectraSelfOutput(LinearWeight Dense, LayerNormWeights Laye
     /// <returns>[.., H], owned by the caller; <paramref name="context"/> and <paramref name="input"/> stay the caller's.</returns>
     internal DeviceTensor Forward(IForwardPass pass, DeviceTensor context, DeviceTensor input)
     {
-        using var projected = pass.Scope(pass.Linear(context, Dense));
-        return LayerNorm.Forward(pass, projected, input);
+        // One operation: a backend may normalise each row while the dense layer's output is still in cache.
+        return pass.LinearLayerNorm(context, Dense, input, LayerNorm.Weight, LayerNorm.Bias, LayerNorm.Eps);
     }
 }

@@ -127,6 +127,10 @@ public sealed class PassOwnershipTests
 
         public override DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down) =>
             Made(base.FeedForward(x, up, activation, down));
+        public override DeviceTensor LinearLayerNorm(DeviceTensor x, LinearWeight weight, DeviceTensor residual, DeviceTensor gamma,
+            DeviceTensor beta, float eps) => Made(base.LinearLayerNorm(x, weight, residual, gamma, beta, eps));
+        public override DeviceTensor FeedForwardLayerNorm(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down,
+            DeviceTensor gamma, DeviceTensor beta, float eps) => Made(base.FeedForwardLayerNorm(x, up, activation, down, gamma, beta, eps));
         public override DeviceTensor Activate(DeviceTensor x, Activation activation) => Made(base.Activate(x, activation));
         public override DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
             Made(base.LayerNorm(x, residual, gamma, beta, eps));

@@ -53,6 +53,10 @@ public sealed class OpProfiler(IBackend inner) : DelegatingBackend(inner)
         }
         public override DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down) =>
             p.Time($"feed-forward {up.InFeatures}->{up.OutFeatures} {activation} ->{down.OutFeatures}", () => base.FeedForward(x, up, activation, down));
+        public override DeviceTensor LinearLayerNorm(DeviceTensor x, LinearWeight weight, DeviceTensor residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
+            p.Time($"linear+layernorm {weight.InFeatures}->{weight.OutFeatures}", () => base.LinearLayerNorm(x, weight, residual, gamma, beta, eps));
+        public override DeviceTensor FeedForwardLayerNorm(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down, DeviceTensor gamma, DeviceTensor beta, float eps) =>
+            p.Time($"feed-forward+layernorm {up.InFeatures}->{up.OutFeatures} {activation} ->{down.OutFeatures}", () => base.FeedForwardLayerNorm(x, up, activation, down, gamma, beta, eps));
         public override DeviceTensor Activate(DeviceTensor x, Activation activation) => p.Time($"activate {activation}", () => base.Activate(x, activation));
         public override DeviceTensor LayerNorm(DeviceTensor x, DeviceTensor? residual, DeviceTensor gamma, DeviceTensor beta, float eps) =>
             p.Time("layernorm", () => base.LayerNorm(x, residual, gamma, beta, eps));
