@@ -15,6 +15,9 @@ internal sealed class TilePlanner
     readonly int[] _panelTiles = new int[Gemm.MaxWeights];
     int _outputs, _rows, _tileRows, _rowTiles, _panelsPerTile, _panelTilesPerRow;
 
+    /// <summary>Rows of the GEMM being planned.</summary>
+    public int Rows => _rows;
+
     /// <summary>Tiles of the last <see cref="Plan"/>.</summary>
     public int TileCount => _rowTiles * _panelTilesPerRow;
 
