@@ -246,11 +246,14 @@ public static unsafe class AttentionKernel
         }
     }
 
+    // MaxNative (one vmaxps) rather than Max, whose IEEE 754-2019 NaN and ±0 ordering compiles to eight instructions
+    // ending in a blend on the loop's dependency chain (the softmax took 71 instead of 60 µs per 1 × 128 layer). The
+    // maximum of finite scores is the same value either way; a NaN score still makes the row all NaN, through the sum.
     static float HorizontalMax(Vector256<float> v)
     {
-        var m = Vector128.Max(v.GetLower(), v.GetUpper());
-        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
-        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(1, 0, 3, 2)));
+        var m = Vector128.MaxNative(v.GetLower(), v.GetUpper());
+        m = Vector128.MaxNative(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
+        m = Vector128.MaxNative(m, Vector128.Shuffle(m, Vector128.Create(1, 0, 3, 2)));
         return m.ToScalar();
     }
 
@@ -286,14 +289,14 @@ public static unsafe class AttentionKernel
             {
                 var x = Vector256.Load(row + j) * scale + (one - Vector256.Load(mask + j)) * min;
                 Vector256.Store(x, row + j);
-                max = Vector256.Max(max, x);
+                max = Vector256.MaxNative(max, x);
             }
             if (rest > 0)
             {
                 var x = Vector256.Load(row + full) * scale + (one - restMask) * min;
                 x = Vector256.ConditionalSelect(lanes, x, Vector256.Create(float.NegativeInfinity));
                 Vector256.Store(x, row + full);
-                max = Vector256.Max(max, x);
+                max = Vector256.MaxNative(max, x);
             }
         }
         else
@@ -303,14 +306,14 @@ public static unsafe class AttentionKernel
             {
                 var x = Vector256.Load(row + j) / div + (one - Vector256.Load(mask + j)) * min;
                 Vector256.Store(x, row + j);
-                max = Vector256.Max(max, x);
+                max = Vector256.MaxNative(max, x);
             }
             if (rest > 0)
             {
                 var x = Vector256.Load(row + full) / div + (one - restMask) * min;
                 x = Vector256.ConditionalSelect(lanes, x, Vector256.Create(float.NegativeInfinity));
                 Vector256.Store(x, row + full);
-                max = Vector256.Max(max, x);
+                max = Vector256.MaxNative(max, x);
             }
         }
         float m = HorizontalMax(max);

@@ -117,4 +117,24 @@ public class AttentionKernelTests : IDisposable
                 $"{isa} d {d} heads {nHeads} causal {causal} lengths [{string.Join(", ", lengths)}]: context {i} (row {i / hidden}) " +
                 $"is {packed[i]} packed, {alone[i]} alone");
     }
+
+    /// <summary>
+    /// A NaN anywhere in a score row makes the whole row of probabilities NaN, as torch's softmax does, wherever the NaN
+    /// lies (the running maximum is taken with vmaxps, which does not propagate NaN by itself: the sum does).
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(127)]
+    public unsafe void ANaNScoreMakesTheRowNaN(int at)
+    {
+        const int length = 128;
+        var row = Enumerable.Range(0, length).Select(i => (float)Math.Sin(i)).ToArray();
+        row[at] = float.NaN;
+        var mask = Enumerable.Repeat(1f, length).ToArray();
+        fixed (float* pr = row) fixed (float* pm = mask)
+            AttentionKernel.Softmax(pr, pm, length, length, 8f);
+        Assert.All(row, p => Assert.True(float.IsNaN(p), $"NaN at {at}: got {p}"));
+    }
 }
