@@ -114,13 +114,13 @@ internal sealed partial class VulkanForwardPass
             var bias = w.Bias ?? _backend.Placeholder;
             if (!plan.SplitK)
             {
-                _recorder.Dispatch(Kernel(catalog.Matmul(w.Float16, plan.Tiles), input.Half),
+                _recorder.Dispatch(Kernel(catalog.Matmul(w.Float16, plan.Tiles, input.Half), input.Half),
                     [input.Storage.Single, w.Weight.Chunks[c], bias, output.Storage.Single], constants, (uint)groupsX, (uint)groupsY);
                 continue;
             }
             catalog.CheckGroupCount(plan.Splits, 2, "Linear K splits");
             var partial = NewTensor([(int)(plan.Splits * m * n)], DeviceDType.Float32);   // float32 partial sums whatever the activations
-            _recorder.Dispatch(Kernel(catalog.MatmulSplit(w.Float16), input.Half),
+            _recorder.Dispatch(Kernel(catalog.MatmulSplit(w.Float16, input.Half), input.Half),
                 [input.Storage.Single, w.Weight.Chunks[c], bias, output.Storage.Single, partial.Storage.Single, SplitArrivals()],
                 constants, (uint)groupsX, (uint)groupsY, (uint)plan.Splits);
             Release(partial);
@@ -218,7 +218,7 @@ internal sealed partial class VulkanForwardPass
             var (y0, y1, y2) = (NewTensor(shape, DeviceDType.Float32, half: half), NewTensor(shape, DeviceDType.Float32, half: half),
                 NewTensor(shape, DeviceDType.Float32, half: half));
             var none = _backend.Placeholder;
-            _recorder.Dispatch(Kernel(coopmat ?? catalog.MatmulMulti(w0.Float16, tiles)!, half),
+            _recorder.Dispatch(Kernel(coopmat ?? catalog.MatmulMulti(w0.Float16, tiles, half)!, half),
                 [input.Storage.Single, w0.Weight.Single, w1.Weight.Single, w2.Weight.Single, w0.Bias ?? none, w1.Bias ?? none, w2.Bias ?? none,
                  y0.Storage.Single, y1.Storage.Single, y2.Storage.Single],
                 new PC.Matmul((uint)m, (uint)w0.OutFeatures, (uint)w0.InFeatures, (uint)w0.OutFeatures, 0, w0.HasBias ? 1u : 0u, 0,

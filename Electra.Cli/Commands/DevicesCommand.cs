@@ -50,6 +50,7 @@ public static class DevicesCommand
             foreach (var shape in d.CooperativeMatrixShapes)
                 stdout.WriteLine($"    coopmat    {shape}");
             stdout.WriteLine($"    f16 gemm   {GemmName(d.Float16GemmPath)}{(d.Float16GemmNote.Length > 0 ? $" ({d.Float16GemmNote})" : "")}");
+            stdout.WriteLine($"    f16 math   {(d.Float16PackedArithmetic ? "packed f16vec2" : "float32")} ({d.Float16ArithmeticNote})");
             stdout.WriteLine($"    f16 acts   {(d.Float16Activations == Vulkan.ActivationPrecision.Float16 ? "float16" : "float32")} ({d.Float16PrecisionNote})");
             stdout.WriteLine($"    limits     storage buffer {Bytes(d.MaxStorageBufferRange)}, shared memory {Bytes(d.MaxComputeSharedMemoryBytes)}, " +
                              $"workgroup {d.MaxComputeWorkGroupInvocations} invocations");
