@@ -126,15 +126,23 @@ internal sealed class KernelCatalog
     /// The float16-weight GEMM on cooperative matrices (4 bindings, as <see cref="Matmul"/>), null off the cooperative-matrix
     /// paths. The KHR path runs the NV module rewritten at pipeline creation (<see cref="ShaderBinaries.KhrSuffix"/>).
     /// </summary>
-    public KernelSpec? MatmulCoopmat => Gemm.Tiles is { } t
-        ? new(CoopmatShader("matmul_coopmat"), 4, Size<PushConstants.Matmul>(), t.Constants, RequiredSubgroupSize: t.RequiredSubgroupSize)
-        : null;
+    public KernelSpec? MatmulCoopmat => CoopmatSpec(Gemm.Tiles);
 
     /// <summary>Query, key and value in one cooperative-matrix dispatch (10 bindings, as <see cref="MatmulMulti"/>).</summary>
-    public KernelSpec? MatmulCoopmatMulti => Gemm.Tiles is { } t && _caps.MaxStorageBuffersPerStage >= 10
-        ? new(CoopmatShader("matmul_coopmat_multi"), 10, Size<PushConstants.Matmul>(), t.Constants, Writes: 0b11_1000_0000,
-            RequiredSubgroupSize: t.RequiredSubgroupSize)
-        : null;
+    public KernelSpec? MatmulCoopmatMulti => CoopmatMultiSpec(Gemm.Tiles);
+
+    /// <summary><see cref="MatmulCoopmat"/> for an M-row product: the small-M tiles up to 256 rows (<see cref="GemmChoice.TilesFor"/>).</summary>
+    public KernelSpec? MatmulCoopmatFor(long m) => CoopmatSpec(Gemm.TilesFor(m));
+
+    /// <summary><see cref="MatmulCoopmatMulti"/> for an M-row product.</summary>
+    public KernelSpec? MatmulCoopmatMultiFor(long m) => CoopmatMultiSpec(Gemm.TilesFor(m));
+
+    private KernelSpec? CoopmatSpec(CoopmatTiles? t) => t is null ? null
+        : new(CoopmatShader("matmul_coopmat"), 4, Size<PushConstants.Matmul>(), t.Constants, RequiredSubgroupSize: t.RequiredSubgroupSize);
+
+    private KernelSpec? CoopmatMultiSpec(CoopmatTiles? t) => t is null || _caps.MaxStorageBuffersPerStage < 10 ? null
+        : new(CoopmatShader("matmul_coopmat_multi"), 10, Size<PushConstants.Matmul>(), t.Constants, Writes: 0b11_1000_0000,
+            RequiredSubgroupSize: t.RequiredSubgroupSize);
 
     private string CoopmatShader(string name) => Gemm.Path == GemmPath.CooperativeMatrixKhr ? name + ShaderBinaries.KhrSuffix : name;
 
@@ -291,6 +299,8 @@ internal sealed class KernelCatalog
         }
         if (float16Weights && MatmulCoopmat is { } coopmat) yield return coopmat;
         if (float16Weights && MatmulCoopmatMulti is { } coopmatMulti) yield return coopmatMulti;
+        if (float16Weights && Gemm.SmallTiles is not null && MatmulCoopmatFor(1) is { } small) yield return small;
+        if (float16Weights && Gemm.SmallTiles is not null && MatmulCoopmatMultiFor(1) is { } smallMulti) yield return smallMulti;
         foreach (int features in new[] { 256, 512, 768, 1024 })
         {
             if ((!float16Weights || weightsBoth) && MatmulLayerNorm(false, features) is { } fused) yield return fused.Spec;
