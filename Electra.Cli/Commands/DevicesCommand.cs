@@ -67,7 +67,7 @@ public static class DevicesCommand
     {
         Vulkan.GemmPath.CooperativeMatrixKhr => "cooperative matrix (VK_KHR_cooperative_matrix)",
         Vulkan.GemmPath.CooperativeMatrixNV => "cooperative matrix (VK_NV_cooperative_matrix)",
-        Vulkan.GemmPath.Float16 => "float16 weights, float32 arithmetic",
+        Vulkan.GemmPath.Float16 => "float16 weights, register-tiled GEMM (its arithmetic: f16 math)",
         _ => "float32 (no 16-bit storage)",
     };
 
