@@ -255,8 +255,9 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     /// <summary>
     /// The feed-forward block in blocks of rows: each block's intermediate (rows × the wide dimension, e.g. 4× hidden)
     /// goes straight into the down projection, so only one block of it exists at a time (an ELECTRA-base batch of
-    /// 32 × 128 would otherwise hold a 48 MB intermediate, and it grows with the batch). With <paramref name="norm"/>,
-    /// each block's output is normalised with the input as residual before the next block.
+    /// 32 × 128 would otherwise hold a 48 MB intermediate, and it grows with the batch). Not in int8 with per-tensor
+    /// activations, whose range is the whole intermediate's. With <paramref name="norm"/>, each block's output is
+    /// normalised with the input as residual before the next block.
     /// </summary>
     DeviceTensor FeedForward(DeviceTensor x, LinearWeight up, Activation activation, LinearWeight down, LayerNormOperands norm)
     {
@@ -264,7 +265,12 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         var wd = Prepared(down);
         if (wd.InFeatures != wu.OutFeatures)
             throw new InputException($"feed-forward: the down projection expects {wd.InFeatures} inputs, the up projection gives {wu.OutFeatures}");
-        int m = checked((int)x.Rows), rowsPerBlock = Math.Min(m, FeedForwardBlockRows(wu.OutFeatures));
+        int m = checked((int)x.Rows);
+        // An int8 down projection with per-tensor activations quantizes the intermediate with the range of all of it
+        // (DynamicQuantizeLinear over the tensor, as ONNX Runtime runs it): it cannot start before the whole up
+        // projection has run, so there is one block, as large as ONNX Runtime's intermediate.
+        bool wholeRange = wd.Quantized is not null && !wd.PerRowActivations;
+        int rowsPerBlock = wholeRange ? m : Math.Min(m, FeedForwardBlockRows(wu.OutFeatures));
         var result = NewFloat(WithLastDim(x.Shape, wd.OutFeatures, stackalloc int[x.Rank]));
         // Up to one block of rows this is one pass of the loop: the two linears, on the same GEMM calls.
         int ldb = IntermediateStride(wu, wd);

@@ -335,9 +335,11 @@ public class Int8GemmTests : IDisposable
         x[0] = -8f; x[1] = 7.9375f;
         var (scale, zero) = Reference.ActivationParameters(x);
         var q = new ActivationQuantizer();
-        foreach (bool signedBytes in new[] { false, true })
+        // Unsigned codes (VNNI, portable), signed bytes (AVX-512) and signed bytes followed by their magnitudes (AVX2).
+        foreach (var isa in new[] { Int8Isa.AvxVnni, Int8Isa.Avx512, Int8Isa.Avx2 })
         {
-            q.Prepare(1, k, (k + 3) / 4, perRow: false, signedBytes, new ValueRange(x.Min(), x.Max()));
+            bool signedBytes = isa != Int8Isa.AvxVnni;
+            q.Prepare(1, k, (k + 3) / 4, perRow: false, isa, new ValueRange(x.Min(), x.Max()));
             unsafe
             {
                 fixed (float* px = x)
@@ -345,8 +347,15 @@ public class Int8GemmTests : IDisposable
                 for (int i = 0; i < k; i++)
                 {
                     int expected = Reference.ActivationCode(x[i], scale, zero) ^ (signedBytes ? 0x80 : 0);
-                    Assert.True(q.Codes[i] == expected, $"signed {signedBytes}: code {i} of {x[i]} = {q.Codes[i]}, expected {expected}");
+                    Assert.True(q.Codes[i] == expected, $"{isa}: code {i} of {x[i]} = {q.Codes[i]}, expected {expected}");
                 }
+                if (isa != Int8Isa.Avx2) continue;
+                // The magnitudes cover every byte the kernel reads (whole quads), padding included: |zero code − 128|.
+                byte* magnitudes = q.Codes + q.Stride / 2;
+                Assert.True(q.Stride / 2 >= (k + 3) / 4 * 4);
+                for (int i = 0; i < q.Stride / 2; i++)
+                    Assert.True(magnitudes[i] == Math.Abs((int)(sbyte)q.Codes[i]),
+                        $"magnitude {i} = {magnitudes[i]}, code {(sbyte)q.Codes[i]}");
             }
         }
     }

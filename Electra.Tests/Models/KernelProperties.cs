@@ -64,6 +64,34 @@ public class KernelProperties
             return blocked.AsSpan().SequenceEqual(whole);
         });
 
+    /// <summary>
+    /// The int8 feed-forward (ONNX Runtime's quantize_dynamic scheme) past one row block: the down projection's input is
+    /// quantized with the range of the whole intermediate, as DynamicQuantizeLinear over the tensor does, not of each
+    /// block's rows, so every row is bit-identical to the two whole int8 linears (per tensor, per row, per channel).
+    /// </summary>
+    [Property(MaxTest = 10)]
+    public Property Int8FeedForwardPastOneBlockEqualsTwoLinears() =>
+        Prop.ForAll(Gen.Zip(Gen.Zip(Gen.Elements(145, 289, 700), Gen.Elements(false, true)),
+            Gen.Zip(Gen.Elements(false, true), Gen.Zip(Gen.Choose(1, 2), Gen.Choose(0, int.MaxValue)))).ToArbitrary(), t =>
+        {
+            var ((m, perRow), (perChannel, (threads, seed))) = t;
+            const int wide = 16384, k = 8, n = 16;
+            var rng = new Random(seed);
+            using var backend = new CpuBackend(new CpuBackendOptions(threads, Quantization: new Int8Quantization(perChannel, perRow)));
+            var up = backend.UploadLinear(HostTensor.Create(RandomModels.Floats(rng, wide * k), wide, k),
+                HostTensor.Create(RandomModels.Floats(rng, wide), wide), LinearRole.EncoderLayer);
+            var down = backend.UploadLinear(HostTensor.Create(RandomModels.Floats(rng, n * wide), n, wide),
+                HostTensor.Create(RandomModels.Floats(rng, n), n), LinearRole.EncoderLayer);
+            // One row far out: the last block's range differs from the first's, so a per-block range would show.
+            var x = RandomModels.Floats(rng, m * k);
+            for (int i = 0; i < k; i++) x[(m - 1) * k + i] *= 8;
+            using var pass = backend.BeginPass();
+            var input = pass.Upload(x, [m, k]);
+            var blocked = pass.Read(pass.FeedForward(input, up, Activation.Gelu, down));
+            var whole = pass.Read(pass.Linear(pass.Linear(input, up, Activation.Gelu), down));
+            return blocked.AsSpan().SequenceEqual(whole);
+        });
+
     [Property(MaxTest = 40)]
     public Property LayerNormMatchesDouble() =>
         Prop.ForAll(Gen.Zip(Gen.Zip(Size, Size), Gen.Choose(0, int.MaxValue)).ToArbitrary(), t =>

@@ -75,14 +75,15 @@ public static unsafe class Int8Probe
         float* c = (float*)Unsafe.AsPointer(ref cbuf[0]);
         float* x = (float*)Unsafe.AsPointer(ref xf[0]);
         sbyte* b = q.Panels;
-        byte* split = q.SplitPairs;
+        byte* split = q.PanelSplitPairs(0);
         float* fb = f.Panels;
         nint lda = 1024 + 64;
         var kernels = new (string Name, int Rows, Action Body)[]
         {
             ("float 6 × 16 (vfmadd231ps)", 6, () => { for (int i = 0; i < calls; i++) Avx2Kernel.Run(x, k, 6, fb, k, c, 16, 16, false); }),
             ("int8 4 × 16, sign split, paired quads (round four)", 4, () => { for (int i = 0; i < calls; i++) Int8Kernel256<Avx2Dot>.Run(a, lda, 4, b, k / 4, split, c, 16, 16, e); }),
-            ("int8 3 × 16, sign split, paired quads, |a| once (now)", 3, () => { for (int i = 0; i < calls; i++) Int8Kernel3x16<Avx2Dot>.Run(a, lda, 3, b, k / 4, split, c, 16, 16, e); }),
+            ("int8 3 × 16, sign split, paired quads, |a| once (round five)", 3, () => { for (int i = 0; i < calls; i++) Int8Kernel3x16RoundFive.Run(a, lda, 3, b, k / 4, q.SplitPairs, c, 16, 16, e); }),
+            ("int8 3 × 16, sign split, paired quads, |a| read from the codes (now)", 3, () => { for (int i = 0; i < calls; i++) Int8Kernel3x16<Avx2Dot>.Run(a, lda, 3, b, k / 4, split, c, 16, 16, e); }),
             ("int8 3 × 16 without vpsignb (wrong sums: timing only)", 3, () => { for (int i = 0; i < calls; i++) Int8Kernel3x16<UnsignedTimingDot>.Run(a, lda, 3, b, k / 4, split, c, 16, 16, e); }),
             ("int8 3 × 16, sign split, 4 quads per vpmaddwd, none split (upper bound: timing only)", 3, () => { for (int i = 0; i < calls; i++) QuadQuads3x16(a, lda, b, k / 4, c); }),
         };
@@ -158,7 +159,6 @@ public static unsafe class Int8Probe
     readonly struct UnsignedTimingDot : IMagnitudeDot256
     {
         public static bool SignedActivations => true;
-        public static Vector256<byte> Magnitude(Vector256<sbyte> a) => a.AsByte();
         public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) => Dot(acc, a, a.AsByte(), w);
         public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<sbyte> w0, Vector256<sbyte> a1, Vector256<sbyte> w1) =>
             Dot2(acc, a0, a0.AsByte(), w0, a1, a1.AsByte(), w1);

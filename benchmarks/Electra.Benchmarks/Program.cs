@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|int8|int8-gemm|int8-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [ragged --batch B --min-len L --max-len L]
+// electra-benchmarks [ort|int8|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [ragged --batch B --min-len L --max-len L]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -112,6 +112,11 @@ if (mode is "int8-gemm")
 {
     using var pool = new WorkerPool(threads);
     Int8GemmBench.Run(pool, iterations, args.Contains("--per-channel"), args.Contains("--per-row"));
+}
+if (mode is "int8-parts")
+{
+    using var pool = new WorkerPool(threads);
+    Int8PartsBench.Run(pool, iterations, ArgInt("--rows") ?? 4096);
 }
 if (mode is "int8-probe")
     Int8Probe.Run(ArgInt("--rounds") ?? 5, ArgInt("--k") ?? 256);

@@ -11,8 +11,9 @@ internal readonly record struct ValueRange(float Min, float Max);
 /// Dynamic quantization of a linear's input, as ONNX's DynamicQuantizeLinear defines it: over the tensor (or each row)
 /// the range [min(0, x_min), max(0, x_max)] is mapped onto uint8, scale = (max − min) / 255 (1 when max = min),
 /// zero point = round-half-to-even(−min / scale) clamped to [0, 255], code = clamp(round-half-to-even(x / scale) + zero
-/// point, 0, 255). Codes are written as code − 128 for the kernels that read signed bytes, and each row gets the
-/// offset and scale the GEMM epilogue needs. <see cref="Prepare"/> fixes the parameters on the calling thread; then any
+/// point, 0, 255). Codes are written as code − 128 for the kernels that read signed bytes (followed, for the AVX2
+/// kernel, by their magnitudes in the second half of the row: <see cref="Int8IsaDetection.ReadsMagnitudes"/>), and each
+/// row gets the offset and scale the GEMM epilogue needs. <see cref="Prepare"/> fixes the parameters on the calling thread; then any
 /// thread may quantize any rows (<see cref="QuantizeRows"/>), so a GEMM tile quantizes its own rows into its own cache
 /// rather than the whole input making an extra trip through memory.
 /// </summary>
@@ -32,10 +33,14 @@ internal sealed unsafe class ActivationQuantizer
     int _k, _zero;
     float _scale;
     bool _signed, _perRow;
+    nint _magnitudes; // where a row's magnitudes start (half the stride), or 0
 
     /// <summary>Codes [rows, Stride] (64-byte aligned) of <see cref="QuantizeAll"/>, valid until the next call on this thread.</summary>
     public byte* Codes => (byte*)Unsafe.AsPointer(ref _codes[_codesOffset]);
-    /// <summary>Bytes per row of codes: whole quads, then 64-byte lines.</summary>
+    /// <summary>
+    /// Bytes per row of codes: whole quads, then 64-byte lines; twice that where the kernel reads magnitudes (the
+    /// codes, then from Stride / 2 their magnitudes).
+    /// </summary>
     public nint Stride { get; private set; }
     /// <summary>Per row: the epilogue's offset (−zero point, or 128 − zero point for signed bytes).</summary>
     public int* RowOffsets => (int*)Unsafe.AsPointer(ref _offsets[0]);
@@ -43,16 +48,19 @@ internal sealed unsafe class ActivationQuantizer
     public float* RowScales => (float*)Unsafe.AsPointer(ref _scales[0]);
 
     /// <summary>
-    /// Fixes the parameters for an input of <paramref name="rows"/> × <paramref name="k"/> read by a kernel of
-    /// <paramref name="quads"/> groups of 4 bytes: per row, or over <paramref name="range"/> (the whole input's).
+    /// Fixes the parameters for an input of <paramref name="rows"/> × <paramref name="k"/> read by <paramref name="isa"/>'s
+    /// kernel in <paramref name="quads"/> groups of 4 bytes: per row, or over <paramref name="range"/> (the whole input's).
     /// </summary>
-    public void Prepare(int rows, int k, int quads, bool perRow, bool signedBytes, ValueRange range)
+    public void Prepare(int rows, int k, int quads, bool perRow, Int8Isa isa, ValueRange range)
     {
         // Rows are padded to whole quads (their weights are 0, the bytes only need to be defined) and to 64 bytes;
         // a stride that is a multiple of 1 KiB gets 64 more so that the kernel's rows do not share L1 sets.
-        nint stride = (4 * quads + 63) / 64 * 64;
+        bool magnitudes = Int8IsaDetection.ReadsMagnitudes(isa);
+        nint stride = (4 * quads + 63) / 64 * 64 * (magnitudes ? 2 : 1);
         if (stride % 1024 == 0) stride += 64;
         Stride = stride;
+        _magnitudes = magnitudes ? stride / 2 : 0;
+        bool signedBytes = Int8IsaDetection.SignedActivations(isa);
         if (_offsets.Length < rows)
         {
             _offsets = GC.AllocateUninitializedArray<int>(rows, pinned: true);
@@ -96,7 +104,9 @@ internal sealed unsafe class ActivationQuantizer
             }
             scales[r] = scale;
             offsets[r] = (_signed ? 128 : 0) - zero;
-            QuantizeRow(row, _k, scale, zero, _signed ? (byte)0x80 : (byte)0, codes + (r - r0) * Stride, (int)Stride);
+            byte* rowCodes = codes + (r - r0) * Stride;
+            QuantizeRow(row, _k, scale, zero, _signed ? (byte)0x80 : (byte)0, rowCodes,
+                _magnitudes == 0 ? null : rowCodes + _magnitudes, (int)(_magnitudes == 0 ? Stride : _magnitudes));
         }
     }
 
@@ -184,9 +194,12 @@ internal sealed unsafe class ActivationQuantizer
         }
     }
 
-    /// <summary>Codes of one row, then the zero code up to <paramref name="width"/> bytes.</summary>
+    /// <summary>
+    /// Codes of one row, then the zero code up to <paramref name="width"/> bytes; when <paramref name="magnitudes"/> is
+    /// not null, |code| of the same <paramref name="width"/> signed bytes there too (−128 gives 128).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void QuantizeRow(float* row, int k, float scale, int zero, byte flip, byte* codes, int width)
+    static void QuantizeRow(float* row, int k, float scale, int zero, byte flip, byte* codes, byte* magnitudes, int width)
     {
         int i = 0;
         if (Avx2.IsSupported)
@@ -204,7 +217,9 @@ internal sealed unsafe class ActivationQuantizer
                 var q2 = Code(Vector256.Load(row + i + 16), vscale, vzero, hi);
                 var q3 = Code(Vector256.Load(row + i + 24), vscale, vzero, hi);
                 var bytes = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(q0, q1), Avx2.PackSignedSaturate(q2, q3));
-                Vector256.Store(Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsByte() ^ vflip, codes + i);
+                var ordered = Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsByte() ^ vflip;
+                Vector256.Store(ordered, codes + i);
+                if (magnitudes != null) Vector256.Store(Avx2.Abs(ordered.AsSByte()), magnitudes + i);
             }
         }
         else if (Vector256.IsHardwareAccelerated)
@@ -219,12 +234,16 @@ internal sealed unsafe class ActivationQuantizer
                 var q1 = PortableCode(Vector256.Load(row + i + 8), vscale, vzero, hi);
                 var q2 = PortableCode(Vector256.Load(row + i + 16), vscale, vzero, hi);
                 var q3 = PortableCode(Vector256.Load(row + i + 24), vscale, vzero, hi);
-                Vector256.Store(Vector256.Narrow(Vector256.Narrow(q0, q1), Vector256.Narrow(q2, q3)) ^ vflip, codes + i);
+                var ordered = Vector256.Narrow(Vector256.Narrow(q0, q1), Vector256.Narrow(q2, q3)) ^ vflip;
+                Vector256.Store(ordered, codes + i);
+                if (magnitudes != null) Vector256.Store(Vector256.Abs(ordered.AsSByte()).AsByte(), magnitudes + i);
             }
         }
-        for (; i < k; i++)
-            codes[i] = (byte)((int)Math.Clamp(MathF.Round(row[i] / scale) + zero, 0f, 255f) ^ flip);
-        for (; i < width; i++) codes[i] = (byte)(zero ^ flip);
+        for (int j = i; j < k; j++)
+            codes[j] = (byte)((int)Math.Clamp(MathF.Round(row[j] / scale) + zero, 0f, 255f) ^ flip);
+        for (int j = k; j < width; j++) codes[j] = (byte)(zero ^ flip);
+        if (magnitudes != null)
+            for (int j = i; j < width; j++) magnitudes[j] = (byte)Math.Abs((int)(sbyte)codes[j]);
     }
 
     /// <summary>

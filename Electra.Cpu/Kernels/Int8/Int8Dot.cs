@@ -53,9 +53,6 @@ internal readonly struct Avx2Dot : IMagnitudeDot256
     public static bool SignedActivations => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<byte> Magnitude(Vector256<sbyte> a) => Avx2.Abs(a);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<byte> m, Vector256<sbyte> w) =>
         Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(w, a)), Vector256.Create((short)1)));
 
@@ -115,9 +112,6 @@ internal readonly struct PortableDot : IDot256
 internal readonly struct PortableSignedDot : IMagnitudeDot256
 {
     public static bool SignedActivations => true;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<byte> Magnitude(Vector256<sbyte> a) => default;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<byte> m, Vector256<sbyte> w) => Dot(acc, a, w);

@@ -105,7 +105,7 @@ public static unsafe class Int8Gemm
         var quantizer = ActivationQuantizer.ForThread;
         int k = first.InFeatures;
         var range = perRow ? default : inputRange ?? quantizer.Range(x, ldx, rows, k, pool);
-        quantizer.Prepare(rows, k, first.Quads, perRow, Int8IsaDetection.SignedActivations(first.Isa), range);
+        quantizer.Prepare(rows, k, first.Quads, perRow, first.Isa, range);
         int tileRows = RowTileRows(rows, pool?.Threads ?? 1, first.Isa);
         if (tileRows == 0) quantizer.QuantizeAll(x, ldx, rows);
         var job = t_job ??= new Int8GemmJob();
@@ -165,7 +165,6 @@ public static unsafe class Int8Gemm
             public float* Y, Bias, Scales;
             public sbyte* Panels;
             public int* Sums;
-            public byte* SplitPairs;
             public nint Ldy;
             public int N, PanelCount;
             public Int8PackedWeight Weight; // keeps the pinned arrays reachable while tiles run
@@ -203,7 +202,7 @@ public static unsafe class Int8Gemm
         public void Add(Int8PackedWeight w, float* y, nint ldy)
         {
             ref var o = ref _outputs[_outputCount++];
-            o.Y = y; o.Ldy = ldy; o.Weight = w; o.Panels = w.Panels; o.Bias = w.BiasPointer; o.SplitPairs = w.SplitPairs;
+            o.Y = y; o.Ldy = ldy; o.Weight = w; o.Panels = w.Panels; o.Bias = w.BiasPointer;
             o.Sums = w.ColumnSums; o.Scales = w.ColumnScales; o.N = w.OutFeatures; o.PanelCount = w.PanelCount;
             _plan.Add(w.PanelCount);
         }
@@ -280,13 +279,13 @@ public static unsafe class Int8Gemm
         void RunPanelGroup<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref float min, ref float max)
             where TKernel : IInt8MicroKernel
         {
-            int mr = TKernel.MR, nr = _nr, pairs = _quads / 2;
+            int mr = TKernel.MR, nr = _nr;
             long panelBytes = (long)nr * _quads * 4;
             var e = new Int8Epilogue();
             for (int p = p0; p < p1; p++)
             {
                 sbyte* b = o.Panels + p * panelBytes;
-                byte* split = o.SplitPairs == null ? null : o.SplitPairs + (long)p * pairs;
+                byte* split = o.Weight.PanelSplitPairs(p);
                 int col = p * nr, cols = Math.Min(nr, o.N - col);
                 e.ColSum = o.Sums + col;
                 e.ColScale = o.Scales + col;

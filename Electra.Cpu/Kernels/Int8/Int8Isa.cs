@@ -45,6 +45,12 @@ public static class Int8IsaDetection
     /// </summary>
     public static bool SignedActivations(Int8Isa isa) => isa is Int8Isa.Avx2 or Int8Isa.Avx512;
 
+    /// <summary>
+    /// Whether <paramref name="isa"/>'s kernel reads each signed activation byte's magnitude from the quantized row (in
+    /// its second half, <see cref="ActivationQuantizer.Stride"/>) rather than computing it (the AVX2 3-row kernel).
+    /// </summary>
+    internal static bool ReadsMagnitudes(Int8Isa isa) => isa == Int8Isa.Avx2;
+
     /// <summary>Whether the running CPU can execute <paramref name="isa"/>'s kernel natively.</summary>
     public static bool IsSupported(Int8Isa isa) => isa switch
     {

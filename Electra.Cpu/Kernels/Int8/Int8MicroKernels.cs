@@ -18,7 +18,8 @@ internal unsafe struct Int8Epilogue
 
 /// <summary>
 /// An int8 register-blocked microkernel: C[MR×NR] = rescale(A[MR×4·quads] · B), A one byte per activation (row stride
-/// lda), B a packed panel of [quads][NR columns][4 bytes]. It runs the whole depth in registers (int32 sums do not
+/// lda; <see cref="Int8Kernel3x16{TDot}"/> also reads each byte's magnitude lda / 2 further), B a packed panel of
+/// [quads][NR columns][4 bytes]. It runs the whole depth in registers (int32 sums do not
 /// round, so there is nothing to gain from k-blocks) and writes floats; rows past <c>rows</c> reuse the last valid
 /// row, and a partial tile goes through a stack tile so that only valid rows and columns are written.
 /// <c>splitPairs</c>, when not null, holds one byte per pair of quads of the panel: non-zero where the pair must run

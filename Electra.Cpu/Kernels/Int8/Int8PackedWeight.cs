@@ -22,6 +22,7 @@ public sealed class Int8PackedWeight
     readonly float[] _columnScales;
     readonly float[]? _bias;
     readonly byte[]? _splitPairs; // [panel][quads / 2], Avx2 only
+    readonly bool[]? _panelHasSplits; // per panel: whether any of its pairs is split
 
     Int8PackedWeight(Int8Isa isa, int outFeatures, int inFeatures, bool perChannel, sbyte[] storage, int offset,
         int[] columnSums, float[] columnScales, float[]? bias, byte[]? splitPairs)
@@ -39,6 +40,12 @@ public sealed class Int8PackedWeight
         _columnScales = columnScales;
         _bias = bias;
         _splitPairs = splitPairs;
+        if (splitPairs is { Length: > 0 })
+        {
+            _panelHasSplits = new bool[PanelCount];
+            for (int p = 0; p < PanelCount; p++)
+                _panelHasSplits[p] = splitPairs.AsSpan(p * PairsPerPanel, PairsPerPanel).ContainsAnyExcept((byte)0);
+        }
     }
 
     public Int8Isa Isa { get; }
@@ -72,6 +79,10 @@ public sealed class Int8PackedWeight
     internal int PairsPerPanel => Quads / 2;
     /// <summary>Per panel and pair of quads, non-zero where the kernel must run the pair as two single quads; null: none.</summary>
     internal unsafe byte* SplitPairs => _splitPairs is { Length: > 0 } s ? (byte*)Unsafe.AsPointer(ref s[0]) : null;
+
+    /// <summary>Panel <paramref name="panel"/>'s split pairs (<see cref="PairsPerPanel"/> bytes), or null where it has none.</summary>
+    internal unsafe byte* PanelSplitPairs(int panel) =>
+        _panelHasSplits is { } any && any[panel] ? SplitPairs + (long)panel * PairsPerPanel : null;
 
     /// <summary>The share of pairs of quads that run as two single steps (0 where the kernel has no paired step).</summary>
     public double SplitPairFraction => _splitPairs is { Length: > 0 } s ? (double)s.Count(b => b != 0) / s.Length : 0;
