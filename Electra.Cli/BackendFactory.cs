@@ -31,7 +31,10 @@ public static class BackendFactory
                 var other => throw new UsageException($"--quantize must be int8, got '{other}'"),
             })),
             "vulkan" when quantize is not null => throw new UsageException($"--quantize {quantize} runs on the CPU backend only"),
-            "vulkan" => Vulkan.VulkanBackend.Create(VulkanOptionsFor(device) with { UseFloat16Weights = half, Profile = profile, MaxGemmPath = GemmLimit() }),
+            "vulkan" => Vulkan.VulkanBackend.Create(VulkanOptionsFor(device) with
+            {
+                UseFloat16Weights = half, Profile = profile, MaxGemmPath = GemmLimit(), HalfArithmetic = HalfMath(), CpuShapedKernels = KernelFamily(),
+            }),
             var other => throw new UsageException($"unknown backend '{other}': expected cpu or vulkan"),
         };
     }
@@ -50,6 +53,30 @@ public static class BackendFactory
         "f16" => Vulkan.GemmPath.Float16,
         "f32" => Vulkan.GemmPath.Float32,
         var other => throw new UsageException($"{GemmVariable}={other}: expected khr, nv, f16 or f32"),
+    };
+
+    /// <summary>The environment variable that turns the packed float16 GEMM arithmetic on or off (tools/gpu-bench.sh).</summary>
+    public const string HalfMathVariable = "ELECTRA_VULKAN_HALF_MATH";
+
+    /// <summary>ELECTRA_VULKAN_HALF_MATH: on (wherever activations are float16), off, or unset/auto (the device's rule).</summary>
+    private static bool? HalfMath() => Environment.GetEnvironmentVariable(HalfMathVariable) switch
+    {
+        null or "" or "auto" => null,
+        "on" => true,
+        "off" => false,
+        var other => throw new UsageException($"{HalfMathVariable}={other}: expected on, off or auto"),
+    };
+
+    /// <summary>The environment variable that picks the Vulkan kernel family (e.g. the GPU-shaped kernels on lavapipe).</summary>
+    public const string KernelsVariable = "ELECTRA_VULKAN_KERNELS";
+
+    /// <summary>ELECTRA_VULKAN_KERNELS: gpu (the GPU-shaped kernels), cpu (the CPU-shaped ones), or unset/auto (by device type).</summary>
+    private static bool? KernelFamily() => Environment.GetEnvironmentVariable(KernelsVariable) switch
+    {
+        null or "" or "auto" => null,
+        "gpu" => false,
+        "cpu" => true,
+        var other => throw new UsageException($"{KernelsVariable}={other}: expected gpu, cpu or auto"),
     };
 
     /// <summary>--device N picks a device by index; any other text picks the first device whose name contains it.</summary>

@@ -37,7 +37,8 @@ public sealed class VulkanBackend : IBackend
     {
         Context = context;
         Kernels = new KernelCache(context, options.PipelineCacheDirectory, _warnings);
-        Catalog = new KernelCatalog(context.Caps, context.Gemm);
+        Catalog = new KernelCatalog(context.Caps, context.Gemm) { HalfArithmetic = context.HalfArithmetic.Enabled };
+        if (options.CpuShapedKernels is bool cpuShaped) Catalog.CpuShapedKernels = cpuShaped;
         // Every pipeline a forward can need is built now (through the on-disk cache), not during the first forward.
         Kernels.Warm(Catalog.Eager(context.Float16StorageEnabled, context.Float16Activations));
         Pool = new BufferPool(context);
@@ -75,6 +76,17 @@ public sealed class VulkanBackend : IBackend
 
     /// <summary>Why <see cref="GemmPath"/> was chosen: the cooperative-matrix shape used, or why none is.</summary>
     public string GemmNote => Context.Gemm.Why;
+
+    /// <summary>
+    /// Whether the GPU-shaped float16 GEMMs (large, small-M and split-K tiles, query/key/value in one) multiply in packed
+    /// f16vec2 arithmetic, folding half partial sums of 16 products into float32 accumulators; otherwise they widen their
+    /// float16 operands to float32. Only over float16 activations; never in the CPU-shaped kernels, the linear fused with
+    /// LayerNorm or the cooperative-matrix GEMM (which multiplies on matrix cores). See <see cref="VulkanOptions.HalfArithmetic"/>.
+    /// </summary>
+    public bool HalfArithmetic => Catalog.HalfArithmetic;
+
+    /// <summary>Why <see cref="HalfArithmetic"/> is what it is.</summary>
+    public string HalfArithmeticNote => Context.HalfArithmetic.Why;
 
     /// <summary>Whether linear weights are stored as float16 (requested and supported).</summary>
     public bool UsesFloat16Weights => Context.Float16StorageEnabled;

@@ -53,6 +53,12 @@ public sealed record VulkanDeviceInfo(
     /// <summary>What float16 precision becomes on this device: which of weights and activations are half, or the fallback taken.</summary>
     public string Float16PrecisionNote { get; init; } = "";
 
+    /// <summary>Whether the GPU-shaped float16 GEMMs multiply in packed f16vec2 arithmetic on this device under float16 precision.</summary>
+    public bool Float16PackedArithmetic { get; init; }
+
+    /// <summary>Why <see cref="Float16PackedArithmetic"/> is what it is.</summary>
+    public string Float16ArithmeticNote { get; init; } = "";
+
     /// <summary>One line: name, type, driver and memory.</summary>
     public string Describe() =>
         $"{Name} ({Vendor}, {Type.ToString().ToLowerInvariant()}, driver {(DriverName.Length > 0 ? DriverName + " " : "")}{DriverInfo}, " +

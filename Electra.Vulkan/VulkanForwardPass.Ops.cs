@@ -97,10 +97,12 @@ internal sealed partial class VulkanForwardPass
         {
             long n0 = c * w.Weight.RowsPerChunk;
             long n = Math.Min(w.Weight.RowsPerChunk, w.OutFeatures - n0);
-            if (Coopmat(w) is { } coopmat)
+            if (Coopmat(w) is not null)
             {
-                // 64 × 64 blocks whatever M is: no split-K (matrix cores make K cheap; the grid is what a GPU lacks at batch 1).
-                var (gx, gy) = CoopmatGroups(m, n, "Linear");
+                // 64 × 64 blocks, or 16 × 64 up to 256 rows (the grid is what a GPU lacks at batch 1); no split-K (matrix
+                // cores make K cheap).
+                var coopmat = catalog.MatmulCoopmatFor(m)!;
+                var (gx, gy) = CoopmatGroups(catalog.Gemm.TilesFor(m)!, m, n, "Linear");
                 _recorder.Dispatch(Kernel(coopmat, input.Half),
                     [input.Storage.Single, w.Weight.Chunks[c], w.Bias ?? _backend.Placeholder, output.Storage.Single],
                     new PC.Matmul((uint)m, (uint)n, (uint)w.InFeatures, (uint)w.OutFeatures, (uint)n0, w.HasBias ? 1u : 0u,
@@ -114,13 +116,13 @@ internal sealed partial class VulkanForwardPass
             var bias = w.Bias ?? _backend.Placeholder;
             if (!plan.SplitK)
             {
-                _recorder.Dispatch(Kernel(catalog.Matmul(w.Float16, plan.Tiles), input.Half),
+                _recorder.Dispatch(Kernel(catalog.Matmul(w.Float16, plan.Tiles, input.Half), input.Half),
                     [input.Storage.Single, w.Weight.Chunks[c], bias, output.Storage.Single], constants, (uint)groupsX, (uint)groupsY);
                 continue;
             }
             catalog.CheckGroupCount(plan.Splits, 2, "Linear K splits");
             var partial = NewTensor([(int)(plan.Splits * m * n)], DeviceDType.Float32);   // float32 partial sums whatever the activations
-            _recorder.Dispatch(Kernel(catalog.MatmulSplit(w.Float16), input.Half),
+            _recorder.Dispatch(Kernel(catalog.MatmulSplit(w.Float16, input.Half), input.Half),
                 [input.Storage.Single, w.Weight.Chunks[c], bias, output.Storage.Single, partial.Storage.Single, SplitArrivals()],
                 constants, (uint)groupsX, (uint)groupsY, (uint)plan.Splits);
             Release(partial);
@@ -177,9 +179,8 @@ internal sealed partial class VulkanForwardPass
         return (groupsX, groupsY);
     }
 
-    private (long X, long Y) CoopmatGroups(long m, long n, string op)
+    private (long X, long Y) CoopmatGroups(Electra.Vulkan.Gemm.CoopmatTiles tiles, long m, long n, string op)
     {
-        var tiles = _backend.Catalog.Gemm.Tiles!;
         long groupsX = (n + tiles.BlockN - 1) / tiles.BlockN;
         long groupsY = (m + tiles.BlockM - 1) / tiles.BlockM;
         _backend.Catalog.CheckGroupCount(groupsX, 0, $"{op} with {n} outputs");
@@ -211,14 +212,15 @@ internal sealed partial class VulkanForwardPass
             var catalog = _backend.Catalog;
             // Three weights already make three times the workgroups: no split-K here.
             var tiles = catalog.PlanMatmul(m, w0.OutFeatures, w0.InFeatures).Tiles;
-            var coopmat = w0.Float16 ? catalog.MatmulCoopmatMulti : null;
-            var (groupsX, groupsY) = coopmat != null ? CoopmatGroups(m, w0.OutFeatures, "Linears") : MatmulGroups(tiles, m, w0.OutFeatures, "Linears");
+            var coopmat = w0.Float16 ? catalog.MatmulCoopmatMultiFor(m) : null;
+            var (groupsX, groupsY) = coopmat != null ? CoopmatGroups(catalog.Gemm.TilesFor(m)!, m, w0.OutFeatures, "Linears")
+                : MatmulGroups(tiles, m, w0.OutFeatures, "Linears");
             var shape = ImmutableArray.Create([.. input.Shape[..^1], w0.OutFeatures]);
             bool half = input.Half;
             var (y0, y1, y2) = (NewTensor(shape, DeviceDType.Float32, half: half), NewTensor(shape, DeviceDType.Float32, half: half),
                 NewTensor(shape, DeviceDType.Float32, half: half));
             var none = _backend.Placeholder;
-            _recorder.Dispatch(Kernel(coopmat ?? catalog.MatmulMulti(w0.Float16, tiles)!, half),
+            _recorder.Dispatch(Kernel(coopmat ?? catalog.MatmulMulti(w0.Float16, tiles, half)!, half),
                 [input.Storage.Single, w0.Weight.Single, w1.Weight.Single, w2.Weight.Single, w0.Bias ?? none, w1.Bias ?? none, w2.Bias ?? none,
                  y0.Storage.Single, y1.Storage.Single, y2.Storage.Single],
                 new PC.Matmul((uint)m, (uint)w0.OutFeatures, (uint)w0.InFeatures, (uint)w0.OutFeatures, 0, w0.HasBias ? 1u : 0u, 0,

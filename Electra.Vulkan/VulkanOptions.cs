@@ -57,6 +57,20 @@ public sealed record VulkanOptions
     /// </summary>
     public GemmPath? MaxGemmPath { get; init; }
 
+    /// <summary>
+    /// Packed f16vec2 arithmetic in the GPU-shaped float16 GEMMs (float32 accumulation of short half partial sums, see
+    /// <see cref="VulkanBackend.HalfArithmetic"/>): null lets the device decide (AMD, Intel and other GPUs without a
+    /// cooperative-matrix path), true uses it wherever activations are float16, false never. Its tolerance is the float16
+    /// one stated in the README.
+    /// </summary>
+    public bool? HalfArithmetic { get; init; }
+
+    /// <summary>
+    /// The kernel family: null lets the device decide (CPU-shaped kernels on CPU devices such as lavapipe, GPU-shaped ones
+    /// elsewhere); false forces the GPU-shaped kernels (e.g. to run the packed float16 GEMMs on lavapipe), true the CPU-shaped ones.
+    /// </summary>
+    public bool? CpuShapedKernels { get; init; }
+
     /// <summary>Allocates descriptor sets even where VK_KHR_push_descriptor is available (tests the fallback path).</summary>
     internal bool ForceDescriptorSets { get; init; }
 

@@ -10,10 +10,22 @@
 // by (k & 28): the vec4 stores of a warp and the row reads of one k-step each hit 32 distinct banks, with no padding, so
 // a 128 × 128 × 32 block fits in 32 KiB.
 //
+// F16_MATH (the *_f16math_f16act variants, float16 weights and activations): the shared tiles hold f16vec2 pairs along K,
+// and each thread multiplies them with packed f16vec2 FMAs (two half products per instruction: twice the float32 rate
+// on GPUs with packed half ALUs, AMD since Vega and Intel Xe, at half the registers and shared memory per value) into
+// half partial sums over HALF_CHUNK pairs (2·HALF_CHUNK products per output, HALF_CHUNK per lane), then folds each
+// partial into the float32 accumulators. A half sum of a few products keeps half's relative error (2⁻¹¹) per chunk,
+// and the float32 accumulation of the chunks keeps that error from growing with K (3072 in ELECTRA-base's FFN);
+// summing the whole K in half would lose the small terms of a long dot product once the sum is large. Overflow needs
+// a partial beyond 65504: half activations times weights of transformer size do not come near.
+//
 // SPLIT_K: workgroup z sums only its share of K (kSplit columns) into a partial buffer; the last of the z workgroups of
 // an output tile to arrive (an atomic counter, reset by that workgroup) adds the partials in order z = 0, 1, ..., so
 // the result does not depend on arrival order, then applies bias and activation. One dispatch, no second pass.
 #include "common.glsl"
+#if defined(F16_MATH) && !defined(ACT_F16)
+#error F16_MATH multiplies float16 activations: build it with ACT_F16
+#endif
 
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 layout(constant_id = 0) const uint THREADS_N = 16;
@@ -39,33 +51,48 @@ layout(push_constant) uniform Params
     uint kSplit;   // K columns per workgroup z (K itself unless SPLIT_K)
 } p;
 
+#ifdef F16_MATH
+// Both operands are float16 in memory: loads stay half, and the shared tiles hold k-pairs (kp = k / 2).
+#define LOAD4_T f16vec4
+#define SCALAR_T float16_t
+#define X4_LOAD(i) X4H_AT(i)
+#define W4_LOAD(i) W4H_AT(i)
+const uint HALF_CHUNK = 8u;   // k-pairs summed in half before a float32 fold: 16 products per output
+shared f16vec2 xs[(BK / 2) * BM];
+shared f16vec2 ws[(BK / 2) * BN];
+#else
+#define LOAD4_T vec4
+#define SCALAR_T float
+#define X4_LOAD(i) X4_AT(i)
+#define W4_LOAD(i) W4_AT(i)
 shared float xs[BK * BM];
 shared float ws[BK * BN];
+#endif
 
 uint swizzle(uint k, uint row)
 {
     return row ^ (k & 28u);
 }
 
-vec4 load_x(uint m, uint k, uint kEnd)
+LOAD4_T load_x(uint m, uint k, uint kEnd)
 {
-    vec4 r = vec4(0.0);
+    LOAD4_T r = LOAD4_T(0.0);
     if (m >= p.M) return r;
     uint at = m * p.K + k;
-    if ((p.K & 3u) == 0u && k < kEnd) return X4_AT(at >> 2);   // k and kEnd are multiples of 4 here
+    if ((p.K & 3u) == 0u && k < kEnd) return X4_LOAD(at >> 2);   // k and kEnd are multiples of 4 here
     for (uint c = 0; c < 4; c++)
-        if (k + c < kEnd) r[c] = X_AT(at + c);
+        if (k + c < kEnd) r[c] = SCALAR_T(X_AT(at + c));
     return r;
 }
 
-vec4 load_w(uint n, uint k, uint kEnd)
+LOAD4_T load_w(uint n, uint k, uint kEnd)
 {
-    vec4 r = vec4(0.0);
+    LOAD4_T r = LOAD4_T(0.0);
     if (n >= p.N) return r;
     uint at = n * p.K + k;
-    if ((p.K & 3u) == 0u && k < kEnd) return W4_AT(at >> 2);
+    if ((p.K & 3u) == 0u && k < kEnd) return W4_LOAD(at >> 2);
     for (uint c = 0; c < 4; c++)
-        if (k + c < kEnd) r[c] = W_AT(at + c);
+        if (k + c < kEnd) r[c] = SCALAR_T(W_AT(at + c));
     return r;
 }
 
@@ -88,8 +115,8 @@ void main()
         for (uint j = 0; j < TN; j++)
             acc[i][j] = 0.0;
 
-    vec4 xr[X_LOADS];
-    vec4 wr[W_LOADS];
+    LOAD4_T xr[X_LOADS];
+    LOAD4_T wr[W_LOADS];
     for (uint l = 0; l < X_LOADS; l++)
     {
         uint e = tid + l * THREADS, r = e / (BK / 4), c4 = e % (BK / 4);
@@ -103,6 +130,21 @@ void main()
 
     for (uint k0 = kBegin; k0 < kEnd; k0 += BK)
     {
+#ifdef F16_MATH
+        // k-pair kp sits where k = 2·kp sits in the float tiles (same swizzle, same banks: 4 bytes per entry either way).
+        for (uint l = 0; l < X_LOADS; l++)
+        {
+            uint e = tid + l * THREADS, r = e / (BK / 4), c4 = e % (BK / 4);
+            xs[(2 * c4) * BM + swizzle(4 * c4, r)] = xr[l].xy;
+            xs[(2 * c4 + 1) * BM + swizzle(4 * c4 + 2, r)] = xr[l].zw;
+        }
+        for (uint l = 0; l < W_LOADS; l++)
+        {
+            uint e = tid + l * THREADS, r = e / (BK / 4), c4 = e % (BK / 4);
+            ws[(2 * c4) * BN + swizzle(4 * c4, r)] = wr[l].xy;
+            ws[(2 * c4 + 1) * BN + swizzle(4 * c4 + 2, r)] = wr[l].zw;
+        }
+#else
         for (uint l = 0; l < X_LOADS; l++)
         {
             uint e = tid + l * THREADS, r = e / (BK / 4), c4 = e % (BK / 4);
@@ -115,6 +157,7 @@ void main()
             for (uint c = 0; c < 4; c++)
                 ws[(4 * c4 + c) * BN + swizzle(4 * c4 + c, r)] = wr[l][c];
         }
+#endif
         barrier();
 
         // The next slice's loads are in flight while this one is multiplied.
@@ -133,6 +176,28 @@ void main()
             }
         }
 
+#ifdef F16_MATH
+        for (uint kc = 0; kc < BK / 2; kc += HALF_CHUNK)
+        {
+            f16vec2 h[TM][TN];
+            for (uint i = 0; i < TM; i++)
+                for (uint j = 0; j < TN; j++)
+                    h[i][j] = f16vec2(0.0hf);
+            for (uint kp = kc; kp < kc + HALF_CHUNK; kp++)
+            {
+                f16vec2 a[TM];
+                f16vec2 b[TN];
+                for (uint i = 0; i < TM; i++) a[i] = xs[kp * BM + swizzle(2 * kp, ty + i * THREADS_M)];
+                for (uint j = 0; j < TN; j++) b[j] = ws[kp * BN + swizzle(2 * kp, tx + j * THREADS_N)];
+                for (uint i = 0; i < TM; i++)
+                    for (uint j = 0; j < TN; j++)
+                        h[i][j] = fma(a[i], b[j], h[i][j]);
+            }
+            for (uint i = 0; i < TM; i++)
+                for (uint j = 0; j < TN; j++)
+                    acc[i][j] += float(h[i][j].x) + float(h[i][j].y);
+        }
+#else
         for (uint kk = 0; kk < BK; kk++)
         {
             float a[TM];
@@ -143,6 +208,7 @@ void main()
                 for (uint j = 0; j < TN; j++)
                     acc[i][j] += a[i] * b[j];
         }
+#endif
         barrier();
     }
 

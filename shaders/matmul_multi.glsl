@@ -19,6 +19,8 @@ layout(std430, binding = 9) writeonly buffer Y2 { ACT_T y2[]; };
 #define X4_AT(i) vec4(x4[i])
 #define W_AT(i) (gl_WorkGroupID.z == 0u ? float(w0[i]) : gl_WorkGroupID.z == 1u ? float(w1[i]) : float(w2[i]))
 #define W4_AT(i) (gl_WorkGroupID.z == 0u ? vec4(w04[i]) : gl_WorkGroupID.z == 1u ? vec4(w14[i]) : vec4(w24[i]))
+#define X4H_AT(i) f16vec4(x4[i])   // F16_MATH: both stay half
+#define W4H_AT(i) (gl_WorkGroupID.z == 0u ? f16vec4(w04[i]) : gl_WorkGroupID.z == 1u ? f16vec4(w14[i]) : f16vec4(w24[i]))
 #define BIAS_AT(n) (gl_WorkGroupID.z == 0u ? b0[n] : gl_WorkGroupID.z == 1u ? b1[n] : b2[n])
 #define Y_STORE(i, v) if (gl_WorkGroupID.z == 0u) y0[i] = ACT_T(v); else if (gl_WorkGroupID.z == 1u) y1[i] = ACT_T(v); else y2[i] = ACT_T(v)
 #ifdef CPU_BLOCKS

@@ -15,6 +15,8 @@ shared bool lastArrival;
 #define X4_AT(i) vec4(x4[i])
 #define W_AT(i) float(w[i])
 #define W4_AT(i) vec4(w4[i])
+#define X4H_AT(i) f16vec4(x4[i])   // F16_MATH: both stay half
+#define W4H_AT(i) f16vec4(w4[i])
 #define BIAS_AT(n) bias[n]
 #define Y_STORE(i, v) y[i] = ACT_T(v)
 #ifdef CPU_BLOCKS

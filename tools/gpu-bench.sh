@@ -14,11 +14,17 @@
 #   {"step":"coopmat"}        where the device has cooperative matrices: every fixture under --precision f16 on each
 #                             coopmat variant (ELECTRA_VULKAN_GEMM=nv, then khr) against transformers' float32
 #                             reference within the float16 tolerance (abs = rel = 1.5e-2; activations in float16 too)
+#   {"step":"packed"}         every fixture under --precision f16 with the packed f16vec2 GEMM arithmetic forced
+#                             (ELECTRA_VULKAN_GEMM=f16 ELECTRA_VULKAN_HALF_MATH=on: the path AMD and Intel GPUs without
+#                             matrix cores take by default; forced, it runs on any GPU) within the float16 tolerance
 #   {"step":"gemm"}           the Vulkan linear's GFLOP/s on ELECTRA-small/base shapes on every GEMM path the device has
-#                             (f32, f16, coopmat-nv, coopmat-khr), each float16 path checked against f32 ("within")
+#                             (f32, f16 with float32 arithmetic, f16-packed, coopmat-nv, coopmat-khr), each float16 path
+#                             checked against f32 ("within")
 #   {"step":"electra"}        `electra bench --backend vulkan` on the base-shaped model at 1×128, 32×128 and 8×512,
-#                             float32, and float16 (weights and activations; "activation_precision" in the result):
-#                             median/min ms, dispatches, barriers, submits, allocations
+#                             float32, float16 as the device chooses (weights and activations; "activation_precision",
+#                             "gemm_path" and "half_arithmetic" in the result say which path ran), and "f16-packed"
+#                             (packed f16vec2 arithmetic forced, no matrix cores): median/min ms, dispatches, barriers,
+#                             submits, allocations
 #   {"step":"torch"}          transformers' ElectraModel on CUDA, eager, fp32 / fp16 / bf16, same weights and shapes,
 #                             with "ratio" = electra's median / torch's median at the same shape and precision
 set -uo pipefail
@@ -77,6 +83,17 @@ run() {
     done
   done
 
+  # The packed float16 arithmetic, forced on whatever GPU this is (its default only on AMD and Intel without coopmat).
+  for fixture in "$here"/fixtures/*/; do
+    [ -f "$fixture/reference.safetensors" ] || continue
+    local name rc
+    name="$(basename "$fixture")"
+    ELECTRA_VULKAN_GEMM=f16 ELECTRA_VULKAN_HALF_MATH=on timeout 60 "$electra" validate --reference "$fixture" --model "$fixture" \
+      --backend vulkan --precision f16 --abs 1.5e-2 --rel 1.5e-2 >/tmp/electra-validate.txt 2>&1
+    rc=$?
+    echo "{\"step\":\"packed\",\"fixture\":\"$name\",\"passed\":$([ $rc -eq 0 ] && echo true || echo false),\"exit\":$rc}"
+  done
+
   # Lines: "gemm MxNxK PATH: MS ms, GFLOP GFLOP/s[, vs f32 R of tolerance: ok|FAILED]"
   timeout 150 "$here/benchmarks/Electra.Benchmarks" vulkan-gemm --large --iterations 20 2>&1 | grep '^gemm ' | while read -r _ shape precision ms _ gflops _ rest; do
     local within=null
@@ -86,13 +103,14 @@ run() {
 
   local results="/tmp/electra-gpu-bench.jsonl"
   : > "$results"
-  for precision in f32 f16; do
+  for precision in f32 f16 f16-packed; do
     for shape in "1 128 40" "32 128 20" "8 512 20"; do
       set -- $shape
-      local extra=()
-      [ "$precision" = f16 ] && extra=(--precision f16)
+      local extra=() env=()
+      [ "$precision" != f32 ] && extra=(--precision f16)
+      [ "$precision" = f16-packed ] && env=(ELECTRA_VULKAN_GEMM=f16 ELECTRA_VULKAN_HALF_MATH=on)
       local line
-      line="$(timeout 90 "$electra" bench --model "$model" --backend vulkan --batch "$1" --seq "$2" --warmup 5 --iterations "$3" --json "${extra[@]}" 2>/dev/null | tail -1)"
+      line="$(env "${env[@]}" timeout 90 "$electra" bench --model "$model" --backend vulkan --batch "$1" --seq "$2" --warmup 5 --iterations "$3" --json "${extra[@]}" 2>/dev/null | tail -1)"
       [ -n "$line" ] || line='{"error":"failed or timed out"}'
       echo "{\"step\":\"electra\",\"precision\":\"$precision\",\"batch\":$1,\"seq\":$2,\"result\":$line}" | tee -a "$results"
     done

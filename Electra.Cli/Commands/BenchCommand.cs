@@ -49,6 +49,8 @@ public static class BenchCommand
         public string? GemmPath { get; init; }
         /// <summary>Vulkan: how activations were stored (Float16 under --precision f16 where the device allows it).</summary>
         public string? ActivationPrecision { get; init; }
+        /// <summary>Vulkan: whether the GPU-shaped float16 GEMMs multiplied in packed f16vec2 arithmetic, null elsewhere.</summary>
+        public bool? HalfArithmetic { get; init; }
     }
 
     /// <summary>Per timed forward, averaged over the timed forwards (the warm-up is not counted).</summary>
@@ -151,6 +153,7 @@ public static class BenchCommand
             Profile = profile,
             GemmPath = vulkan?.GemmPath.ToString(),
             ActivationPrecision = vulkan?.ActivationPrecision.ToString(),
+            HalfArithmetic = vulkan?.HalfArithmetic,
         };
     }
 
@@ -181,6 +184,7 @@ public static class BenchCommand
         ["allocations"] = r.Vulkan?.Allocations,
         ["gemm_path"] = r.GemmPath,
         ["activation_precision"] = r.ActivationPrecision,
+        ["half_arithmetic"] = r.HalfArithmetic,
         ["profile"] = r.Profile is null ? null : new JsonObject(r.Profile.OrderByDescending(kv => kv.Value.Ms).Select(kv =>
             KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject { ["dispatches"] = kv.Value.Dispatches, ["ms"] = Math.Round(kv.Value.Ms, 4) }))),
     }.ToJsonString();

@@ -50,6 +50,7 @@ public static class DevicesCommand
             foreach (var shape in d.CooperativeMatrixShapes)
                 stdout.WriteLine($"    coopmat    {shape}");
             stdout.WriteLine($"    f16 gemm   {GemmName(d.Float16GemmPath)}{(d.Float16GemmNote.Length > 0 ? $" ({d.Float16GemmNote})" : "")}");
+            stdout.WriteLine($"    f16 math   {(d.Float16PackedArithmetic ? "packed f16vec2" : "float32")} ({d.Float16ArithmeticNote})");
             stdout.WriteLine($"    f16 acts   {(d.Float16Activations == Vulkan.ActivationPrecision.Float16 ? "float16" : "float32")} ({d.Float16PrecisionNote})");
             stdout.WriteLine($"    limits     storage buffer {Bytes(d.MaxStorageBufferRange)}, shared memory {Bytes(d.MaxComputeSharedMemoryBytes)}, " +
                              $"workgroup {d.MaxComputeWorkGroupInvocations} invocations");
@@ -66,7 +67,7 @@ public static class DevicesCommand
     {
         Vulkan.GemmPath.CooperativeMatrixKhr => "cooperative matrix (VK_KHR_cooperative_matrix)",
         Vulkan.GemmPath.CooperativeMatrixNV => "cooperative matrix (VK_NV_cooperative_matrix)",
-        Vulkan.GemmPath.Float16 => "float16 weights, float32 arithmetic",
+        Vulkan.GemmPath.Float16 => "float16 weights, register-tiled GEMM (its arithmetic: f16 math)",
         _ => "float32 (no 16-bit storage)",
     };
 

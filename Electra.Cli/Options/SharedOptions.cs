@@ -25,7 +25,7 @@ internal static class SharedOptions
         Choice("--backend", "where the model runs (default: cpu)", "cpu", "vulkan");
 
     public static Option<string> Precision() =>
-        Choice("--precision", "f32 (default): float32 throughout; f16: linear weights and activations stored as float16 on the GPU (--backend vulkan; float32 sums, results read as float32; within 1.5e-2 abs + 1.5e-2 rel of float32, see README)", "f32", "f16");
+        Choice("--precision", "f32 (default): float32 throughout; f16: linear weights and activations stored as float16 on the GPU (--backend vulkan; float32 sums, products on matrix cores or in packed half arithmetic where the GPU has them, results read as float32; within 1.5e-2 abs + 1.5e-2 rel of float32, see README)", "f32", "f16");
 
     public static Option<string> Device() =>
         new("--device") { Description = "Vulkan device: its index in `electra devices`, or part of its name (default: the first discrete GPU)", HelpName = "N|NAME" };

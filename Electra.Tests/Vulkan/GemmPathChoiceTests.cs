@@ -160,4 +160,35 @@ public sealed class GemmPathChoiceTests
         Assert.Null(plain.MatmulCoopmatMulti);
         Assert.DoesNotContain(plain.Eager(float16Weights: true), s => s.Shader.Contains("coopmat", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// The small-M cooperative-matrix tiles (M ≤ 256): 1 × 4 subgroups of 16 × 16, as specialization constants of the same
+    /// NV module (which the build validates and the rewrite tests cover); never run here, as lavapipe has no cooperative matrix.
+    /// </summary>
+    [Fact]
+    public void Up_to_256_rows_the_cooperative_matrix_GEMM_takes_16_x_64_tiles_of_the_same_module()
+    {
+        var choice = GemmPathChoice.Choose(Nvidia, float16: true);
+        var small = choice.SmallTiles!;
+        Assert.Equal((16u, 64u, 128u), (small.BlockM, small.BlockN, small.Threads));
+        Assert.Equal([128u, 32u, 1u, 4u, 1u, 1u, 16u, 16u, 16u], small.Constants.ToArray());
+        Assert.Same(small, choice.TilesFor(1));
+        Assert.Same(small, choice.TilesFor(256));
+        Assert.Same(choice.Tiles, choice.TilesFor(257));
+        // A 16 × 8 shape: two accumulators per subgroup keep the block 16 × 64.
+        var narrow = GemmPathChoice.Choose(Nvidia with { KhrCooperativeMatrix = false, Shapes = [Shape(CooperativeMatrixExtension.NV, 16, 8, 16)] }, float16: true).SmallTiles!;
+        Assert.Equal((1u, 2u, 16u, 64u), (narrow.FragM, narrow.FragN, narrow.BlockM, narrow.BlockN));
+        Assert.True(small.SharedBytes <= choice.Tiles!.SharedBytes);   // wherever the large tiles fit, so do these
+
+        var catalog = new KernelCatalog(Caps(Nvidia), choice);
+        var forBatch1 = catalog.MatmulCoopmatFor(128)!;
+        Assert.Equal(catalog.MatmulCoopmat!.Shader, forBatch1.Shader);
+        Assert.Equal(small.Constants.ToArray(), forBatch1.Constants.ToArray());
+        Assert.Equal(choice.Tiles.Constants.ToArray(), catalog.MatmulCoopmatFor(4096)!.Constants.ToArray());
+        Assert.Equal(small.Constants.ToArray(), catalog.MatmulCoopmatMultiFor(128)!.Constants.ToArray());
+        var eager = catalog.Eager(float16Weights: true).ToList();
+        Assert.Contains(forBatch1, eager);
+        Assert.Contains(catalog.MatmulCoopmatMultiFor(128)!, eager);
+        Assert.Null(new KernelCatalog(Caps(Nvidia), GemmPathChoice.Choose(Nvidia, true, GemmPath.Float16)).MatmulCoopmatFor(128));
+    }
 }

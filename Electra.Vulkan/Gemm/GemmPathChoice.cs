@@ -23,7 +23,23 @@ internal sealed record CoopmatTiles(uint Subgroup, uint RequiredSubgroupSize, ui
 }
 
 /// <summary>The GEMM path of a device and, for the cooperative-matrix ones, its tiles; <paramref name="Why"/> says why no better path was taken.</summary>
-internal sealed record GemmChoice(GemmPath Path, CoopmatTiles? Tiles, string Why);
+internal sealed record GemmChoice(GemmPath Path, CoopmatTiles? Tiles, string Why)
+{
+    /// <summary>
+    /// The cooperative-matrix tiles for at most <see cref="SmallRows"/> rows (null: <see cref="Tiles"/> serve every M): one
+    /// row of four subgroups, each one TM × TN accumulator (or two where the shape is 8 wide), so a 16 × 64 block. At batch
+    /// 1 × 128 an ELECTRA-base linear of 768 outputs then makes 8 × 12 = 96 workgroups instead of the 64 × 64 tiles' 24,
+    /// closer to filling a GPU of ~100 compute units. The same shader module with other specialization constants, so the
+    /// build's spirv-val and the NV → KHR rewrite tests cover it; no device here runs it (lavapipe has no cooperative matrix).
+    /// </summary>
+    public CoopmatTiles? SmallTiles { get; init; }
+
+    /// <summary>Rows up to which <see cref="SmallTiles"/> serve (the small-M bound of the other GEMMs).</summary>
+    public const long SmallRows = 256;
+
+    /// <summary>The tiles for an M-row product: <see cref="SmallTiles"/> up to <see cref="SmallRows"/> rows where there are any.</summary>
+    public CoopmatTiles? TilesFor(long m) => m <= SmallRows && SmallTiles is { } small ? small : Tiles;
+}
 
 /// <summary>
 /// Picks the GEMM path per device: KHR cooperative matrix &gt; NV cooperative matrix &gt; float16 weights &gt; float32,
@@ -49,7 +65,7 @@ internal static class GemmPathChoice
         {
             if (highest is { } h && path > h) continue;
             var (tiles, why) = Coopmat(caps, extension);
-            if (tiles != null) return new GemmChoice(path, tiles, why);
+            if (tiles != null) return new GemmChoice(path, tiles, why) { SmallTiles = SmallCoopmat(caps, tiles) };
             reasons.Add(why);
         }
         return new GemmChoice(GemmPath.Float16, null, reasons.Count == 0 ? "cooperative matrix not allowed by the options" : string.Join("; ", reasons));
@@ -82,6 +98,16 @@ internal static class GemmPathChoice
         if (tiles.Threads > caps.MaxWorkGroupInvocations) return (null, $"{name}: {tiles.Threads} invocations per workgroup exceed the device's {caps.MaxWorkGroupInvocations}");
         if (tiles.SharedBytes > caps.MaxSharedMemoryBytes) return (null, $"{name}: needs {tiles.SharedBytes} bytes of shared memory, the device has {caps.MaxSharedMemoryBytes}");
         return (tiles, $"{name}: {shape}");
+    }
+
+    /// <summary>
+    /// The small-M tiles beside <paramref name="large"/> (same shape, subgroup size and requirement): 1 × 4 subgroups of
+    /// 16 × 16 outputs (FragM = 16 / TM, FragN = 16 / TN, at least 1); null where they would not fit the device.
+    /// </summary>
+    private static CoopmatTiles? SmallCoopmat(GemmCapabilities caps, CoopmatTiles large)
+    {
+        var small = large with { WarpsM = 1, WarpsN = 4, FragM = Math.Max(1, 16 / large.TM), FragN = Math.Max(1, 16 / large.TN) };
+        return small.Threads <= caps.MaxWorkGroupInvocations && small.SharedBytes <= caps.MaxSharedMemoryBytes ? small : null;
     }
 
     /// <summary>

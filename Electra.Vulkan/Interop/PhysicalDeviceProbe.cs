@@ -114,8 +114,10 @@ internal static unsafe class PhysicalDeviceProbe
         var float16Gemm = Electra.Vulkan.Gemm.GemmPathChoice.Choose(gemm, float16: true);
         var float16Precision = Electra.Vulkan.Gemm.PrecisionChoice.Choose(float16: true, halfActivations: true, info.Supports16BitStorage,
             info.SupportsFloat16Arithmetic);
+        var float16Math = Electra.Vulkan.Gemm.HalfArithmeticChoice.Choose(gemm, float16Precision.Float16Activations, float16Gemm.Path);
         info = info with
         {
+            Float16PackedArithmetic = float16Math.Enabled, Float16ArithmeticNote = float16Math.Why,
             CooperativeMatrixShapes = gemm.Shapes, Float16GemmPath = float16Gemm.Path, Float16GemmNote = float16Gemm.Why,
             Float16Activations = float16Precision.Activations, Float16PrecisionNote = float16Precision.Why,
         };

@@ -31,6 +31,9 @@ internal sealed unsafe class VulkanContext : IDisposable
 
     /// <summary>The GEMM path: a cooperative-matrix one enables its extension and the features its shader needs.</summary>
     public GemmChoice Gemm { get; }
+
+    /// <summary>Whether the GPU-shaped float16 GEMMs multiply in packed half arithmetic.</summary>
+    public HalfArithmeticChoice HalfArithmetic { get; }
     public PhysicalDeviceMemoryProperties MemoryProperties { get; }
     public CounterSet Counters { get; } = new();
 
@@ -70,6 +73,7 @@ internal sealed unsafe class VulkanContext : IDisposable
                 Caps.Info.SupportsFloat16Arithmetic);
             Float16StorageEnabled = Precision.Float16Weights;
             Gemm = GemmPathChoice.Choose(Caps.Gemm, Float16StorageEnabled, options.MaxGemmPath);
+            HalfArithmetic = HalfArithmeticChoice.Choose(Caps.Gemm, Precision.Float16Activations, Gemm.Path, options.HalfArithmetic);
             bool push = Caps.SupportsPushDescriptors && !options.ForceDescriptorSets;
             Device = CreateDevice(Caps, Float16StorageEnabled, Precision.Float16Activations, push, Gemm);
             Vk.CurrentDevice = Device;

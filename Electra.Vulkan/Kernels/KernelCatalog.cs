@@ -100,35 +100,59 @@ internal sealed class KernelCatalog
 
     private static int Size<T>() where T : struct => Marshal.SizeOf<T>();
 
-    public KernelSpec Matmul(bool float16Weights, MatmulTiles tiles) =>
-        new(Name("matmul", tiles, float16Weights), 4, Size<PushConstants.Matmul>(), tiles.Constants);
+    /// <summary>
+    /// The GPU-shaped float16 GEMMs over float16 inputs multiply in packed half arithmetic (the *_f16math kernels, see
+    /// <see cref="HalfArithmeticChoice"/>). Set from the device's choice; tests set it to run either on any device.
+    /// </summary>
+    public bool HalfArithmetic { get; set; }
 
-    private static string Name(string kernel, MatmulTiles tiles, bool float16Weights) =>
-        kernel + (tiles.CpuBlocks ? "_cpu" : "") + (float16Weights ? "_f16" : "");
+    /// <param name="float16Weights">The weight is float16.</param>
+    /// <param name="tiles">The tiling.</param>
+    /// <param name="halfInputs">x is float16 (the kernel will be taken in its _f16act variant): the packed-arithmetic
+    /// variant then serves where <see cref="HalfArithmetic"/> is on.</param>
+    public KernelSpec Matmul(bool float16Weights, MatmulTiles tiles, bool halfInputs = false) =>
+        new(Name("matmul", tiles, float16Weights, halfInputs), 4, Size<PushConstants.Matmul>(), tiles.Constants);
+
+    private string Name(string kernel, MatmulTiles tiles, bool float16Weights, bool halfInputs) =>
+        kernel + (tiles.CpuBlocks ? "_cpu" : "") + (float16Weights ? "_f16" : "") +
+        (HalfMath(float16Weights, halfInputs) && !tiles.CpuBlocks ? HalfArithmeticSuffix : "");
+
+    private bool HalfMath(bool float16Weights, bool halfInputs) => HalfArithmetic && float16Weights && halfInputs;
+
+    /// <summary>The name suffix of the packed-half-arithmetic GEMMs (built only with float16 activations: "_f16math_f16act").</summary>
+    public const string HalfArithmeticSuffix = "_f16math";
 
     /// <summary>
     /// The float16-weight GEMM on cooperative matrices (4 bindings, as <see cref="Matmul"/>), null off the cooperative-matrix
     /// paths. The KHR path runs the NV module rewritten at pipeline creation (<see cref="ShaderBinaries.KhrSuffix"/>).
     /// </summary>
-    public KernelSpec? MatmulCoopmat => Gemm.Tiles is { } t
-        ? new(CoopmatShader("matmul_coopmat"), 4, Size<PushConstants.Matmul>(), t.Constants, RequiredSubgroupSize: t.RequiredSubgroupSize)
-        : null;
+    public KernelSpec? MatmulCoopmat => CoopmatSpec(Gemm.Tiles);
 
     /// <summary>Query, key and value in one cooperative-matrix dispatch (10 bindings, as <see cref="MatmulMulti"/>).</summary>
-    public KernelSpec? MatmulCoopmatMulti => Gemm.Tiles is { } t && _caps.MaxStorageBuffersPerStage >= 10
-        ? new(CoopmatShader("matmul_coopmat_multi"), 10, Size<PushConstants.Matmul>(), t.Constants, Writes: 0b11_1000_0000,
-            RequiredSubgroupSize: t.RequiredSubgroupSize)
-        : null;
+    public KernelSpec? MatmulCoopmatMulti => CoopmatMultiSpec(Gemm.Tiles);
+
+    /// <summary><see cref="MatmulCoopmat"/> for an M-row product: the small-M tiles up to 256 rows (<see cref="GemmChoice.TilesFor"/>).</summary>
+    public KernelSpec? MatmulCoopmatFor(long m) => CoopmatSpec(Gemm.TilesFor(m));
+
+    /// <summary><see cref="MatmulCoopmatMulti"/> for an M-row product.</summary>
+    public KernelSpec? MatmulCoopmatMultiFor(long m) => CoopmatMultiSpec(Gemm.TilesFor(m));
+
+    private KernelSpec? CoopmatSpec(CoopmatTiles? t) => t is null ? null
+        : new(CoopmatShader("matmul_coopmat"), 4, Size<PushConstants.Matmul>(), t.Constants, RequiredSubgroupSize: t.RequiredSubgroupSize);
+
+    private KernelSpec? CoopmatMultiSpec(CoopmatTiles? t) => t is null || _caps.MaxStorageBuffersPerStage < 10 ? null
+        : new(CoopmatShader("matmul_coopmat_multi"), 10, Size<PushConstants.Matmul>(), t.Constants, Writes: 0b11_1000_0000,
+            RequiredSubgroupSize: t.RequiredSubgroupSize);
 
     private string CoopmatShader(string name) => Gemm.Path == GemmPath.CooperativeMatrixKhr ? name + ShaderBinaries.KhrSuffix : name;
 
     /// <summary>Split-K: two more bindings, the partial sums [splits, M, N] and the per-tile arrival counters.</summary>
-    public KernelSpec MatmulSplit(bool float16Weights) =>
-        new(float16Weights ? "matmul_split_f16" : "matmul_split", 6, Size<PushConstants.Matmul>(), SmallTiles.Constants, Writes: 0b111000);
+    public KernelSpec MatmulSplit(bool float16Weights, bool halfInputs = false) =>
+        new((float16Weights ? "matmul_split_f16" : "matmul_split") + (HalfMath(float16Weights, halfInputs) ? HalfArithmeticSuffix : ""), 6, Size<PushConstants.Matmul>(), SmallTiles.Constants, Writes: 0b111000);
 
     /// <summary>Three same-shaped linears of one input in one dispatch (10 bindings), where the device binds that many.</summary>
-    public KernelSpec? MatmulMulti(bool float16Weights, MatmulTiles tiles) => _caps.MaxStorageBuffersPerStage < 10 ? null :
-        new(Name("matmul_multi", tiles, float16Weights), 10, Size<PushConstants.Matmul>(), tiles.Constants,
+    public KernelSpec? MatmulMulti(bool float16Weights, MatmulTiles tiles, bool halfInputs = false) => _caps.MaxStorageBuffersPerStage < 10 ? null :
+        new(Name("matmul_multi", tiles, float16Weights, halfInputs), 10, Size<PushConstants.Matmul>(), tiles.Constants,
             Writes: 0b11_1000_0000);
 
     /// <summary>
@@ -257,24 +281,26 @@ internal sealed class KernelCatalog
     /// no float32 weight exists then), and the conversions both ways.</param>
     public IEnumerable<KernelSpec> Eager(bool float16Weights, bool float16Activations = false) =>
         float16Activations
-            ? EagerSpecs(float16Weights, weightsBoth: false).Select(s => ForActivations(s, true)).Append(ForActivations(Convert, true)).Append(Convert)
-            : EagerSpecs(float16Weights, weightsBoth: true);
+            ? EagerSpecs(float16Weights, weightsBoth: false, halfInputs: true).Select(s => ForActivations(s, true)).Append(ForActivations(Convert, true)).Append(Convert)
+            : EagerSpecs(float16Weights, weightsBoth: true, halfInputs: false);
 
-    private IEnumerable<KernelSpec> EagerSpecs(bool float16Weights, bool weightsBoth)
+    private IEnumerable<KernelSpec> EagerSpecs(bool float16Weights, bool weightsBoth, bool halfInputs)
     {
         foreach (bool half in float16Weights ? weightsBoth ? new[] { false, true } : [true] : [false])
             foreach (var tiles in CpuShapedKernels ? new[] { CpuTiles } : [LargeTiles, SmallTiles])
             {
-                yield return Matmul(half, tiles);
-                if (MatmulMulti(half, tiles) is { } multi) yield return multi;
+                yield return Matmul(half, tiles, halfInputs);
+                if (MatmulMulti(half, tiles, halfInputs) is { } multi) yield return multi;
             }
         if (!CpuShapedKernels)
         {
             if (!float16Weights || weightsBoth) yield return MatmulSplit(false);
-            if (float16Weights) yield return MatmulSplit(true);
+            if (float16Weights) yield return MatmulSplit(true, halfInputs);
         }
         if (float16Weights && MatmulCoopmat is { } coopmat) yield return coopmat;
         if (float16Weights && MatmulCoopmatMulti is { } coopmatMulti) yield return coopmatMulti;
+        if (float16Weights && Gemm.SmallTiles is not null && MatmulCoopmatFor(1) is { } small) yield return small;
+        if (float16Weights && Gemm.SmallTiles is not null && MatmulCoopmatMultiFor(1) is { } smallMulti) yield return smallMulti;
         foreach (int features in new[] { 256, 512, 768, 1024 })
         {
             if ((!float16Weights || weightsBoth) && MatmulLayerNorm(false, features) is { } fused) yield return fused.Spec;

@@ -7,7 +7,9 @@ namespace Electra.Benchmarks;
 
 /// <summary>
 /// GFLOP/s of the Vulkan backend's linear (x·Wᵀ + b) on the shapes of ELECTRA-small and -base, on every GEMM path the
-/// device has: float32, float16 weights, and the NV and KHR cooperative-matrix kernels where offered. <c>reps</c>
+/// device has: float32, float16 weights with float32 arithmetic ("f16") and with packed f16vec2 arithmetic ("f16-packed",
+/// forced: the path AMD and Intel GPUs without matrix cores take by default), and the NV and KHR cooperative-matrix kernels
+/// where offered. <c>reps</c>
 /// linears are recorded in one pass and run in one submission (the host's recording cost is part of the figure, as it
 /// is of a forward), timed from the first record to the read of the last result. Each float16 path's result is also
 /// checked against the float32 path's within the float16 tolerance (|a − r| ≤ 1e-2 + 1e-2·|r|), so a GPU run verifies
@@ -25,7 +27,8 @@ public static class VulkanGemmBench
         try
         {
             foreach (var (label, backend) in paths)
-                Console.WriteLine($"{backend.DeviceDescription}, {label}: GEMM path {backend.GemmPath} ({backend.GemmNote})");
+                Console.WriteLine($"{backend.DeviceDescription}, {label}: GEMM path {backend.GemmPath} ({backend.GemmNote}), " +
+                    $"half arithmetic {(backend.HalfArithmetic ? "packed f16vec2" : "no")} ({backend.HalfArithmeticNote})");
             foreach (var (m, n, k) in shapes)
             {
                 var rng = new Random(m + n + k);
@@ -59,10 +62,18 @@ public static class VulkanGemmBench
     private static List<(string Label, VulkanBackend Backend)> Paths()
     {
         var list = new List<(string, VulkanBackend)> { ("f32", VulkanBackend.Create()) };
-        foreach (var (label, max) in new[] { ("f16", GemmPath.Float16), ("coopmat-nv", GemmPath.CooperativeMatrixNV), ("coopmat-khr", GemmPath.CooperativeMatrixKhr) })
+        foreach (var (label, max, packed) in new[]
+                 {
+                     ("f16", GemmPath.Float16, false), ("f16-packed", GemmPath.Float16, true),
+                     ("coopmat-nv", GemmPath.CooperativeMatrixNV, false), ("coopmat-khr", GemmPath.CooperativeMatrixKhr, false),
+                 })
         {
-            var backend = VulkanBackend.Create(new VulkanOptions { UseFloat16Weights = true, MaxGemmPath = max });
-            bool distinct = backend.UsesFloat16Weights && backend.GemmPath == max;
+            // The packed arithmetic lives in the GPU-shaped kernels: forced on any device (lavapipe included).
+            var backend = VulkanBackend.Create(new VulkanOptions
+            {
+                UseFloat16Weights = true, MaxGemmPath = max, HalfArithmetic = packed, CpuShapedKernels = packed ? false : null,
+            });
+            bool distinct = backend.UsesFloat16Weights && backend.GemmPath == max && backend.HalfArithmetic == packed;
             if (distinct) list.Add((label, backend));
             else backend.Dispose();
         }
