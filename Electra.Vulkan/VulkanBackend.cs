@@ -78,10 +78,10 @@ public sealed class VulkanBackend : IBackend
     public string GemmNote => Context.Gemm.Why;
 
     /// <summary>
-    /// Whether the GPU-shaped float16 GEMMs (large, small-M and split-K tiles, query/key/value in one) multiply in packed
-    /// f16vec2 arithmetic, folding half partial sums of 16 products into float32 accumulators; otherwise they widen their
-    /// float16 operands to float32. Only over float16 activations; never in the CPU-shaped kernels, the linear fused with
-    /// LayerNorm or the cooperative-matrix GEMM (which multiplies on matrix cores). See <see cref="VulkanOptions.HalfArithmetic"/>.
+    /// Whether the GPU-shaped float16 GEMMs (large, small-M and split-K tiles, query/key/value in one, the dense layer fused
+    /// with LayerNorm) multiply in packed f16vec2 arithmetic, folding half partial sums of 16 products into float32
+    /// accumulators; otherwise they widen their float16 operands to float32. Only over float16 activations; never in the
+    /// CPU-shaped kernels or the cooperative-matrix GEMM (which multiplies on matrix cores). See <see cref="VulkanOptions.HalfArithmetic"/>.
     /// </summary>
     public bool HalfArithmetic => Catalog.HalfArithmetic;
 

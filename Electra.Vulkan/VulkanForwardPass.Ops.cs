@@ -137,7 +137,7 @@ internal sealed partial class VulkanForwardPass
     {
         if (_pending is not { } pending || residual == null || input.Storage != pending.Output.Storage ||
             input.LastDim != pending.Weight.OutFeatures ||
-            _backend.Catalog.MatmulLayerNorm(pending.Weight.Float16, pending.Weight.OutFeatures) is not { } fused)
+            _backend.Catalog.MatmulLayerNorm(pending.Weight.Float16, pending.Weight.OutFeatures, pending.Output.Half) is not { } fused)
             return null;
         _pending = null;
         var w = pending.Weight;

@@ -4,7 +4,13 @@
 // A workgroup owns BM whole rows (N ≤ THREADS·NC features), so the row statistics never leave it. x rows are staged in
 // shared memory BK columns at a time; each thread reads its own weight rows as vec4s along K. Per output the sum runs
 // over k in order, as in the tiled GEMM. The including shader defines WEIGHT_T and WEIGHT4_T.
+//
+// F16_MATH (float16 weights and activations, as in matmul_body.glsl): x is staged as f16vec2 pairs along K, and each
+// output sums packed f16vec2 products in half over 16 products (8 per lane) before each float32 fold.
 #include "common.glsl"
+#if defined(F16_MATH) && !defined(ACT_F16)
+#error F16_MATH multiplies float16 activations: build it with ACT_F16
+#endif
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint THREADS = 256;   // a power of two
 layout(constant_id = 1) const uint NC = 4;          // features per thread
@@ -12,7 +18,11 @@ layout(constant_id = 2) const uint BM = 8;          // rows per workgroup
 const uint BK = 32;
 #include "matmul_layernorm_io.glsl"
 
+#ifdef F16_MATH
+shared f16vec2 xs[BM * BK / 2];
+#else
 shared float xs[BM * BK];
+#endif
 shared float partial[BM * THREADS];
 
 // Sums each row's value over the workgroup (a tree in shared memory); every thread gets the BM totals.
@@ -44,6 +54,18 @@ vec4 load_w(uint n, uint k)
     return r;
 }
 
+#ifdef F16_MATH
+f16vec4 load_wh(uint n, uint k)
+{
+    uint at = n * p.K + k;
+    if ((p.K & 3u) == 0u && k < p.K) return f16vec4(w4[at >> 2]);
+    f16vec4 r = f16vec4(0.0);
+    for (uint c = 0; c < 4; c++)
+        if (k + c < p.K) r[c] = float16_t(w[at + c]);
+    return r;
+}
+#endif
+
 void main()
 {
     uint t = gl_LocalInvocationID.x;
@@ -54,6 +76,42 @@ void main()
         for (uint c = 0; c < NC; c++)
             acc[r][c] = 0.0;
 
+#ifdef F16_MATH
+    for (uint k0 = 0; k0 < p.K; k0 += BK)
+    {
+        for (uint e = t; e < BM * BK / 2; e += THREADS)
+        {
+            uint r = e / (BK / 2), k = k0 + 2 * (e - r * (BK / 2));
+            bool row = m0 + r < p.M;
+            xs[e] = f16vec2(row && k < p.K ? x[(m0 + r) * p.K + k] : float16_t(0.0),
+                            row && k + 1 < p.K ? x[(m0 + r) * p.K + k + 1] : float16_t(0.0));
+        }
+        barrier();
+        for (uint c = 0; c < NC; c++)
+        {
+            uint n = t + c * THREADS;
+            if (n >= p.N) continue;
+            for (uint kh = 0; kh < BK; kh += 16)   // 8 pairs in half, then a float32 fold
+            {
+                f16vec2 h[BM];
+                for (uint r = 0; r < BM; r++)
+                    h[r] = f16vec2(0.0hf);
+                for (uint kk = kh; kk < kh + 16; kk += 4)
+                {
+                    f16vec4 wv = load_wh(n, k0 + kk);
+                    for (uint r = 0; r < BM; r++)
+                    {
+                        h[r] = fma(xs[r * (BK / 2) + kk / 2], wv.xy, h[r]);
+                        h[r] = fma(xs[r * (BK / 2) + kk / 2 + 1], wv.zw, h[r]);
+                    }
+                }
+                for (uint r = 0; r < BM; r++)
+                    acc[r][c] += float(h[r].x) + float(h[r].y);
+            }
+        }
+        barrier();
+    }
+#else
     for (uint k0 = 0; k0 < p.K; k0 += BK)
     {
         for (uint e = t; e < BM * BK; e += THREADS)
@@ -82,6 +140,7 @@ void main()
         }
         barrier();
     }
+#endif
 
     // y, then y + residual, whose row mean and (from the registers, a second pass) variance normalise it.
     float sums[BM];

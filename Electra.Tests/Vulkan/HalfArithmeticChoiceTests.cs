@@ -70,7 +70,7 @@ public sealed class HalfArithmeticChoiceTests
     {
         var catalog = new KernelCatalog(Caps(Amd), GemmPathChoice.Choose(Amd, true)) { HalfArithmetic = true };
         var eager = catalog.Eager(float16Weights: true, float16Activations: true).Select(s => s.Shader).ToHashSet();
-        foreach (var name in new[] { "matmul_f16_f16math_f16act", "matmul_multi_f16_f16math_f16act", "matmul_split_f16_f16math_f16act" })
+        foreach (var name in new[] { "matmul_f16_f16math_f16act", "matmul_multi_f16_f16math_f16act", "matmul_split_f16_f16math_f16act", "matmul_layernorm_f16_f16math_f16act" })
         {
             Assert.Contains(name, eager);
             Assert.True(MultipliesHalfPairs(SpirvModule.Parse(ShaderBinaries.Load(name))), $"{name}: no f16vec2 FMA");

@@ -41,7 +41,7 @@ public sealed class PackedHalfArithmeticProperties(VulkanFixture fixture, ITestO
     private static Gen<int> Dim(int max) => Gen.OneOf(Gen.Choose(1, max), Gen.Elements(1, 3, 31, 33, 127));
 
     /// <summary>The worst ratio (|a − e| − OutputTol·(1 + |e|)) / (u·‖x∘w‖₂) over the outputs: within the bound when ≤ PerProduct.</summary>
-    private (double Worst, double Mean) Ratios(MatmulVariant? variant, int m, int n, int k, int seed, bool fused, bool identity = false)
+    private (double Worst, double Mean) Ratios(MatmulVariant? variant, int m, int n, int k, int seed, bool fused, bool identity = false, bool layerNorm = false)
     {
         var backend = fixture.Float16Backend;
         var rng = new Random(seed);
@@ -50,18 +50,31 @@ public sealed class PackedHalfArithmeticProperties(VulkanFixture fixture, ITestO
         int weights = fused ? 3 : 1;
         var ws = Enumerable.Range(0, weights).Select(_ => RandomModels.Floats(rng, n * k, 0.3f).Select(Round).ToArray()).ToArray();
         var bs = Enumerable.Range(0, weights).Select(_ => rng.Next(2) == 0 || fused ? RandomModels.Floats(rng, n) : null).ToArray();
-        if (fused || identity) act = Activation.Identity;
+        if (fused || identity || layerNorm) act = Activation.Identity;
         backend.Catalog.ForcedMatmul = variant;
         backend.Catalog.HalfArithmetic = true;
+        if (layerNorm) backend.Catalog.CpuShapedKernels = false;   // the GPU-shaped dense + LayerNorm has the packed form
         try
         {
             using var pass = backend.BeginPass();
             var input = ((VulkanForwardPass)pass).UploadActivation(x, [m, k]);
             var linears = Enumerable.Range(0, weights)
                 .Select(i => backend.UploadLinear(HostTensor.Create(ws[i], n, k), bs[i] is { } b ? HostTensor.Create(b, n) : null)).ToArray();
+            // The LayerNorm's operands first: the linear then waits for the LayerNorm, which runs both as one dispatch
+            // and writes y too (anything recorded or allocated in between would record the linear alone).
+            var residual = ((VulkanForwardPass)pass).UploadActivation(RandomModels.Floats(rng, m * n), [m, n]);
+            var gamma = backend.UploadWeight(HostTensor.Create(RandomModels.Floats(rng, n), n));
+            var beta = backend.UploadWeight(HostTensor.Create(RandomModels.Floats(rng, n), n));
+            pass.Read(residual);   // the uploads are not counted below
+            var before = backend.Counters;
             var results = new DeviceTensor[weights];
             if (fused) pass.Linears(input, linears, results);
             else results[0] = pass.Linear(input, linears[0], act);
+            if (layerNorm)
+            {
+                pass.Read(pass.LayerNorm(results[0], residual, gamma, beta, 1e-12f));
+                Assert.Equal(1, (backend.Counters - before).Dispatches);   // one dispatch: the fused kernel
+            }
             double worst = 0, sum = 0;
             long count = 0;
             for (int i = 0; i < weights; i++)
@@ -94,16 +107,17 @@ public sealed class PackedHalfArithmeticProperties(VulkanFixture fixture, ITestO
         {
             backend.Catalog.ForcedMatmul = null;
             backend.Catalog.HalfArithmetic = false;
+            backend.Catalog.ResetCpuShapedKernels();
         }
     }
 
-    private Property Variant(MatmulVariant variant, int maxM, bool fused = false) =>
+    private Property Variant(MatmulVariant? variant, int maxM, bool fused = false, bool layerNorm = false) =>
         Prop.ForAll(Gen.Zip(Gen.Zip(Dim(maxM), Dim(400)), Gen.Zip(Dim(70), Gen.Choose(0, int.MaxValue))).ToArbitrary(), t =>
         {
             var ((m, k), (n, seed)) = t;
             if (fixture.Float16Backend.ActivationPrecision != ActivationPrecision.Float16) return true.ToProperty();
-            double worst = Ratios(variant, m, n, k, seed, fused).Worst;
-            return (worst <= PerProduct).Label($"{variant}{(fused ? " (query, key, value)" : "")}, packed float16 arithmetic: " +
+            double worst = Ratios(variant, m, n, k, seed, fused, layerNorm: layerNorm).Worst;
+            return (worst <= PerProduct).Label($"{(layerNorm ? "dense + LayerNorm" : variant)}{(fused ? " (query, key, value)" : "")}, packed float16 arithmetic: " +
                 $"M {m}, N {n}, K {k}: error {worst:F2}·u·‖x∘w‖₂ beyond the output rounding (bound {PerProduct})");
         });
 
@@ -119,18 +133,24 @@ public sealed class PackedHalfArithmeticProperties(VulkanFixture fixture, ITestO
     [VulkanProperty(MaxTest = 2)]
     public Property Query_key_value_in_packed_half_arithmetic() => Variant(MatmulVariant.SmallM, 100, fused: true);
 
+    /// <summary>The dense layer fused with LayerNorm (its linear output y, written by the same dispatch), N within its 1024.</summary>
+    [VulkanProperty(MaxTest = 3)]
+    public Property Dense_fused_with_layer_norm_in_packed_half_arithmetic() => Variant(null, 40, layerNorm: true);
+
     /// <summary>ELECTRA-base's FFN output width (K = 3072), where a sum kept in half would show: every family once.</summary>
     [VulkanTheory]
     [InlineData("Large")]
     [InlineData("SmallM")]
     [InlineData("SplitK")]
+    [InlineData("DenseLayerNorm")]
     public void K_of_3072_stays_within_the_bound(string family)
     {
-        var variant = Enum.Parse<MatmulVariant>(family);
+        bool layerNorm = family == "DenseLayerNorm";
+        MatmulVariant? variant = layerNorm ? null : Enum.Parse<MatmulVariant>(family);
         if (fixture.Float16Backend.ActivationPrecision != ActivationPrecision.Float16) return;
-        var (worst, mean) = Ratios(variant, 17, 45, 3072, 3072 + (int)variant, fused: false, identity: true);
-        output.WriteLine($"{variant}, K 3072: worst {worst:F2}·u·‖x∘w‖₂ beyond the output rounding, mean |a − e| {mean:F2}·u·‖x∘w‖₂");
-        Assert.True(worst <= PerProduct, $"{variant}, M 17, N 45, K 3072: error {worst:F2}·u·‖x∘w‖₂ beyond the output rounding (bound {PerProduct})");
-        Assert.True(mean <= MeanAtK3072, $"{variant}, M 17, N 45, K 3072: mean error {mean:F2}·u·‖x∘w‖₂ (bound {MeanAtK3072}): is the sum kept in half?");
+        var (worst, mean) = Ratios(variant, 17, 45, 3072, 3072 + (int)(variant ?? MatmulVariant.CpuBlocks), fused: false, identity: true, layerNorm: layerNorm);
+        output.WriteLine($"{family}, K 3072: worst {worst:F2}·u·‖x∘w‖₂ beyond the output rounding, mean |a − e| {mean:F2}·u·‖x∘w‖₂");
+        Assert.True(worst <= PerProduct, $"{family}, M 17, N 45, K 3072: error {worst:F2}·u·‖x∘w‖₂ beyond the output rounding (bound {PerProduct})");
+        Assert.True(mean <= MeanAtK3072, $"{family}, M 17, N 45, K 3072: mean error {mean:F2}·u·‖x∘w‖₂ (bound {MeanAtK3072}): is the sum kept in half?");
     }
 }

@@ -161,7 +161,10 @@ internal sealed class KernelCatalog
     /// features per thread, a weight vec4 from global memory per 8 rows). CPU devices with subgroup arithmetic: ceil(N/8)
     /// invocations own 16 rows, each a 16 × 8 block of outputs in registers (see <see cref="CpuShapedKernels"/>).
     /// </summary>
-    public FusedKernel? MatmulLayerNorm(bool float16Weights, long features)
+    /// <param name="float16Weights">The weight is float16.</param>
+    /// <param name="features">Output features (the LayerNorm's width).</param>
+    /// <param name="halfInputs">x is float16: the GPU-shaped kernel's packed-arithmetic variant serves where <see cref="HalfArithmetic"/> is on.</param>
+    public FusedKernel? MatmulLayerNorm(bool float16Weights, long features, bool halfInputs = false)
     {
         if (features < 1 || features > 1024 || _caps.MaxStorageBuffersPerStage < 8)
             return null;
@@ -176,7 +179,8 @@ internal sealed class KernelCatalog
         if (_caps.Info.MaxComputeWorkGroupInvocations < threads)
             return null;
         uint perThread = (uint)((features + threads - 1) / threads);
-        return new FusedKernel(new(float16Weights ? "matmul_layernorm_f16" : "matmul_layernorm", 8, Size<PushConstants.MatmulLayerNorm>(),
+        return new FusedKernel(new((float16Weights ? "matmul_layernorm_f16" : "matmul_layernorm") + (HalfMath(float16Weights, halfInputs) ? HalfArithmeticSuffix : ""),
+            8, Size<PushConstants.MatmulLayerNorm>(),
             [threads, perThread, MatmulLayerNormRows], Writes: 0b1100_0000), MatmulLayerNormRows);
     }
 
@@ -304,7 +308,7 @@ internal sealed class KernelCatalog
         foreach (int features in new[] { 256, 512, 768, 1024 })
         {
             if ((!float16Weights || weightsBoth) && MatmulLayerNorm(false, features) is { } fused) yield return fused.Spec;
-            if (float16Weights && MatmulLayerNorm(true, features) is { } half) yield return half.Spec;
+            if (float16Weights && MatmulLayerNorm(true, features, halfInputs) is { } half) yield return half.Spec;
         }
         yield return Add;
         yield return Activate;
