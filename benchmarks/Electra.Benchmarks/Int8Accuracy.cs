@@ -15,6 +15,8 @@ public static class Int8Accuracy
 {
     public static void Run(string modelDir, string ortInt8Path, int threads, int seeds, bool perChannel, bool perRow)
     {
+        // Without a seed there is nothing to average: say so rather than fail inside Average.
+        if (seeds < 1) throw new ArgumentOutOfRangeException(nameof(seeds), seeds, "--seeds must be at least 1");
         using var f32Backend = new CpuBackend(new CpuBackendOptions(threads));
         using var int8Backend = new CpuBackend(new CpuBackendOptions(threads,
             Quantization: new Int8Quantization(perChannel, perRow)));
@@ -26,15 +28,15 @@ public static class Int8Accuracy
         Console.WriteLine("|---|---|---|---|---|");
         foreach (var (batch, seq) in new[] { (1, 128), (32, 128) })
         {
-            var ours = new List<Errors>();
-            var peer = new List<Errors>();
+            var ours = new List<LogitErrors>();
+            var peer = new List<LogitErrors>();
             for (int seed = 1; seed <= seeds; seed++)
             {
                 var inputs = BenchInputs.Create(batch, seq, 0, f32.Config.VocabSize, seed);
                 var model = inputs.ToModelInputs();
                 var reference = f32.Forward(model).Logits!.ToArray();
-                var o = Errors.Of(reference, int8.Forward(model).Logits!.ToArray());
-                var p = Errors.Of(reference, ortInt8.Run(ortInt8.Feed(inputs)));
+                var o = LogitErrors.Of(reference, int8.Forward(model).Logits!.ToArray());
+                var p = LogitErrors.Of(reference, ortInt8.Run(ortInt8.Feed(inputs)));
                 ours.Add(o);
                 peer.Add(p);
                 Console.WriteLine($"| {batch} × {seq} | {seed} | {o.MaxAbs:E2} / {p.MaxAbs:E2} | {o.MeanAbs:E2} / {p.MeanAbs:E2} | {o.SignAgree}/{o.Count} / {p.SignAgree}/{p.Count} |");
@@ -42,23 +44,6 @@ public static class Int8Accuracy
             int oursNoWorse = ours.Zip(peer).Count(x => x.First.MaxAbs <= x.Second.MaxAbs);
             Console.WriteLine($"| {batch} × {seq} | **all** | {ours.Average(e => e.MaxAbs):E2} / {peer.Average(e => e.MaxAbs):E2} (mean of max; ours ≤ ORT on {oursNoWorse} of {seeds}) | " +
                 $"{ours.Average(e => e.MeanAbs):E2} / {peer.Average(e => e.MeanAbs):E2} | {ours.Sum(e => e.SignAgree)} / {peer.Sum(e => e.SignAgree)} of {ours.Sum(e => e.Count)} |");
-        }
-    }
-
-    readonly record struct Errors(double MaxAbs, double MeanAbs, int SignAgree, int Count)
-    {
-        public static Errors Of(float[] reference, float[] actual)
-        {
-            double max = 0, sum = 0;
-            int agree = 0;
-            for (int i = 0; i < reference.Length; i++)
-            {
-                double d = Math.Abs(reference[i] - actual[i]);
-                max = Math.Max(max, d);
-                sum += d;
-                if (reference[i] > 0 == actual[i] > 0) agree++;
-            }
-            return new Errors(max, sum / reference.Length, agree, reference.Length);
         }
     }
 }

@@ -54,14 +54,7 @@ public static class Int8SideBySide
 
     static string Errors(float[] reference, float[] actual)
     {
-        double maxAbs = 0, peak = 0;
-        int agree = 0;
-        for (int i = 0; i < reference.Length; i++)
-        {
-            maxAbs = Math.Max(maxAbs, Math.Abs(reference[i] - actual[i]));
-            peak = Math.Max(peak, Math.Abs(reference[i]));
-            if (reference[i] > 0 == actual[i] > 0) agree++;
-        }
-        return $"{maxAbs:E2} | {maxAbs / peak:E2} | {agree}/{reference.Length}";
+        var e = LogitErrors.Of(reference, actual);
+        return $"{e.MaxAbs:E2} | {e.MaxAbs / e.Peak:E2} | {e.SignAgree}/{e.Count}";
     }
 }
