@@ -81,13 +81,14 @@ internal sealed unsafe class VnniKernel
         }
         try
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var kernel = Create();
             if (VnniSelfCheck.Mismatch(kernel) is { } mismatch)
             {
                 s_status = $"AVX-512 VNNI code not used: self-check failed ({mismatch})";
                 return null;
             }
-            s_status = "generated AVX-512 VNNI code (vpdpbusd), self-check passed";
+            s_status = $"generated AVX-512 VNNI code (vpdpbusd), self-check passed, {clock.Elapsed.TotalMilliseconds:F1} ms";
             return kernel;
         }
         catch (Exception e)
