@@ -10,7 +10,7 @@ namespace Electra.Cpu.Kernels;
 /// down the tile's rows, and the tile's x block stays in L2 across panels. Bias and activation are applied to the
 /// whole tile once its last k-block is done, while it is still in cache.
 /// </summary>
-public static unsafe class Gemm
+public static unsafe partial class Gemm
 {
     /// <summary>Rows of x per thread tile (a multiple of every kernel's MR).</summary>
     public const int TileRows = 72;
@@ -164,6 +164,9 @@ public static unsafe class Gemm
         float _eps;
 
         public int TileCount => _plan.TileCount;
+
+        /// <summary>The planned row tiles (rows per tile, tiles): two jobs with the same ones split rows alike.</summary>
+        public (int TileRows, int RowTiles) RowTiling => (_plan.TileRows, _plan.RowTiles);
 
         public void Start(float* x, nint ldx, int rows, Activation activation)
         {
