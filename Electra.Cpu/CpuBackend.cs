@@ -50,7 +50,7 @@ public sealed class CpuBackend : IBackend
     public string Name => "cpu";
     public string DeviceDescription =>
         $"CPU, {Threads} thread(s), {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {Isa} GEMM" +
-        (Options.Quantization is { } q ? $", encoder linears in int8 ({q}, {Int8Isa})" : "");
+        (Options.Quantization is { } q ? $", encoder linears in int8 ({q}, {Int8IsaDetection.Describe(Int8Isa)})" : "");
 
     /// <summary>
     /// Bytes of activation memory this backend holds: the buffers of live activations plus those kept for reuse by

@@ -1,11 +1,13 @@
 using System.CommandLine;
+using Electra.Cpu.Kernels.Int8;
 using Electra.Vulkan;
 
 namespace Electra.Cli.Commands;
 
 /// <summary>
 /// <c>electra devices</c>: lists every Vulkan device with the index <c>--device</c> takes, its kind, vendor, driver,
-/// memory, subgroup size and the features the Vulkan backend uses, and marks the one chosen by default.
+/// memory, subgroup size and the features the Vulkan backend uses, and marks the one chosen by default; first, the
+/// CPU's int8 kernel.
 /// </summary>
 public static class DevicesCommand
 {
@@ -18,7 +20,9 @@ public static class DevicesCommand
 
     private static int Run(TextWriter stdout, TextWriter stderr)
     {
-
+        // The CPU first, so it is described even where there is no Vulkan: its int8 kernel (generated AVX-512 VNNI
+        // code, or why not) is what --quantize int8 runs.
+        stdout.WriteLine($"cpu: int8 kernel {Int8IsaDetection.Describe(Int8IsaDetection.Best)}");
         IReadOnlyList<VulkanDeviceInfo> devices;
         try
         {

@@ -19,6 +19,7 @@ public sealed class DevicesCommandTests
         foreach (var d in devices)
             Assert.Contains($"[{d.Index}] {d.Name}", text);
         Assert.Contains("(default)", text);
+        Assert.Contains($"cpu: int8 kernel {Electra.Cpu.Kernels.Int8.Int8IsaDetection.Best}", text);
         Assert.Contains($"subgroup   {devices[0].SubgroupSize}", text);
         Assert.Contains("16-bit storage", text);
         Assert.Contains("cooperative matrix", text);

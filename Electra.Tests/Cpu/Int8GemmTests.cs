@@ -19,7 +19,7 @@ public class Int8GemmTests : IDisposable
     static readonly int[] Special = [1, 3, 5, 17, 33, 129];
     static int PickSize(byte selector) => selector < 96 ? Special[selector % Special.Length] : 1 + selector % 150;
     static int PickRows(byte selector) => selector < 32 ? Gemm.SmallRows + 1 + selector * 5 : PickSize(selector);
-    static readonly Int8Isa[] Isas = [Int8Isa.Portable, Int8Isa.Avx2, Int8Isa.AvxVnni, Int8Isa.Avx512];
+    static readonly Int8Isa[] Isas = [Int8Isa.Portable, Int8Isa.Avx2, Int8Isa.AvxVnni, Int8Isa.Avx512, Int8Isa.Avx512Vnni];
 
     /// <summary>Scalar reference: codes, integer sums and the float result, all from the definitions.</summary>
     internal static class Reference
@@ -136,11 +136,13 @@ public class Int8GemmTests : IDisposable
     [InlineData(Int8Isa.Avx512, 5)]
     [InlineData(Int8Isa.AvxVnni, 5)]
     [InlineData(Int8Isa.Portable, 5)]
+    [InlineData(Int8Isa.Avx512Vnni, 5)]
     // Past Gemm.SmallRows: row tiles that quantize their own rows (63 rows for the 3-row AVX2 kernel, 64 for the others).
     [InlineData(Int8Isa.Avx2, 200)]
     [InlineData(Int8Isa.Avx512, 200)]
     [InlineData(Int8Isa.AvxVnni, 200)]
     [InlineData(Int8Isa.Portable, 200)]
+    [InlineData(Int8Isa.Avx512Vnni, 200)]
     public void ExtremeValuesDoNotSaturate(Int8Isa isa, int m)
     {
         const int k = 1027, n = 19;
@@ -336,9 +338,9 @@ public class Int8GemmTests : IDisposable
         var (scale, zero) = Reference.ActivationParameters(x);
         var q = new ActivationQuantizer();
         // Unsigned codes (VNNI, portable), signed bytes (AVX-512) and signed bytes followed by their magnitudes (AVX2).
-        foreach (var isa in new[] { Int8Isa.AvxVnni, Int8Isa.Avx512, Int8Isa.Avx2 })
+        foreach (var isa in new[] { Int8Isa.AvxVnni, Int8Isa.Avx512Vnni, Int8Isa.Avx512, Int8Isa.Avx2 })
         {
-            bool signedBytes = isa != Int8Isa.AvxVnni;
+            bool signedBytes = isa is Int8Isa.Avx512 or Int8Isa.Avx2;
             q.Prepare(1, k, (k + 3) / 4, perRow: false, isa, new ValueRange(x.Min(), x.Max()));
             unsafe
             {
@@ -366,6 +368,7 @@ public class Int8GemmTests : IDisposable
     [InlineData(Int8Isa.Avx2, 3)]
     [InlineData(Int8Isa.AvxVnni, 4)]
     [InlineData(Int8Isa.Avx512, 4)]
+    [InlineData(Int8Isa.Avx512Vnni, 8)]
     public void RowTilesAreWholeRegisterTiles(Int8Isa isa, int mr)
     {
         Assert.Equal(mr, Int8IsaDetection.MicroKernelRows(isa));

@@ -13,7 +13,7 @@ public static class Int8GemmBench
 {
     public static void Run(WorkerPool pool, int iterations, bool perChannel, bool perRow)
     {
-        Console.WriteLine($"int8 path {Int8IsaDetection.Best}, float path {GemmIsaDetection.Best}, {pool.Threads} threads");
+        Console.WriteLine($"int8 path {Int8IsaDetection.Describe(Int8IsaDetection.Best)}, float path {GemmIsaDetection.Best}, {pool.Threads} threads");
         // CPU ms per call (both threads) next to wall time: on a shared machine it is the steadier of the two.
         // Up to Gemm.SmallRows rows the int8 GEMM splits the rows between threads (each quantizes its own); the last
         // columns time the split it used before, the columns on the caller's codes, in the same alternation.

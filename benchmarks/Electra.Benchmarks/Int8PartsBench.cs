@@ -14,7 +14,7 @@ public static class Int8PartsBench
 {
     public static void Run(WorkerPool pool, int iterations, int rows)
     {
-        Console.WriteLine($"int8 path {Int8IsaDetection.Best}, {pool.Threads} threads, {rows} rows; ms median (min), CPU ms per call");
+        Console.WriteLine($"int8 path {Int8IsaDetection.Describe(Int8IsaDetection.Best)}, {pool.Threads} threads, {rows} rows; ms median (min), CPU ms per call");
         Console.WriteLine("| GEMM M × N × K | f32 | int8 | int8, range given | range pass | quantize | epilogue | kernels (int8, range given − quantize − epilogue) |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var (n, k, act) in new[] { (256, 256, Activation.Identity), (1024, 256, Activation.Gelu), (256, 1024, Activation.Identity),

@@ -52,5 +52,13 @@ public sealed class OrtRunner : IDisposable
         return results.First().AsTensor<float>().ToArray();
     }
 
+    /// <summary>Runs the model and returns every output by name: floats as float[], uint8 tensors as byte[].</summary>
+    public IReadOnlyList<(string Name, Array Values)> RunAll(IReadOnlyList<NamedOnnxValue> feed)
+    {
+        using var results = _session.Run(feed);
+        return results.Select(r => (r.Name, r.ElementType == TensorElementType.UInt8
+            ? (Array)r.AsTensor<byte>().ToArray() : r.AsTensor<float>().ToArray())).ToList();
+    }
+
     public void Dispose() => _session.Dispose();
 }

@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|int8|int8-accuracy [--seeds N]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [ragged --batch B --min-len L --max-len L]
+// electra-benchmarks [ort|int8|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [ragged --batch B --min-len L --max-len L]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -112,7 +112,15 @@ if (mode is "int8-accuracy")
 {
     // ours int8 and ORT int8 against float32 over --seeds input sets (default 8): no timing.
     string ortInt8 = ArgString("--ort-int8") ?? Path.Combine(".build", "ort-int8", "model.onnx");
-    Int8Accuracy.Run(modelDir, ortInt8, threads, ArgInt("--seeds") ?? 8, args.Contains("--per-channel"), args.Contains("--per-row"));
+    // --first-seed F starts there; --batch 1 or 32 runs that shape alone.
+    Int8Accuracy.Run(modelDir, ortInt8, threads, ArgInt("--seeds") ?? 8, args.Contains("--per-channel"), args.Contains("--per-row"),
+        ArgInt("--first-seed") ?? 1, ArgInt("--batch"));
+}
+if (mode is "int8-divergence")
+{
+    // ours int8 against ORT int8 at every quantized input (needs the copies of tools/expose_quantized_inputs.py).
+    Int8Divergence.Run(modelDir, ArgString("--ort-dir") ?? Path.Combine(".build", "ort-int8"), threads,
+        ArgInt("--batch") ?? 32, ArgInt("--seq") ?? 128, ArgInt("--seed") ?? 1);
 }
 if (mode is "int8-gemm")
 {

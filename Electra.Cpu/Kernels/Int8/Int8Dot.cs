@@ -158,6 +158,21 @@ internal readonly struct PortableSignedDot512 : IDot512
             SoftDot.Dot(acc.GetUpper(), a.GetUpper().AsInt32(), w.GetUpper().AsInt32(), signedA: true));
 }
 
+/// <summary>
+/// Portable u8·s8 step on 512 bits: the twin of the generated <c>vpdpbusd zmm</c> code of <see cref="Int8Isa.Avx512Vnni"/>
+/// (unsigned activation codes, exact sums), its reference in the self-check, and its stand-in on CPUs without it.
+/// </summary>
+internal readonly struct PortableDot512 : IDot512
+{
+    public static bool SignedActivations => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Dot(Vector512<int> acc, Vector512<sbyte> a, Vector512<sbyte> w) =>
+        Vector512.Create(
+            SoftDot.Dot(acc.GetLower(), a.GetLower().AsInt32(), w.GetLower().AsInt32(), signedA: false),
+            SoftDot.Dot(acc.GetUpper(), a.GetUpper().AsInt32(), w.GetUpper().AsInt32(), signedA: false));
+}
+
 /// <summary>The four byte products of each int32 lane, extracted with shifts: exact on any CPU.</summary>
 internal static class SoftDot
 {

@@ -1,5 +1,6 @@
 using Electra.Core.Backend;
 using Electra.Core.Errors;
+using Electra.Cpu.Kernels.Int8.Vnni;
 
 namespace Electra.Cpu.Kernels.Int8;
 
@@ -240,6 +241,8 @@ public static unsafe class Int8Gemm
                 case Int8Isa.AvxVnni when native: RunTile<Int8Kernel256<AvxVnniDot>>(tile); break;
                 case Int8Isa.Avx512 when native: RunTile<Int8Kernel512<Avx512Dot>>(tile); break;
                 case Int8Isa.Avx512: RunTile<Int8Kernel512<PortableSignedDot512>>(tile); break;
+                case Int8Isa.Avx512Vnni when native: RunTile<Int8KernelVnni>(tile); break;
+                case Int8Isa.Avx512Vnni: RunTile<Int8Kernel512<PortableDot512>>(tile); break;
                 default: RunTile<Int8Kernel256<PortableDot>>(tile); break;
             }
         }
@@ -289,6 +292,14 @@ public static unsafe class Int8Gemm
                 int col = p * nr, cols = Math.Min(nr, o.N - col);
                 e.ColSum = o.Sums + col;
                 e.ColScale = o.Scales + col;
+                if (typeof(TKernel) == typeof(Int8KernelVnni))
+                {
+                    // The generated code runs the whole strip in one call (a call costs more than an inlined loop step).
+                    e.RowOffset = _rowOffsets + r0;
+                    e.RowScale = _rowScales + r0;
+                    Int8KernelVnni.RunStrip(codes + r0 * _lda, _lda, r1 - r0, b, _quads, split, o.Y + r0 * o.Ldy + col, o.Ldy, cols, e);
+                    continue;
+                }
                 for (int r = r0; r < r1; r += mr)
                 {
                     int rows = Math.Min(mr, r1 - r);
