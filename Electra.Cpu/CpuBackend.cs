@@ -38,7 +38,9 @@ public sealed class CpuBackend : IBackend
             throw new BackendException($"the CPU backend needs at least one thread, got {options.Threads}");
         Threads = options.Threads ?? Environment.ProcessorCount;
         Isa = options.Isa ?? GemmIsaDetection.Best;
-        Int8Isa = options.Int8Isa ?? Int8IsaDetection.Best;
+        // Only an int8 backend decides its int8 kernel now (which may generate code); the others when asked.
+        _int8Isa = new Lazy<Int8Isa>(() => options.Int8Isa ?? Int8IsaDetection.Best);
+        if (options.Quantization is not null) _ = _int8Isa.Value;
         _pool = new WorkerPool(Threads);
     }
 
@@ -46,7 +48,8 @@ public sealed class CpuBackend : IBackend
     public int Threads { get; }
     public GemmIsa Isa { get; }
     /// <summary>The int8 microkernel used when <see cref="CpuBackendOptions.Quantization"/> is set.</summary>
-    public Int8Isa Int8Isa { get; }
+    public Int8Isa Int8Isa => _int8Isa.Value;
+    readonly Lazy<Int8Isa> _int8Isa;
     public string Name => "cpu";
     public string DeviceDescription =>
         $"CPU, {Threads} thread(s), {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {Isa} GEMM" +

@@ -47,7 +47,7 @@ public sealed class QuantizerAgainstOnnxRuntimeTests : IDisposable
 
     static void AssertSame(float[] x, int rows, (byte[] Codes, float Scale, byte Zero) expected, string what)
     {
-        foreach (var isa in new[] { Int8Isa.Portable, Int8Isa.Avx2, Int8Isa.AvxVnni, Int8Isa.Avx512 })
+        foreach (var isa in new[] { Int8Isa.Portable, Int8Isa.Avx2, Int8Isa.AvxVnni, Int8Isa.Avx512, Int8Isa.Avx512Vnni })
         {
             var (codes, scale, zero) = Ours(x, rows, isa);
             Assert.True(BitConverter.SingleToInt32Bits(scale) == BitConverter.SingleToInt32Bits(expected.Scale),

@@ -31,13 +31,19 @@ public enum Int8Isa
 /// <summary>Detects the best int8 path for this CPU and describes each path's packing.</summary>
 public static class Int8IsaDetection
 {
-    /// <summary>The fastest path the running CPU accelerates.</summary>
-    public static Int8Isa Best { get; } =
+    /// <summary>
+    /// The fastest path the running CPU accelerates. Decided at first use, not when the class is first touched: on an
+    /// AVX-512 VNNI CPU deciding generates and checks code (tens of milliseconds under the JIT), which a process that
+    /// never runs int8 should not pay.
+    /// </summary>
+    public static Int8Isa Best => s_best.Value;
+
+    static readonly Lazy<Int8Isa> s_best = new(() =>
         VnniKernel.IsAvailable ? Int8Isa.Avx512Vnni
         : Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? Int8Isa.Avx512
         : AvxVnni.IsSupported ? Int8Isa.AvxVnni
         : Avx2.IsSupported ? Int8Isa.Avx2
-        : Int8Isa.Portable;
+        : Int8Isa.Portable);
 
     /// <summary>Columns per packed panel for <paramref name="isa"/>.</summary>
     public static int PanelWidth(Int8Isa isa) => isa is Int8Isa.Avx512 or Int8Isa.Avx512Vnni ? 32 : 16;

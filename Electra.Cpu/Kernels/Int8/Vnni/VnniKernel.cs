@@ -81,13 +81,14 @@ internal sealed unsafe class VnniKernel
         }
         try
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var kernel = Create();
             if (VnniSelfCheck.Mismatch(kernel) is { } mismatch)
             {
                 s_status = $"AVX-512 VNNI code not used: self-check failed ({mismatch})";
                 return null;
             }
-            s_status = "generated AVX-512 VNNI code (vpdpbusd), self-check passed";
+            s_status = $"generated AVX-512 VNNI code (vpdpbusd), self-check passed, {clock.Elapsed.TotalMilliseconds:F1} ms";
             return kernel;
         }
         catch (Exception e)
@@ -103,13 +104,16 @@ internal sealed unsafe class VnniKernel
     /// whole multiple of 8, then the function for the rest. Each call runs a strip, so the call itself costs nothing
     /// next to it; SuppressGCTransition because the code neither blocks nor calls back (a GC waits at most one strip).
     /// </summary>
-    public void RunStrip(VnniStripArgs args)
+    public void RunStrip(VnniStripArgs args) => RunStrip(args, VnniKernelEmitter.MaxRows);
+
+    /// <summary>The strip in blocks of <paramref name="blockRows"/> rows (the vnni-probe benchmark compares tile heights).</summary>
+    internal void RunStrip(VnniStripArgs args, int blockRows)
     {
-        int rows = (int)args.Rows, full = rows / VnniKernelEmitter.MaxRows * VnniKernelEmitter.MaxRows;
+        int rows = (int)args.Rows, full = rows / blockRows * blockRows;
         if (full > 0)
         {
             args.Rows = full;
-            ((delegate* unmanaged[SuppressGCTransition]<VnniStripArgs*, void>)_entries[VnniKernelEmitter.MaxRows - 1])(&args);
+            ((delegate* unmanaged[SuppressGCTransition]<VnniStripArgs*, void>)_entries[blockRows - 1])(&args);
         }
         if (rows > full)
         {
