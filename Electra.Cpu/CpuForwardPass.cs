@@ -298,6 +298,14 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
                 }
                 else
                 {
+                    // Float weights with the LayerNorm fused: both projections in one parallel run where the rows allow.
+                    if (norm.Gamma is not null && wu.Packed is not null && wd.Packed is not null && wu.Packed.Isa == wd.Packed.Isa
+                        && Gemm.LayerNormFusionPays(rows, backend.Threads, wd.Packed.Isa))
+                    {
+                        Gemm.FeedForwardLayerNorm(residual, wu.InFeatures, rows, wu.Packed, activation, pb, ldb, wd.Packed,
+                            pg, pbeta, norm.Eps, output, n, backend.Pool);
+                        continue;
+                    }
                     Multiply(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu, pb, ldb, activation);
                     if (norm.Gamma is not null && wd.Packed is not null && Gemm.LayerNormFusionPays(rows, backend.Threads, wd.Packed.Isa))
                     {

@@ -10,7 +10,7 @@ public enum GemmIsa
     Portable,
     /// <summary>AVX2 + FMA3, 6×16 register tile.</summary>
     Avx2,
-    /// <summary>AVX-512F, 6×32 register tile.</summary>
+    /// <summary>AVX-512F, 8×32 register tile.</summary>
     Avx512,
 }
 

@@ -18,6 +18,12 @@ internal sealed class TilePlanner
     /// <summary>Rows of the GEMM being planned.</summary>
     public int Rows => _rows;
 
+    /// <summary>Rows per row tile of the last <see cref="Plan"/>.</summary>
+    public int TileRows => _tileRows;
+
+    /// <summary>Row tiles of the last <see cref="Plan"/>.</summary>
+    public int RowTiles => _rowTiles;
+
     /// <summary>Tiles of the last <see cref="Plan"/>.</summary>
     public int TileCount => _rowTiles * _panelTilesPerRow;
 
@@ -48,7 +54,7 @@ internal sealed class TilePlanner
         if (wholeRows) tilePanels = panels;
         if (wholeRows && _rows <= Gemm.SmallRows)
         {
-            // One row tile per thread, whole microkernel blocks each (128 rows on 2 threads: 66 + 62).
+            // One row tile per thread, whole microkernel blocks each (128 rows on 2 threads: 64 + 64 with 8-row blocks, 66 + 62 with 6).
             _tileRows = ((_rows + threads - 1) / threads + mr - 1) / mr * mr;
             _rowTiles = (_rows + _tileRows - 1) / _tileRows;
             _panelsPerTile = panels;

@@ -115,13 +115,16 @@ public class GemmTests : IDisposable
     }
 
     [Theory]
-    [InlineData(GemmIsa.Portable)]
-    [InlineData(GemmIsa.Avx2)]
-    [InlineData(GemmIsa.Avx512)]
-    public void DeepKSpansSeveralBlocksAndTiles(GemmIsa isa)
+    [InlineData(GemmIsa.Portable, 700)]
+    [InlineData(GemmIsa.Avx2, 700)]
+    [InlineData(GemmIsa.Avx512, 700)]
+    [InlineData(GemmIsa.Avx2, 2100)]
+    [InlineData(GemmIsa.Avx512, 2100)]
+    public void DeepKSpansSeveralBlocksAndTiles(GemmIsa isa, int k)
     {
-        // K = 700 → three k-blocks; M = 150, N = 300 → several thread tiles in both directions.
-        const int m = 150, n = 300, k = 700;
+        // K = 700: three k-blocks of 16-float panels, one of 32-float panels; K = 2100: 9 and 3 blocks.
+        // M = 150, N = 300 → several thread tiles in both directions.
+        const int m = 150, n = 300;
         var rng = new Random(7);
         var x = RandomArray(rng, m * k);
         var w = RandomArray(rng, n * k, 0.1f);
@@ -129,6 +132,39 @@ public class GemmTests : IDisposable
         var y = Gemm.Multiply(x, PackedWeight.Pack(w, n, k, b, isa), Activation.Gelu, _pool);
         var (expected, magnitude) = ReferenceOps.Linear(x, w, b, m, n, k, Activation.Gelu);
         AssertMatches(y, expected, magnitude, $"{isa} deep");
+    }
+
+    /// <summary>
+    /// Every row count of a register block and its remainders (1–17: partial blocks of the 4-, 6- and 8-row kernels), and
+    /// a short text's 128 rows split between two threads (whole 8-row blocks each), with rows whose magnitudes span
+    /// 2^-60 to 2^60 and exact zeros: each row's scale must reach only its own output row.
+    /// </summary>
+    [Theory]
+    [InlineData(GemmIsa.Portable)]
+    [InlineData(GemmIsa.Avx2)]
+    [InlineData(GemmIsa.Avx512)]
+    public void EveryBlockRemainderAndExtremeRowScales(GemmIsa isa)
+    {
+        const int n = 70, k = 45;
+        var rng = new Random(11);
+        var w = RandomArray(rng, n * k, 0.5f);
+        var b = RandomArray(rng, n);
+        var packed = PackedWeight.Pack(w, n, k, b, isa);
+        foreach (int m in Enumerable.Range(1, 17).Concat([63, 64, 65, 127, 128, 129]))
+        {
+            var x = RandomArray(rng, m * k);
+            for (int r = 0; r < m; r++)
+            {
+                float scale = r % 5 == 4 ? 0f : MathF.ScaleB(1f, (r * 37) % 121 - 60);
+                for (int j = 0; j < k; j++) x[r * k + j] *= scale;
+            }
+            foreach (var pool in new[] { null, _pool })
+            {
+                var y = Gemm.Multiply(x, packed, Activation.Identity, pool);
+                var (expected, magnitude) = ReferenceOps.Linear(x, w, b, m, n, k, Activation.Identity);
+                AssertMatches(y, expected, magnitude, $"{isa} {m} rows, threaded {pool != null}");
+            }
+        }
     }
 
     [Fact]
