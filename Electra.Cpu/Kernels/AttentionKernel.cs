@@ -180,15 +180,20 @@ public static unsafe class AttentionKernel
             // torch divides the float32 scores by the scalar √d cast to float32.
             float divisor = (float)Math.Sqrt(d);
             float* mask = maskBase + (long)b * sk;
+            // Without probabilities to return, the rows stay unnormalised and their context rows are scaled instead
+            // (d instead of Sk products per row).
+            float* inverseSums = stackalloc float[QueryBlock];
             for (int r = 0; r < rows; r++)
             {
                 int visible = s.Causal ? Math.Min(sk, sk - s.QueryLength + q0 + r + 1) : sk;
-                Softmax(scores + (long)r * skPad, mask, sk, visible, divisor);
-                if (probabilities != null)
+                if (probabilities == null)
                 {
-                    float* dst = probabilities + (((long)b * s.Heads + h) * s.QueryLength + q0 + r) * sk;
-                    new ReadOnlySpan<float>(scores + (long)r * skPad, sk).CopyTo(new Span<float>(dst, sk));
+                    inverseSums[r] = ExponentiateShifted(scores + (long)r * skPad, mask, sk, visible, divisor);
+                    continue;
                 }
+                Softmax(scores + (long)r * skPad, mask, sk, visible, divisor);
+                float* dst = probabilities + (((long)b * s.Heads + h) * s.QueryLength + q0 + r) * sk;
+                new ReadOnlySpan<float>(scores + (long)r * skPad, sk).CopyTo(new Span<float>(dst, sk));
             }
 
             float* cBase = context + ((long)b * s.QueryLength + q0) * s.ContextStride + h * d;
@@ -199,6 +204,16 @@ public static unsafe class AttentionKernel
                     TKernel.Run(scores + (long)r * skPad, skPad, Math.Min(mr, rows - r), vp + (long)p * sk * nr, sk,
                         cBase + (long)r * s.ContextStride + p * nr, s.ContextStride, cols, accumulate: false);
             }
+            if (probabilities == null)
+                for (int r = 0; r < rows; r++) ScaleRow(cBase + (long)r * s.ContextStride, d, inverseSums[r]);
+        }
+
+        static void ScaleRow(float* row, int count, float factor)
+        {
+            var f = Vector256.Create(factor);
+            int j = 0;
+            for (; j + 8 <= count; j += 8) Vector256.Store(Vector256.Load(row + j) * f, row + j);
+            for (; j < count; j++) row[j] *= factor;
         }
 
         // Kᵀ for one head as panels of nr keys: [panel][d][nr], zero past Sk.
@@ -263,8 +278,18 @@ public static unsafe class AttentionKernel
     /// <paramref name="length"/> rounded up to a whole vector (8 floats): a short last vector is computed as a whole one,
     /// its lanes past the row masked (a row of 15 keys, a short text's, used to take seven one-lane exps).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Softmax(float* row, float* mask, int length, int visible, float divisor)
+    {
+        var inv = Vector256.Create(ExponentiateShifted(row, mask, length, visible, divisor));
+        for (int j = 0; j < length; j += 8) Vector256.Store(Vector256.Load(row + j) * inv, row + j);
+    }
+
+    /// <summary>
+    /// <see cref="Softmax"/> without its last step: leaves e^(x − max) in the row and returns 1 / their sum, so that a
+    /// caller who only needs P·v can scale the d-wide context row instead of the Sk-wide probabilities.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static float ExponentiateShifted(float* row, float* mask, int length, int visible, float divisor)
     {
         var one = Vector256<float>.One;
         var min = Vector256.Create(float.MinValue);
@@ -331,18 +356,17 @@ public static unsafe class AttentionKernel
         var sum = Vector256<float>.Zero;
         for (j = 0; j < full; j += 8)
         {
-            var e = VectorMath.Exp(Vector256.Load(row + j) - shift);
+            var e = VectorMath.ExpOfNonPositive(Vector256.Load(row + j) - shift);
             Vector256.Store(e, row + j);
             sum += e;
         }
         if (rest > 0)
         {
             // Exp saturates at the smallest normal float rather than 0, so the lanes past the row are zeroed.
-            var e = VectorMath.Exp(Vector256.Load(row + full) - shift) & lanes;
+            var e = VectorMath.ExpOfNonPositive(Vector256.Load(row + full) - shift) & lanes;
             Vector256.Store(e, row + full);
             sum += e;
         }
-        var inv = Vector256.Create(1f / Vector256.Sum(sum));
-        for (j = 0; j < length; j += 8) Vector256.Store(Vector256.Load(row + j) * inv, row + j);
+        return 1f / Vector256.Sum(sum);
     }
 }

@@ -50,6 +50,24 @@ public static class VectorMath
         return Vector256.FusedMultiplyAdd(r, q, Vector256<float>.One);
     }
 
+    /// <summary>
+    /// e^x for x ≤ 0, a softmax's max-shifted scores: the same polynomial as <see cref="Exp(Vector256{float})"/>,
+    /// but one clamp from below (one vmaxps instead of IEEE 754 Max and Min, eight instructions each) and 2^n in one
+    /// step, since n ≥ −126 there. Below −87.34 it gives the smallest normal float, as Exp does. A NaN lane stays NaN
+    /// (the clamp would lose it; a NaN score has to make its softmax row NaN). Positive x is outside its range.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ExpOfNonPositive(Vector256<float> x)
+    {
+        var xc = Vector256.MaxNative(x, Vector256.Create(-87.33654f));
+        var n = Vector256.Round(xc * Vector256.Create(Log2E));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), xc);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+        var p = ExpPolynomial(r);
+        var scale = ((Vector256.ConvertToInt32Native(n) + Vector256.Create(127)) << 23).AsSingle();
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), p * scale, x);
+    }
+
     /// <summary>e^x for x in [−60, 0] (the erf tail): <see cref="Exp(Vector256{float})"/> without saturation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> ExpOfModerateNegative(Vector256<float> x)

@@ -3,6 +3,7 @@ using Electra.Cpu.Kernels;
 using FsCheck;
 using FsCheck.Xunit;
 using Electra.Tests.Reference;
+using System.Runtime.Intrinsics;
 
 namespace Electra.Tests.Cpu;
 
@@ -49,6 +50,26 @@ public class VectorMathTests
             if (err > worst) { worst = err; worstAt = x; }
         }
         Assert.True(worst <= 1.0, $"exp max error {worst:F2} ulp at x = {worstAt}");
+    }
+
+    /// <summary>The softmax's exp: bit for bit Exp on [−87.5, 0] (Exp is the one with an accuracy bound), the
+    /// smallest normal float below (as Exp), NaN kept.</summary>
+    [Fact]
+    public void ExpOfNonPositiveIsExpAndKeepsNaN()
+    {
+        for (float x = -87.5f; x <= 0f; x += 1f / 1024)
+        {
+            float actual = VectorMath.ExpOfNonPositive(Vector256.Create(x)).GetElement(3);
+            Assert.True(BitConverter.SingleToInt32Bits(actual) == BitConverter.SingleToInt32Bits(VectorMath.Exp(x)),
+                $"exp({x}) = {actual}, Exp gives {VectorMath.Exp(x)}");
+        }
+        var special = VectorMath.ExpOfNonPositive(Vector256.Create(
+            float.NaN, float.NegativeInfinity, float.MinValue, -100f, -87.5f, -0f, 0f, -1e-30f));
+        Assert.True(float.IsNaN(special[0]));
+        for (int i = 1; i <= 4; i++) Assert.Equal(VectorMath.Exp(float.NegativeInfinity), special[i]);
+        Assert.Equal(1f, special[5]);
+        Assert.Equal(1f, special[6]);
+        Assert.Equal(1f, special[7]);
     }
 
     [Fact]
