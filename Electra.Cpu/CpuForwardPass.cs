@@ -298,20 +298,21 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
                 }
                 else
                 {
-                    // Float weights with the LayerNorm fused: both projections in one parallel run where the rows allow.
-                    if (norm.Gamma is not null && wu.Packed is not null && wd.Packed is not null && wu.Packed.Isa == wd.Packed.Isa
-                        && Gemm.LayerNormFusionPays(rows, backend.Threads, wd.Packed.Isa))
-                    {
-                        Gemm.FeedForwardLayerNorm(residual, wu.InFeatures, rows, wu.Packed, activation, pb, ldb, wd.Packed,
-                            pg, pbeta, norm.Eps, output, n, backend.Pool);
-                        continue;
-                    }
-                    Multiply(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu, pb, ldb, activation);
                     if (norm.Gamma is not null && wd.Packed is not null && Gemm.LayerNormFusionPays(rows, backend.Threads, wd.Packed.Isa))
                     {
-                        Gemm.MultiplyLayerNorm(pb, ldb, rows, wd.Packed, residual, n, pg, pbeta, norm.Eps, output, n, backend.Pool);
+                        // The LayerNorm in the down projection's epilogue; with float up weights of the same layout both
+                        // projections go to Gemm.FeedForwardLayerNorm, which runs them in one parallel run where the rows allow.
+                        if (wu.Packed is { } packedUp && packedUp.Isa == wd.Packed.Isa)
+                            Gemm.FeedForwardLayerNorm(residual, wu.InFeatures, rows, packedUp, activation, pb, ldb, wd.Packed,
+                                pg, pbeta, norm.Eps, output, n, backend.Pool);
+                        else
+                        {
+                            Multiply(residual, wu.InFeatures, rows, wu, pb, ldb, activation);
+                            Gemm.MultiplyLayerNorm(pb, ldb, rows, wd.Packed, residual, n, pg, pbeta, norm.Eps, output, n, backend.Pool);
+                        }
                         continue;
                     }
+                    Multiply(residual, wu.InFeatures, rows, wu, pb, ldb, activation);
                     Multiply(pb, ldb, rows, wd, output, n, Activation.Identity);
                 }
                 if (norm.Gamma is not null)

@@ -57,18 +57,14 @@ public static class VectorMath
     /// (the clamp would lose it; a NaN score has to make its softmax row NaN). Positive x is outside its range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ExpOfNonPositive(Vector256<float> x)
-    {
-        var xc = Vector256.MaxNative(x, Vector256.Create(-87.33654f));
-        var n = Vector256.Round(xc * Vector256.Create(Log2E));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), xc);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        var p = ExpPolynomial(r);
-        var scale = ((Vector256.ConvertToInt32Native(n) + Vector256.Create(127)) << 23).AsSingle();
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), p * scale, x);
-    }
+    public static Vector256<float> ExpOfNonPositive(Vector256<float> x) =>
+        Vector256.ConditionalSelect(Vector256.Equals(x, x),
+            ExpOfModerateNegative(Vector256.MaxNative(x, Vector256.Create(-87.33654f))), x);
 
-    /// <summary>e^x for x in [−60, 0] (the erf tail): <see cref="Exp(Vector256{float})"/> without saturation.</summary>
+    /// <summary>
+    /// e^x for x in [−87.33654, 0] (the erf tail, the softmax's clamped scores): <see cref="Exp(Vector256{float})"/>
+    /// without saturation, and 2^n in one step, since n ≥ −126 keeps the exponent field normal.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> ExpOfModerateNegative(Vector256<float> x)
     {

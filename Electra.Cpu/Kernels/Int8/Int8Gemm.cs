@@ -282,7 +282,8 @@ public static unsafe class Int8Gemm
         void RunPanelGroup<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref float min, ref float max)
             where TKernel : IInt8MicroKernel
         {
-            int mr = TKernel.MR, nr = _nr;
+            // A kernel that runs whole strips (the generated VNNI code) gets all the rows in one call.
+            int step = TKernel.RunsWholeStrips ? r1 - r0 : TKernel.MR, nr = _nr;
             long panelBytes = (long)nr * _quads * 4;
             var e = new Int8Epilogue();
             for (int p = p0; p < p1; p++)
@@ -292,17 +293,9 @@ public static unsafe class Int8Gemm
                 int col = p * nr, cols = Math.Min(nr, o.N - col);
                 e.ColSum = o.Sums + col;
                 e.ColScale = o.Scales + col;
-                if (typeof(TKernel) == typeof(Int8KernelVnni))
+                for (int r = r0; r < r1; r += step)
                 {
-                    // The generated code runs the whole strip in one call (a call costs more than an inlined loop step).
-                    e.RowOffset = _rowOffsets + r0;
-                    e.RowScale = _rowScales + r0;
-                    Int8KernelVnni.RunStrip(codes + r0 * _lda, _lda, r1 - r0, b, _quads, split, o.Y + r0 * o.Ldy + col, o.Ldy, cols, e);
-                    continue;
-                }
-                for (int r = r0; r < r1; r += mr)
-                {
-                    int rows = Math.Min(mr, r1 - r);
+                    int rows = Math.Min(step, r1 - r);
                     e.RowOffset = _rowOffsets + r;
                     e.RowScale = _rowScales + r;
                     TKernel.Run(codes + r * _lda, _lda, rows, b, _quads, split, o.Y + r * o.Ldy + col, o.Ldy, cols, e);

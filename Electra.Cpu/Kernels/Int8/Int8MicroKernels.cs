@@ -29,6 +29,11 @@ internal interface IInt8MicroKernel
 {
     static abstract int MR { get; }
     static abstract int NR { get; }
+    /// <summary>
+    /// True when <see cref="Run"/> takes any number of rows in one call (a strip), so the caller hands it the whole row
+    /// range at once instead of MR rows at a time: worth it where a call costs more than an inlined loop step.
+    /// </summary>
+    static virtual bool RunsWholeStrips => false;
     static abstract unsafe void Run(byte* a, nint lda, int rows, sbyte* b, int quads, byte* splitPairs, float* c, nint ldc, int cols,
         in Int8Epilogue e);
 }
