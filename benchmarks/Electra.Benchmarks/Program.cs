@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|f32-probe [--rows M]|int8|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [ragged --batch B --min-len L --max-len L]
+// electra-benchmarks [ort|f32-probe [--rows M]|int8|int8-ranges|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [ragged --batch B --min-len L --max-len L]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -107,6 +107,11 @@ if (mode is "int8")
     string ortInt8 = ArgString("--ort-int8") ?? Path.Combine(".build", "ort-int8", "model.onnx");
     bool perChannel = args.Contains("--per-channel"), perRow = args.Contains("--per-row");
     Int8SideBySide.Run(modelDir, ortInt8, threads, iterations, perChannel, perRow);
+}
+if (mode is "int8-ranges")
+{
+    // the int8 forward with and without the producers' output ranges handed to the next int8 linear, one process.
+    Int8RangesBench.Run(modelDir, threads, iterations, args.Contains("--per-channel"), args.Contains("--per-row"));
 }
 if (mode is "int8-accuracy")
 {
