@@ -10,8 +10,12 @@ namespace Electra.Cpu.Kernels;
 /// panels and keeps its score block (≤ <see cref="QueryBlock"/> × Sk floats) in cache while it goes through
 /// scores → softmax → P·V. Both products run on the GEMM microkernels.
 /// </summary>
-public static unsafe class AttentionKernel
+public static unsafe partial class AttentionKernel
 {
+    /// <summary>Off: every row takes the masked softmax on 256-bit vectors, as before the unmasked path existed (for
+    /// benchmarks that time both in one process).</summary>
+    internal static bool UnmaskedSoftmaxPath = true;
+
     /// <summary>Queries per tile (a multiple of every kernel's MR).</summary>
     public const int QueryBlock = 48;
 
@@ -180,20 +184,28 @@ public static unsafe class AttentionKernel
             // torch divides the float32 scores by the scalar √d cast to float32.
             float divisor = (float)Math.Sqrt(d);
             float* mask = maskBase + (long)b * sk;
+            // A batch row without padding (the usual case) needs no mask term; its rows that see every key take the
+            // cheaper softmax, on 512-bit vectors where the products use them (skPad is then a multiple of 16).
+            bool unmasked = UnmaskedSoftmaxPath && AllOnes(mask, sk);
+            bool wide = Isa == GemmIsa.Avx512;
             // Without probabilities to return, the rows stay unnormalised and their context rows are scaled instead
             // (d instead of Sk products per row).
             float* inverseSums = stackalloc float[QueryBlock];
             for (int r = 0; r < rows; r++)
             {
                 int visible = s.Causal ? Math.Min(sk, sk - s.QueryLength + q0 + r + 1) : sk;
+                float* row = scores + (long)r * skPad;
+                float inverseSum = unmasked && visible == sk
+                    ? ExponentiateUnmasked(row, sk, divisor, wide)
+                    : ExponentiateShifted(row, mask, sk, visible, divisor);
                 if (probabilities == null)
                 {
-                    inverseSums[r] = ExponentiateShifted(scores + (long)r * skPad, mask, sk, visible, divisor);
+                    inverseSums[r] = inverseSum;
                     continue;
                 }
-                Softmax(scores + (long)r * skPad, mask, sk, visible, divisor);
+                ScaleRow(row, sk, inverseSum);
                 float* dst = probabilities + (((long)b * s.Heads + h) * s.QueryLength + q0 + r) * sk;
-                new ReadOnlySpan<float>(scores + (long)r * skPad, sk).CopyTo(new Span<float>(dst, sk));
+                new ReadOnlySpan<float>(row, sk).CopyTo(new Span<float>(dst, sk));
             }
 
             float* cBase = context + ((long)b * s.QueryLength + q0) * s.ContextStride + h * d;

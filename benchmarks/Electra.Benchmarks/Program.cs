@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|f32-probe [--rows M]|int8|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [ragged --batch B --min-len L --max-len L]
+// electra-benchmarks [ort|f32-probe [--rows M]|int8|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|attention|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [ragged --batch B --min-len L --max-len L]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -137,6 +137,12 @@ if (mode is "f32-probe")
     // One thread's share of the 1 × 128 GEMMs on cold weights: --threads 1 --rows 64.
     using var pool = new WorkerPool(threads);
     F32Probe.Run(pool, iterations, ArgInt("--rows") ?? 128);
+}
+if (mode is "attention")
+{
+    // The attention kernel alone, before / after its unmasked softmax, alternating in this process.
+    using var pool = new WorkerPool(threads);
+    AttentionBench.Run(pool, iterations, GemmIsaDetection.Best);
 }
 if (mode is "int8-probe")
     Int8Probe.Run(ArgInt("--rounds") ?? 5, ArgInt("--k") ?? 256);
