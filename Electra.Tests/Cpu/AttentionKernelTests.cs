@@ -115,6 +115,51 @@ public class AttentionKernelTests : IDisposable
     }
 
     /// <summary>
+    /// A batch whose q, k and v outgrow L2 (where the kernel prefetches its next tiles' rows): bit for bit the context
+    /// without prefetching, and the double twin's on a few rows, padded and causal included.
+    /// </summary>
+    [Theory]
+    [InlineData(4, 128, 4, 64, false, false)]
+    [InlineData(3, 130, 4, 64, true, false)]
+    [InlineData(5, 100, 3, 80, false, true)]
+    public unsafe void LargeBatchesMatchWithAndWithoutPrefetch(int batch, int seq, int heads, int d, bool causal, bool padded)
+    {
+        int hidden = heads * d;
+        var rng = new Random(batch * 1000 + seq);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var (q, k, v) = (Rand(batch * seq * hidden), Rand(batch * seq * hidden), Rand(batch * seq * hidden));
+        var mask = Enumerable.Range(0, batch * seq).Select(i => padded && i % seq >= seq - 1 - i / seq * 7 ? 0f : 1f).ToArray();
+        var shape = new AttentionKernel.Shape(batch, seq, seq, heads, d, hidden, hidden, hidden, hidden, causal);
+        float[] Attend(bool prefetch)
+        {
+            // Prefetching changes no result, so switching it cannot disturb other tests running meanwhile.
+            AttentionKernel.PrefetchNextTile = prefetch;
+            var context = new float[batch * seq * hidden];
+            try
+            {
+                fixed (float* pq = q) fixed (float* pk = k) fixed (float* pv = v) fixed (float* pm = mask) fixed (float* pc = context)
+                    AttentionKernel.Run(shape, pq, pk, pv, pm, pc, null, GemmIsaDetection.Best, _pool);
+            }
+            finally { AttentionKernel.PrefetchNextTile = true; }
+            return context;
+        }
+        var with = Attend(true);
+        var without = Attend(false);
+        for (int i = 0; i < with.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(with[i]) == BitConverter.SingleToInt32Bits(without[i]),
+                $"context {i}: {with[i]} prefetching, {without[i]} not");
+        // The twin on the first and last batch rows only (it is cubic in the sequence).
+        foreach (int b in new[] { 0, batch - 1 })
+        {
+            var (expected, _) = Reference(q.AsSpan(b * seq * hidden, seq * hidden).ToArray(), k.AsSpan(b * seq * hidden, seq * hidden).ToArray(),
+                v.AsSpan(b * seq * hidden, seq * hidden).ToArray(), mask.AsSpan(b * seq, seq).ToArray(), 1, seq, seq, heads, d, causal);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(with[b * seq * hidden + i] - expected[i]) <= 1e-5 * (1 + Math.Abs(expected[i])),
+                    $"batch row {b} context {i} = {with[b * seq * hidden + i]}, expected {expected[i]}");
+        }
+    }
+
+    /// <summary>
     /// The unmasked exponentials against the masked ones on the same row (all keys visible): on 256 bits the same
     /// bits (the same operations in the same order; for √d not a power of two the max of x/√d is the divided max), on
     /// 512 bits the same exps and a sum in another order; zero past the row. Lengths 1–300 cross every vector tail;

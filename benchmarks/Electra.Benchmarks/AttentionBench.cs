@@ -4,8 +4,9 @@ namespace Electra.Benchmarks;
 
 /// <summary>
 /// <see cref="AttentionKernel.Run"/> alone on ELECTRA-small's attention (4 heads × 64, no padding, no probabilities),
-/// at 32 × 128 and 1 × 128: the kernel as it is against its earlier softmax (<see cref="AttentionKernel.UnmaskedSoftmaxPath"/>
-/// off), alternating blocks in one process, since the other processes sharing the cores make times from two
+/// at 32 × 128 and 1 × 128: the kernel as it is against itself without its unmasked softmax
+/// (<see cref="AttentionKernel.UnmaskedSoftmaxPath"/>) and next-tile prefetch (<see cref="AttentionKernel.PrefetchNextTile"/>),
+/// alternating blocks in one process, since the other processes sharing the cores make times from two
 /// processes incomparable.
 /// </summary>
 public static unsafe class AttentionBench
@@ -21,18 +22,22 @@ public static unsafe class AttentionBench
             var mask = Enumerable.Repeat(1f, batch * seq).ToArray();
             var context = new float[batch * seq * hidden];
             var shape = new AttentionKernel.Shape(batch, seq, seq, heads, d, hidden, hidden, hidden, hidden, false);
-            void Attend(bool unmaskedPath)
+            void Attend(bool unmaskedPath, bool prefetch)
             {
                 AttentionKernel.UnmaskedSoftmaxPath = unmaskedPath;
+                AttentionKernel.PrefetchNextTile = prefetch;
                 fixed (float* pq = q) fixed (float* pk = k) fixed (float* pv = v) fixed (float* pm = mask) fixed (float* pc = context)
                     for (int i = 0; i < calls; i++) AttentionKernel.Run(shape, pq, pk, pv, pm, pc, null, isa, pool);
             }
-            var timings = Alternating.Run([new("masked softmax (before)", () => Attend(false)), new("unmasked softmax", () => Attend(true))],
+            var timings = Alternating.Run([
+                    new("before (masked softmax, no prefetch)", () => Attend(false, false)),
+                    new("unmasked softmax", () => Attend(true, false)),
+                    new("unmasked softmax + prefetch", () => Attend(true, true))],
                 warmup: 3, iterations: iterations);
-            AttentionKernel.UnmaskedSoftmaxPath = true;
+            AttentionKernel.UnmaskedSoftmaxPath = AttentionKernel.PrefetchNextTile = true;
             foreach (var t in timings)
-                Console.WriteLine($"{batch} × {seq} {t.Name}: median {1000 * t.Median / calls:F1} µs per call (min {1000 * t.Min / calls:F1}), CPU {1000 * t.CpuMs / calls:F1} µs per call");
-            Console.WriteLine($"{batch} × {seq} ratio of medians (after / before): {timings[1].Median / timings[0].Median:F3}, of mins {timings[1].Min / timings[0].Min:F3}");
+                Console.WriteLine($"{batch} × {seq} {t.Name}: median {1000 * t.Median / calls:F1} µs per call (min {1000 * t.Min / calls:F1}), CPU {1000 * t.CpuMs / calls:F1} µs per call" +
+                    $"; / before: medians {t.Median / timings[0].Median:F3}, mins {t.Min / timings[0].Min:F3}, CPU {t.CpuMs / timings[0].CpuMs:F3}");
         }
     }
 }
