@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|f32-probe [--rows M]|int8|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|attention|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L --attention-before (profile)] [ragged --batch B --min-len L --max-len L]
+// electra-benchmarks [ort|f32-probe [--rows M]|int8|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|attention|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [--attention-before] [ragged --batch B --min-len L --max-len L]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -14,6 +14,8 @@ int threads = ArgInt("--threads") ?? 2;
 int iterations = ArgInt("--iterations") ?? 15;
 string modelDir = ArgString("--model") ?? Path.Combine("..", "shared", "models", "electra-small-random");
 
+// --attention-before (any mode): the attention kernel without its unmasked softmax and next-tile prefetch (round eight).
+if (args.Contains("--attention-before")) AttentionKernel.UnmaskedSoftmaxPath = AttentionKernel.PrefetchNextTile = false;
 Console.WriteLine($"CPU {CpuInfo.ModelName()}, {Environment.ProcessorCount} logical cores, GEMM path {GemmIsaDetection.Best}, threads {threads}");
 Console.WriteLine($"load average at start: {CpuInfo.LoadAverage()}");
 
@@ -78,8 +80,6 @@ if (mode is "profile")
     // --quantize int8 profiles the int8 path (encoder linears in int8, per tensor unless --per-channel / --per-row).
     var quantization = ArgString("--quantize") is "int8"
         ? new Int8Quantization(args.Contains("--per-channel"), args.Contains("--per-row")) : null;
-    // --attention-before: the attention kernel without its unmasked softmax and next-tile prefetch (round eight).
-    if (args.Contains("--attention-before")) AttentionKernel.UnmaskedSoftmaxPath = AttentionKernel.PrefetchNextTile = false;
     using var profiler = new OpProfiler(new CpuBackend(new CpuBackendOptions(threads, Quantization: quantization)));
     var model = ElectraPretrained.Load(modelDir, profiler);
     var inputs = Electra.Cli.Benchmarking.BenchInputs.Create(batch, seq, pad, model.Config.VocabSize).ToModelInputs();
