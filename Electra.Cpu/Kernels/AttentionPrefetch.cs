@@ -15,7 +15,8 @@ internal readonly unsafe struct AttentionPrefetch
     readonly long _qStride, _kStride, _vStride;
     readonly int _queries, _keys, _rowFloats;
 
-    /// <param name="keys">0 when the next tile is of the same head (its K and V are packed already).</param>
+    /// <summary>Rows of <paramref name="rowFloats"/> floats: <paramref name="queries"/> of q, and <paramref name="keys"/>
+    /// each of k and v (0 when the next tiles are of the same head, whose K and V are packed already); strides in floats.</summary>
     public AttentionPrefetch(float* q, long qStride, int queries, float* k, long kStride, float* v, long vStride, int keys, int rowFloats)
     {
         _q = q; _qStride = qStride; _queries = queries;
