@@ -161,25 +161,25 @@ public static unsafe partial class AttentionKernel
 
         /// <summary>
         /// What this thread's next tiles will read (a thread's tiles are mostly consecutive): the queries of tile + 1,
-        /// and the keys and values of tile + 2 when it starts another head (fetched a whole tile ahead of their packing,
-        /// since they are 2 × Sk rows). Nothing when q, k and v fit in L2 together (a short batch: fetching what is
-        /// cached already only costs) or when prefetching is off.
+        /// and a share of the next head's keys and values in each of this head's tiles (2 × Sk rows, spread so that
+        /// they arrive well ahead of their packing without bursts). Nothing when q, k and v fit in L2 together (a short
+        /// batch: fetching what is cached already only costs) or when prefetching is off.
         /// </summary>
         AttentionPrefetch NextTiles(int tile)
         {
-            int tiles = Shape.Batch * Shape.Heads * QueryBlocks, next = tile + 1;
+            int heads = Shape.Batch * Shape.Heads, next = tile + 1;
             int d = Shape.HeadDim, sk = Shape.KeyLength;
             long bytes = 4L * Shape.Batch * (Shape.QueryLength * (long)Shape.QueryStride + sk * (long)(Shape.KeyStride + Shape.ValueStride));
-            if (!PrefetchNextTile || next >= tiles || bytes <= PrefetchAbove) return default;
+            if (!PrefetchNextTile || next >= heads * QueryBlocks || bytes <= PrefetchAbove) return default;
             int bh = next / QueryBlocks, q0 = next % QueryBlocks * QueryBlock;
             float* queries = Q + ((long)bh / Shape.Heads * Shape.QueryLength + q0) * Shape.QueryStride + bh % Shape.Heads * d;
-            int afterNext = next + 1, bh2 = afterNext / QueryBlocks;
-            bool newHead = afterNext < tiles && bh2 != bh;
-            long keyOffset = (long)(bh2 / Shape.Heads) * sk;
-            int h2 = bh2 % Shape.Heads;
+            int nextHead = tile / QueryBlocks + 1, qb = tile % QueryBlocks;
+            bool another = nextHead < heads;
+            long keyOffset = (long)(nextHead / Shape.Heads) * sk;
+            int h = nextHead % Shape.Heads;
             return new AttentionPrefetch(queries, Shape.QueryStride, Math.Min(QueryBlock, Shape.QueryLength - q0),
-                K + keyOffset * Shape.KeyStride + h2 * d, Shape.KeyStride, V + keyOffset * Shape.ValueStride + h2 * d,
-                Shape.ValueStride, newHead ? sk : 0, d);
+                K + keyOffset * Shape.KeyStride + h * d, Shape.KeyStride, V + keyOffset * Shape.ValueStride + h * d,
+                Shape.ValueStride, sk, another ? qb * 2 * sk / QueryBlocks : 0, another ? (qb + 1) * 2 * sk / QueryBlocks : 0, d);
         }
 
         /// <summary>Query block <paramref name="qb"/> of head <paramref name="h"/> of batch row <paramref name="b"/>;

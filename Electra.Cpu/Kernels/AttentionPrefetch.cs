@@ -13,18 +13,19 @@ internal readonly unsafe struct AttentionPrefetch
 {
     readonly float* _q, _k, _v;
     readonly long _qStride, _kStride, _vStride;
-    readonly int _queries, _keys, _rowFloats;
+    readonly int _queries, _keys, _firstKeyRow, _endKeyRow, _rowFloats;
 
-    /// <summary>Rows of <paramref name="rowFloats"/> floats: <paramref name="queries"/> of q, and <paramref name="keys"/>
-    /// each of k and v (0 when the next tiles are of the same head, whose K and V are packed already); strides in floats.</summary>
-    public AttentionPrefetch(float* q, long qStride, int queries, float* k, long kStride, float* v, long vStride, int keys, int rowFloats)
+    /// <summary>Rows of <paramref name="rowFloats"/> floats: <paramref name="queries"/> of q, and rows
+    /// [<paramref name="firstKeyRow"/>, <paramref name="endKeyRow"/>) of k's <paramref name="keys"/> rows followed by
+    /// v's; strides in floats.</summary>
+    public AttentionPrefetch(float* q, long qStride, int queries, float* k, long kStride, float* v, long vStride, int keys,
+        int firstKeyRow, int endKeyRow, int rowFloats)
     {
         _q = q; _qStride = qStride; _queries = queries;
         _k = k; _kStride = kStride; _v = v; _vStride = vStride; _keys = keys;
+        _firstKeyRow = firstKeyRow; _endKeyRow = endKeyRow;
         _rowFloats = rowFloats;
     }
-
-    int Rows => _queries + 2 * _keys;
 
     /// <summary>Prefetches part <paramref name="part"/> of <paramref name="parts"/> (spread over the softmax's rows,
     /// so that the fetches overlap arithmetic instead of filling the miss queues at once).</summary>
@@ -32,12 +33,12 @@ internal readonly unsafe struct AttentionPrefetch
     public void Fetch(int part, int parts)
     {
         if (!Sse.IsSupported || _rowFloats == 0) return;
-        int rows = Rows, first = (int)((long)part * rows / parts), end = (int)((long)(part + 1) * rows / parts);
+        int rows = _queries + _endKeyRow - _firstKeyRow;
+        int first = (int)((long)part * rows / parts), end = (int)((long)(part + 1) * rows / parts);
         for (int i = first; i < end; i++)
         {
-            float* row = i < _queries ? _q + i * _qStride
-                : i < _queries + _keys ? _k + (i - _queries) * _kStride
-                : _v + (i - _queries - _keys) * _vStride;
+            int j = i - _queries + _firstKeyRow;
+            float* row = i < _queries ? _q + i * _qStride : j < _keys ? _k + j * _kStride : _v + (j - _keys) * _vStride;
             FetchRow(row);
         }
     }
