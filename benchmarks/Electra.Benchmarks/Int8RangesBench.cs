@@ -52,5 +52,18 @@ public static class Int8RangesBench
             fixed (float* py = y) Electra.Cpu.Kernels.Int8.ActivationQuantizer.ForThread.Range(py, n, m, n, pool);
         })], warmup: 3, iterations: iterations);
         Console.WriteLine($"{pool.Threads} threads, {m} × {n}: " + string.Join("; ", t.Select(c => $"{c.Name} {c.Median:F3} ({c.Min:F3}) ms, {c.CpuMs:F3} CPU ms")));
+
+        // The feed-forward's up projection (+ GELU) with and without measuring its output's range in the epilogue.
+        const int wide = 1024;
+        var up = Electra.Cpu.Kernels.Int8.Int8PackedWeight.Pack(Random(wide * n).Select(v => 0.1f * v).ToArray(), wide, n, Random(wide), false);
+        var hidden = new float[m * wide];
+        Alternating.Contender Up(string name, bool measure) => new(name, () =>
+        {
+            fixed (float* px = x) fixed (float* ph = hidden)
+                Electra.Cpu.Kernels.Int8.Int8Gemm.MultiplyWithRanges(px, n, m, up, ph, wide, Electra.Core.Backend.Activation.Gelu, false, pool,
+                    new Electra.Cpu.Kernels.Int8.ValueRange(-0.5f, 0.5f), measure);
+        });
+        t = Alternating.Run([Up("up projection", false), Up("up projection measuring", true)], warmup: 3, iterations: iterations / 4);
+        Console.WriteLine($"{pool.Threads} threads, {m} × {wide} × {n} + GELU: " + string.Join("; ", t.Select(c => $"{c.Name} {c.Median:F3} ({c.Min:F3}) ms, {c.CpuMs:F3} CPU ms")));
     }
 }
