@@ -45,6 +45,7 @@ internal sealed class ActivationPool
         {
             recycled.Owner = owner;
             recycled.HasViews = false;
+            recycled.KnownRange = null;
             return recycled;
         }
         // A shape not pooled yet. Pooled tensors of the same length but another shape stay for their own shape: taking

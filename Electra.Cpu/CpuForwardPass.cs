@@ -132,16 +132,34 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         var result = NewFloat(WithLastDim(x.Shape, w.OutFeatures, stackalloc int[x.Rank]));
         fixed (float* px = Cpu(x).Floats)
         fixed (float* py = result.Writable)
-            Multiply(px, w.InFeatures, m, w, py, w.OutFeatures, activation);
+            Multiply(px, w.InFeatures, m, w, py, w.OutFeatures, activation, KnownRange(x, w));
         return result;
     }
 
-    /// <summary>One linear through the float or the int8 GEMM, whichever the weight was prepared for.</summary>
-    void Multiply(float* x, nint ldx, int rows, CpuLinearWeight w, float* y, nint ldy, Activation activation)
+    /// <summary>
+    /// One linear through the float or the int8 GEMM, whichever the weight was prepared for; an int8 one takes the
+    /// input's range when its producer measured it (<see cref="KnownRange"/>).
+    /// </summary>
+    void Multiply(float* x, nint ldx, int rows, CpuLinearWeight w, float* y, nint ldy, Activation activation,
+        ValueRange? inputRange = null)
     {
-        if (w.Quantized is { } q) Int8Gemm.Multiply(x, ldx, rows, q, y, ldy, activation, w.PerRowActivations, backend.Pool);
+        if (w.Quantized is { } q)
+            Int8Gemm.MultiplyWithRanges(x, ldx, rows, q, y, ldy, activation, w.PerRowActivations, backend.Pool, inputRange, outputRange: false);
         else Gemm.Multiply(x, ldx, rows, w.Packed!, y, ldy, activation, backend.Pool);
     }
+
+    /// <summary>
+    /// The range of <paramref name="x"/> as its producer measured it, for an int8 linear with per-tensor activations
+    /// (which would otherwise make a pass over x for it); null when unknown or not needed.
+    /// </summary>
+    static ValueRange? KnownRange(DeviceTensor x, CpuLinearWeight w) =>
+        w.Quantized is not null && !w.PerRowActivations ? Cpu(x).KnownRange : null;
+
+    /// <summary>
+    /// Whether int8 operations measure their output's range for the next int8 linear (otherwise it makes a range pass;
+    /// same bits). Kept settable for the int8-fusion benchmark's side by side.
+    /// </summary>
+    internal static bool MeasuresInt8OutputRanges = true;
 
     public ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
     {
@@ -185,7 +203,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
                 // The input is quantized once for all the int8 outputs.
                 if (weights[0] is CpuLinearWeight { Quantized: not null } first)
                     Int8Gemm.MultiplyMany(px, x.LastDim, m, ((ReadOnlySpan<Int8PackedWeight>)quantized)[..weights.Length], outputs,
-                        first.PerRowActivations, backend.Pool);
+                        first.PerRowActivations, backend.Pool, KnownRange(x, first));
                 else
                     Gemm.MultiplyMany(px, x.LastDim, m, ((ReadOnlySpan<PackedWeight>)packed)[..weights.Length], outputs, backend.Pool);
             }
@@ -224,6 +242,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     {
         var w = CheckedLinear(x, weight);
         int m = checked((int)x.Rows);
+        if (w.Quantized is not null) return Int8LinearLayerNorm(x, weight, w, residual, gamma, beta, eps);
         if (w.Packed is null || !Gemm.LayerNormFusionPays(m, backend.Threads, w.Packed.Isa))
         {
             var projected = Linear(x, weight);
@@ -240,6 +259,29 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         fixed (float* pb = Cpu(beta).Floats)
         fixed (float* py = result.Writable)
             Gemm.MultiplyLayerNorm(px, w.InFeatures, m, w.Packed, pr, w.OutFeatures, pg, pb, eps, py, w.OutFeatures, backend.Pool);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="LinearLayerNorm"/> in int8: the linear (with its input's range when the producer measured it), then the
+    /// LayerNorm in place, which measures the output's range for the int8 linears that read it next (the feed-forward's
+    /// up projection) while each row is in cache. The LayerNorm stays a pass of its own: in the int8 GEMM's epilogue it
+    /// made 4096 × 256 × 256 slower (the two stream better apart).
+    /// </summary>
+    DeviceTensor Int8LinearLayerNorm(DeviceTensor x, LinearWeight weight, CpuLinearWeight w, DeviceTensor residual,
+        DeviceTensor gamma, DeviceTensor beta, float eps)
+    {
+        CheckLayerNorm(w.OutFeatures, gamma, beta);
+        var result = (CpuTensor)Linear(x, weight);
+        SameShape(result, residual, "linear + LayerNorm residual");
+        bool measure = !w.PerRowActivations && MeasuresInt8OutputRanges;
+        ValueRange range;
+        fixed (float* pr = Cpu(residual).Floats)
+        fixed (float* pg = Cpu(gamma).Floats)
+        fixed (float* pb = Cpu(beta).Floats)
+        fixed (float* py = result.Writable)
+            range = LayerNormKernel.Forward(py, pr, pg, pb, eps, py, checked((int)result.Rows), w.OutFeatures, backend.Pool, measure);
+        if (measure) result.KnownRange = range;
         return result;
     }
 
@@ -276,25 +318,27 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         int ldb = IntermediateStride(wu, wd);
         var block = NewFloat([rowsPerBlock, ldb]);
         int n = wd.OutFeatures;
+        // In int8 with per-tensor activations the LayerNorm (or the down projection's epilogue) measures the output's range, for the next layer.
+        bool int8 = wu.Quantized is not null && wd.Quantized is not null, measure = int8 && !wd.PerRowActivations && MeasuresInt8OutputRanges;
+        float outputMin = 0, outputMax = 0;
         fixed (float* px = Cpu(x).Floats)
         fixed (float* pb = block.Writable)
         fixed (float* py = result.Writable)
         fixed (float* pg = norm.Gamma is null ? default : norm.Gamma.Floats)
         fixed (float* pbeta = norm.Beta is null ? default : norm.Beta.Floats)
         {
-            // In int8 with per-tensor activations, the up projection's epilogue measures the intermediate's range, so the
-            // down projection quantizes it without a pass of its own over the widest tensor of the layer.
-            bool passRange = wu.Quantized is not null && wd.Quantized is not null && !wu.PerRowActivations && !wd.PerRowActivations;
             for (int r = 0; r < m; r += rowsPerBlock)
             {
                 int rows = Math.Min(rowsPerBlock, m - r);
                 float* residual = px + (nint)r * wu.InFeatures, output = py + (nint)r * n;
-                if (passRange)
+                if (int8)
                 {
-                    var range = Int8Gemm.MultiplyWithRanges(px + (nint)r * wu.InFeatures, wu.InFeatures, rows, wu.Quantized!, pb,
-                        wu.OutFeatures, activation, false, backend.Pool, inputRange: null, outputRange: true);
-                    Int8Gemm.MultiplyWithRanges(pb, wu.OutFeatures, rows, wd.Quantized!, output, n,
-                        Activation.Identity, false, backend.Pool, range, outputRange: false);
+                    // The input's known range holds for a block that is all of it.
+                    var range = Int8FeedForwardBlock(residual, rows, wu, activation, pb, ldb, wd, norm, pg, pbeta, output, n,
+                        rows == m ? KnownRange(x, wu) : null, measure);
+                    outputMin = MathF.Min(outputMin, range.Min);
+                    outputMax = MathF.Max(outputMax, range.Max);
+                    continue;
                 }
                 else
                 {
@@ -320,7 +364,24 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
             }
         }
         Release(block);
+        if (measure) result.KnownRange = new ValueRange(outputMin, outputMax);
         return result;
+    }
+
+    /// <summary>
+    /// One block of rows of the int8 feed-forward: the up projection's epilogue measures the intermediate's range for a
+    /// down projection with per-tensor activations (no pass of its own over the widest tensor of the layer); the output's
+    /// range, when <paramref name="measure"/>, is measured by the LayerNorm if any, else by the down projection's epilogue.
+    /// </summary>
+    ValueRange Int8FeedForwardBlock(float* x, int rows, CpuLinearWeight up, Activation activation, float* hidden, int ldh,
+        CpuLinearWeight down, LayerNormOperands norm, float* gamma, float* beta, float* y, int n, ValueRange? inputRange, bool measure)
+    {
+        bool passRange = !down.PerRowActivations;
+        var hiddenRange = Int8Gemm.MultiplyWithRanges(x, up.InFeatures, rows, up.Quantized!, hidden, ldh, activation,
+            up.PerRowActivations, backend.Pool, inputRange, outputRange: passRange);
+        var range = Int8Gemm.MultiplyWithRanges(hidden, ldh, rows, down.Quantized!, y, n, Activation.Identity, down.PerRowActivations,
+            backend.Pool, passRange ? hiddenRange : null, outputRange: measure && norm.Gamma is null);
+        return norm.Gamma is null ? range : LayerNormKernel.Forward(y, x, gamma, beta, norm.Eps, y, rows, n, backend.Pool, measure);
     }
 
     /// <summary>

@@ -51,6 +51,13 @@ public sealed class CpuTensor : DeviceTensor
     internal bool HasViews { get; set; }
 
     /// <summary>
+    /// [min(0, min), max(0, max)] of the values, when the operation that wrote them measured it on the way (an int8
+    /// linear that reads this tensor next with per-tensor activations then skips its own pass over it); null when
+    /// unknown. Cleared whenever the pool hands the array out again.
+    /// </summary>
+    internal Kernels.Int8.ValueRange? KnownRange { get; set; }
+
+    /// <summary>
     /// This tensor as an attention result without probabilities, made once: the tensor object is recycled together
     /// with its array, so attention in a warmed-up pass returns the same result object instead of a new one.
     /// </summary>

@@ -10,8 +10,18 @@ namespace Electra.Cpu.Kernels;
 /// panels and keeps its score block (≤ <see cref="QueryBlock"/> × Sk floats) in cache while it goes through
 /// scores → softmax → P·V. Both products run on the GEMM microkernels.
 /// </summary>
-public static unsafe class AttentionKernel
+public static unsafe partial class AttentionKernel
 {
+    /// <summary>Off: every row takes the masked softmax on 256-bit vectors, as before the unmasked path existed (for
+    /// benchmarks that time both in one process).</summary>
+    internal static bool UnmaskedSoftmaxPath = true;
+
+    /// <summary>Off: no prefetching of the next tile's rows (for benchmarks that time both in one process).</summary>
+    internal static bool PrefetchNextTile = true;
+
+    // Half of Zen 4's 2 MiB L2 per core: q, k and v that fit in it together are not prefetched.
+    const long PrefetchAbove = 1 << 20;
+
     /// <summary>Queries per tile (a multiple of every kernel's MR).</summary>
     public const int QueryBlock = 48;
 
@@ -131,7 +141,8 @@ public static unsafe class AttentionKernel
             if (Segments == 0)
             {
                 int bh = tile / QueryBlocks;
-                Block<TKernel>(Shape, Q, K, V, Mask, Context, Probabilities, bh / Shape.Heads, bh % Shape.Heads, tile % QueryBlocks, bh);
+                Block<TKernel>(Shape, Q, K, V, Mask, Context, Probabilities, bh / Shape.Heads, bh % Shape.Heads, tile % QueryBlocks, bh,
+                    NextTiles(tile));
                 return;
             }
             // The segment whose tiles hold this one: the first whose tile end is past it.
@@ -145,14 +156,37 @@ public static unsafe class AttentionKernel
             int blocks = (length + QueryBlock - 1) / QueryBlock, h = local / blocks;
             long offset = (long)_starts[lo] * Shape.QueryStride;
             Block<TKernel>(Shape with { QueryLength = length, KeyLength = length }, Q + offset, K + offset, V + offset,
-                Mask + _starts[lo], Context + offset, null, 0, h, local % blocks, lo * Shape.Heads + h);
+                Mask + _starts[lo], Context + offset, null, 0, h, local % blocks, lo * Shape.Heads + h, default);
+        }
+
+        /// <summary>
+        /// What this thread's next tiles will read (a thread's tiles are mostly consecutive): the queries of tile + 1,
+        /// and a share of the next head's keys and values in each of this head's tiles (2 × Sk rows, spread so that
+        /// they arrive well ahead of their packing without bursts). Nothing when q, k and v fit in L2 together (a short
+        /// batch: fetching what is cached already only costs) or when prefetching is off.
+        /// </summary>
+        AttentionPrefetch NextTiles(int tile)
+        {
+            int heads = Shape.Batch * Shape.Heads, next = tile + 1;
+            int d = Shape.HeadDim, sk = Shape.KeyLength;
+            long bytes = 4L * Shape.Batch * (Shape.QueryLength * (long)Shape.QueryStride + sk * (long)(Shape.KeyStride + Shape.ValueStride));
+            if (!PrefetchNextTile || next >= heads * QueryBlocks || bytes <= PrefetchAbove) return default;
+            int bh = next / QueryBlocks, q0 = next % QueryBlocks * QueryBlock;
+            float* queries = Q + ((long)bh / Shape.Heads * Shape.QueryLength + q0) * Shape.QueryStride + bh % Shape.Heads * d;
+            int nextHead = tile / QueryBlocks + 1, qb = tile % QueryBlocks;
+            bool another = nextHead < heads;
+            long keyOffset = (long)(nextHead / Shape.Heads) * sk;
+            int h = nextHead % Shape.Heads;
+            return new AttentionPrefetch(queries, Shape.QueryStride, Math.Min(QueryBlock, Shape.QueryLength - q0),
+                K + keyOffset * Shape.KeyStride + h * d, Shape.KeyStride, V + keyOffset * Shape.ValueStride + h * d,
+                Shape.ValueStride, sk, another ? qb * 2 * sk / QueryBlocks : 0, another ? (qb + 1) * 2 * sk / QueryBlocks : 0, d);
         }
 
         /// <summary>Query block <paramref name="qb"/> of head <paramref name="h"/> of batch row <paramref name="b"/>;
         /// <paramref name="packedId"/> names the (row, head) whose K and V packing a thread may reuse within a call.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Block<TKernel>(in Shape s, float* q, float* k, float* v, float* maskBase, float* context, float* probabilities,
-            int b, int h, int qb, int packedId) where TKernel : IMicroKernel
+            int b, int h, int qb, int packedId, in AttentionPrefetch next) where TKernel : IMicroKernel
         {
             int d = s.HeadDim, sk = s.KeyLength, mr = TKernel.MR, nr = TKernel.NR;
             int q0 = qb * QueryBlock, rows = Math.Min(QueryBlock, s.QueryLength - q0);
@@ -180,20 +214,29 @@ public static unsafe class AttentionKernel
             // torch divides the float32 scores by the scalar √d cast to float32.
             float divisor = (float)Math.Sqrt(d);
             float* mask = maskBase + (long)b * sk;
+            // A batch row without padding (the usual case) needs no mask term; its rows that see every key take the
+            // cheaper softmax, on 512-bit vectors where the products use them (skPad is then a multiple of 16).
+            bool unmasked = UnmaskedSoftmaxPath && AllOnes(mask, sk);
+            bool wide = Isa == GemmIsa.Avx512;
             // Without probabilities to return, the rows stay unnormalised and their context rows are scaled instead
             // (d instead of Sk products per row).
             float* inverseSums = stackalloc float[QueryBlock];
             for (int r = 0; r < rows; r++)
             {
                 int visible = s.Causal ? Math.Min(sk, sk - s.QueryLength + q0 + r + 1) : sk;
+                float* row = scores + (long)r * skPad;
+                next.Fetch(r, rows);
+                float inverseSum = unmasked && visible == sk
+                    ? ExponentiateUnmasked(row, sk, divisor, wide)
+                    : ExponentiateShifted(row, mask, sk, visible, divisor);
                 if (probabilities == null)
                 {
-                    inverseSums[r] = ExponentiateShifted(scores + (long)r * skPad, mask, sk, visible, divisor);
+                    inverseSums[r] = inverseSum;
                     continue;
                 }
-                Softmax(scores + (long)r * skPad, mask, sk, visible, divisor);
+                ScaleRow(row, sk, inverseSum);
                 float* dst = probabilities + (((long)b * s.Heads + h) * s.QueryLength + q0 + r) * sk;
-                new ReadOnlySpan<float>(scores + (long)r * skPad, sk).CopyTo(new Span<float>(dst, sk));
+                new ReadOnlySpan<float>(row, sk).CopyTo(new Span<float>(dst, sk));
             }
 
             float* cBase = context + ((long)b * s.QueryLength + q0) * s.ContextStride + h * d;

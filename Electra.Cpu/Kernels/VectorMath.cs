@@ -76,6 +76,30 @@ public static class VectorMath
         return p * scale;
     }
 
+    /// <summary>
+    /// <see cref="ExpOfNonPositive(Vector256{float})"/> on 16 lanes, the same operations lane by lane (so the same bits):
+    /// on AVX-512 the softmax issues half the instructions for its exps, which is what limits it (Zen 4 executes each
+    /// 512-bit operation as two 256-bit halves, so the arithmetic is the same).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ExpOfNonPositive(Vector512<float> x)
+    {
+        var clamped = Vector512.MaxNative(x, Vector512.Create(-87.33654f));
+        var n = Vector512.Round(clamped * Vector512.Create(Log2E));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), clamped);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+        var r2 = r * r;
+        var r4 = r2 * r2;
+        var q01 = Vector512.FusedMultiplyAdd(r, Vector512.Create(0.5f), Vector512<float>.One);
+        var q23 = Vector512.FusedMultiplyAdd(r, Vector512.Create(1f / 24f), Vector512.Create(1f / 6f));
+        var q45 = Vector512.FusedMultiplyAdd(r, Vector512.Create(1f / 720f), Vector512.Create(1f / 120f));
+        var q = Vector512.FusedMultiplyAdd(r4, Vector512.FusedMultiplyAdd(r2, Vector512.Create(1f / 5040f), q45),
+            Vector512.FusedMultiplyAdd(r2, q23, q01));
+        var p = Vector512.FusedMultiplyAdd(r, q, Vector512<float>.One);
+        var scale = ((Vector512.ConvertToInt32Native(n) + Vector512.Create(127)) << 23).AsSingle();
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), p * scale, x);
+    }
+
     // Minimax coefficients (exactly representable floats) of Arm's optimized-routines erff (max error 1.09 ulp), evaluated here with FMA.
     // |x| < 0.921875: erf(x) = x + x·P(x²).
     const float A0 = 0.12837915f, A1 = -0.37612486f, A2 = 0.112818025f,

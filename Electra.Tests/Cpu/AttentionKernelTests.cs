@@ -82,6 +82,138 @@ public class AttentionKernelTests : IDisposable
     }
 
     /// <summary>
+    /// Batch rows without padding take the unmasked softmax (512-bit on AVX-512); here every head dim 1–80 (√d a power
+    /// of two or not), key counts that are not multiples of 8 or 16, causal or not (causal rows before the last key
+    /// take the masked path), a padded batch row beside an unpadded one, against the double twin.
+    /// </summary>
+    [Property(MaxTest = 40)]
+    public unsafe void UnpaddedRowsMatchDoubleTwin(byte sqSeed, byte dSeed, byte extraKeys, bool causal, byte heads,
+        bool secondRowPadded, int seed, byte isaSel, bool threaded, bool withProbabilities)
+    {
+        int sq = 1 + sqSeed % 130, d = 1 + dSeed % 80;
+        int sk = sq + extraKeys % 21, nHeads = 1 + heads % 3, nBatch = 2, hidden = nHeads * d;
+        var isa = Isas[isaSel % Isas.Length];
+        var rng = new Random(seed);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 6 - 3)).ToArray();
+        var (q, k, v) = (Rand(nBatch * sq * hidden), Rand(nBatch * sk * hidden), Rand(nBatch * sk * hidden));
+        var mask = Enumerable.Repeat(1f, nBatch * sk).ToArray();
+        if (secondRowPadded) mask[sk + rng.Next(sk)] = 0f;
+        var context = new float[nBatch * sq * hidden];
+        var probs = new float[nBatch * nHeads * sq * sk];
+        var shape = new AttentionKernel.Shape(nBatch, sq, sk, nHeads, d, hidden, hidden, hidden, hidden, causal);
+        fixed (float* pq = q) fixed (float* pk = k) fixed (float* pv = v) fixed (float* pm = mask)
+        fixed (float* pc = context) fixed (float* pp = probs)
+            AttentionKernel.Run(shape, pq, pk, pv, pm, pc, withProbabilities ? pp : null, isa, threaded ? _pool : null);
+
+        var (expectedContext, expectedProbs) = Reference(q, k, v, mask, nBatch, sq, sk, nHeads, d, causal);
+        for (int i = 0; i < (withProbabilities ? probs.Length : 0); i++)
+            Assert.True(Math.Abs(probs[i] - expectedProbs[i]) <= 2e-6,
+                $"{isa} sq {sq} sk {sk} d {d} causal {causal}: probability {i} = {probs[i]}, expected {expectedProbs[i]}");
+        for (int i = 0; i < context.Length; i++)
+            Assert.True(Math.Abs(context[i] - expectedContext[i]) <= 1e-5 * (1 + Math.Abs(expectedContext[i])),
+                $"{isa} sq {sq} sk {sk} d {d} causal {causal}: context {i} = {context[i]}, expected {expectedContext[i]}");
+    }
+
+    /// <summary>
+    /// A batch whose q, k and v outgrow L2 (where the kernel prefetches its next tiles' rows): bit for bit the context
+    /// without prefetching, and the double twin's on a few rows, padded and causal included.
+    /// </summary>
+    [Theory]
+    [InlineData(4, 128, 4, 64, false, false)]
+    [InlineData(3, 130, 4, 64, true, false)]
+    [InlineData(5, 100, 3, 80, false, true)]
+    public unsafe void LargeBatchesMatchWithAndWithoutPrefetch(int batch, int seq, int heads, int d, bool causal, bool padded)
+    {
+        int hidden = heads * d;
+        var rng = new Random(batch * 1000 + seq);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var (q, k, v) = (Rand(batch * seq * hidden), Rand(batch * seq * hidden), Rand(batch * seq * hidden));
+        var mask = Enumerable.Range(0, batch * seq).Select(i => padded && i % seq >= seq - 1 - i / seq * 7 ? 0f : 1f).ToArray();
+        var shape = new AttentionKernel.Shape(batch, seq, seq, heads, d, hidden, hidden, hidden, hidden, causal);
+        float[] Attend(bool prefetch)
+        {
+            // Prefetching changes no result, so switching it cannot disturb other tests running meanwhile.
+            AttentionKernel.PrefetchNextTile = prefetch;
+            var context = new float[batch * seq * hidden];
+            try
+            {
+                fixed (float* pq = q) fixed (float* pk = k) fixed (float* pv = v) fixed (float* pm = mask) fixed (float* pc = context)
+                    AttentionKernel.Run(shape, pq, pk, pv, pm, pc, null, GemmIsaDetection.Best, _pool);
+            }
+            finally { AttentionKernel.PrefetchNextTile = true; }
+            return context;
+        }
+        var with = Attend(true);
+        var without = Attend(false);
+        for (int i = 0; i < with.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(with[i]) == BitConverter.SingleToInt32Bits(without[i]),
+                $"context {i}: {with[i]} prefetching, {without[i]} not");
+        // The twin on the first and last batch rows only (it is cubic in the sequence).
+        foreach (int b in new[] { 0, batch - 1 })
+        {
+            var (expected, _) = Reference(q.AsSpan(b * seq * hidden, seq * hidden).ToArray(), k.AsSpan(b * seq * hidden, seq * hidden).ToArray(),
+                v.AsSpan(b * seq * hidden, seq * hidden).ToArray(), mask.AsSpan(b * seq, seq).ToArray(), 1, seq, seq, heads, d, causal);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(with[b * seq * hidden + i] - expected[i]) <= 1e-5 * (1 + Math.Abs(expected[i])),
+                    $"batch row {b} context {i} = {with[b * seq * hidden + i]}, expected {expected[i]}");
+        }
+    }
+
+    /// <summary>
+    /// The unmasked exponentials against the masked ones on the same row (all keys visible): on 256 bits the same
+    /// bits (the same operations in the same order; for √d not a power of two the max of x/√d is the divided max), on
+    /// 512 bits the same exps and a sum in another order; zero past the row. Lengths 1–300 cross every vector tail;
+    /// scores up to ±1000 and ties at the maximum.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public unsafe void UnmaskedExponentialsMatchTheMaskedOnes(ushort lengthSeed, byte divisorSel, int seed, bool wide, bool large)
+    {
+        int length = 1 + lengthSeed % 300, padded = (length + 15) & ~15;
+        float divisor = new[] { 1f, 8f, (float)Math.Sqrt(5), (float)Math.Sqrt(80), 16f }[divisorSel % 5];
+        var rng = new Random(seed);
+        double magnitude = large ? 1000 : 4;
+        var scores = Enumerable.Range(0, padded).Select(_ => (float)((rng.NextDouble() * 2 - 1) * magnitude)).ToArray();
+        if (length > 2) scores[rng.Next(length)] = scores[rng.Next(length)];
+        var mask = Enumerable.Repeat(1f, length).ToArray();
+        var masked = (float[])scores.Clone();
+        var unmasked = (float[])scores.Clone();
+        // Garbage past the row must not leak in.
+        for (int j = length; j < padded; j++) unmasked[j] = float.NaN;
+        float maskedInverse, unmaskedInverse;
+        fixed (float* pm = masked) fixed (float* pu = unmasked) fixed (float* mk = mask)
+        {
+            maskedInverse = AttentionKernel.ExponentiateShifted(pm, mk, length, length, divisor);
+            unmaskedInverse = AttentionKernel.ExponentiateUnmasked(pu, length, divisor, wide);
+        }
+        for (int j = 0; j < length; j++)
+            Assert.True(BitConverter.SingleToInt32Bits(masked[j]) == BitConverter.SingleToInt32Bits(unmasked[j]),
+                $"length {length} divisor {divisor} wide {wide}: e[{j}] = {unmasked[j]}, masked path {masked[j]}");
+        for (int j = length; j < (wide ? padded : (length + 7) & ~7); j++) Assert.Equal(0f, unmasked[j]);
+        if (wide) Assert.True(Math.Abs(unmaskedInverse - maskedInverse) <= 4e-7 * maskedInverse,
+            $"length {length} divisor {divisor}: 1/Σ = {unmaskedInverse}, masked path {maskedInverse}");
+        else Assert.Equal(BitConverter.SingleToInt32Bits(maskedInverse), BitConverter.SingleToInt32Bits(unmaskedInverse));
+    }
+
+    /// <summary>A NaN score makes the unmasked row's 1/Σ NaN (so its context row), wherever it lies, on either width.</summary>
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(7, false)]
+    [InlineData(8, true)]
+    [InlineData(15, true)]
+    [InlineData(16, true)]
+    [InlineData(99, true)]
+    [InlineData(99, false)]
+    public unsafe void ANaNScoreMakesTheUnmaskedRowNaN(int at, bool wide)
+    {
+        const int length = 100;
+        var row = Enumerable.Range(0, 112).Select(i => (float)Math.Sin(i)).ToArray();
+        row[at] = float.NaN;
+        float inverse;
+        fixed (float* pr = row) inverse = AttentionKernel.ExponentiateUnmasked(pr, length, 8f, wide);
+        Assert.True(float.IsNaN(inverse), $"NaN at {at}, wide {wide}: 1/Σ = {inverse}");
+    }
+
+    /// <summary>
     /// Packed segments in one run give every segment exactly (bitwise) what the kernel gives that segment alone as a
     /// batch of one, on one thread: what makes a ragged batch's rows independent of what they are batched with.
     /// Lengths 0–60 cross the query blocks of 48 and the 8-wide vectors; empty segments are skipped.

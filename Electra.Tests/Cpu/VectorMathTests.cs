@@ -72,6 +72,27 @@ public class VectorMathTests
         Assert.Equal(1f, special[7]);
     }
 
+    /// <summary>The 512-bit softmax exp is the 256-bit one lane by lane, bit for bit, specials included.</summary>
+    [Fact]
+    public void ExpOfNonPositiveOn512BitsIsTheSameBits()
+    {
+        var specials = new[] { float.NaN, float.NegativeInfinity, float.MinValue, -100f, -87.5f, -87.33654f, -0f, 0f,
+            -1e-30f, -float.Epsilon, -0.34657359f, -0.6931472f, -1f, -20f, -50f, -87f };
+        var inputs = new List<float>(specials);
+        for (float x = -90f; x <= 0f; x += 1f / 512) inputs.Add(x);
+        while (inputs.Count % 16 != 0) inputs.Add(-1.5f);
+        for (int i = 0; i < inputs.Count; i += 16)
+        {
+            var wide = VectorMath.ExpOfNonPositive(Vector512.Create(inputs.GetRange(i, 16).ToArray()));
+            for (int lane = 0; lane < 16; lane++)
+            {
+                float expected = VectorMath.ExpOfNonPositive(Vector256.Create(inputs[i + lane])).ToScalar();
+                Assert.True(BitConverter.SingleToInt32Bits(wide[lane]) == BitConverter.SingleToInt32Bits(expected),
+                    $"exp({inputs[i + lane]}) = {wide[lane]} on 512 bits, {expected} on 256");
+            }
+        }
+    }
+
     [Fact]
     public void ErfHandlesSpecialValues()
     {

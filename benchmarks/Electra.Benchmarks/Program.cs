@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|f32-probe [--rows M]|int8|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [ragged --batch B --min-len L --max-len L]
+// electra-benchmarks [ort|f32-probe [--rows M]|int8|int8-ranges|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|attention|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [--attention-before] [ragged --batch B --min-len L --max-len L]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -14,6 +14,8 @@ int threads = ArgInt("--threads") ?? 2;
 int iterations = ArgInt("--iterations") ?? 15;
 string modelDir = ArgString("--model") ?? Path.Combine("..", "shared", "models", "electra-small-random");
 
+// --attention-before (any mode): the attention kernel without its unmasked softmax and next-tile prefetch (round eight).
+if (args.Contains("--attention-before")) AttentionKernel.UnmaskedSoftmaxPath = AttentionKernel.PrefetchNextTile = false;
 Console.WriteLine($"CPU {CpuInfo.ModelName()}, {Environment.ProcessorCount} logical cores, GEMM path {GemmIsaDetection.Best}, threads {threads}");
 Console.WriteLine($"load average at start: {CpuInfo.LoadAverage()}");
 
@@ -108,6 +110,11 @@ if (mode is "int8")
     bool perChannel = args.Contains("--per-channel"), perRow = args.Contains("--per-row");
     Int8SideBySide.Run(modelDir, ortInt8, threads, iterations, perChannel, perRow);
 }
+if (mode is "int8-ranges")
+{
+    // the int8 forward with and without the producers' output ranges handed to the next int8 linear, one process.
+    Int8RangesBench.Run(modelDir, threads, iterations, args.Contains("--per-channel"), args.Contains("--per-row"));
+}
 if (mode is "int8-accuracy")
 {
     // ours int8 and ORT int8 against float32 over --seeds input sets (default 8): no timing.
@@ -137,6 +144,12 @@ if (mode is "f32-probe")
     // One thread's share of the 1 × 128 GEMMs on cold weights: --threads 1 --rows 64.
     using var pool = new WorkerPool(threads);
     F32Probe.Run(pool, iterations, ArgInt("--rows") ?? 128);
+}
+if (mode is "attention")
+{
+    // The attention kernel alone, before / after its unmasked softmax, alternating in this process.
+    using var pool = new WorkerPool(threads);
+    AttentionBench.Run(pool, iterations, GemmIsaDetection.Best);
 }
 if (mode is "int8-probe")
     Int8Probe.Run(ArgInt("--rounds") ?? 5, ArgInt("--k") ?? 256);

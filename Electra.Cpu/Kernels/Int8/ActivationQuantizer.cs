@@ -187,10 +187,9 @@ internal sealed unsafe class ActivationQuantizer
         public override void RunTile(int tile)
         {
             var (r0, r1) = Chunk(_rows, _tiles, tile);
-            float min = 0, max = 0;
-            for (int r = r0; r < r1; r++) MinMax(_x + r * _ldx, _k, ref min, ref max);
-            _min[tile] = min;
-            _max[tile] = max;
+            var range = new RangeAccumulator();
+            for (int r = r0; r < r1; r++) range.Add(_x + r * _ldx, _k);
+            (_min[tile], _max[tile]) = range.Range;
         }
     }
 

@@ -66,7 +66,15 @@ public static unsafe class Int8Gemm
     /// once, and the tiles of all outputs share the threads. Every y_i is dense [rows, W_i.OutFeatures].
     /// </summary>
     public static void MultiplyMany(float* x, nint ldx, int rows, ReadOnlySpan<Int8PackedWeight> weights, ReadOnlySpan<nint> outputs,
-        bool perRowActivations = false, WorkerPool? pool = null)
+        bool perRowActivations = false, WorkerPool? pool = null) =>
+        MultiplyMany(x, ldx, rows, weights, outputs, perRowActivations, pool, inputRange: null);
+
+    /// <summary>
+    /// <see cref="MultiplyMany(float*, nint, int, ReadOnlySpan{Int8PackedWeight}, ReadOnlySpan{nint}, bool, WorkerPool?)"/>
+    /// with the input's range when the caller knows it (per-tensor quantization then skips its range pass).
+    /// </summary>
+    internal static void MultiplyMany(float* x, nint ldx, int rows, ReadOnlySpan<Int8PackedWeight> weights, ReadOnlySpan<nint> outputs,
+        bool perRowActivations, WorkerPool? pool, ValueRange? inputRange)
     {
         if (rows == 0) return;
         if (weights.Length is 0 or > MaxWeights || weights.Length != outputs.Length)
@@ -74,7 +82,7 @@ public static unsafe class Int8Gemm
         for (int i = 1; i < weights.Length; i++)
             if (weights[i].InFeatures != weights[0].InFeatures || weights[i].Isa != weights[0].Isa)
                 throw new ArgumentException($"weight {i} ({weights[i]}) does not match weight 0 ({weights[0]})");
-        var job = Start(x, ldx, rows, weights[0], Activation.Identity, perRowActivations, pool, inputRange: null);
+        var job = Start(x, ldx, rows, weights[0], Activation.Identity, perRowActivations, pool, inputRange);
         for (int i = 0; i < weights.Length; i++) job.Add(weights[i], (float*)outputs[i], weights[i].OutFeatures);
         Run(job, pool, outputRange: false);
     }
@@ -249,7 +257,7 @@ public static unsafe class Int8Gemm
 
         void RunTile<TKernel>(int tile) where TKernel : IInt8MicroKernel
         {
-            float min = 0, max = 0;
+            var range = new RangeAccumulator();
             if (_tileRows > 0)
             {
                 // Rows [r0, r1) × every panel: quantize the rows into this thread's buffer, then run all the panels on them.
@@ -257,29 +265,29 @@ public static unsafe class Int8Gemm
                 byte* codes = (byte*)(t_codes ??= new ScratchBuffer()).Get(((long)_tileRows * _lda + 3) / 4);
                 _quantizer.QuantizeRows(_x, _ldx, r0, r1, codes);
                 for (int i = 0; i < _outputCount; i++)
-                    RunPanels<TKernel>(in _outputs[i], r0, r1, 0, _outputs[i].PanelCount, codes - r0 * _lda, ref min, ref max);
+                    RunPanels<TKernel>(in _outputs[i], r0, r1, 0, _outputs[i].PanelCount, codes - r0 * _lda, ref range);
             }
             else
             {
                 var (r0, r1, which, p0, p1) = _plan.Locate(tile);
-                RunPanels<TKernel>(in _outputs[which], r0, r1, p0, p1, _codes, ref min, ref max);
+                RunPanels<TKernel>(in _outputs[which], r0, r1, p0, p1, _codes, ref range);
             }
-            if (_trackRange) { _tileMin[tile] = min; _tileMax[tile] = max; }
+            if (_trackRange) (_tileMin[tile], _tileMax[tile]) = range.Range;
         }
 
         /// <summary>Rows [r0, r1) × panels [p0, p1) of one output; codes + r · lda is row r's codes.</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        void RunPanels<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref float min, ref float max)
+        void RunPanels<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref RangeAccumulator range)
             where TKernel : IInt8MicroKernel
         {
             // Row tiles span every panel: the epilogue runs after each group of TilePanels panels rather than once at the
             // end, so the block it reads (rows × 128 columns, 32 KiB for 64 rows) is still in L1, not the whole tile.
             for (int g = p0; g < p1; g += TilePanels)
-                RunPanelGroup<TKernel>(in o, r0, r1, g, Math.Min(p1, g + TilePanels), codes, ref min, ref max);
+                RunPanelGroup<TKernel>(in o, r0, r1, g, Math.Min(p1, g + TilePanels), codes, ref range);
         }
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        void RunPanelGroup<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref float min, ref float max)
+        void RunPanelGroup<TKernel>(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref RangeAccumulator range)
             where TKernel : IInt8MicroKernel
         {
             // A kernel that runs whole strips (the generated VNNI code) gets all the rows in one call.
@@ -308,7 +316,7 @@ public static unsafe class Int8Gemm
                     ActivationKernels.BiasActivate(o.Y + r * o.Ldy + c0, o.Bias == null ? null : o.Bias + c0, width, _activation);
             if (_trackRange)
                 for (int r = r0; r < r1; r++)
-                    ActivationQuantizer.MinMax(o.Y + r * o.Ldy + c0, width, ref min, ref max);
+                    range.Add(o.Y + r * o.Ldy + c0, width);
         }
     }
 }
