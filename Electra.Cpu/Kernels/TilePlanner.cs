@@ -65,7 +65,7 @@ internal sealed class TilePlanner
             // instead, so each thread streams only its share of the weight and all rows stay in one tile.
             _tileRows = (_rows + mr - 1) / mr * mr;
             _rowTiles = 1;
-            _panelsPerTile = Math.Clamp(panels / (2 * threads), 1, tilePanels);
+            _panelsPerTile = EvenPanelsPerTile(Math.Clamp(panels / (2 * threads), 1, tilePanels), threads);
         }
         else
         {
@@ -84,6 +84,30 @@ internal sealed class TilePlanner
             _panelTiles[i] = (_panelCounts[i] + _panelsPerTile - 1) / _panelsPerTile;
             _panelTilesPerRow += _panelTiles[i];
         }
+    }
+
+    /// <summary>
+    /// The most panels per tile, up to <paramref name="most"/>, that divide every output's panels into a number of tiles
+    /// that the threads share evenly (failing that, that divide every output's panels), so that every thread streams
+    /// the same share of the weights: query, key and value of ELECTRA-small (8 panels of 32 each) in 6-panel tiles were
+    /// 6 + 2 panels per output, and the two threads' halves of the 6 tiles 14 and 10 panels; 4-panel tiles give each 12
+    /// (1 × 32 and 1 × 48 forwards 2–4% faster, alternating in one process).
+    /// </summary>
+    int EvenPanelsPerTile(int most, int threads)
+    {
+        for (int pass = 0; pass < 2; pass++)
+            for (int p = most; p > 1; p--)
+            {
+                bool divides = true;
+                int tiles = 0;
+                for (int i = 0; i < _outputs; i++)
+                {
+                    divides &= _panelCounts[i] % p == 0;
+                    tiles += _panelCounts[i] / p;
+                }
+                if (divides && (pass == 1 || tiles % threads == 0)) return p;
+            }
+        return 1;
     }
 
     /// <summary>Where tile <paramref name="tile"/> (0 ≤ tile &lt; <see cref="TileCount"/>) lies.</summary>
