@@ -239,6 +239,7 @@ internal sealed class BasicTokenizer
         words?.Add(new Word(new string(run[from..to]), offset + from, offset + to));
         int mark = tokens.Count;
         _wordPiece.Tokenize(run, from, to, tokens, word);
+        if (!tokens.TracksSpans) return;
         for (int k = mark; k < tokens.Count; k++)
         {
             tokens.Starts[k] += offset;
@@ -417,6 +418,7 @@ internal sealed class BasicTokenizer
         words?.Add(new Word(new string(buf.Chars, from, to - from), buf.Starts[from], buf.Ends[to - 1]));
         int mark = tokens.Count;
         _wordPiece.Tokenize(buf.Span, from, to, tokens, word);
+        if (!tokens.TracksSpans) return;
         for (int k = mark; k < tokens.Count; k++)
         {
             tokens.Starts[k] = buf.Starts[tokens.Starts[k]];

@@ -2,6 +2,9 @@ namespace Electra.Tokenizer;
 
 public sealed partial class BertTokenizer
 {
+    /// <summary>A/B switch for benchmarks: false makes <see cref="EncodeIds(string, Span{int})"/> track spans as the full path does.</summary>
+    internal static bool IdsOnlySkipsSpans = true;
+
     /// <summary>
     /// The allocation-free path: writes <c>[CLS] ids [SEP]</c> of <paramref name="text"/> into
     /// <paramref name="destination"/> and returns how many ids were written. When the text has more tokens than fit,
@@ -13,7 +16,8 @@ public sealed partial class BertTokenizer
         ArgumentNullException.ThrowIfNull(text);
         if (destination.Length < 2)
             throw new TokenizerInputException($"the destination holds {destination.Length} ids; [CLS] and [SEP] alone need 2");
-        var list = Tokens(ref t_first);
+        // Ids only: no spans to map back, no word ids (the ids are those of the full path, which tests hold it to).
+        var list = Tokens(ref t_first, tracksSpans: !IdsOnlySkipsSpans);
         _text.Tokenize(text, list, null);
         int keep = Math.Min(list.Count, destination.Length - 2);
         destination[0] = ClsTokenId;

@@ -155,10 +155,10 @@ public sealed partial class BertTokenizer
     public BertEncoding Encode((string Text, string? TextPair) input, EncodeOptions? options = null) =>
         Encode(input.Text, input.TextPair, options);
 
-    private static TokenList Tokens(ref TokenList? slot)
+    private static TokenList Tokens(ref TokenList? slot, bool tracksSpans = true)
     {
         slot ??= new TokenList();
-        slot.Clear();
+        slot.Clear(tracksSpans);
         return slot;
     }
 

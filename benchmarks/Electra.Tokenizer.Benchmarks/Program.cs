@@ -74,6 +74,11 @@ public static class Program
             }
             return 0;
         }
+        if (args.Contains("--ab"))
+        {
+            AlternateIdsPaths(ours, fast, lines, repeats);
+            return 0;
+        }
         long tokens = lines.Sum(l => (long)ours.Encode(l).Length);
         int longest = lines.Max(l => ours.Encode(l).Length);
         Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} logical cores; .NET {Environment.Version}");
@@ -135,6 +140,43 @@ public static class Program
         Console.WriteLine();
         CompareWithReference(dir, fast, ml, ours);
         return 0;
+    }
+
+    /// <summary>
+    /// --ab: EncodeIds with and without its ids-only route (spans tracked as the full Encode tracks them), next to
+    /// FastBertTokenizer's Encode and our full Encode, alternating in one process; CPU seconds per round.
+    /// </summary>
+    private static void AlternateIdsPaths(BertTokenizer ours, Fast.BertTokenizer fast, string[] lines, int repeats)
+    {
+        int longest = lines.Max(l => ours.Encode(l).Length);
+        var buf = new int[longest];
+        var cases = new (string Name, Action Run)[]
+        {
+            ("EncodeIds, spans tracked", () => { BertTokenizer.IdsOnlySkipsSpans = false; foreach (var l in lines) ours.EncodeIds(l, buf); }),
+            ("EncodeIds, ids only", () => { BertTokenizer.IdsOnlySkipsSpans = true; foreach (var l in lines) ours.EncodeIds(l, buf); }),
+            ("FastBertTokenizer Encode", () => { foreach (var l in lines) fast.Encode(l, longest); }),
+            ("Encode (full)", () => { foreach (var l in lines) ours.Encode(l); }),
+        };
+        var cpu = cases.Select(_ => new List<double>()).ToArray();
+        foreach (var c in cases) c.Run();
+        for (int r = 0; r < repeats; r++)
+            for (int k = 0; k < cases.Length; k++)
+            {
+                GC.Collect();
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                cases[k].Run();
+                cpu[k].Add((Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds);
+            }
+        BertTokenizer.IdsOnlySkipsSpans = true;
+        for (int k = 0; k < cases.Length; k++)
+            Console.WriteLine($"{cases[k].Name,-26} CPU s per round: {string.Join(" ", cpu[k].Select(x => x.ToString("F3")))} (median {Median(cpu[k].ToArray()):F3})");
+        foreach (int k in new[] { 0, 1, 3 })
+        {
+            var ratios = Enumerable.Range(0, repeats).Select(r => cpu[2][r] / cpu[k][r]).ToArray();
+            Console.WriteLine($"FastBertTokenizer / {cases[k].Name,-26}: {string.Join(" ", ratios.Select(x => x.ToString("F2")))} (median {Median(ratios):F2})");
+        }
+        var gain = Enumerable.Range(0, repeats).Select(r => cpu[0][r] / cpu[1][r]).ToArray();
+        Console.WriteLine($"spans tracked / ids only: {string.Join(" ", gain.Select(x => x.ToString("F2")))} (median {Median(gain):F2})");
     }
 
     private const int BatchSize = 4096;
