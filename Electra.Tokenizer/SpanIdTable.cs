@@ -30,6 +30,15 @@ internal sealed class SpanIdTable
     private readonly char[] _pool;
     private readonly int _mask;
     private readonly uint _seed;
+    /// <summary>
+    /// Per pair of leading ASCII chars, bit n - 1 set when some key of length n (2 to 64) starts with them: WordPiece
+    /// probes every length from the longest down, and most probes are misses that this answers without hashing the
+    /// piece or touching the slots (a cache miss each). A filter without false negatives, so lookups stay exact.
+    /// </summary>
+    private readonly ulong[] _lengthsByAsciiPair = new ulong[128 * 128];
+
+    /// <summary>A/B switch for benchmarks: false makes every lookup hash and probe, as without the filter.</summary>
+    internal static bool FiltersByLength = true;
 
     /// <summary>True when the seeded fast hash crowded and lookups use the randomized Marvin hash instead.</summary>
     internal bool UsesMarvin { get; }
@@ -71,6 +80,18 @@ internal sealed class SpanIdTable
             if (marvin) size <<= 1;
         }
         _entries = entries.ToArray();
+        foreach (var (key, _) in items)
+            if (key.Length >= 2 && (key[0] | key[1]) < 128)
+                _lengthsByAsciiPair[(key[0] << 7) | key[1]] |= key.Length <= 64 ? 1UL << (key.Length - 1) : 0;
+    }
+
+    /// <summary>False when no key has <paramref name="key"/>'s length and first two chars (ASCII); true otherwise.</summary>
+    private bool MayHold(ReadOnlySpan<char> key)
+    {
+        if (key.Length < 2 || key.Length > 64) return true;
+        int pair = key[0] | key[1];
+        if (pair >= 128) return true;
+        return (_lengthsByAsciiPair[(key[0] << 7) | key[1]] >> (key.Length - 1) & 1) != 0;
     }
 
     private bool TryFill(IReadOnlyList<(string Key, int Id)> items, List<Entry> entries, ulong[] slots, int mask, bool marvin, bool enforceBound)
@@ -123,6 +144,11 @@ internal sealed class SpanIdTable
 
     internal bool TryGetValue(ReadOnlySpan<char> key, out int id)
     {
+        if (FiltersByLength && !MayHold(key))
+        {
+            id = -1;
+            return false;
+        }
         uint h = UsesMarvin ? (uint)string.GetHashCode(key) : Fast(key, _seed);
         int slot = (int)(h & (uint)_mask);
         var slots = _slots;

@@ -143,8 +143,9 @@ public static class Program
     }
 
     /// <summary>
-    /// --ab: EncodeIds with and without its ids-only route (spans tracked as the full Encode tracks them), next to
-    /// FastBertTokenizer's Encode and our full Encode, alternating in one process; CPU seconds per round.
+    /// --ab: EncodeIds as before round eight (spans tracked, no length filter: the library's A/B switches), with the
+    /// ids-only route alone and as it is, next to FastBertTokenizer's Encode and our full Encode with and without the
+    /// length filter, alternating in one process; CPU seconds per round.
     /// </summary>
     private static void AlternateIdsPaths(BertTokenizer ours, Fast.BertTokenizer fast, string[] lines, int repeats)
     {
@@ -152,10 +153,12 @@ public static class Program
         var buf = new int[longest];
         var cases = new (string Name, Action Run)[]
         {
-            ("EncodeIds, spans tracked", () => { BertTokenizer.IdsOnlySkipsSpans = false; foreach (var l in lines) ours.EncodeIds(l, buf); }),
-            ("EncodeIds, ids only", () => { BertTokenizer.IdsOnlySkipsSpans = true; foreach (var l in lines) ours.EncodeIds(l, buf); }),
+            ("EncodeIds as before", () => { Switch(false, false); foreach (var l in lines) ours.EncodeIds(l, buf); Switch(true, true); }),
+            ("EncodeIds, ids only", () => { Switch(true, false); foreach (var l in lines) ours.EncodeIds(l, buf); Switch(true, true); }),
+            ("EncodeIds", () => { foreach (var l in lines) ours.EncodeIds(l, buf); }),
             ("FastBertTokenizer Encode", () => { foreach (var l in lines) fast.Encode(l, longest); }),
             ("Encode (full)", () => { foreach (var l in lines) ours.Encode(l); }),
+            ("Encode (full) as before", () => { Switch(true, false); foreach (var l in lines) ours.Encode(l); Switch(true, true); }),
         };
         var cpu = cases.Select(_ => new List<double>()).ToArray();
         foreach (var c in cases) c.Run();
@@ -167,16 +170,25 @@ public static class Program
                 cases[k].Run();
                 cpu[k].Add((Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds);
             }
-        BertTokenizer.IdsOnlySkipsSpans = true;
         for (int k = 0; k < cases.Length; k++)
             Console.WriteLine($"{cases[k].Name,-26} CPU s per round: {string.Join(" ", cpu[k].Select(x => x.ToString("F3")))} (median {Median(cpu[k].ToArray()):F3})");
-        foreach (int k in new[] { 0, 1, 3 })
+        const int peer = 3;
+        foreach (int k in new[] { 0, 1, 2, 4, 5 })
         {
-            var ratios = Enumerable.Range(0, repeats).Select(r => cpu[2][r] / cpu[k][r]).ToArray();
+            var ratios = Enumerable.Range(0, repeats).Select(r => cpu[peer][r] / cpu[k][r]).ToArray();
             Console.WriteLine($"FastBertTokenizer / {cases[k].Name,-26}: {string.Join(" ", ratios.Select(x => x.ToString("F2")))} (median {Median(ratios):F2})");
         }
-        var gain = Enumerable.Range(0, repeats).Select(r => cpu[0][r] / cpu[1][r]).ToArray();
-        Console.WriteLine($"spans tracked / ids only: {string.Join(" ", gain.Select(x => x.ToString("F2")))} (median {Median(gain):F2})");
+        foreach (var (before, after) in new[] { (0, 2), (5, 4) })
+        {
+            var gain = Enumerable.Range(0, repeats).Select(r => cpu[before][r] / cpu[after][r]).ToArray();
+            Console.WriteLine($"{cases[before].Name} / {cases[after].Name}: {string.Join(" ", gain.Select(x => x.ToString("F2")))} (median {Median(gain):F2})");
+        }
+
+        static void Switch(bool idsOnly, bool lengthFilter)
+        {
+            BertTokenizer.IdsOnlySkipsSpans = idsOnly;
+            SpanIdTable.FiltersByLength = lengthFilter;
+        }
     }
 
     private const int BatchSize = 4096;
