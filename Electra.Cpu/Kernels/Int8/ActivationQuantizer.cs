@@ -98,8 +98,9 @@ internal sealed unsafe class ActivationQuantizer
             int zero = _zero;
             if (_perRow)
             {
-                float min = 0, max = 0;
-                MinMax(row, _k, ref min, ref max);
+                var range = new RangeAccumulator();
+                range.Add(row, _k);
+                var (min, max) = range.Range;
                 (scale, zero) = Parameters(min, max);
             }
             scales[r] = scale;
@@ -139,37 +140,6 @@ internal sealed unsafe class ActivationQuantizer
 
     static (int Start, int End) Chunk(int rows, int tiles, int tile) =>
         ((int)((long)rows * tile / tiles), (int)((long)rows * (tile + 1) / tiles));
-
-    /// <summary>
-    /// Folds a row into a running min and max (the one reduction both the range pass and a GEMM epilogue use). A NaN
-    /// anywhere makes both NaN, so the scale is NaN and every output of the linear is NaN, as in float32.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void MinMax(float* row, int k, ref float min, ref float max)
-    {
-        int i = 0;
-        if (k >= 16)
-        {
-            // MinNative/MaxNative are one vminps/vmaxps each; Vector256.Min/Max (IEEE 754:2019 minimum, NaN and −0
-            // ordered) need a fix-up sequence per call that made this loop 3× slower. NaN is caught by its own mask.
-            // Two accumulators of each: the loop is bound by latency otherwise.
-            Vector256<float> min0 = Vector256.Create(min), max0 = Vector256.Create(max), min1 = min0, max1 = max0;
-            var nan = Vector256<float>.Zero;
-            for (; i + 16 <= k; i += 16)
-            {
-                var v0 = Vector256.Load(row + i);
-                var v1 = Vector256.Load(row + i + 8);
-                min0 = Vector256.MinNative(min0, v0); max0 = Vector256.MaxNative(max0, v0);
-                min1 = Vector256.MinNative(min1, v1); max1 = Vector256.MaxNative(max1, v1);
-                nan |= ~Vector256.Equals(v0, v0) | ~Vector256.Equals(v1, v1);
-            }
-            min0 = Vector256.MinNative(min0, min1);
-            max0 = Vector256.MaxNative(max0, max1);
-            for (int j = 0; j < 8; j++) { min = MathF.Min(min, min0[j]); max = MathF.Max(max, max0[j]); }
-            if (nan != Vector256<float>.Zero) { min = float.NaN; max = float.NaN; }
-        }
-        for (; i < k; i++) { min = MathF.Min(min, row[i]); max = MathF.Max(max, row[i]); }
-    }
 
     /// <summary>Min and max of each chunk of rows, starting from 0 (the range always includes 0).</summary>
     sealed class RangeJob : TileJob

@@ -7,7 +7,7 @@ namespace Electra.Cpu.Kernels.Int8;
 /// The running range of many values, [min(0, ·), max(0, ·)] as DynamicQuantizeLinear sees it, kept in vectors and
 /// reduced to two floats once, at the end (<see cref="Range"/>): reducing after every row (16 scalar min/max for a
 /// row of 256) cost as much as the row's loads, and as much as a range pass of its own when a LayerNorm measured its
-/// output. A NaN anywhere makes both ends NaN, as <see cref="ActivationQuantizer.MinMax"/> does. The default value is
+/// output. A NaN anywhere makes both ends NaN, so the scale is NaN and every output of the linear is NaN, as in float32. The default value is
 /// the empty range [0, 0].
 /// </summary>
 internal unsafe struct RangeAccumulator
