@@ -2,6 +2,7 @@ using Electra.Core.Backend;
 using Electra.Cpu.Kernels;
 using Electra.Tests.Reference;
 using FsCheck.Xunit;
+using Electra.Tests.Support;
 
 namespace Electra.Tests.Cpu;
 
@@ -22,13 +23,6 @@ public class FeedForwardGemmTests : IDisposable
     static readonly int[] Hidden = [1, 13, 32, 64];
     static readonly int[] Wide = [3, 37, 128, 256];
 
-    static float[] RandomArray(Random rng, int length, float scale = 1f)
-    {
-        var a = new float[length];
-        for (int i = 0; i < length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
-        return a;
-    }
-
     [Property(MaxTest = 40)]
     public unsafe void FeedForwardIsTheUpProjectionThenTheFusedDownProjection(byte mSel, byte hSel, byte wSel, int seed,
         bool threaded, byte isaSel, bool padded)
@@ -37,13 +31,13 @@ public class FeedForwardGemmTests : IDisposable
         var isa = Isas[isaSel % Isas.Length];
         var pool = threaded ? _pool : null;
         var rng = new Random(seed);
-        var x = RandomArray(rng, m * h, 2f);
-        var wu = RandomArray(rng, f * h, 0.5f);
-        var bu = RandomArray(rng, f);
-        var wd = RandomArray(rng, h * f, 0.2f);
-        var bd = RandomArray(rng, h);
-        var gamma = RandomArray(rng, h);
-        var beta = RandomArray(rng, h);
+        var x = RandomFloats.Uniform(rng, m * h, 2f);
+        var wu = RandomFloats.Uniform(rng, f * h, 0.5f);
+        var bu = RandomFloats.Uniform(rng, f);
+        var wd = RandomFloats.Uniform(rng, h * f, 0.2f);
+        var bd = RandomFloats.Uniform(rng, h);
+        var gamma = RandomFloats.Uniform(rng, h);
+        var beta = RandomFloats.Uniform(rng, h);
         const float eps = 1e-12f;
         var up = PackedWeight.Pack(wu, f, h, bu, isa);
         var down = PackedWeight.Pack(wd, h, f, bd, isa);

@@ -2,6 +2,7 @@ using Electra.Core.Backend;
 using Electra.Cpu.Kernels;
 using Electra.Tests.Reference;
 using FsCheck.Xunit;
+using Electra.Tests.Support;
 
 namespace Electra.Tests.Cpu;
 
@@ -21,13 +22,6 @@ public class GemmLayerNormTests : IDisposable
     static readonly int[] Widths = [1, 7, 16, 37, 256];
     static readonly int[] Depths = [1, 13, 256, 300];
 
-    static float[] RandomArray(Random rng, int length, float scale = 1f)
-    {
-        var a = new float[length];
-        for (int i = 0; i < length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
-        return a;
-    }
-
     static unsafe float[] Fused(float[] x, PackedWeight w, float[] residual, float[] gamma, float[] beta, float eps, WorkerPool? pool)
     {
         int k = w.InFeatures, n = w.OutFeatures, m = x.Length / k;
@@ -43,12 +37,12 @@ public class GemmLayerNormTests : IDisposable
         int m = Rows[mSel % Rows.Length], n = Widths[nSel % Widths.Length], k = Depths[kSel % Depths.Length];
         var isa = Isas[isaSel % Isas.Length];
         var rng = new Random(seed);
-        var x = RandomArray(rng, m * k);
-        var w = RandomArray(rng, n * k, 0.5f);
-        var b = withBias ? RandomArray(rng, n) : null;
-        var residual = RandomArray(rng, m * n, 2f);
-        var gamma = RandomArray(rng, n);
-        var beta = RandomArray(rng, n);
+        var x = RandomFloats.Uniform(rng, m * k);
+        var w = RandomFloats.Uniform(rng, n * k, 0.5f);
+        var b = withBias ? RandomFloats.Uniform(rng, n) : null;
+        var residual = RandomFloats.Uniform(rng, m * n, 2f);
+        var gamma = RandomFloats.Uniform(rng, n);
+        var beta = RandomFloats.Uniform(rng, n);
         const float eps = 1e-12f;
         var packed = PackedWeight.Pack(w, n, k, b, isa);
         var pool = threaded ? _pool : null;
@@ -81,11 +75,11 @@ public class GemmLayerNormTests : IDisposable
         int m = Rows[mSel % Rows.Length], n = Widths[nSel % Widths.Length], k = 256;
         var isa = Isas[isaSel % Isas.Length];
         var rng = new Random(seed);
-        var x = RandomArray(rng, m * k);
-        var packed = PackedWeight.Pack(RandomArray(rng, n * k, 0.5f), n, k, RandomArray(rng, n), isa);
-        var residual = RandomArray(rng, m * n);
-        var gamma = RandomArray(rng, n);
-        var beta = RandomArray(rng, n);
+        var x = RandomFloats.Uniform(rng, m * k);
+        var packed = PackedWeight.Pack(RandomFloats.Uniform(rng, n * k, 0.5f), n, k, RandomFloats.Uniform(rng, n), isa);
+        var residual = RandomFloats.Uniform(rng, m * n);
+        var gamma = RandomFloats.Uniform(rng, n);
+        var beta = RandomFloats.Uniform(rng, n);
         var all = Fused(x, packed, residual, gamma, beta, 1e-12f, threaded ? _pool : null);
         foreach (int r in new[] { 0, m / 2, m - 1 }.Distinct())
         {

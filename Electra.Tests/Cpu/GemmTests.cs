@@ -4,6 +4,7 @@ using Electra.Cpu.Kernels;
 using FsCheck;
 using FsCheck.Xunit;
 using Electra.Tests.Reference;
+using Electra.Tests.Support;
 
 namespace Electra.Tests.Cpu;
 
@@ -23,13 +24,6 @@ public class GemmTests : IDisposable
 
     static readonly GemmIsa[] Isas = [GemmIsa.Portable, GemmIsa.Avx2, GemmIsa.Avx512];
 
-    static float[] RandomArray(Random rng, int length, float scale = 1f)
-    {
-        var a = new float[length];
-        for (int i = 0; i < length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
-        return a;
-    }
-
     static void AssertMatches(float[] actual, double[] expected, double[] magnitude, string what)
     {
         for (int i = 0; i < actual.Length; i++)
@@ -48,9 +42,9 @@ public class GemmTests : IDisposable
         var isa = Isas[isaSel % Isas.Length];
         var activation = (Activation)(actSel % 8);
         var rng = new Random(seed);
-        var x = RandomArray(rng, m * k);
-        var w = RandomArray(rng, n * k, 0.5f);
-        var b = withBias ? RandomArray(rng, n) : null;
+        var x = RandomFloats.Uniform(rng, m * k);
+        var w = RandomFloats.Uniform(rng, n * k, 0.5f);
+        var b = withBias ? RandomFloats.Uniform(rng, n) : null;
 
         var packed = PackedWeight.Pack(w, n, k, b, isa);
         var y = Gemm.Multiply(x, packed, activation, threaded ? _pool : null);
@@ -71,8 +65,8 @@ public class GemmTests : IDisposable
         var isa = Isas[isaSel % Isas.Length];
         var activation = (Activation)(actSel % 8);
         var rng = new Random(seed);
-        var x = RandomArray(rng, m * k);
-        var packed = PackedWeight.Pack(RandomArray(rng, n * k, 0.5f), n, k, withBias ? RandomArray(rng, n) : null, isa);
+        var x = RandomFloats.Uniform(rng, m * k);
+        var packed = PackedWeight.Pack(RandomFloats.Uniform(rng, n * k, 0.5f), n, k, withBias ? RandomFloats.Uniform(rng, n) : null, isa);
         var y = Gemm.Multiply(x, packed, activation, threaded ? _pool : null);
         foreach (int r in new[] { 0, m / 2, m - 1 }.Concat(Enumerable.Range(Math.Max(0, m - 6), Math.Min(6, m))).Distinct())
         {
@@ -89,10 +83,10 @@ public class GemmTests : IDisposable
         int m = PickRows(mSel), k = PickSize(kSel), count = 1 + countSel % Gemm.MaxWeights;
         var isa = Isas[isaSel % Isas.Length];
         var rng = new Random(seed);
-        var x = RandomArray(rng, m * k);
+        var x = RandomFloats.Uniform(rng, m * k);
         var widths = Enumerable.Range(0, count).Select(i => PickSize(i % 2 == 0 ? n0 : n1) + i).ToArray();
-        var weights = widths.Select(n => RandomArray(rng, n * k, 0.5f)).ToArray();
-        var biases = widths.Select((n, i) => i % 2 == 0 ? RandomArray(rng, n) : null).ToArray();
+        var weights = widths.Select(n => RandomFloats.Uniform(rng, n * k, 0.5f)).ToArray();
+        var biases = widths.Select((n, i) => i % 2 == 0 ? RandomFloats.Uniform(rng, n) : null).ToArray();
         var packed = widths.Select((n, i) => PackedWeight.Pack(weights[i], n, k, biases[i], isa)).ToArray();
         var outputs = widths.Select(n => new float[m * n]).ToArray();
 
@@ -126,9 +120,9 @@ public class GemmTests : IDisposable
         // M = 150, N = 300 → several thread tiles in both directions.
         const int m = 150, n = 300;
         var rng = new Random(7);
-        var x = RandomArray(rng, m * k);
-        var w = RandomArray(rng, n * k, 0.1f);
-        var b = RandomArray(rng, n);
+        var x = RandomFloats.Uniform(rng, m * k);
+        var w = RandomFloats.Uniform(rng, n * k, 0.1f);
+        var b = RandomFloats.Uniform(rng, n);
         var y = Gemm.Multiply(x, PackedWeight.Pack(w, n, k, b, isa), Activation.Gelu, _pool);
         var (expected, magnitude) = ReferenceOps.Linear(x, w, b, m, n, k, Activation.Gelu);
         AssertMatches(y, expected, magnitude, $"{isa} deep");
@@ -147,12 +141,12 @@ public class GemmTests : IDisposable
     {
         const int n = 70, k = 45;
         var rng = new Random(11);
-        var w = RandomArray(rng, n * k, 0.5f);
-        var b = RandomArray(rng, n);
+        var w = RandomFloats.Uniform(rng, n * k, 0.5f);
+        var b = RandomFloats.Uniform(rng, n);
         var packed = PackedWeight.Pack(w, n, k, b, isa);
         foreach (int m in Enumerable.Range(1, 17).Concat([63, 64, 65, 127, 128, 129]))
         {
-            var x = RandomArray(rng, m * k);
+            var x = RandomFloats.Uniform(rng, m * k);
             for (int r = 0; r < m; r++)
             {
                 float scale = r % 5 == 4 ? 0f : MathF.ScaleB(1f, (r * 37) % 121 - 60);
@@ -172,8 +166,8 @@ public class GemmTests : IDisposable
     {
         const int m = 13, n = 19, k = 23, ldx = 30, ldy = 25;
         var rng = new Random(3);
-        var xWide = RandomArray(rng, m * ldx);
-        var w = RandomArray(rng, n * k);
+        var xWide = RandomFloats.Uniform(rng, m * ldx);
+        var w = RandomFloats.Uniform(rng, n * k);
         var yWide = Enumerable.Repeat(42f, m * ldy).ToArray();
         var packed = PackedWeight.Pack(w, n, k);
         unsafe

@@ -2,6 +2,7 @@ using Electra.Core.Backend;
 using Electra.Cpu.Kernels;
 using Electra.Cpu.Kernels.Int8;
 using FsCheck.Xunit;
+using Electra.Tests.Support;
 
 namespace Electra.Tests.Cpu;
 
@@ -68,13 +69,6 @@ public class Int8GemmTests : IDisposable
         }
     }
 
-    static float[] RandomArray(Random rng, int length, float scale)
-    {
-        var a = new float[length];
-        for (int i = 0; i < length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
-        return a;
-    }
-
     static void AssertClose(float[] actual, double[] expected, string what)
     {
         double peak = expected.Max(Math.Abs);
@@ -97,12 +91,12 @@ public class Int8GemmTests : IDisposable
         var rng = new Random(seed);
         // Shifted inputs are all positive or all negative for some seeds, which moves the zero point to an end.
         float shift = shifted ? (float)(rng.NextDouble() * 4 - 2) : 0;
-        var x = RandomArray(rng, m * k, 1f).Select(v => v + shift).ToArray();
-        var w = RandomArray(rng, n * k, 0.3f);
+        var x = RandomFloats.Uniform(rng, m * k, 1f).Select(v => v + shift).ToArray();
+        var w = RandomFloats.Uniform(rng, n * k, 0.3f);
         // Rows and channels of very different ranges, so per-row and per-channel scales matter.
         for (int r = 0; r < m; r += 3) for (int i = 0; i < k; i++) x[r * k + i] *= 10;
         for (int c = 0; c < n; c += 4) for (int i = 0; i < k; i++) w[c * k + i] *= 0.1f;
-        var b = withBias ? RandomArray(rng, n, 1f) : null;
+        var b = withBias ? RandomFloats.Uniform(rng, n, 1f) : null;
 
         var packed = Int8PackedWeight.Pack(w, n, k, b, perChannel, isa);
         var y = Int8Gemm.Multiply(x, packed, activation, perRow, threaded ? _pool : null);
@@ -116,7 +110,7 @@ public class Int8GemmTests : IDisposable
     {
         int n = PickSize(nSel), k = PickSize(kSel);
         var isa = Isas[isaSel % Isas.Length];
-        var w = RandomArray(new Random(seed), n * k, 2f);
+        var w = RandomFloats.Uniform(new Random(seed), n * k, 2f);
         var packed = Int8PackedWeight.Pack(w, n, k, perOutputChannel: perChannel, isa: isa);
         for (int c = 0; c < n; c++)
         {
@@ -224,9 +218,9 @@ public class Int8GemmTests : IDisposable
     {
         var rng = new Random(m);
         int k = 40, wide = 72;
-        var x = RandomArray(rng, m * k, 2f);
-        var up = Int8PackedWeight.Pack(RandomArray(rng, wide * k, 0.3f), wide, k, RandomArray(rng, wide, 0.5f));
-        var down = Int8PackedWeight.Pack(RandomArray(rng, k * wide, 0.3f), k, wide, RandomArray(rng, k, 0.5f));
+        var x = RandomFloats.Uniform(rng, m * k, 2f);
+        var up = Int8PackedWeight.Pack(RandomFloats.Uniform(rng, wide * k, 0.3f), wide, k, RandomFloats.Uniform(rng, wide, 0.5f));
+        var down = Int8PackedWeight.Pack(RandomFloats.Uniform(rng, k * wide, 0.3f), k, wide, RandomFloats.Uniform(rng, k, 0.5f));
         var hidden = Int8Gemm.Multiply(x, up, Activation.Gelu, pool: _pool);
         var expected = Int8Gemm.Multiply(hidden, down, pool: _pool);
 
@@ -256,8 +250,8 @@ public class Int8GemmTests : IDisposable
     {
         var rng = new Random(m);
         int k = 70, n = 53;
-        var x = RandomArray(rng, m * k, 3f);
-        var packed = Int8PackedWeight.Pack(RandomArray(rng, n * k, 0.3f), n, k, RandomArray(rng, n, 1f));
+        var x = RandomFloats.Uniform(rng, m * k, 3f);
+        var packed = Int8PackedWeight.Pack(RandomFloats.Uniform(rng, n * k, 0.3f), n, k, RandomFloats.Uniform(rng, n, 1f));
         Assert.True(Int8Gemm.RowTileRows(m, _pool.Threads, packed.Isa) > 0);
         var rows = Int8Gemm.Multiply(x, packed, Activation.Gelu, perRow, _pool);
         int before = Int8Gemm.SmallRowTilesPerThread;
@@ -271,9 +265,9 @@ public class Int8GemmTests : IDisposable
     {
         var rng = new Random(7);
         int m = 37, k = 65;
-        var x = RandomArray(rng, m * k, 1f);
+        var x = RandomFloats.Uniform(rng, m * k, 1f);
         var widths = new[] { 33, 16, 5 };
-        var packed = widths.Select(n => Int8PackedWeight.Pack(RandomArray(rng, n * k, 0.5f), n, k, RandomArray(rng, n, 1f))).ToArray();
+        var packed = widths.Select(n => Int8PackedWeight.Pack(RandomFloats.Uniform(rng, n * k, 0.5f), n, k, RandomFloats.Uniform(rng, n, 1f))).ToArray();
         var outputs = widths.Select(n => new float[m * n]).ToArray();
         unsafe
         {
@@ -310,8 +304,8 @@ public class Int8GemmTests : IDisposable
     {
         const int n = 16, k = 40;
         var rng = new Random(3);
-        var x = RandomArray(rng, m * k, 1f);
-        var w = RandomArray(rng, n * k, 0.3f);
+        var x = RandomFloats.Uniform(rng, m * k, 1f);
+        var w = RandomFloats.Uniform(rng, n * k, 0.3f);
         x[2 * k + 17] = float.NaN;
         foreach (var isa in Isas)
         {

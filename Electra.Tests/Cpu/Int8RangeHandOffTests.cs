@@ -22,13 +22,6 @@ public class Int8RangeHandOffTests : IDisposable
     readonly WorkerPool _pool = new(2);
     public void Dispose() => _pool.Dispose();
 
-    static float[] RandomArray(Random rng, int length, float scale = 1f)
-    {
-        var a = new float[length];
-        for (int i = 0; i < length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
-        return a;
-    }
-
     static ValueRange RangeOf(ReadOnlySpan<float> values)
     {
         float min = 0, max = 0;
@@ -85,15 +78,15 @@ public class Int8RangeHandOffTests : IDisposable
     public unsafe void LayerNormMeasuresItsOutput(int rows, int n, bool threaded, bool extreme)
     {
         var rng = new Random(rows + n);
-        var x = RandomArray(rng, rows * n, extreme ? 1e30f : 3f);
-        var residual = RandomArray(rng, rows * n);
+        var x = RandomFloats.Uniform(rng, rows * n, extreme ? 1e30f : 3f);
+        var residual = RandomFloats.Uniform(rng, rows * n);
         if (extreme)
         {
             for (int i = 0; i < n; i++) x[n + i] = residual[n + i] = 0;
             x[7 * n + 3] = float.NaN;
         }
-        var gamma = RandomArray(rng, n);
-        var beta = RandomArray(rng, n);
+        var gamma = RandomFloats.Uniform(rng, n);
+        var beta = RandomFloats.Uniform(rng, n);
         var pool = threaded ? _pool : null;
         var plain = new float[rows * n];
         LayerNormKernel.Forward(x, residual, gamma, beta, 1e-5f, plain, pool);
@@ -115,9 +108,9 @@ public class Int8RangeHandOffTests : IDisposable
     {
         var rng = new Random(m);
         const int k = 40, n = 24;
-        var x = RandomArray(rng, m * k, 3f);
-        var weights = new[] { Int8PackedWeight.Pack(RandomArray(rng, n * k, 0.3f), n, k, RandomArray(rng, n), false),
-            Int8PackedWeight.Pack(RandomArray(rng, n * k, 0.3f), n, k, null, true) };
+        var x = RandomFloats.Uniform(rng, m * k, 3f);
+        var weights = new[] { Int8PackedWeight.Pack(RandomFloats.Uniform(rng, n * k, 0.3f), n, k, RandomFloats.Uniform(rng, n), false),
+            Int8PackedWeight.Pack(RandomFloats.Uniform(rng, n * k, 0.3f), n, k, null, true) };
         var pool = threaded ? _pool : null;
         var passes = new[] { new float[m * n], new float[m * n] };
         var given = new[] { new float[m * n], new float[m * n] };
@@ -133,10 +126,10 @@ public class Int8RangeHandOffTests : IDisposable
         Layer(Random rng, int threads, Int8Quantization quantization, int h, int f)
     {
         var backend = new CpuBackend(new CpuBackendOptions(threads, Quantization: quantization));
-        LinearWeight Linear(int outF, int inF) => backend.UploadLinear(HostTensor.Create(RandomArray(rng, outF * inF, 0.3f), outF, inF),
-            HostTensor.Create(RandomArray(rng, outF), outF), LinearRole.EncoderLayer);
+        LinearWeight Linear(int outF, int inF) => backend.UploadLinear(HostTensor.Create(RandomFloats.Uniform(rng, outF * inF, 0.3f), outF, inF),
+            HostTensor.Create(RandomFloats.Uniform(rng, outF), outF), LinearRole.EncoderLayer);
         return (backend, Linear(h, h), Linear(f, h), Linear(h, f),
-            backend.UploadWeight(HostTensor.Create(RandomArray(rng, h), h)), backend.UploadWeight(HostTensor.Create(RandomArray(rng, h), h)));
+            backend.UploadWeight(HostTensor.Create(RandomFloats.Uniform(rng, h), h)), backend.UploadWeight(HostTensor.Create(RandomFloats.Uniform(rng, h), h)));
     }
 
     /// <summary>
@@ -159,8 +152,8 @@ public class Int8RangeHandOffTests : IDisposable
         var (backend, linear, up, down, gamma, beta) = Layer(rng, threads, new Int8Quantization(perChannel, perRow), h, f);
         using var _ = backend;
         using var pass = backend.BeginPass();
-        var x = pass.Upload(RandomArray(rng, m * h, 2f), [m, h]);
-        var context = pass.Upload(RandomArray(rng, m * h, 2f), [m, h]);
+        var x = pass.Upload(RandomFloats.Uniform(rng, m * h, 2f), [m, h]);
+        var context = pass.Upload(RandomFloats.Uniform(rng, m * h, 2f), [m, h]);
         string what = $"{threads} threads, per-row {perRow}, per-channel {perChannel}, {m} rows";
 
         var attended = pass.LinearLayerNorm(context, linear, x, gamma, beta, 1e-12f);
@@ -195,11 +188,11 @@ public class Int8RangeHandOffTests : IDisposable
         var (backend, linear, _, _, gamma, beta) = Layer(rng, 2, Int8Quantization.Default, 32, 64);
         using var _b = backend;
         using var pass = backend.BeginPass();
-        var x = pass.Upload(RandomArray(rng, 100 * 32), [100, 32]);
+        var x = pass.Upload(RandomFloats.Uniform(rng, 100 * 32), [100, 32]);
         var y = pass.LinearLayerNorm(x, linear, x, gamma, beta, 1e-12f);
         Assert.NotNull(((CpuTensor)y).KnownRange);
         pass.Release(y);
-        var again = pass.Upload(RandomArray(rng, 100 * 32, 50f), [100, 32]);
+        var again = pass.Upload(RandomFloats.Uniform(rng, 100 * 32, 50f), [100, 32]);
         Assert.Same(y, again);
         Assert.Null(((CpuTensor)again).KnownRange);
     }

@@ -32,7 +32,7 @@ public static unsafe class Int8Gemm
     }
     /// <summary>Packed panels per thread tile when there are few rows.</summary>
     public const int TilePanels = 8;
-    /// <summary>The most weights <see cref="MultiplyMany"/> takes at once.</summary>
+    /// <summary>The most weights <see cref="MultiplyMany(float*, nint, int, ReadOnlySpan{Int8PackedWeight}, ReadOnlySpan{nint}, bool, WorkerPool?)"/> takes at once.</summary>
     public const int MaxWeights = Gemm.MaxWeights;
 
     [ThreadStatic] static Int8GemmJob? t_job;
