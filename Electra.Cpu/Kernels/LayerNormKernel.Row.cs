@@ -7,7 +7,8 @@ namespace Electra.Cpu.Kernels;
 
 /// <summary>
 /// One LayerNorm row in three passes over it: (1) v = x + res, stored and summed; (2) the centred squares summed;
-/// (3) the outputs. Mean and centred variance are accumulated in double, so rows with tiny variance (eps 1e-12) and
+/// (3) the outputs, in float with a two-float mean (<see cref="FloatCentre"/>) or, for rows outside its range, in
+/// double. Mean and centred variance are accumulated in double, so rows with tiny variance (eps 1e-12) and
 /// large means keep their precision. Passes 1 and 2 sum into 16 double lanes (lane j takes the elements i ≡ j mod 16
 /// of the row's whole 16-element blocks, lanes 0–7 an 8-element block after them), reduced in one fixed order, then
 /// the last elements one by one: independent chains instead of one serial add per 8 floats, and one order whether the
@@ -26,8 +27,7 @@ public static unsafe partial class LayerNormKernel
     internal static void Row(float* x, float* res, float* dst, float* gamma, float* beta, float eps, int n)
     {
         var none = new RangeAccumulator();
-        if (UseLegacyRow) LegacyRow(x, res, dst, gamma, beta, eps, n, ref none, track: false);
-        else if (WideRow) Row512(x, res, dst, gamma, beta, eps, n, ref none, track: false);
+        if (WideRow) Row512(x, res, dst, gamma, beta, eps, n, ref none, track: false);
         else Row256(x, res, dst, gamma, beta, eps, n, ref none, track: false);
     }
 
@@ -38,8 +38,7 @@ public static unsafe partial class LayerNormKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Row(float* x, float* res, float* dst, float* gamma, float* beta, float eps, int n, ref RangeAccumulator range)
     {
-        if (UseLegacyRow) LegacyRow(x, res, dst, gamma, beta, eps, n, ref range, track: true);
-        else if (WideRow) Row512(x, res, dst, gamma, beta, eps, n, ref range, track: true);
+        if (WideRow) Row512(x, res, dst, gamma, beta, eps, n, ref range, track: true);
         else Row256(x, res, dst, gamma, beta, eps, n, ref range, track: true);
     }
 

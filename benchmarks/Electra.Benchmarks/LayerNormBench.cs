@@ -1,46 +1,44 @@
-using Electra.Cli.Benchmarking;
-using Electra.Cpu;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Electra.Cpu.Kernels;
 using Electra.Cpu.Kernels.Int8;
-using Electra.Models;
 
 namespace Electra.Benchmarks;
 
 /// <summary>
-/// The LayerNorm row (<see cref="LayerNormKernel"/>) on its 256-bit and 512-bit paths, alone (one row kept in L1, and
-/// 4096 rows streamed), as the stand-alone pass over 4096 × 256 on the pool, and inside whole forwards; alternating
-/// in one process.
+/// The LayerNorm row (<see cref="LayerNormKernel"/>) against the round-eight row, alone at widths 256 and 768 (one row
+/// kept in L1, and 4096 rows streamed), on its 256-bit and 512-bit paths; then the stand-alone pass over 4096 × 256 on
+/// the pool, without and with the output's range. Alternating in one process.
 /// </summary>
 public static unsafe class LayerNormBench
 {
-    const int Rows = 4096;
+    const int Rows = 4096, Repeats = 4096;
 
-    public static void Run(string modelDir, int threads, int iterations)
+    public static void Run(int threads, int iterations)
     {
         Console.WriteLine($"512-bit row available: {LayerNormKernel.WideRow}");
         foreach (int n in new[] { 256, 768 }) RowAlone(n, iterations);
-        if (iterations > 5) using (var pool = new WorkerPool(threads)) Pass(pool, iterations);
-        Forwards(modelDir, threads, iterations);
-        LayerNormKernel.UseLegacyRow = false;
+        using var pool = new WorkerPool(threads);
+        Pass(pool, iterations);
     }
 
     static float[] Random(Random rng, int length) => Enumerable.Range(0, length).Select(_ => (float)rng.NextDouble() * 2 - 1).ToArray();
 
-    /// <summary>ns per row of width n: one row over and over (L1), and 4096 rows one after another (streamed from L2/L3).</summary>
+    /// <summary>ns per row of width n: one row over and over (L1), and 4096 rows one after another (from L3 or memory).</summary>
     static void RowAlone(int n, int iterations)
     {
         var rng = new Random(1);
         float[] x = Random(rng, Rows * n), residual = Random(rng, Rows * n), gamma = Random(rng, n), beta = Random(rng, n), y = new float[Rows * n];
-        const int repeats = 4096;
+        // path: -1 the round-eight row, 0 the 256-bit path, 1 the 512-bit path.
         Alternating.Contender Row(string name, int path, bool streamed) => new(name, () =>
         {
             fixed (float* px = x) fixed (float* pr = residual) fixed (float* pg = gamma) fixed (float* pb = beta) fixed (float* py = y)
             {
                 var range = new RangeAccumulator();
-                for (int r = 0; r < repeats; r++)
+                for (int r = 0; r < Repeats; r++)
                 {
                     long o = streamed ? (long)r * n : 0;
-                    if (path < 0) LayerNormKernel.LegacyRow(px + o, pr + o, py + o, pg, pb, 1e-12f, n, ref range, track: false);
+                    if (path < 0) PreviousRow(px + o, pr + o, py + o, pg, pb, 1e-12f, n);
                     else LayerNormKernel.Row(path == 1, px + o, pr + o, py + o, pg, pb, 1e-12f, n, ref range, track: false);
                 }
             }
@@ -51,8 +49,8 @@ public static unsafe class LayerNormBench
             if (LayerNormKernel.WideRow) contenders.Add(Row("512-bit", 1, streamed));
             var t = Alternating.Run(contenders, warmup: 3, iterations: iterations);
             Console.WriteLine($"row of {n}, {(streamed ? "4096 rows streamed" : "one row in L1")}: " +
-                string.Join("; ", t.Select(c => $"{c.Name} {1e6 * c.Median / repeats:F1} ns (min {1e6 * c.Min / repeats:F1})")) +
-                $"; new/previous {t[^1].Median / t[0].Median:F3}");
+                string.Join("; ", t.Select(c => $"{c.Name} {1e6 * c.Median / Repeats:F1} ns (min {1e6 * c.Min / Repeats:F1})")) +
+                $"; this CPU's path / previous {t[^1].Median / t[0].Median:F3}");
         }
     }
 
@@ -62,36 +60,69 @@ public static unsafe class LayerNormBench
         const int n = 256;
         var rng = new Random(2);
         float[] x = Random(rng, Rows * n), residual = Random(rng, Rows * n), gamma = Random(rng, n), beta = Random(rng, n), y = new float[Rows * n];
-        Alternating.Contender Forward(string name, bool legacy, bool measure) => new(name, () =>
+        Alternating.Contender Forward(string name, bool measure) => new(name, () =>
         {
-            LayerNormKernel.UseLegacyRow = legacy;
             fixed (float* px = x) fixed (float* pr = residual) fixed (float* pg = gamma) fixed (float* pb = beta) fixed (float* py = y)
                 LayerNormKernel.Forward(px, pr, pg, pb, 1e-12f, py, Rows, n, pool, measure);
         });
-        foreach (bool measure in new[] { false, true })
-        {
-            var t = Alternating.Run([Forward("previous", true, measure), Forward("new", false, measure)], warmup: 3, iterations: iterations * 4);
-            Console.WriteLine($"{pool.Threads} threads, {Rows} × {n}{(measure ? ", measuring the range" : "")}: " +
-                string.Join("; ", t.Select(c => $"{c.Name} {c.Median:F3} ({c.Min:F3}) ms, {c.CpuMs:F3} CPU ms")) + $"; new/previous {t[1].Median / t[0].Median:F3}");
-        }
+        var t = Alternating.Run([Forward("plain", false), Forward("measuring the range", true)], warmup: 3, iterations: iterations * 4);
+        Console.WriteLine($"{pool.Threads} threads, {Rows} × {n}: " + string.Join("; ", t.Select(c => $"{c.Name} {c.Median:F3} ({c.Min:F3}) ms, {c.CpuMs:F3} CPU ms")));
     }
 
-    /// <summary>Whole forwards, int8 at 32 × 128 and float32 at 1 × 128, with the previous row and the new one.</summary>
-    static void Forwards(string modelDir, int threads, int iterations)
+    /// <summary>
+    /// The round-eight row, kept here as the baseline: one 256-bit double accumulator per statistic (a serial chain of
+    /// adds) and pass 3 widened to double and narrowed back per element.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void PreviousRow(float* x, float* res, float* dst, float* gamma, float* beta, float eps, int n)
     {
-        foreach (var (quantization, batch, iters) in new (Int8Quantization?, int, int)[] { (new Int8Quantization(false, false), 32, iterations), (null, 1, iterations * 10) })
+        int i;
+        var sum = Vector256<double>.Zero;
+        for (i = 0; i + 8 <= n; i += 8)
         {
-            using var backend = new CpuBackend(new CpuBackendOptions(threads, Quantization: quantization));
-            var model = ElectraPretrained.Load(modelDir, backend);
-            var inputs = BenchInputs.Create(batch, 128, 0, model.Config.VocabSize).ToModelInputs();
-            Alternating.Contender With(string name, bool legacy) => new(name, () =>
-            {
-                LayerNormKernel.UseLegacyRow = legacy;
-                model.Forward(inputs);
-            });
-            var t = Alternating.Run([With("previous", true), With("new", false)], warmup: 3, iterations: iters);
-            Console.WriteLine($"{(quantization is null ? "float32" : "int8")} {batch} × 128 forward: " +
-                string.Join("; ", t.Select(c => $"{c.Name} {c.Median:F2} ({c.Min:F2}) ms, {c.CpuMs:F1} CPU ms")) + $"; new/previous {t[1].Median / t[0].Median:F3}");
+            var v = Vector256.Load(x + i);
+            if (res != null) v += Vector256.Load(res + i);
+            Vector256.Store(v, dst + i);
+            var (lo, hi) = Vector256.Widen(v);
+            sum += lo + hi;
+        }
+        double total = Vector256.Sum(sum);
+        for (; i < n; i++)
+        {
+            float v = res != null ? x[i] + res[i] : x[i];
+            dst[i] = v;
+            total += v;
+        }
+        double mean = total / n;
+
+        var m = Vector256.Create(mean);
+        var sq = Vector256<double>.Zero;
+        for (i = 0; i + 8 <= n; i += 8)
+        {
+            var (lo, hi) = Vector256.Widen(Vector256.Load(dst + i));
+            lo -= m; hi -= m;
+            sq += lo * lo + hi * hi;
+        }
+        double variance = Vector256.Sum(sq);
+        for (; i < n; i++)
+        {
+            double d = dst[i] - mean;
+            variance += d * d;
+        }
+        variance /= n;
+        double inv = 1.0 / Math.Sqrt(variance + eps);
+
+        var invV = Vector256.Create(inv);
+        for (i = 0; i + 8 <= n; i += 8)
+        {
+            var (lo, hi) = Vector256.Widen(Vector256.Load(dst + i));
+            var normalized = Vector256.Narrow((lo - m) * invV, (hi - m) * invV);
+            var output = normalized * Vector256.Load(gamma + i) + Vector256.Load(beta + i);
+            Vector256.Store(output, dst + i);
+        }
+        for (; i < n; i++)
+        {
+            dst[i] = (float)((dst[i] - mean) * inv) * gamma[i] + beta[i];
         }
     }
 }

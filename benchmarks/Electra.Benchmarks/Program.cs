@@ -163,7 +163,7 @@ if (mode is "ragged")
     RaggedBench.Run(model, ArgInt("--batch") ?? 30, ArgInt("--min-len") ?? 10, ArgInt("--max-len") ?? 20, iterations);
 }
 if (mode is "layernorm")
-    LayerNormBench.Run(modelDir, threads, iterations); // the LayerNorm row alone, the pass, and whole forwards, previous vs new
+    LayerNormBench.Run(threads, iterations); // the LayerNorm row alone (against the round-eight row) and the stand-alone pass
 if (mode is "checkpoint")
     CheckpointLoadBench.Run(modelDir, iterations);
 
