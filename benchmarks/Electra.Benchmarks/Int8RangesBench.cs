@@ -21,16 +21,20 @@ public static class Int8RangesBench
         foreach (var (batch, seq, iters) in new[] { (1, 128, iterations * 4), (32, 128, iterations) })
         {
             var inputs = BenchInputs.Create(batch, seq, 0, model.Config.VocabSize).ToModelInputs();
-            Alternating.Contender With(string name, bool measure) => new(name, () =>
+            Alternating.Contender With(string name, bool measure, bool context = true) => new(name, () =>
             {
                 CpuForwardPass.MeasuresInt8OutputRanges = measure;
+                CpuForwardPass.MeasuresAttentionContextRange = context;
                 model.Forward(inputs);
             });
-            var t = Alternating.Run([With("range passes", false), With("ranges handed on", true)], warmup: 3, iterations: iters);
+            var t = Alternating.Run([With("range passes", false), With("ranges handed on", true), With("all but the context's", true, false)],
+                warmup: 3, iterations: iters);
             string Cell(Alternating.Timing c) => $"{c.Median:F2} ({c.Min:F2}), {c.CpuMs:F0}";
-            Console.WriteLine($"| {batch} × {seq} | {Cell(t[0])} | {Cell(t[1])} | **{t[1].Median / t[0].Median:F3}** |");
+            Console.WriteLine($"| {batch} × {seq} | {Cell(t[0])} | {Cell(t[1])} | **{t[1].Median / t[0].Median:F3}** | " +
+                $"all but the context's {Cell(t[2])}: handed on / that **{t[1].Median / t[2].Median:F3}** |");
         }
         CpuForwardPass.MeasuresInt8OutputRanges = true;
+        CpuForwardPass.MeasuresAttentionContextRange = true;
         Parts(backend.Pool, iterations * 4);
         using (var one = new Electra.Cpu.Kernels.WorkerPool(1)) Parts(one, iterations * 4);
     }
