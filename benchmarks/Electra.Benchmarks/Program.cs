@@ -155,6 +155,8 @@ if (mode is "int8-probe")
     Int8Probe.Run(ArgInt("--rounds") ?? 5, ArgInt("--k") ?? 256);
 if (mode is "vnni-probe")
     VnniProbe.Run(ArgInt("--rounds") ?? 5, ArgInt("--k") ?? 256);
+if (mode is "vnni-prefetch")
+    VnniPrefetchBench.Run(modelDir, threads, iterations);
 if (mode is "vnni-tile-probe")
     VnniTileProbe.Run(ArgInt("--rounds") ?? 10, ArgInt("--rows") ?? 4096);
 if (mode is "ragged")

@@ -50,6 +50,20 @@ public static unsafe class VnniTileProbe
                     for (int g = 0; g < panels; g += 8)
                         for (int p = g; p < g + 8; p++) kernel.RunStrip(Args(t, tileRows, p));
             }, products));
+            var plain = VnniKernel.Create(prefetchOutput: false);
+            var prefetching = VnniKernel.Create(prefetchOutput: true);
+            contenders.Add(($"{n}x{k} strips of 64 rows, no prefetch", () =>
+            {
+                for (int t = 0; t < rows; t += tileRows)
+                    for (int g = 0; g < panels; g += 8)
+                        for (int p = g; p < g + 8; p++) plain.RunStrip(Args(t, tileRows, p));
+            }, products));
+            contenders.Add(($"{n}x{k} strips of 64 rows, prefetchw of C", () =>
+            {
+                for (int t = 0; t < rows; t += tileRows)
+                    for (int g = 0; g < panels; g += 8)
+                        for (int p = g; p < g + 8; p++) prefetching.RunStrip(Args(t, tileRows, p));
+            }, products));
             contenders.Add(($"{n}x{k} 8-row blocks outermost", () =>
             {
                 for (int t = 0; t < rows; t += tileRows)
