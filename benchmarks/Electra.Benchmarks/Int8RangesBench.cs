@@ -57,6 +57,24 @@ public static class Int8RangesBench
         })], warmup: 3, iterations: iterations);
         Console.WriteLine($"{pool.Threads} threads, {m} × {n}: " + string.Join("; ", t.Select(c => $"{c.Name} {c.Median:F3} ({c.Min:F3}) ms, {c.CpuMs:F3} CPU ms")));
 
+        // The attention (32 × 128, 4 heads of 64) with and without measuring its context's range, beside the range pass
+        // over the context that the measuring saves the attention output.
+        var shape = new Electra.Cpu.Kernels.AttentionKernel.Shape(32, 128, 128, 4, 64, n, n, n, n, false);
+        float[] keys = Random(m * n), values = Random(m * n), ones = Enumerable.Repeat(1f, m / 128 * 128).ToArray(), context = new float[m * n];
+        Alternating.Contender Attend(string name, bool measure) => new(name, () =>
+        {
+            fixed (float* pq = x) fixed (float* pk = keys) fixed (float* pv = values) fixed (float* pm = ones) fixed (float* pc = context)
+            {
+                if (measure) Electra.Cpu.Kernels.AttentionKernel.RunMeasuringContext(shape, pq, pk, pv, pm, pc, null, Electra.Cpu.Kernels.GemmIsaDetection.Best, pool);
+                else Electra.Cpu.Kernels.AttentionKernel.Run(shape, pq, pk, pv, pm, pc, null, Electra.Cpu.Kernels.GemmIsaDetection.Best, pool);
+            }
+        });
+        t = Alternating.Run([Attend("attention", false), Attend("attention measuring", true), new("range pass over the context", () =>
+        {
+            fixed (float* pc = context) Electra.Cpu.Kernels.Int8.ActivationQuantizer.ForThread.Range(pc, n, m, n, pool);
+        })], warmup: 3, iterations: iterations);
+        Console.WriteLine($"{pool.Threads} threads, attention 32 × 128: " + string.Join("; ", t.Select(c => $"{c.Name} {c.Median:F3} ({c.Min:F3}) ms, {c.CpuMs:F3} CPU ms")));
+
         // The feed-forward's up projection (+ GELU) with and without measuring its output's range in the epilogue.
         const int wide = 1024;
         var up = Electra.Cpu.Kernels.Int8.Int8PackedWeight.Pack(Random(wide * n).Select(v => 0.1f * v).ToArray(), wide, n, Random(wide), false);
