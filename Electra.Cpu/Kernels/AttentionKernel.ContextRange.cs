@@ -5,7 +5,7 @@ namespace Electra.Cpu.Kernels;
 public static unsafe partial class AttentionKernel
 {
     /// <summary>
-    /// <see cref="Run(in Shape, float*, float*, float*, float*, float*, float*, GemmIsa, WorkerPool?)"/> that also returns
+    /// <see cref="Run"/> that also returns
     /// the context's range, [min(0, ·), max(0, ·)] with NaN at both ends when any value is NaN, as the int8 GEMM's range
     /// pass would measure it: each tile folds in the context block it has just written, while it is in L1, so the int8
     /// attention-output linear that reads the context next skips its own pass over it. Every element is written by
@@ -14,7 +14,7 @@ public static unsafe partial class AttentionKernel
     /// </summary>
     internal static ValueRange RunMeasuringContext(in Shape shape, float* q, float* k, float* v, float* keyMask,
         float* context, float* probabilities, GemmIsa isa, WorkerPool? pool) =>
-        Run(shape, q, k, v, keyMask, context, probabilities, isa, pool, measureContext: true);
+        RunBatch(shape, q, k, v, keyMask, context, probabilities, isa, pool, measureContext: true);
 
     sealed partial class AttentionJob
     {

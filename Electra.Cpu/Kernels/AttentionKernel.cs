@@ -43,11 +43,11 @@ public static unsafe partial class AttentionKernel
     /// </summary>
     public static void Run(in Shape shape, float* q, float* k, float* v, float* keyMask, float* context,
         float* probabilities, GemmIsa isa, WorkerPool? pool) =>
-        Run(shape, q, k, v, keyMask, context, probabilities, isa, pool, measureContext: false);
+        RunBatch(shape, q, k, v, keyMask, context, probabilities, isa, pool, measureContext: false);
 
-    /// <summary><see cref="Run(in Shape, float*, float*, float*, float*, float*, float*, GemmIsa, WorkerPool?)"/>,
-    /// with the context's range when <paramref name="measureContext"/> (see <see cref="RunMeasuringContext"/>).</summary>
-    static Int8.ValueRange Run(in Shape shape, float* q, float* k, float* v, float* keyMask, float* context,
+    /// <summary><see cref="Run"/>, with the context's range when <paramref name="measureContext"/> (see
+    /// <see cref="RunMeasuringContext"/>).</summary>
+    static Int8.ValueRange RunBatch(in Shape shape, float* q, float* k, float* v, float* keyMask, float* context,
         float* probabilities, GemmIsa isa, WorkerPool? pool, bool measureContext)
     {
         if (shape.Batch == 0 || shape.QueryLength == 0) return default;
