@@ -167,6 +167,45 @@ public class LayerNormRowTests
             }
     }
 
+    /// <summary>
+    /// The range a row measures is, to the bit (−0 included), the range of its outputs added eight at a time to a
+    /// RangeAccumulator: outputs of ±0 (γ = 0, β = ±0), ∞ (γ = 3e38) and NaN (a NaN in γ or β) among ordinary ones.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public unsafe void TheMeasuredRangeIsTheOutputsRange(int seed, bool withResidual)
+    {
+        var rng = new Random(seed);
+        int n = rng.Next(2) == 0 ? 1 + rng.Next(40) : 1 + rng.Next(1100);
+        var x = Draw(rng, RowKind.Uniform, n);
+        float[]? res = withResidual ? Draw(rng, RowKind.Uniform, n) : null;
+        var gamma = Draw(rng, RowKind.Uniform, n);
+        var beta = Draw(rng, RowKind.Uniform, n);
+        int special = rng.Next(5);
+        for (int i = 0; i < n; i++)
+            switch (special)
+            {
+                case 0: gamma[i] = 0; beta[i] = rng.Next(2) == 0 ? 0f : -0f; break;
+                case 1: if (rng.Next(50) == 0) gamma[i] = 3e38f; break;
+                case 2: if (rng.Next(200) == 0) (rng.Next(2) == 0 ? gamma : beta)[i] = float.NaN; break;
+                case 3: beta[i] = -MathF.Abs(beta[i]) - 3; break; // every output negative: the range's max is 0 itself
+            }
+        foreach (bool wide in Paths)
+        {
+            var y = RunRow(wide, x, res, gamma, beta, 1e-12f, track: true, out var range);
+            var expected = new RangeAccumulator();
+            int j = 0;
+            fixed (float* py = y)
+            {
+                for (; j + 8 <= n; j += 8) expected.Add(System.Runtime.Intrinsics.Vector256.Load(py + j));
+                for (; j < n; j++) expected.Add(py[j]);
+            }
+            var e = expected.Range;
+            Assert.True(BitConverter.SingleToInt32Bits(e.Min) == BitConverter.SingleToInt32Bits(range.Min)
+                && BitConverter.SingleToInt32Bits(e.Max) == BitConverter.SingleToInt32Bits(range.Max),
+                $"case {special} width {n} wide {wide}: measured {range.Min:R}..{range.Max:R}, outputs {e.Min:R}..{e.Max:R}");
+        }
+    }
+
     static void AssertBitwise(float[] expected, float[] actual, string what)
     {
         for (int i = 0; i < expected.Length; i++)
