@@ -49,10 +49,11 @@ public static unsafe partial class LayerNormKernel
         else Row256(x, res, dst, gamma, beta, eps, n, ref range, track);
     }
 
-    /// <summary>Passes 1 and 2 with the 16 lanes in four <see cref="Vector256{T}"/> (any CPU; AVX2 machines run this): the mean and the sum of the centred squares.</summary>
+    /// <summary>Passes 1 and 2 with the 16 lanes in four <see cref="Vector256{T}"/> (any CPU; AVX2 machines run this): the mean, the sum of the centred squares and the variance.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static (double Mean, double Squares) Moments256(float* x, float* res, float* dst, int n)
+    static (double Mean, double Squares, double Variance) Moments256(float* x, float* res, float* dst, int n)
     {
+        double perElement = 1.0 / n;
         var a0 = Vector256<double>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
         int i = 0;
         for (; i + 16 <= n; i += 16)
@@ -75,9 +76,11 @@ public static unsafe partial class LayerNormKernel
             a0 += l; a1 += h;
             i += 8;
         }
-        double mean = Mean(x, res, dst, i, n, SumLanes(a0 + a2, a1 + a3));
-
-        var m = Vector256.Create(mean);
+        double sum = Sum(x, res, dst, i, n, SumLanes(a0 + a2, a1 + a3));
+        // Pass 2 centres on sum·(1/n), the mean to a double rounding (the sum's own rounding is larger): the division
+        // that gives the mean itself, exact for constant rows, then runs beside pass 2 instead of before it.
+        double mean = sum / n;
+        var m = Vector256.Create(sum * perElement);
         a0 = a1 = a2 = a3 = Vector256<double>.Zero;
         for (i = 0; i + 16 <= n; i += 16)
         {
@@ -97,20 +100,20 @@ public static unsafe partial class LayerNormKernel
             a1 = Vector256.FusedMultiplyAdd(h, h, a1);
             i += 8;
         }
-        double squares = CentredSquares(dst, i, n, mean, SumLanes(a0 + a2, a1 + a3));
-        return (mean, squares);
+        double squares = CentredSquares(dst, i, n, sum * perElement, SumLanes(a0 + a2, a1 + a3));
+        return (mean, squares, squares * perElement);
     }
 
     /// <summary>Passes 1 and 2 on the path <paramref name="wide"/> names, for tests that compare the two.</summary>
-    internal static (double Mean, double Squares) Moments(bool wide, float* x, float* res, float* dst, int n) =>
+    internal static (double Mean, double Squares, double Variance) Moments(bool wide, float* x, float* res, float* dst, int n) =>
         wide ? Moments512(x, res, dst, n) : Moments256(x, res, dst, n);
 
     /// <summary>The row on 256-bit registers (any CPU; AVX2 machines run this).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Row256(float* x, float* res, float* dst, float* gamma, float* beta, float eps, int n, ref RangeAccumulator range, bool track)
     {
-        var (mean, squares) = Moments256(x, res, dst, n);
-        double inv = 1.0 / Math.Sqrt(squares / n + eps);
+        var (mean, squares, variance) = Moments256(x, res, dst, n);
+        double inv = 1.0 / Math.Sqrt(variance + eps);
         var m = Vector256.Create(mean);
         var rowRange = new RangeAccumulator();
         int i = 0;
@@ -143,10 +146,14 @@ public static unsafe partial class LayerNormKernel
         if (track) range.Add(in rowRange);
     }
 
-    /// <summary>Passes 1 and 2 with the 16 lanes in two <see cref="Vector512{T}"/>: 8 floats widen to one register in one instruction.</summary>
+    /// <summary>
+    /// <see cref="Moments256"/> with the 16 lanes in two <see cref="Vector512{T}"/>: 8 floats widen to one register in
+    /// one instruction.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static (double Mean, double Squares) Moments512(float* x, float* res, float* dst, int n)
+    static (double Mean, double Squares, double Variance) Moments512(float* x, float* res, float* dst, int n)
     {
+        double perElement = 1.0 / n;
         var a0 = Vector512<double>.Zero; var a1 = a0;
         int i = 0;
         for (; i + 16 <= n; i += 16)
@@ -168,9 +175,11 @@ public static unsafe partial class LayerNormKernel
             i += 8;
         }
         var s = a0 + a1;
-        double mean = Mean(x, res, dst, i, n, SumLanes(s.GetLower(), s.GetUpper()));
-
-        var m = Vector512.Create(mean);
+        double sum = Sum(x, res, dst, i, n, SumLanes(s.GetLower(), s.GetUpper()));
+        // Pass 2 centres on sum·(1/n), the mean to a double rounding (the sum's own rounding is larger): the division
+        // that gives the mean itself, exact for constant rows, then runs beside pass 2 instead of before it.
+        double mean = sum / n;
+        var m = Vector512.Create(sum * perElement);
         a0 = a1 = Vector512<double>.Zero;
         for (i = 0; i + 16 <= n; i += 16)
         {
@@ -186,16 +195,16 @@ public static unsafe partial class LayerNormKernel
             i += 8;
         }
         s = a0 + a1;
-        double squares = CentredSquares(dst, i, n, mean, SumLanes(s.GetLower(), s.GetUpper()));
-        return (mean, squares);
+        double squares = CentredSquares(dst, i, n, sum * perElement, SumLanes(s.GetLower(), s.GetUpper()));
+        return (mean, squares, squares * perElement);
     }
 
     /// <summary>The row on 512-bit registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Row512(float* x, float* res, float* dst, float* gamma, float* beta, float eps, int n, ref RangeAccumulator range, bool track)
     {
-        var (mean, squares) = Moments512(x, res, dst, n);
-        double inv = 1.0 / Math.Sqrt(squares / n + eps);
+        var (mean, squares, variance) = Moments512(x, res, dst, n);
+        double inv = 1.0 / Math.Sqrt(variance + eps);
         var m = Vector512.Create(mean);
         var rowRange = new RangeAccumulator();
         int i = 0;
@@ -266,9 +275,9 @@ public static unsafe partial class LayerNormKernel
         return (four.GetElement(0) + four.GetElement(1)) + (four.GetElement(2) + four.GetElement(3));
     }
 
-    /// <summary>Pass 1 over the elements from <paramref name="i"/> on, added to the lanes' <paramref name="sum"/> one by one; the mean.</summary>
+    /// <summary>Pass 1 over the elements from <paramref name="i"/> on, added to the lanes' <paramref name="sum"/> one by one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static double Mean(float* x, float* res, float* dst, int i, int n, double sum)
+    static double Sum(float* x, float* res, float* dst, int i, int n, double sum)
     {
         for (; i < n; i++)
         {
@@ -276,16 +285,16 @@ public static unsafe partial class LayerNormKernel
             dst[i] = v;
             sum += v;
         }
-        return sum / n;
+        return sum;
     }
 
     /// <summary>Pass 2 over the elements from <paramref name="i"/> on, added to the lanes' <paramref name="squares"/> one by one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static double CentredSquares(float* dst, int i, int n, double mean, double squares)
+    static double CentredSquares(float* dst, int i, int n, double centre, double squares)
     {
         for (; i < n; i++)
         {
-            double d = dst[i] - mean;
+            double d = dst[i] - centre;
             squares = Math.FusedMultiplyAdd(d, d, squares);
         }
         return squares;
