@@ -161,6 +161,12 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     /// </summary>
     internal static bool MeasuresInt8OutputRanges = true;
 
+    /// <summary>
+    /// Whether the attention measures its context's range for the int8 attention output (with
+    /// <see cref="MeasuresInt8OutputRanges"/>; same bits). Kept settable for the int8-ranges benchmark's side by side.
+    /// </summary>
+    internal static bool MeasuresAttentionContextRange = true;
+
     public ImmutableArray<DeviceTensor> Linears(DeviceTensor x, ImmutableArray<LinearWeight> weights)
     {
         var results = new DeviceTensor[weights.Length];
@@ -487,7 +493,15 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         fixed (float* pm = Cpu(keyMask).Floats)
         fixed (float* pc = context.Writable)
         fixed (float* pp = probs is null ? default : probs.Writable)
-            AttentionKernel.Run(shape, pq, pk, pv, pm, pc, probs is null ? null : pp, backend.Isa, backend.Pool);
+        {
+            // The context goes to the attention output, an int8 linear when the encoder's are: with per-tensor
+            // activations it needs the context's range, which the attention measures as it writes each block.
+            if (MeasuresInt8OutputRanges && MeasuresAttentionContextRange && backend.Options.Quantization is { PerRowActivations: false })
+                context.KnownRange = AttentionKernel.RunMeasuringContext(shape, pq, pk, pv, pm, pc, probs is null ? null : pp,
+                    backend.Isa, backend.Pool);
+            else
+                AttentionKernel.Run(shape, pq, pk, pv, pm, pc, probs is null ? null : pp, backend.Isa, backend.Pool);
+        }
         return probs is null ? context.AsContextOnly : new AttentionResult(context, probs);
     }
 

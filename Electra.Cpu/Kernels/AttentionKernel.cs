@@ -42,13 +42,22 @@ public static unsafe partial class AttentionKernel
     /// written at columns h·d..; probabilities: [B, heads, Sq, Sk] or null.
     /// </summary>
     public static void Run(in Shape shape, float* q, float* k, float* v, float* keyMask, float* context,
-        float* probabilities, GemmIsa isa, WorkerPool? pool)
+        float* probabilities, GemmIsa isa, WorkerPool? pool) =>
+        RunBatch(shape, q, k, v, keyMask, context, probabilities, isa, pool, measureContext: false);
+
+    /// <summary><see cref="Run"/>, with the context's range when <paramref name="measureContext"/> (see
+    /// <see cref="RunMeasuringContext"/>).</summary>
+    static Int8.ValueRange RunBatch(in Shape shape, float* q, float* k, float* v, float* keyMask, float* context,
+        float* probabilities, GemmIsa isa, WorkerPool? pool, bool measureContext)
     {
-        if (shape.Batch == 0 || shape.QueryLength == 0) return;
+        if (shape.Batch == 0 || shape.QueryLength == 0) return default;
         var job = t_job ??= new AttentionJob();
         job.Set(shape, q, k, v, keyMask, context, probabilities, isa);
         job.QueryBlocks = (shape.QueryLength + QueryBlock - 1) / QueryBlock;
-        RunTiles(job, shape.Batch * shape.Heads * job.QueryBlocks, pool);
+        int tiles = shape.Batch * shape.Heads * job.QueryBlocks;
+        job.MeasureContext(measureContext, tiles);
+        RunTiles(job, tiles, pool);
+        return measureContext ? job.ContextRange(tiles) : default;
     }
 
     /// <summary>
@@ -82,7 +91,7 @@ public static unsafe partial class AttentionKernel
         else pool.Run(job, tiles);
     }
 
-    sealed class AttentionJob : TileJob
+    sealed partial class AttentionJob : TileJob
     {
         public Shape Shape;
         public float* Q, K, V, Mask, Context, Probabilities;
@@ -143,6 +152,7 @@ public static unsafe partial class AttentionKernel
                 int bh = tile / QueryBlocks;
                 Block<TKernel>(Shape, Q, K, V, Mask, Context, Probabilities, bh / Shape.Heads, bh % Shape.Heads, tile % QueryBlocks, bh,
                     NextTiles(tile));
+                if (_measuresContext) MeasureContextBlock(tile);
                 return;
             }
             // The segment whose tiles hold this one: the first whose tile end is past it.

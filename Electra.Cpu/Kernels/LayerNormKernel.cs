@@ -6,10 +6,10 @@ namespace Electra.Cpu.Kernels;
 
 /// <summary>
 /// LayerNorm over rows of width n of (x + residual): (v − mean)/√(var + eps)·γ + β with the biased variance, as
-/// torch. Mean and centred variance are two passes accumulated in double, so rows with tiny variance (eps 1e-12)
-/// keep their precision; rows are split into tiles across the pool.
+/// torch, one row at a time (<see cref="Row(float*, float*, float*, float*, float*, float, int)"/>); rows are split
+/// into tiles across the pool.
 /// </summary>
-public static unsafe class LayerNormKernel
+public static unsafe partial class LayerNormKernel
 {
     const int RowsPerTile = 32;
     [ThreadStatic] static LayerNormJob? t_job;
@@ -83,82 +83,5 @@ public static unsafe class LayerNormKernel
             }
             if (_trackRange) (_tileMin[tile], _tileMax[tile]) = range.Range;
         }
-    }
-
-    /// <summary>
-    /// dst = LayerNorm(x + res) over one row of <paramref name="n"/> floats (res may be null, dst may alias x): the one
-    /// definition of the row, shared by this kernel and the GEMM's fused LayerNorm epilogue, so both give the same bits.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Row(float* x, float* res, float* dst, float* gamma, float* beta, float eps, int n)
-    {
-        var none = new RangeAccumulator();
-        Row(x, res, dst, gamma, beta, eps, n, ref none, track: false);
-    }
-
-    /// <summary>
-    /// <see cref="Row(float*, float*, float*, float*, float*, float, int)"/> that also folds each output into
-    /// <paramref name="range"/> as it is stored (for an int8 linear that reads the output next).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Row(float* x, float* res, float* dst, float* gamma, float* beta, float eps, int n, ref RangeAccumulator range) =>
-        Row(x, res, dst, gamma, beta, eps, n, ref range, track: true);
-
-    /// <summary>The row, inlined into both callers so that <paramref name="track"/> is a constant in each.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Row(float* x, float* res, float* dst, float* gamma, float* beta, float eps, int n, ref RangeAccumulator range, bool track)
-    {
-        int i;
-        var sum = Vector256<double>.Zero;
-        for (i = 0; i + 8 <= n; i += 8)
-        {
-            var v = Vector256.Load(x + i);
-            if (res != null) v += Vector256.Load(res + i);
-            Vector256.Store(v, dst + i);
-            var (lo, hi) = Vector256.Widen(v);
-            sum += lo + hi;
-        }
-        double total = Vector256.Sum(sum);
-        for (; i < n; i++)
-        {
-            float v = res != null ? x[i] + res[i] : x[i];
-            dst[i] = v;
-            total += v;
-        }
-        double mean = total / n;
-
-        var m = Vector256.Create(mean);
-        var sq = Vector256<double>.Zero;
-        for (i = 0; i + 8 <= n; i += 8)
-        {
-            var (lo, hi) = Vector256.Widen(Vector256.Load(dst + i));
-            lo -= m; hi -= m;
-            sq += lo * lo + hi * hi;
-        }
-        double variance = Vector256.Sum(sq);
-        for (; i < n; i++)
-        {
-            double d = dst[i] - mean;
-            variance += d * d;
-        }
-        variance /= n;
-        double inv = 1.0 / Math.Sqrt(variance + eps);
-
-        var invV = Vector256.Create(inv);
-        var rowRange = new RangeAccumulator();
-        for (i = 0; i + 8 <= n; i += 8)
-        {
-            var (lo, hi) = Vector256.Widen(Vector256.Load(dst + i));
-            var normalized = Vector256.Narrow((lo - m) * invV, (hi - m) * invV);
-            var output = normalized * Vector256.Load(gamma + i) + Vector256.Load(beta + i);
-            Vector256.Store(output, dst + i);
-            if (track) rowRange.Add(output);
-        }
-        for (; i < n; i++)
-        {
-            dst[i] = (float)((dst[i] - mean) * inv) * gamma[i] + beta[i];
-            if (track) rowRange.Add(dst[i]);
-        }
-        if (track) range.Add(in rowRange);
     }
 }

@@ -238,3 +238,109 @@ public class Int8RangeHandOffTests : IDisposable
             }
     }
 }
+
+/// <summary>
+/// The attention kernel measuring its context (<see cref="AttentionKernel.RunMeasuringContext"/>) for the int8
+/// attention-output linear: the context's bits are those of the plain run and the range is its exact range, 0
+/// included, on shapes whose query blocks do not divide the sequence, causal and padded rows, with probabilities, and a
+/// NaN, which makes both ends NaN as the range pass does.
+/// </summary>
+public class AttentionContextRangeTests : IDisposable
+{
+    readonly WorkerPool _pool = new(2);
+    public void Dispose() => _pool.Dispose();
+
+    [Theory]
+    [InlineData(1, 1, 1, 1, 8, false, false, false, false)]
+    [InlineData(2, 37, 37, 4, 16, false, true, false, true)]
+    [InlineData(3, 50, 50, 2, 64, true, false, true, true)]
+    [InlineData(2, 97, 97, 4, 64, false, false, false, true)]
+    [InlineData(2, 5, 49, 3, 20, false, true, true, false)]
+    [InlineData(2, 60, 60, 2, 32, false, false, false, true, true)]
+    public unsafe void TheMeasuredRangeIsTheContextsRange(int batch, int sq, int sk, int heads, int d, bool causal, bool probabilities,
+        bool padded, bool threaded, bool nan = false)
+    {
+        var rng = new Random(batch * 1000 + sq * 10 + d);
+        int hidden = heads * d;
+        var q = RandomFloats.Uniform(rng, batch * sq * hidden, 2f);
+        var k = RandomFloats.Uniform(rng, batch * sk * hidden, 2f);
+        var v = RandomFloats.Uniform(rng, batch * sk * hidden, 3f);
+        if (nan) v[rng.Next(v.Length)] = float.NaN;
+        else
+        {
+            // The maximum in the last query row (the last row of its block): it attends almost only to key 0, whose
+            // value has a large first element.
+            v[0] = 1000f;
+            for (int j = 0; j < d; j++) q[(sq - 1) * hidden + j] = 8f * k[j];
+        }
+        var mask = new float[batch * sk];
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < sk; j++) mask[b * sk + j] = padded && b == 1 && j >= sk / 2 ? 0 : 1;
+        var shape = new AttentionKernel.Shape(batch, sq, sk, heads, d, hidden, hidden, hidden, hidden, causal);
+        var plain = new float[batch * sq * hidden];
+        var measured = new float[batch * sq * hidden];
+        measured.AsSpan().Fill(float.NaN);
+        var probs = new float[probabilities ? batch * heads * sq * sk : 1];
+        var pool = threaded ? _pool : null;
+        ValueRange range;
+        fixed (float* pq = q, pk = k, pv = v, pm = mask, pp = probs, pc = plain, pmc = measured)
+        {
+            AttentionKernel.Run(shape, pq, pk, pv, pm, pc, probabilities ? pp : null, GemmIsaDetection.Best, pool);
+            range = AttentionKernel.RunMeasuringContext(shape, pq, pk, pv, pm, pmc, probabilities ? pp : null, GemmIsaDetection.Best, pool);
+        }
+        string what = $"{batch} x {sq} x {sk}, {heads} heads of {d}";
+        for (int i = 0; i < plain.Length; i++)
+            if (BitConverter.SingleToInt32Bits(plain[i]) != BitConverter.SingleToInt32Bits(measured[i]))
+                Assert.Fail($"{what}: element {i} is {measured[i]}, expected {plain[i]}");
+        float min = 0, max = 0;
+        foreach (var x in plain) { min = MathF.Min(min, x); max = MathF.Max(max, x); }
+        Assert.Equal(new ValueRange(min, max), range);
+        if (nan) Assert.True(float.IsNaN(range.Min) && float.IsNaN(range.Max), what);
+    }
+
+    /// <summary>
+    /// The CPU backend's attention hands its context's range to the next int8 linear with per-tensor activations only
+    /// (none per row, none in float32), and the attention-output linear + LayerNorm gives the bits it gives on the same
+    /// context uploaded afresh (a range pass of its own).
+    /// </summary>
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(2, true)]
+    public void TheBackendHandsTheContextRangeToTheOutputLinear(int threads, bool perRow)
+    {
+        const int batch = 3, seq = 53, heads = 4, h = 32;
+        var rng = new Random(threads * 2 + (perRow ? 1 : 0));
+        using var backend = new CpuBackend(new CpuBackendOptions(threads, Quantization: new Int8Quantization(false, perRow)));
+        var linear = backend.UploadLinear(HostTensor.Create(RandomFloats.Uniform(rng, h * h, 0.3f), h, h),
+            HostTensor.Create(RandomFloats.Uniform(rng, h), h), LinearRole.EncoderLayer);
+        var gamma = backend.UploadWeight(HostTensor.Create(RandomFloats.Uniform(rng, h), h));
+        var beta = backend.UploadWeight(HostTensor.Create(RandomFloats.Uniform(rng, h), h));
+        using var pass = backend.BeginPass();
+        DeviceTensor Input(float scale) => pass.Upload(RandomFloats.Uniform(rng, batch * seq * h, scale), [batch, seq, h]);
+        var (q, k, v, x) = (Input(2f), Input(2f), Input(3f), Input(1f));
+        var mask = pass.Upload(Enumerable.Range(0, batch * seq).Select(i => i % seq < seq - i / seq * 7 ? 1f : 0f).ToArray(), [batch, seq]);
+        var context = pass.Attention(q, k, v, mask, heads, causal: false, returnProbabilities: false).Context;
+        var known = ((CpuTensor)context).KnownRange;
+        var values = pass.Read(context);
+        if (perRow) Assert.Null(known);
+        else
+        {
+            float min = 0, max = 0;
+            foreach (var c in values) { min = MathF.Min(min, c); max = MathF.Max(max, c); }
+            Assert.Equal(new ValueRange(min, max), known);
+        }
+        var fresh = pass.Upload(values, [batch, seq, h]);
+        var expected = pass.Read(pass.LinearLayerNorm(fresh, linear, x, gamma, beta, 1e-12f));
+        var actual = pass.Read(pass.LinearLayerNorm(context, linear, x, gamma, beta, 1e-12f));
+        for (int i = 0; i < expected.Length; i++)
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                Assert.Fail($"{threads} threads, per-row {perRow}: element {i} is {actual[i]}, expected {expected[i]}");
+
+        using var floatBackend = new CpuBackend(new CpuBackendOptions(threads));
+        using var floatPass = floatBackend.BeginPass();
+        var floatContext = floatPass.Attention(floatPass.Upload(pass.Read(q), [batch, seq, h]), floatPass.Upload(pass.Read(k), [batch, seq, h]),
+            floatPass.Upload(pass.Read(v), [batch, seq, h]), floatPass.Upload(pass.Read(mask), [batch, seq]), heads, false, false).Context;
+        Assert.Null(((CpuTensor)floatContext).KnownRange);
+    }
+}

@@ -80,7 +80,7 @@ public class VnniKernelTests
     /// <summary>
     /// Decodes every generated function (runs on any CPU: generating code needs none): it has vpdpbusd, touches only
     /// caller-saved registers of the SysV ABI (no rbx, rbp, rsp, r12–r15, so nothing needs saving), never the stack,
-    /// branches only inside itself, and ends in ret.
+    /// branches only inside itself, prefetches each block's output rows for writing, and ends in ret.
     /// </summary>
     [Fact]
     public void GeneratedCodeUsesVpdpbusdAndOnlyCallerSavedRegisters()
@@ -94,13 +94,14 @@ public class VnniKernelTests
             var instructions = new List<Instruction>();
             while (decoder.IP < (ulong)code.Length) instructions.Add(decoder.Decode());
             var info = new InstructionInfoFactory();
-            int dots = 0;
+            int dots = 0, prefetches = 0;
             // Every instruction but the final ret (which pops the return address, the one use of the stack).
             Assert.Equal(Mnemonic.Ret, instructions[^1].Mnemonic);
             foreach (var instruction in instructions.SkipLast(1))
             {
                 Assert.False(instruction.IsInvalid, $"{rows} rows: undecodable bytes at {instruction.IP}");
                 if (instruction.Mnemonic == Mnemonic.Vpdpbusd) dots++;
+                if (instruction.Mnemonic == Mnemonic.Prefetchw) prefetches++;
                 Assert.False(instruction.StackPointerIncrement != 0, $"{rows} rows: {instruction} moves the stack pointer");
                 foreach (var used in info.GetInfo(instruction).GetUsedRegisters())
                 {
@@ -115,6 +116,7 @@ public class VnniKernelTests
                     $"{rows} rows: {instruction}");
             }
             Assert.Equal(2 * rows * 5, dots); // 2 column vectors per row, 4 quads in the unrolled loop + 1 in the tail
+            Assert.Equal(2 * rows, prefetches); // both cache lines of each output row of the block, before its depth loop
         }
     }
 

@@ -21,16 +21,20 @@ public static class Int8RangesBench
         foreach (var (batch, seq, iters) in new[] { (1, 128, iterations * 4), (32, 128, iterations) })
         {
             var inputs = BenchInputs.Create(batch, seq, 0, model.Config.VocabSize).ToModelInputs();
-            Alternating.Contender With(string name, bool measure) => new(name, () =>
+            Alternating.Contender With(string name, bool measure, bool context = true) => new(name, () =>
             {
                 CpuForwardPass.MeasuresInt8OutputRanges = measure;
+                CpuForwardPass.MeasuresAttentionContextRange = context;
                 model.Forward(inputs);
             });
-            var t = Alternating.Run([With("range passes", false), With("ranges handed on", true)], warmup: 3, iterations: iters);
+            var t = Alternating.Run([With("range passes", false), With("ranges handed on", true), With("all but the context's", true, false)],
+                warmup: 3, iterations: iters);
             string Cell(Alternating.Timing c) => $"{c.Median:F2} ({c.Min:F2}), {c.CpuMs:F0}";
-            Console.WriteLine($"| {batch} × {seq} | {Cell(t[0])} | {Cell(t[1])} | **{t[1].Median / t[0].Median:F3}** |");
+            Console.WriteLine($"| {batch} × {seq} | {Cell(t[0])} | {Cell(t[1])} | **{t[1].Median / t[0].Median:F3}** | " +
+                $"all but the context's {Cell(t[2])}: handed on / that **{t[1].Median / t[2].Median:F3}** |");
         }
         CpuForwardPass.MeasuresInt8OutputRanges = true;
+        CpuForwardPass.MeasuresAttentionContextRange = true;
         Parts(backend.Pool, iterations * 4);
         using (var one = new Electra.Cpu.Kernels.WorkerPool(1)) Parts(one, iterations * 4);
     }
@@ -52,6 +56,24 @@ public static class Int8RangesBench
             fixed (float* py = y) Electra.Cpu.Kernels.Int8.ActivationQuantizer.ForThread.Range(py, n, m, n, pool);
         })], warmup: 3, iterations: iterations);
         Console.WriteLine($"{pool.Threads} threads, {m} × {n}: " + string.Join("; ", t.Select(c => $"{c.Name} {c.Median:F3} ({c.Min:F3}) ms, {c.CpuMs:F3} CPU ms")));
+
+        // The attention (32 × 128, 4 heads of 64) with and without measuring its context's range, beside the range pass
+        // over the context that the measuring saves the attention output.
+        var shape = new Electra.Cpu.Kernels.AttentionKernel.Shape(32, 128, 128, 4, 64, n, n, n, n, false);
+        float[] keys = Random(m * n), values = Random(m * n), ones = Enumerable.Repeat(1f, m / 128 * 128).ToArray(), context = new float[m * n];
+        Alternating.Contender Attend(string name, bool measure) => new(name, () =>
+        {
+            fixed (float* pq = x) fixed (float* pk = keys) fixed (float* pv = values) fixed (float* pm = ones) fixed (float* pc = context)
+            {
+                if (measure) Electra.Cpu.Kernels.AttentionKernel.RunMeasuringContext(shape, pq, pk, pv, pm, pc, null, Electra.Cpu.Kernels.GemmIsaDetection.Best, pool);
+                else Electra.Cpu.Kernels.AttentionKernel.Run(shape, pq, pk, pv, pm, pc, null, Electra.Cpu.Kernels.GemmIsaDetection.Best, pool);
+            }
+        });
+        t = Alternating.Run([Attend("attention", false), Attend("attention measuring", true), new("range pass over the context", () =>
+        {
+            fixed (float* pc = context) Electra.Cpu.Kernels.Int8.ActivationQuantizer.ForThread.Range(pc, n, m, n, pool);
+        })], warmup: 3, iterations: iterations);
+        Console.WriteLine($"{pool.Threads} threads, attention 32 × 128: " + string.Join("; ", t.Select(c => $"{c.Name} {c.Median:F3} ({c.Min:F3}) ms, {c.CpuMs:F3} CPU ms")));
 
         // The feed-forward's up projection (+ GELU) with and without measuring its output's range in the epilogue.
         const int wide = 1024;

@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|f32-probe [--rows M]|int8|int8-ranges|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|attention|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [--attention-before] [ragged --batch B --min-len L --max-len L]
+// electra-benchmarks [ort|vnni-tile-probe [--rounds R --rows M]|vnni-prefetch|f32-probe [--rows M]|int8|int8-ranges|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|attention|layernorm|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [--attention-before] [ragged --batch B --min-len L --max-len L]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -162,6 +162,10 @@ if (mode is "int8-probe")
     Int8Probe.Run(ArgInt("--rounds") ?? 5, ArgInt("--k") ?? 256);
 if (mode is "vnni-probe")
     VnniProbe.Run(ArgInt("--rounds") ?? 5, ArgInt("--k") ?? 256);
+if (mode is "vnni-prefetch")
+    VnniPrefetchBench.Run(modelDir, threads, iterations);
+if (mode is "vnni-tile-probe")
+    VnniTileProbe.Run(ArgInt("--rounds") ?? 10, ArgInt("--rows") ?? 4096);
 if (mode is "ragged")
 {
     // The serve-shaped batch (#18): --batch rows of --min-len..--max-len tokens, packed, against one text at a time.
@@ -169,6 +173,8 @@ if (mode is "ragged")
     var model = ElectraPretrained.Load(modelDir, backend);
     RaggedBench.Run(model, ArgInt("--batch") ?? 30, ArgInt("--min-len") ?? 10, ArgInt("--max-len") ?? 20, iterations);
 }
+if (mode is "layernorm")
+    LayerNormBench.Run(threads, iterations); // the LayerNorm row alone (against the round-eight row) and the stand-alone pass
 if (mode is "checkpoint")
     CheckpointLoadBench.Run(modelDir, iterations);
 

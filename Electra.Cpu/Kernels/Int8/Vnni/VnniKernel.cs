@@ -28,7 +28,10 @@ internal sealed unsafe class VnniKernel
     }
 
     /// <summary>The generated code, or null where it is not used (<see cref="Status"/> says why).</summary>
-    public static VnniKernel? Instance => s_instance.Value;
+    public static VnniKernel? Instance => Replacement ?? s_instance.Value;
+
+    /// <summary>Code that runs instead of <see cref="Instance"/> (for benchmarks that time two variants in one process).</summary>
+    internal static VnniKernel? Replacement;
 
     /// <summary>Whether the int8 GEMM runs on generated <c>vpdpbusd</c> code in this process.</summary>
     public static bool IsAvailable => Instance != null;
@@ -48,14 +51,17 @@ internal sealed unsafe class VnniKernel
     }
 
     /// <summary>Maps freshly generated code; the caller checks <see cref="UnsupportedReason"/> first.</summary>
-    internal static VnniKernel Create()
+    internal static VnniKernel Create() => Create(prefetchOutput: true);
+
+    /// <summary><see cref="Create()"/>, optionally without the output prefetches (for benchmarks).</summary>
+    internal static VnniKernel Create(bool prefetchOutput)
     {
         var functions = new byte[VnniKernelEmitter.MaxRows][];
         var offsets = new int[VnniKernelEmitter.MaxRows];
         int length = 0;
         for (int r = 0; r < functions.Length; r++)
         {
-            functions[r] = VnniKernelEmitter.Emit(r + 1);
+            functions[r] = VnniKernelEmitter.Emit(r + 1, prefetchOutput);
             offsets[r] = length;
             length = (length + functions[r].Length + 63) / 64 * 64; // each function on its own cache lines
         }

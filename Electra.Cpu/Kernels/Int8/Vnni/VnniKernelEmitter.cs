@@ -31,7 +31,13 @@ internal static class VnniKernelEmitter
     ];
 
     /// <summary>The machine code of the strip function for <paramref name="rows"/> rows, position-independent.</summary>
-    public static byte[] Emit(int rows)
+    public static byte[] Emit(int rows) => Emit(rows, prefetchOutput: true);
+
+    /// <summary>
+    /// <see cref="Emit(int)"/>, optionally without prefetching each block's output rows for writing (the vnni-prefetch
+    /// benchmark times both).
+    /// </summary>
+    internal static byte[] Emit(int rows, bool prefetchOutput)
     {
         if (rows is < 1 or > MaxRows) throw new ArgumentOutOfRangeException(nameof(rows));
         var a = new Assembler(64);
@@ -55,6 +61,21 @@ internal static class VnniKernelEmitter
         a.mov(r8, __qword_ptr[rdi + VnniStripArgs.OffsetB]);
         a.mov(r9, __qword_ptr[rdi + VnniStripArgs.OffsetQuads]);
         for (int i = 0; i < 2 * rows; i++) a.vpxord(Zmm[i], Zmm[i], Zmm[i]);
+        // The block's output rows are seldom in cache (the up projection's output is 16 MiB at 32 × 128, and a strip's
+        // rows are a row stride apart): stores that miss wait for their lines at the end of the block. prefetchw asks for
+        // the 2 lines of each row, for writing, now, and the depth loop (1000 cycles and more) hides the wait.
+        if (prefetchOutput)
+        {
+            a.mov(r11, r10);
+            a.imul(r11, __qword_ptr[rdi + VnniStripArgs.OffsetLdc]);
+            a.add(r11, __qword_ptr[rdi + VnniStripArgs.OffsetC]);
+            for (int i = 0; i < rows; i++)
+            {
+                a.prefetchw(__byte_ptr[r11]);
+                a.prefetchw(__byte_ptr[r11 + 64]);
+                if (i + 1 < rows) a.add(r11, __qword_ptr[rdi + VnniStripArgs.OffsetLdc]);
+            }
+        }
 
         // Depth loop, Unroll quads at a time: weights of quad u in zmm16 + 2(u % 2) and the next register, broadcasts
         // rotate through zmm20–zmm27 so that consecutive rows never wait on one register.
