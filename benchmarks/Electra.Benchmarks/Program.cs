@@ -134,6 +134,13 @@ if (mode is "int8-gemm")
     using var pool = new WorkerPool(threads);
     Int8GemmBench.Run(pool, iterations, args.Contains("--per-channel"), args.Contains("--per-row"));
 }
+if (mode is "gelu")
+{
+    // The GELU variants A/B in one process: loop alone, epilogue, GEMMs with the fused GELU, whole forwards.
+    using var pool = new WorkerPool(threads);
+    GeluBench.Header();
+    GeluBench.Run(modelDir, pool, threads, iterations);
+}
 if (mode is "int8-parts")
 {
     using var pool = new WorkerPool(threads);

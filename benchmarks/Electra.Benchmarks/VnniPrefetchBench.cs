@@ -11,7 +11,7 @@ namespace Electra.Benchmarks;
 /// <summary>
 /// The generated VNNI code with and without prefetching each block's output rows for writing, alternating in one
 /// process: the feed-forward's GEMMs at 4096 rows (up 256 → 1024 + GELU, down 1024 → 256, ranges given) and the
-/// int8 ELECTRA-small forward at 32 × 128.
+/// int8 ELECTRA-small forward at 32 × 128 and 1 × 128.
 /// </summary>
 public static unsafe class VnniPrefetchBench
 {
@@ -33,6 +33,7 @@ public static unsafe class VnniPrefetchBench
         var y = new float[rows * hidden];
         var range = new ValueRange(-0.5f, 0.5f);
         var inputs = BenchInputs.Create(32, 128, 0, model.Config.VocabSize).ToModelInputs();
+        var one = BenchInputs.Create(1, 128, 0, model.Config.VocabSize).ToModelInputs();
         Console.WriteLine($"{threads} threads; ms median (min), CPU ms per call; load average {CpuInfo.LoadAverage()}");
         foreach (var (what, iters, work) in new (string, int, Action)[]
         {
@@ -47,6 +48,7 @@ public static unsafe class VnniPrefetchBench
                     Int8Gemm.MultiplyWithRanges(ph, wide, rows, down, py, hidden, Activation.Identity, false, pool, range, outputRange: false);
             }),
             ("forward 32 × 128", iterations, () => model.Forward(inputs)),
+            ("forward 1 × 128", iterations * 10, () => model.Forward(one)),
         })
         {
             Alternating.Contender With(string name, VnniKernel kernel) => new(name, () => { VnniKernel.Replacement = kernel; work(); });
