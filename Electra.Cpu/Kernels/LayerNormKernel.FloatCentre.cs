@@ -12,8 +12,8 @@ public static unsafe partial class LayerNormKernel
     /// Error: v − High is exact where Sterbenz applies (v within a factor 2 of the mean); the two further roundings,
     /// Scale's and the product's, leave the normalised value within a few float ulps of the double one, plus
     /// |mean|·2⁻⁴⁸·Scale from the split (≤ 2⁻²⁵·√n where the row's values are float-quantised; 1e-6 at n = 1024).
-    /// <see cref="Fits"/> keeps every intermediate a normal float; rows outside it (values near ±3.4e38, Scale
-    /// outside [2⁻¹⁰⁰, 2⁶⁴], NaN or ∞) normalise in double.
+    /// <see cref="Fits"/> keeps every intermediate finite and Scale a normal float; rows outside it (values near
+    /// ±3.4e38, Scale outside [2⁻¹⁰⁰, 2⁶⁴], NaN or ∞) normalise in double.
     /// </summary>
     readonly struct FloatCentre
     {
