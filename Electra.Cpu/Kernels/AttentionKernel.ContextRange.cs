@@ -19,13 +19,13 @@ public static unsafe partial class AttentionKernel
     sealed partial class AttentionJob
     {
         bool _measuresContext;
-        float[] _contextMin = [], _contextMax = [];
+        readonly TileRanges _contextRanges = new();
 
         /// <summary>Whether this call's tiles measure their context blocks (room for <paramref name="tiles"/> ranges).</summary>
         public void MeasureContext(bool measure, int tiles)
         {
             _measuresContext = measure;
-            if (measure && _contextMin.Length < tiles) { _contextMin = new float[tiles]; _contextMax = new float[tiles]; }
+            if (measure) _contextRanges.Reserve(tiles);
         }
 
         /// <summary>The range of the context block of a padded batch's tile (its rows × its head's columns).</summary>
@@ -36,15 +36,10 @@ public static unsafe partial class AttentionKernel
             float* block = Context + ((long)(bh / s.Heads) * s.QueryLength + q0) * s.ContextStride + bh % s.Heads * s.HeadDim;
             var range = new RangeAccumulator();
             for (int r = 0; r < rows; r++) range.Add(block + (long)r * s.ContextStride, s.HeadDim);
-            (_contextMin[tile], _contextMax[tile]) = range.Range;
+            _contextRanges.Set(tile, range.Range);
         }
 
         /// <summary>The range over the tiles of the last call, 0 included (reduced as the GEMM's range pass reduces its chunks).</summary>
-        public ValueRange ContextRange(int tiles)
-        {
-            float min = 0, max = 0;
-            for (int t = 0; t < tiles; t++) { min = MathF.Min(min, _contextMin[t]); max = MathF.Max(max, _contextMax[t]); }
-            return new ValueRange(min, max);
-        }
+        public ValueRange ContextRange(int tiles) => _contextRanges.Total(tiles);
     }
 }

@@ -52,23 +52,17 @@ public static unsafe partial class LayerNormKernel
         public float Eps;
         public int Rows, N;
         bool _trackRange;
-        float[] _tileMin = [], _tileMax = [];
+        readonly TileRanges _tileRanges = new();
 
         /// <summary>Measure each tile's output range (tiles > 0) or not (0).</summary>
         public void TrackRange(int tiles)
         {
             _trackRange = tiles > 0;
-            if (_tileMin.Length < tiles) { _tileMin = new float[tiles]; _tileMax = new float[tiles]; }
+            _tileRanges.Reserve(tiles);
         }
 
         /// <summary>The output's range over the tiles of the last run when it was tracked, otherwise default.</summary>
-        public ValueRange OutputRange(int tiles)
-        {
-            if (!_trackRange) return default;
-            float min = 0, max = 0;
-            for (int t = 0; t < tiles; t++) { min = MathF.Min(min, _tileMin[t]); max = MathF.Max(max, _tileMax[t]); }
-            return new ValueRange(min, max);
-        }
+        public ValueRange OutputRange(int tiles) => _trackRange ? _tileRanges.Total(tiles) : default;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void RunTile(int tile)
@@ -81,7 +75,7 @@ public static unsafe partial class LayerNormKernel
                 if (_trackRange) Row(x, residual, output, Gamma, Beta, Eps, N, ref range);
                 else Row(x, residual, output, Gamma, Beta, Eps, N);
             }
-            if (_trackRange) (_tileMin[tile], _tileMax[tile]) = range.Range;
+            if (_trackRange) _tileRanges.Set(tile, range.Range);
         }
     }
 }

@@ -29,7 +29,7 @@ internal sealed unsafe class ActivationQuantizer
     int _codesOffset;
     int[] _offsets = [];
     float[] _scales = [];
-    float[] _partialMin = [], _partialMax = [];
+    readonly TileRanges _partialRanges = new();
     int _k, _zero;
     float _scale;
     bool _signed, _perRow;
@@ -117,17 +117,11 @@ internal sealed unsafe class ActivationQuantizer
         int threads = pool?.Threads ?? 1;
         // Tiles of at least ~64K values: below that a parallel dispatch costs more than it saves.
         int tiles = (int)Math.Clamp((long)rows * k / 65536, 1, Math.Min(rows, 4 * threads));
-        if (_partialMin.Length < tiles) { _partialMin = new float[tiles]; _partialMax = new float[tiles]; }
-        fixed (float* pMin = _partialMin)
-        fixed (float* pMax = _partialMax)
-        {
-            _range.Set(x, ldx, k, rows, tiles, pMin, pMax);
-            if (pool is null || tiles == 1) for (int t = 0; t < tiles; t++) _range.RunTile(t);
-            else pool.Run(_range, tiles);
-        }
-        float min = 0, max = 0;
-        for (int t = 0; t < tiles; t++) { min = MathF.Min(min, _partialMin[t]); max = MathF.Max(max, _partialMax[t]); }
-        return new ValueRange(min, max);
+        _partialRanges.Reserve(tiles);
+        _range.Set(x, ldx, k, rows, tiles, _partialRanges);
+        if (pool is null || tiles == 1) for (int t = 0; t < tiles; t++) _range.RunTile(t);
+        else pool.Run(_range, tiles);
+        return _partialRanges.Total(tiles);
     }
 
     /// <summary>DynamicQuantizeLinear's scale and zero point for a range that already includes 0.</summary>
@@ -144,13 +138,14 @@ internal sealed unsafe class ActivationQuantizer
     /// <summary>Min and max of each chunk of rows, starting from 0 (the range always includes 0).</summary>
     sealed class RangeJob : TileJob
     {
-        float* _x, _min, _max;
+        float* _x;
         nint _ldx;
         int _k, _rows, _tiles;
+        TileRanges _ranges = null!;
 
-        public void Set(float* x, nint ldx, int k, int rows, int tiles, float* min, float* max)
+        public void Set(float* x, nint ldx, int k, int rows, int tiles, TileRanges ranges)
         {
-            _x = x; _ldx = ldx; _k = k; _rows = rows; _tiles = tiles; _min = min; _max = max;
+            _x = x; _ldx = ldx; _k = k; _rows = rows; _tiles = tiles; _ranges = ranges;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -159,7 +154,7 @@ internal sealed unsafe class ActivationQuantizer
             var (r0, r1) = Chunk(_rows, _tiles, tile);
             var range = new RangeAccumulator();
             for (int r = r0; r < r1; r++) range.Add(_x + r * _ldx, _k);
-            (_min[tile], _max[tile]) = range.Range;
+            _ranges.Set(tile, range.Range);
         }
     }
 

@@ -190,7 +190,7 @@ public static unsafe class Int8Gemm
         float* _rowScales;
         int _rows, _quads, _nr;
         bool _trackRange;
-        float[] _tileMin = [], _tileMax = [];
+        readonly TileRanges _tileRanges = new();
         Int8Isa _isa;
         Activation _activation;
 
@@ -220,17 +220,11 @@ public static unsafe class Int8Gemm
         {
             if (_tileRows == 0) _plan.Plan(threads, Int8IsaDetection.MicroKernelRows(_isa), TileRows(_isa), TilePanels);
             _trackRange = trackRange;
-            if (trackRange && _tileMin.Length < TileCount) { _tileMin = new float[TileCount]; _tileMax = new float[TileCount]; }
+            if (trackRange) _tileRanges.Reserve(TileCount);
         }
 
         /// <summary>The range of every output of the last run (when it was tracked), 0 included.</summary>
-        public ValueRange OutputRange()
-        {
-            if (!_trackRange) return default;
-            float min = 0, max = 0;
-            for (int t = 0; t < TileCount; t++) { min = MathF.Min(min, _tileMin[t]); max = MathF.Max(max, _tileMax[t]); }
-            return new ValueRange(min, max);
-        }
+        public ValueRange OutputRange() => _trackRange ? _tileRanges.Total(TileCount) : default;
 
         public void Clear()
         {
@@ -272,7 +266,7 @@ public static unsafe class Int8Gemm
                 var (r0, r1, which, p0, p1) = _plan.Locate(tile);
                 RunPanels<TKernel>(in _outputs[which], r0, r1, p0, p1, _codes, ref range);
             }
-            if (_trackRange) (_tileMin[tile], _tileMax[tile]) = range.Range;
+            if (_trackRange) _tileRanges.Set(tile, range.Range);
         }
 
         /// <summary>Rows [r0, r1) × panels [p0, p1) of one output; codes + r · lda is row r's codes.</summary>
