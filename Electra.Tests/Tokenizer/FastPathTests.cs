@@ -25,20 +25,8 @@ public class FastPathTests
         "\u17B6", "\u0334", "\U0001D165",
     };
 
-    private static string Build(int[] picks) =>
-        string.Concat((picks ?? Array.Empty<int>()).Select(p => Pool[(int)((uint)p % (uint)Pool.Length)]));
-
-    private static readonly (string Vocab, bool Lower, bool? Strip, bool Cjk)[] Settings =
-    {
-        ("vocab-uncased.txt", true, null, true),
-        ("vocab-uncased.txt", true, false, true),
-        ("vocab-uncased.txt", true, null, false),
-        ("vocab-multilingual-cased.txt", false, null, true),
-        ("vocab-multilingual-cased.txt", false, true, true),
-    };
-
     private static readonly Lazy<(BertTokenizer Fast, BertTokenizer General)[]> Tokenizers = new(() =>
-        Settings.Select(s =>
+        TokenizerFixtures.PropertyOptionSets.Select(s =>
         {
             var fast = TokenizerFixtures.For(s.Vocab, s.Lower, s.Strip, s.Cjk);
             return (fast, fast.WithGeneralPathOnly());
@@ -47,7 +35,7 @@ public class FastPathTests
     [Property(MaxTest = 300)]
     public void Fast_paths_equal_the_general_path(int[] picks)
     {
-        var text = Build(picks);
+        var text = TokenizerFixtures.Build(Pool, picks);
         foreach (var (fast, general) in Tokenizers.Value) AssertSame(fast, general, text);
     }
 

@@ -11,17 +11,8 @@ namespace Electra.Tests.Tokenizer;
 /// </summary>
 public class IdsOnlyPathTests
 {
-    private static readonly (string Vocab, bool Lower, bool? Strip, bool Cjk)[] Settings =
-    {
-        ("vocab-uncased.txt", true, null, true),
-        ("vocab-uncased.txt", true, false, true),
-        ("vocab-uncased.txt", true, null, false),
-        ("vocab-multilingual-cased.txt", false, null, true),
-        ("vocab-multilingual-cased.txt", false, true, true),
-    };
-
     private static readonly Lazy<BertTokenizer[]> Tokenizers = new(() =>
-        Settings.Select(s => TokenizerFixtures.For(s.Vocab, s.Lower, s.Strip, s.Cjk)).ToArray());
+        TokenizerFixtures.PropertyOptionSets.Select(s => TokenizerFixtures.For(s.Vocab, s.Lower, s.Strip, s.Cjk)).ToArray());
 
     // Pieces that exercise every route of the basic tokenizer: ASCII runs, folded runs, the general path (marks that
     // canonical ordering moves, lone surrogates), CJK, special tokens written in the text, over-long words.
@@ -33,9 +24,6 @@ public class IdsOnlyPathTests
         "\u302E", "\U0001D15E\U0001D165", "[MASK]", "[mask]", "[SEP]", "hello", "Unaffable", "ÉCOLE", "naïve",
         "transformers", "##", new string('x', 101),
     };
-
-    private static string Build(int[] picks) =>
-        string.Concat((picks ?? Array.Empty<int>()).Select(p => Pool[(int)((uint)p % (uint)Pool.Length)]));
 
     /// <summary>Any UTF-16 text: printable ASCII, any BMP char (lone surrogates included) and any supplementary code point.</summary>
     private static string RandomText(int seed, int length)
@@ -56,7 +44,7 @@ public class IdsOnlyPathTests
     [Property(MaxTest = 300)]
     public void Ids_only_equal_the_full_encodings_ids_on_hard_text(int[] picks, int room)
     {
-        var text = Build(picks);
+        var text = TokenizerFixtures.Build(Pool, picks);
         foreach (var tokenizer in Tokenizers.Value) AssertSame(tokenizer, text, room);
     }
 

@@ -19,8 +19,7 @@ public class PropertyTests
         "[MASK]", "[CLS]", "[mask]", "[UNK]", "hello", "world", "unaffable", "transformers", "##", "\uD800", "\uDC00",
     };
 
-    private static string Build(int[] picks) =>
-        string.Concat((picks ?? Array.Empty<int>()).Select(p => Pool[(int)((uint)p % (uint)Pool.Length)]));
+    private static string Build(int[] picks) => TokenizerFixtures.Build(Pool, picks);
 
     private static BertTokenizer Uncased => TokenizerFixtures.Uncased;
 

@@ -29,6 +29,23 @@ internal static class TokenizerFixtures
 
     internal static BertTokenizer Uncased => For("vocab-uncased.txt", true, null, true);
 
+    /// <summary>
+    /// The option sets the property tests run every path under: uncased with accents stripped by lower-casing, kept,
+    /// and without CJK splitting; multilingual cased, with and without accent stripping.
+    /// </summary>
+    internal static readonly (string Vocab, bool Lower, bool? Strip, bool Cjk)[] PropertyOptionSets =
+    {
+        ("vocab-uncased.txt", true, null, true),
+        ("vocab-uncased.txt", true, false, true),
+        ("vocab-uncased.txt", true, null, false),
+        ("vocab-multilingual-cased.txt", false, null, true),
+        ("vocab-multilingual-cased.txt", false, true, true),
+    };
+
+    /// <summary>A text of pieces of <paramref name="pool"/> picked by FsCheck's integers (any int picks a piece).</summary>
+    internal static string Build(string[] pool, int[] picks) =>
+        string.Concat((picks ?? Array.Empty<int>()).Select(p => pool[(int)((uint)p % (uint)pool.Length)]));
+
     internal static BertTokenizer For(string vocab, bool lower, bool? strip, bool cjk) =>
         Cache.GetOrAdd($"{vocab}|{lower}|{strip}|{cjk}", _ => BertTokenizer.FromVocabFile(PathOf(vocab),
             BertTokenizerOptions.Default with { DoLowerCase = lower, StripAccents = strip, TokenizeChineseChars = cjk }));
