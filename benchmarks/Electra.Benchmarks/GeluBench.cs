@@ -40,11 +40,7 @@ public static class GeluBench
         }
         foreach (var (m, n, k) in new[] { (128, 1024, 256), (4096, 1024, 256) })
         {
-            var x = new float[m * k];
-            var w = new float[n * k];
-            var b = new float[n];
-            for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
-            for (int i = 0; i < w.Length; i++) w[i] = ((float)rng.NextDouble() - 0.5f) * 0.05f;
+            var (x, w, b) = GemmBench.RandomOperands(m, n, k, rng);
             var packed = PackedWeight.Pack(w, n, k, b);
             var quantized = Int8PackedWeight.Pack(w, n, k, b, false);
             var y = new float[m * n];

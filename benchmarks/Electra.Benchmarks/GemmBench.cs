@@ -11,14 +11,19 @@ public static class GemmBench
     /// stays meaningful when other processes share the cores.</param>
     public sealed record Result(int M, int N, int K, Activation Activation, double MsMedian, double Gflops, double GflopsPerCpuSecond);
 
-    public static Result Run(int m, int n, int k, Activation activation, WorkerPool pool, int iterations = 15)
+    /// <summary>x [m, k] uniform in ±0.5, W [n, k] in ±0.025 (drawn after x), a zero bias: a linear's operands.</summary>
+    public static (float[] X, float[] W, float[] Bias) RandomOperands(int m, int n, int k, Random rng)
     {
-        var rng = new Random(1);
         var x = new float[m * k];
         var w = new float[n * k];
-        var b = new float[n];
         for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
         for (int i = 0; i < w.Length; i++) w[i] = ((float)rng.NextDouble() - 0.5f) * 0.05f;
+        return (x, w, new float[n]);
+    }
+
+    public static Result Run(int m, int n, int k, Activation activation, WorkerPool pool, int iterations = 15)
+    {
+        var (x, w, b) = RandomOperands(m, n, k, new Random(1));
         var packed = PackedWeight.Pack(w, n, k, b);
         var y = new float[m * n];
         for (int i = 0; i < 3; i++) Gemm.Multiply(x, packed, y, activation, pool);
