@@ -505,6 +505,74 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         return probs is null ? context.AsContextOnly : new AttentionResult(context, probs);
     }
 
+    /// <summary>Off: <see cref="SelfAttention"/> always runs the projections and the attention one after the other
+    /// (for benchmarks that time both in one process, and tests that compare them).</summary>
+    internal static bool FusesSelfAttention = true;
+
+    /// <summary>
+    /// The projections and the attention fused per (batch row, group of heads) where the shape allows it
+    /// (<see cref="SelfAttentionKernel"/>: same bits), otherwise one after the other.
+    /// </summary>
+    public DeviceTensor SelfAttention(DeviceTensor x, LinearWeight query, LinearWeight key, LinearWeight value,
+        DeviceTensor keyMask, int heads, bool causal)
+    {
+        var weights = new Three<LinearWeight>();
+        (weights[0], weights[1], weights[2]) = (query, key, value);
+        if (FusesSelfAttention && x.Rank == 3 && heads > 0 && SamePacking(weights) && keyMask.Rank == 2
+            && keyMask.Shape[0] == x.Shape[0] && keyMask.Shape[1] == x.Shape[1] && x.LastDim % heads == 0)
+        {
+            var (wq, wk, wv) = (CheckedLinear(x, query), CheckedLinear(x, key), CheckedLinear(x, value));
+            int hidden = x.LastDim, threads = backend.Pool?.Threads ?? 1;
+            var shape = new SelfAttentionKernel.Shape(x.Shape[0], x.Shape[1], heads, hidden / heads, causal);
+            int panelWidth = wq.Quantized?.PanelWidth ?? wq.Packed!.PanelWidth;
+            int group = wq.OutFeatures == hidden && wk.OutFeatures == hidden && wv.OutFeatures == hidden
+                ? SelfAttentionKernel.HeadsPerTile(shape, panelWidth, threads) : 0;
+            if (group > 0) return FusedSelfAttention(x, wq, wk, wv, keyMask, shape, group);
+        }
+        var projections = new Three<DeviceTensor>();
+        Linears(x, weights, projections);
+        try
+        {
+            return Attention(projections[0], projections[1], projections[2], keyMask, heads, causal, returnProbabilities: false).Context;
+        }
+        finally
+        {
+            for (int i = 0; i < 3; i++) Release(projections[i]);
+        }
+    }
+
+    CpuTensor FusedSelfAttention(DeviceTensor x, CpuLinearWeight wq, CpuLinearWeight wk, CpuLinearWeight wv, DeviceTensor keyMask,
+        in SelfAttentionKernel.Shape shape, int group)
+    {
+        var context = NewFloat(x.Shape.AsSpan());
+        fixed (float* px = Cpu(x).Floats)
+        fixed (float* pm = Cpu(keyMask).Floats)
+        fixed (float* pc = context.Writable)
+        {
+            if (wq.Quantized is { } q)
+            {
+                // As Attention does: the int8 attention output with per-tensor activations needs the context's range.
+                bool measure = MeasuresInt8OutputRanges && MeasuresAttentionContextRange && !wq.PerRowActivations
+                    && backend.Options.Quantization is { PerRowActivations: false };
+                var range = SelfAttentionKernel.RunInt8(shape, group, px, x.LastDim, q, wk.Quantized!, wv.Quantized!,
+                    wq.PerRowActivations, KnownRange(x, wq), pm, pc, measure, backend.Isa, backend.Pool);
+                if (measure) context.KnownRange = range;
+            }
+            else
+            {
+                SelfAttentionKernel.Run(shape, group, px, x.LastDim, wq.Packed!, wk.Packed!, wv.Packed!, pm, pc, backend.Isa, backend.Pool);
+            }
+        }
+        return context;
+    }
+
+    /// <summary>Three values on the stack.</summary>
+    [System.Runtime.CompilerServices.InlineArray(3)]
+    struct Three<T>
+    {
+        T _first;
+    }
+
     public DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
         ImmutableArray<int> segmentStarts, int heads, bool causal)
     {

@@ -54,6 +54,8 @@ public abstract class DelegatingForwardPass(IBackend owner, IForwardPass inner) 
         inner.LayerNorm(x, residual, gamma, beta, eps);
     public virtual AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads,
         bool causal, bool returnProbabilities) => inner.Attention(q, k, v, keyMask, heads, causal, returnProbabilities);
+    public virtual DeviceTensor SelfAttention(DeviceTensor x, LinearWeight query, LinearWeight key, LinearWeight value,
+        DeviceTensor keyMask, int heads, bool causal) => inner.SelfAttention(x, query, key, value, keyMask, heads, causal);
     public virtual DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
         ImmutableArray<int> segmentStarts, int heads, bool causal) =>
         inner.AttentionSegments(q, k, v, keyMask, segmentStarts, heads, causal);

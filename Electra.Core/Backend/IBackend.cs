@@ -183,6 +183,27 @@ public interface IForwardPass : IDisposable
         bool causal, bool returnProbabilities);
 
     /// <summary>
+    /// Self-attention of x [B, S, H]: the query, key and value projections (<see cref="Linears(DeviceTensor, ReadOnlySpan{LinearWeight}, Span{DeviceTensor})"/>),
+    /// then <see cref="Attention"/> over them without probabilities; returns the context [B, S, H]. A backend may fuse
+    /// the two so that q, k and v never leave a core's cache, with the same results; by default they run one after
+    /// the other and q, k and v are released.
+    /// </summary>
+    DeviceTensor SelfAttention(DeviceTensor x, LinearWeight query, LinearWeight key, LinearWeight value, DeviceTensor keyMask,
+        int heads, bool causal)
+    {
+        var projections = new DeviceTensor[3];
+        Linears(x, [query, key, value], projections);
+        try
+        {
+            return Attention(projections[0], projections[1], projections[2], keyMask, heads, causal, returnProbabilities: false).Context;
+        }
+        finally
+        {
+            foreach (var t in projections) Release(t);
+        }
+    }
+
+    /// <summary>
     /// Attention over packed rows of several sequences (unpadded execution): q, k and v are [T, H]
     /// (H = heads · headDim), the rows of sequence i being <c>segmentStarts[i] .. segmentStarts[i + 1] − 1</c>;
     /// <paramref name="segmentStarts"/> holds N + 1 ascending offsets, the first 0 and the last T. A query attends only

@@ -84,6 +84,25 @@ public static unsafe partial class AttentionKernel
         }
     }
 
+    /// <summary>
+    /// Every head and query block of a batch of one (<paramref name="shape"/>.Batch = 1, no probabilities) on the
+    /// calling thread, each head's K and V packed once: the fused self-attention's tiles, whose q, k and v were just
+    /// written to the thread's cache, so nothing is prefetched. Each block gets the bits of <see cref="Run"/>.
+    /// </summary>
+    internal static void RunOnThread(in Shape shape, float* q, float* k, float* v, float* keyMask, float* context, GemmIsa isa)
+    {
+        if (shape.Batch != 1) throw new ArgumentException($"a batch of one, got {shape.Batch}");
+        if (shape.QueryLength == 0) return;
+        var job = t_threadJob ??= new AttentionJob { Prefetches = false };
+        job.Set(shape, q, k, v, keyMask, context, null, isa);
+        job.QueryBlocks = (shape.QueryLength + QueryBlock - 1) / QueryBlock;
+        job.MeasureContext(false, 0);
+        for (int t = 0, tiles = shape.Heads * job.QueryBlocks; t < tiles; t++) job.RunTile(t);
+    }
+
+    // The calling thread's own job for RunOnThread, which runs inside another job's tile.
+    [ThreadStatic] static AttentionJob? t_threadJob;
+
     // On the pool's threads, or on the calling thread alone when there is no pool.
     static void RunTiles(AttentionJob job, int tiles, WorkerPool? pool)
     {
@@ -98,6 +117,8 @@ public static unsafe partial class AttentionKernel
         public GemmIsa Isa;
         public int QueryBlocks;
         public long Call;
+        /// <summary>Whether tiles prefetch what the next ones read (off where q, k and v are in cache already).</summary>
+        public bool Prefetches = true;
         // Packed segments (RunSegments), 0 for a padded batch (Run): per non-empty segment its first row, its length
         // and the end of its tiles (cumulative), searched by tile.
         public int Segments;
@@ -180,7 +201,7 @@ public static unsafe partial class AttentionKernel
             int heads = Shape.Batch * Shape.Heads, next = tile + 1;
             int d = Shape.HeadDim, sk = Shape.KeyLength;
             long bytes = 4L * Shape.Batch * (Shape.QueryLength * (long)Shape.QueryStride + sk * (long)(Shape.KeyStride + Shape.ValueStride));
-            if (!PrefetchNextTile || next >= heads * QueryBlocks || bytes <= PrefetchAbove) return default;
+            if (!PrefetchNextTile || !Prefetches || next >= heads * QueryBlocks || bytes <= PrefetchAbove) return default;
             int bh = next / QueryBlocks, q0 = next % QueryBlocks * QueryBlock;
             float* queries = Q + ((long)bh / Shape.Heads * Shape.QueryLength + q0) * Shape.QueryStride + bh % Shape.Heads * d;
             int nextHead = tile / QueryBlocks + 1, qb = tile % QueryBlocks;

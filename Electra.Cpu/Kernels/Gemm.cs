@@ -146,7 +146,7 @@ public static unsafe partial class Gemm
         return y;
     }
 
-    sealed class GemmJob : TileJob
+    internal sealed class GemmJob : TileJob
     {
         // One output of the job: its packed weight and where it goes.
         struct Output
@@ -220,12 +220,39 @@ public static unsafe partial class Gemm
             }
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         void RunTile<TKernel>(int tile) where TKernel : IMicroKernel
         {
-            int mr = TKernel.MR, nr = _nr, k = _k;
             var (r0, r1, which, p0, p1) = _plan.Locate(tile);
-            ref readonly var o = ref _outputs[which];
+            Block<TKernel>(r0, r1, in _outputs[which], p0, p1);
+        }
+
+        /// <summary>
+        /// Rows [r0, r1) × panels [p0, p1) of output <paramref name="which"/> on the calling thread, written to
+        /// <paramref name="y"/> (the block's first element, row stride <paramref name="ldy"/>) instead of the output:
+        /// the fused self-attention's tiles, which keep their projections in a buffer of their own. Every element gets
+        /// the bits of the tile of a whole run that covers it (the k-blocks and the epilogue do not depend on the tiling).
+        /// </summary>
+        public void RunBlock(int r0, int r1, int which, int p0, int p1, float* y, nint ldy)
+        {
+            var o = _outputs[which];
+            // The output as the block sees it: y + r · ldy + column, for the block's rows and columns only.
+            o.Y = y - r0 * ldy - p0 * _nr;
+            o.Ldy = ldy;
+            switch (_isa)
+            {
+                case GemmIsa.Avx2: Block<Avx2Kernel>(r0, r1, in o, p0, p1); break;
+                case GemmIsa.Avx512: Block<Avx512Kernel>(r0, r1, in o, p0, p1); break;
+                default: Block<PortableKernel>(r0, r1, in o, p0, p1); break;
+            }
+        }
+
+        /// <summary>Panels per output <paramref name="which"/> and their width.</summary>
+        public (int Panels, int Width) PanelsOf(int which) => (_outputs[which].PanelCount, _nr);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        void Block<TKernel>(int r0, int r1, in Output o, int p0, int p1) where TKernel : IMicroKernel
+        {
+            int mr = TKernel.MR, nr = _nr, k = _k;
             float* panels = o.Panels, bias = o.Bias, y = o.Y;
             nint ldy = o.Ldy;
             int n = o.N;

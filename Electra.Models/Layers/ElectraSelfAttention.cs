@@ -37,6 +37,10 @@ public sealed record ElectraSelfAttention(LinearWeight Query, LinearWeight Key, 
     internal (DeviceTensor Context, DeviceTensor? Probabilities, LayerCache? Cache) Forward(IForwardPass pass, DeviceTensor x,
         LayerCache? past, bool keepCache, in AttentionPlan plan)
     {
+        // The common case, a padded batch without caches or probabilities: the backend may fuse the projections with
+        // the attention.
+        if (past is null && !keepCache && !plan.Packed && !plan.ReturnProbabilities)
+            return (pass.SelfAttention(x, Query, Key, Value, plan.KeyMask, NumAttentionHeads, plan.Causal), null, null);
         // On the stack rather than Projections, which builds a new array per call.
         var weights = new Three<LinearWeight>();
         (weights[0], weights[1], weights[2]) = (Query, Key, Value);

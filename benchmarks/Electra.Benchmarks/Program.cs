@@ -16,6 +16,8 @@ string modelDir = ArgString("--model") ?? Path.Combine("..", "shared", "models",
 
 // --attention-before (any mode): the attention kernel without its unmasked softmax and next-tile prefetch (round eight).
 if (args.Contains("--attention-before")) AttentionKernel.UnmaskedSoftmaxPath = AttentionKernel.PrefetchNextTile = false;
+// --unfused-attention (any mode): the q, k, v projections and the attention one after the other (before round ten).
+if (args.Contains("--unfused-attention")) CpuForwardPass.FusesSelfAttention = false;
 Console.WriteLine($"CPU {CpuInfo.ModelName()}, {Environment.ProcessorCount} logical cores, GEMM path {GemmIsaDetection.Best}, threads {threads}");
 Console.WriteLine($"load average at start: {CpuInfo.LoadAverage()}");
 
@@ -152,6 +154,12 @@ if (mode is "f32-probe")
     using var pool = new WorkerPool(threads);
     F32Probe.Run(pool, iterations, ArgInt("--rows") ?? 128);
 }
+if (mode is "fused-attention")
+{
+    FusedAttentionBench.Run(modelDir, threads, iterations);
+    return 0;
+}
+
 if (mode is "attention")
 {
     // The attention kernel alone, before / after its unmasked softmax, alternating in this process.

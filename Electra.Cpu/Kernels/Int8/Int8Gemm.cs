@@ -109,15 +109,21 @@ public static unsafe class Int8Gemm
     }
 
     static Int8GemmJob Start(float* x, nint ldx, int rows, Int8PackedWeight first, Activation activation, bool perRow,
-        WorkerPool? pool, ValueRange? inputRange)
+        WorkerPool? pool, ValueRange? inputRange) =>
+        Start(t_job ??= new Int8GemmJob(), x, ldx, rows, first, activation, perRow, pool, inputRange, RowTileRows(rows, pool?.Threads ?? 1, first.Isa));
+
+    /// <summary>
+    /// Quantizes x's parameters (its range first, unless given or per row) and starts <paramref name="job"/> on it with
+    /// row tiles of <paramref name="tileRows"/> rows that quantize their own rows, or, with 0, on codes quantized here.
+    /// </summary>
+    internal static Int8GemmJob Start(Int8GemmJob job, float* x, nint ldx, int rows, Int8PackedWeight first, Activation activation,
+        bool perRow, WorkerPool? pool, ValueRange? inputRange, int tileRows)
     {
         var quantizer = ActivationQuantizer.ForThread;
         int k = first.InFeatures;
         var range = perRow ? default : inputRange ?? quantizer.Range(x, ldx, rows, k, pool);
         quantizer.Prepare(rows, k, first.Quads, perRow, first.Isa, range);
-        int tileRows = RowTileRows(rows, pool?.Threads ?? 1, first.Isa);
         if (tileRows == 0) quantizer.QuantizeAll(x, ldx, rows);
-        var job = t_job ??= new Int8GemmJob();
         job.Start(quantizer, x, ldx, rows, first, activation, tileRows);
         return job;
     }
@@ -167,7 +173,7 @@ public static unsafe class Int8Gemm
         return range;
     }
 
-    sealed class Int8GemmJob : TileJob
+    internal sealed class Int8GemmJob : TileJob
     {
         struct Output
         {
@@ -268,6 +274,45 @@ public static unsafe class Int8Gemm
             }
             if (_trackRange) _tileRanges.Set(tile, range.Range);
         }
+
+        /// <summary>
+        /// Rows [r0, r1) of every output, panels [p0, p1) of each, on the calling thread: the rows are quantized once
+        /// into this thread's buffer, and output i's block goes to <paramref name="y"/>[i] (the block's first element,
+        /// row stride <paramref name="ldy"/>) instead of the output. The fused self-attention's tiles, which keep their
+        /// projections in a buffer of their own; every element gets the bits of a whole run's tile (the codes, the
+        /// integer sums and the epilogue do not depend on the tiling). The job must have been started with row tiles.
+        /// </summary>
+        public void RunRowBlock(int r0, int r1, int p0, int p1, ReadOnlySpan<nint> y, nint ldy)
+        {
+            byte* codes = (byte*)(t_codes ??= new ScratchBuffer()).Get(((long)(r1 - r0) * _lda + 3) / 4);
+            _quantizer.QuantizeRows(_x, _ldx, r0, r1, codes);
+            var range = new RangeAccumulator();
+            bool native = Int8IsaDetection.IsSupported(_isa);
+            for (int i = 0; i < _outputCount; i++)
+            {
+                var o = _outputs[i];
+                // The output as the block sees it: y + r · ldy + column, for the block's rows and columns only.
+                o.Y = (float*)y[i] - r0 * ldy - p0 * _nr;
+                o.Ldy = ldy;
+                switch (_isa)
+                {
+                    case Int8Isa.Avx2 when native: RunPanels<Int8Kernel3x16<Avx2Dot>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
+                    case Int8Isa.Avx2: RunPanels<Int8Kernel3x16<PortableSignedDot>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
+                    case Int8Isa.AvxVnni when native: RunPanels<Int8Kernel256<AvxVnniDot>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
+                    case Int8Isa.Avx512 when native: RunPanels<Int8Kernel512<Avx512Dot>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
+                    case Int8Isa.Avx512: RunPanels<Int8Kernel512<PortableSignedDot512>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
+                    case Int8Isa.Avx512Vnni when native: RunPanels<Int8KernelVnni>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
+                    case Int8Isa.Avx512Vnni: RunPanels<Int8Kernel512<PortableDot512>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
+                    default: RunPanels<Int8Kernel256<PortableDot>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
+                }
+            }
+        }
+
+        /// <summary>The panels' width (every output's).</summary>
+        public int PanelWidth => _nr;
+
+        /// <summary>The ISA the weights were packed for.</summary>
+        public Int8Isa Isa => _isa;
 
         /// <summary>Rows [r0, r1) × panels [p0, p1) of one output; codes + r · lda is row r's codes.</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
