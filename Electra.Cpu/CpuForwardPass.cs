@@ -529,16 +529,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
                 ? SelfAttentionKernel.HeadsPerTile(shape, panelWidth, threads) : 0;
             if (group > 0) return FusedSelfAttention(x, wq, wk, wv, keyMask, shape, group);
         }
-        var projections = new Three<DeviceTensor>();
-        Linears(x, weights, projections);
-        try
-        {
-            return Attention(projections[0], projections[1], projections[2], keyMask, heads, causal, returnProbabilities: false).Context;
-        }
-        finally
-        {
-            for (int i = 0; i < 3; i++) Release(projections[i]);
-        }
+        return UnfusedSelfAttention.Run(this, x, query, key, value, keyMask, heads, causal);
     }
 
     CpuTensor FusedSelfAttention(DeviceTensor x, CpuLinearWeight wq, CpuLinearWeight wk, CpuLinearWeight wv, DeviceTensor keyMask,

@@ -54,8 +54,13 @@ public abstract class DelegatingForwardPass(IBackend owner, IForwardPass inner) 
         inner.LayerNorm(x, residual, gamma, beta, eps);
     public virtual AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads,
         bool causal, bool returnProbabilities) => inner.Attention(q, k, v, keyMask, heads, causal, returnProbabilities);
+    /// <summary>
+    /// By default as its parts, each through this pass (<see cref="UnfusedSelfAttention"/>), so that a wrapper that
+    /// overrides Linears, Attention or Release sees every one of them; a wrapper that needs none of that may forward to
+    /// <see cref="Inner"/>'s SelfAttention instead, which a backend may fuse.
+    /// </summary>
     public virtual DeviceTensor SelfAttention(DeviceTensor x, LinearWeight query, LinearWeight key, LinearWeight value,
-        DeviceTensor keyMask, int heads, bool causal) => inner.SelfAttention(x, query, key, value, keyMask, heads, causal);
+        DeviceTensor keyMask, int heads, bool causal) => UnfusedSelfAttention.Run(this, x, query, key, value, keyMask, heads, causal);
     public virtual DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,
         ImmutableArray<int> segmentStarts, int heads, bool causal) =>
         inner.AttentionSegments(q, k, v, keyMask, segmentStarts, heads, causal);

@@ -189,19 +189,7 @@ public interface IForwardPass : IDisposable
     /// the other and q, k and v are released.
     /// </summary>
     DeviceTensor SelfAttention(DeviceTensor x, LinearWeight query, LinearWeight key, LinearWeight value, DeviceTensor keyMask,
-        int heads, bool causal)
-    {
-        var projections = new DeviceTensor[3];
-        Linears(x, [query, key, value], projections);
-        try
-        {
-            return Attention(projections[0], projections[1], projections[2], keyMask, heads, causal, returnProbabilities: false).Context;
-        }
-        finally
-        {
-            foreach (var t in projections) Release(t);
-        }
-    }
+        int heads, bool causal) => UnfusedSelfAttention.Run(this, x, query, key, value, keyMask, heads, causal);
 
     /// <summary>
     /// Attention over packed rows of several sequences (unpadded execution): q, k and v are [T, H]

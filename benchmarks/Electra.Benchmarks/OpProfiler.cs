@@ -63,7 +63,7 @@ public sealed class OpProfiler(IBackend inner) : DelegatingBackend(inner)
         public override AttentionResult Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, int heads, bool causal, bool returnProbabilities) =>
             p.Time("attention", () => base.Attention(q, k, v, keyMask, heads, causal, returnProbabilities));
         public override DeviceTensor SelfAttention(DeviceTensor x, LinearWeight query, LinearWeight key, LinearWeight value, DeviceTensor keyMask, int heads, bool causal) =>
-            p.Time($"q, k, v {query.InFeatures}->{query.OutFeatures} + attention", () => base.SelfAttention(x, query, key, value, keyMask, heads, causal));
+            p.Time($"q, k, v {query.InFeatures}->{query.OutFeatures} + attention", () => Inner.SelfAttention(x, query, key, value, keyMask, heads, causal));
         public override DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask, ImmutableArray<int> segmentStarts, int heads, bool causal) =>
             p.Time("attention (segments)", () => base.AttentionSegments(q, k, v, keyMask, segmentStarts, heads, causal));
         public override DeviceTensor ConcatSequence(DeviceTensor first, DeviceTensor second) => p.Time("concat", () => base.ConcatSequence(first, second));
