@@ -117,6 +117,52 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         return result;
     }
 
+    /// <summary>Off: <see cref="Embed"/> runs the composed default (for benchmarks that time both in one process).</summary>
+    internal static bool EmbedsInOnePass = true;
+
+    /// <summary>
+    /// The embeddings in one parallel pass (<see cref="EmbeddingKernel"/>: the bits of the gathers, the add and the
+    /// LayerNorm of the composed default). Shapes the kernel does not take go to the composed default, whose operations
+    /// name what does not fit; an id outside its table is reported as its gather reports it.
+    /// </summary>
+    public DeviceTensor Embed(EmbeddingInputs e)
+    {
+        if (!EmbedsInOnePass || e.WordTable.Rank != 2 || e.TokenTypeTable.Rank != 2 || e.PositionTable.Rank != 2
+            || e.TokenTypeTable.Shape[1] != e.WordTable.Shape[1] || e.PositionTable.Shape[1] != e.WordTable.Shape[1]
+            || !e.TokenTypeIds.Shape.AsSpan().SequenceEqual(e.InputIds.Shape.AsSpan())
+            || !e.PositionIds.Shape.AsSpan().SequenceEqual(e.InputIds.Shape.AsSpan())
+            || e.Gamma.ElementCount != e.WordTable.Shape[1] || e.Beta.ElementCount != e.WordTable.Shape[1])
+            return EmbeddingsReference.Compose(this, e);
+        ReadOnlySpan<int> ids = Cpu(e.InputIds).Ints, typeIds = Cpu(e.TokenTypeIds).Ints, positionIds = Cpu(e.PositionIds).Ints;
+        // In the composed default's order: the words' gather first, then the token types', then the positions'.
+        CheckIds(ids, e.WordTable.Shape[0]);
+        CheckIds(typeIds, e.TokenTypeTable.Shape[0]);
+        CheckIds(positionIds, e.PositionTable.Shape[0]);
+        int width = e.WordTable.Shape[1];
+        Span<int> shape = stackalloc int[e.InputIds.Rank + 1];
+        e.InputIds.Shape.AsSpan().CopyTo(shape);
+        shape[^1] = width;
+        var result = NewFloat(shape);
+        fixed (float* pw = Cpu(e.WordTable).Floats)
+        fixed (float* pt = Cpu(e.TokenTypeTable).Floats)
+        fixed (float* pp = Cpu(e.PositionTable).Floats)
+        fixed (int* pi = ids)
+        fixed (int* pti = typeIds)
+        fixed (int* ppi = positionIds)
+        fixed (float* pg = Cpu(e.Gamma).Floats)
+        fixed (float* pb = Cpu(e.Beta).Floats)
+        fixed (float* po = result.Writable)
+            EmbeddingKernel.Forward(pw, pt, pp, pi, pti, ppi, ids.Length, width, pg, pb, e.Eps, po, backend.Pool);
+        return result;
+    }
+
+    static void CheckIds(ReadOnlySpan<int> ids, int rows)
+    {
+        for (int i = 0; i < ids.Length; i++)
+            if ((uint)ids[i] >= (uint)rows)
+                throw new InputException($"index {ids[i]} at position {i} is outside the embedding table's [0, {rows})");
+    }
+
     public DeviceTensor Add(DeviceTensor a, DeviceTensor b)
     {
         SameShape(a, b, "add");

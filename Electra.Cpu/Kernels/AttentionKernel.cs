@@ -84,17 +84,24 @@ public static unsafe partial class AttentionKernel
         }
     }
 
+    /// <summary>The width of the panels V is packed in for <paramref name="isa"/> (the microkernel's columns).</summary>
+    internal static int ValuePanelWidth(GemmIsa isa) => GemmIsaDetection.PanelWidth(isa);
+
     /// <summary>
     /// Every head and query block of a batch of one (<paramref name="shape"/>.Batch = 1, no probabilities) on the
     /// calling thread, each head's K and V packed once: the fused self-attention's tiles, whose q, k and v were just
-    /// written to the thread's cache, so nothing is prefetched. Each block gets the bits of <see cref="Run"/>.
+    /// written to the thread's cache, so nothing is prefetched. <paramref name="packedValues"/>, when given, holds v
+    /// already in the panels the products read (head after head, each [d / w][Sk][w] for w = <see cref="ValuePanelWidth"/>,
+    /// d a multiple of w), which v is then not read for. Each block gets the bits of <see cref="Run"/>.
     /// </summary>
-    internal static void RunOnThread(in Shape shape, float* q, float* k, float* v, float* keyMask, float* context, GemmIsa isa)
+    internal static void RunOnThread(in Shape shape, float* q, float* k, float* v, float* keyMask, float* context, GemmIsa isa,
+        float* packedValues = null)
     {
         if (shape.Batch != 1) throw new ArgumentException($"a batch of one, got {shape.Batch}");
         if (shape.QueryLength == 0) return;
         var job = t_threadJob ??= new AttentionJob { Prefetches = false };
         job.Set(shape, q, k, v, keyMask, context, null, isa);
+        job.PackedValues = packedValues;
         job.QueryBlocks = (shape.QueryLength + QueryBlock - 1) / QueryBlock;
         job.MeasureContext(false, 0);
         for (int t = 0, tiles = shape.Heads * job.QueryBlocks; t < tiles; t++) job.RunTile(t);
@@ -119,6 +126,8 @@ public static unsafe partial class AttentionKernel
         public long Call;
         /// <summary>Whether tiles prefetch what the next ones read (off where q, k and v are in cache already).</summary>
         public bool Prefetches = true;
+        /// <summary>V in packed panels, head after head (see <see cref="RunOnThread"/>), or null: each tile packs its own.</summary>
+        public float* PackedValues;
         // Packed segments (RunSegments), 0 for a padded batch (Run): per non-empty segment its first row, its length
         // and the end of its tiles (cumulative), searched by tile.
         public int Segments;
@@ -130,6 +139,7 @@ public static unsafe partial class AttentionKernel
             Shape = shape;
             Q = q; K = k; V = v; Mask = keyMask; Context = context; Probabilities = probabilities;
             Isa = isa;
+            PackedValues = null;
             Call = Interlocked.Increment(ref s_calls);
         }
 
@@ -226,11 +236,12 @@ public static unsafe partial class AttentionKernel
             int dimPanels = (d + nr - 1) / nr;
 
             float* kt = (t_keys ??= new ScratchBuffer()).Get((long)keyPanels * nr * d);
-            float* vp = (t_values ??= new ScratchBuffer()).Get((long)dimPanels * sk * nr);
+            bool packed = PackedValues != null;
+            float* vp = packed ? PackedValues + (long)h * dimPanels * sk * nr : (t_values ??= new ScratchBuffer()).Get((long)dimPanels * sk * nr);
             if (t_packedCall != Call || t_packedHead != packedId)
             {
                 PackKeys(s, k, kt, b, h, keyPanels, nr);
-                PackValues(s, v, vp, b, h, dimPanels, nr);
+                if (!packed) PackValues(s, v, vp, b, h, dimPanels, nr);
                 t_packedCall = Call;
                 t_packedHead = packedId;
             }

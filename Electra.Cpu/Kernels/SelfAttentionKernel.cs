@@ -141,32 +141,43 @@ public static unsafe class SelfAttentionKernel
             var s = _shape;
             int b = tile / _groups, g = tile % _groups, d = s.HeadDim, width = _group * d;
             int r0 = b * s.Length, r1 = r0 + s.Length;
-            // One row of the buffer: the group's q columns, then its k columns, then its v columns.
-            int ldp = 3 * width;
-            float* projections = (t_projections ??= new ScratchBuffer()).Get(s.Length * (long)ldp);
-            float* q = projections, k = projections + width, v = projections + 2 * width;
+            int nr = _int8 ? Int8.PanelWidth : Float.PanelsOf(0).Width, first = g * width / nr;
+            // The buffer: rows of the group's q columns then its k columns; then v, written straight into the panels the
+            // attention's products read (what it would otherwise copy it into), when their width is whole GEMM panels.
+            int ldp = 2 * width, vnr = AttentionKernel.ValuePanelWidth(_isa);
+            bool packV = d % vnr == 0 && vnr % nr == 0;
+            float* projections = (t_projections ??= new ScratchBuffer()).Get(s.Length * (long)(ldp + width));
+            float* q = projections, k = projections + width, v = projections + (long)s.Length * ldp;
+            int valueBlocks = packV ? _group * (d / vnr) : 1;
+            Span<OutputBlock> blocks = stackalloc OutputBlock[2 + valueBlocks];
+            blocks[0] = new OutputBlock(0, first, first + width / nr, (nint)q, ldp);
+            blocks[1] = new OutputBlock(1, first, first + width / nr, (nint)k, ldp);
+            if (packV)
+                for (int panel = 0; panel < valueBlocks; panel++)
+                {
+                    // Panel `panel` of the group's v columns: [S][vnr], one after the other (head after head).
+                    int p0 = first + panel * vnr / nr;
+                    blocks[2 + panel] = new OutputBlock(2, p0, p0 + vnr / nr, (nint)(v + (long)panel * s.Length * vnr), vnr);
+                }
+            else
+            {
+                // Rows of the group's v columns, [S][width], which the attention packs itself.
+                blocks[2] = new OutputBlock(2, first, first + width / nr, (nint)v, width);
+            }
             if (_int8)
             {
-                int nr = Int8.PanelWidth, p0 = g * width / nr;
                 // In blocks of the int8 GEMM's own tile rows: their codes stay in L1 across the panels.
                 int step = Int8Gemm.TileRows(Int8.Isa);
-                for (int r = r0; r < r1; r += step)
-                {
-                    long offset = (r - r0) * (long)ldp;
-                    Span<nint> outputs = [(nint)(q + offset), (nint)(k + offset), (nint)(v + offset)];
-                    Int8.RunRowBlock(r, Math.Min(r1, r + step), p0, p0 + width / nr, outputs, ldp);
-                }
+                for (int r = r0; r < r1; r += step) Int8.RunRowBlock(r, Math.Min(r1, r + step), blocks, originRow: r0);
             }
             else
             {
-                int nr = Float.PanelsOf(0).Width, p0 = g * width / nr;
-                Float.RunBlock(r0, r1, 0, p0, p0 + width / nr, q, ldp);
-                Float.RunBlock(r0, r1, 1, p0, p0 + width / nr, k, ldp);
-                Float.RunBlock(r0, r1, 2, p0, p0 + width / nr, v, ldp);
+                foreach (var block in blocks)
+                    Float.RunBlock(r0, r1, block.Output, block.FirstPanel, block.EndPanel, (float*)block.Y, block.Ldy);
             }
+            var heads = new AttentionKernel.Shape(1, s.Length, s.Length, _group, d, ldp, ldp, packV ? ldp : width, s.Hidden, s.Causal);
             float* context = _context + (long)r0 * s.Hidden + g * width;
-            var heads = new AttentionKernel.Shape(1, s.Length, s.Length, _group, d, ldp, ldp, ldp, s.Hidden, s.Causal);
-            AttentionKernel.RunOnThread(heads, q, k, v, _mask + (long)b * s.Length, context, _isa);
+            AttentionKernel.RunOnThread(heads, q, k, v, _mask + (long)b * s.Length, context, _isa, packV ? v : null);
             if (_measure)
             {
                 var range = new RangeAccumulator();

@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|vnni-tile-probe [--rounds R --rows M]|vnni-prefetch|f32-probe [--rows M]|int8|int8-ranges|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|attention|layernorm|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [--attention-before] [ragged --batch B --min-len L --max-len L]
+// electra-benchmarks [ort|round-ten|vnni-tile-probe [--rounds R --rows M]|vnni-prefetch|f32-probe [--rows M]|int8|int8-ranges|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|attention|layernorm|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [--attention-before] [--before-round-ten] [ragged --batch B --min-len L --max-len L]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -16,8 +16,8 @@ string modelDir = ArgString("--model") ?? Path.Combine("..", "shared", "models",
 
 // --attention-before (any mode): the attention kernel without its unmasked softmax and next-tile prefetch (round eight).
 if (args.Contains("--attention-before")) AttentionKernel.UnmaskedSoftmaxPath = AttentionKernel.PrefetchNextTile = false;
-// --unfused-attention (any mode): the q, k, v projections and the attention one after the other (before round ten).
-if (args.Contains("--unfused-attention")) CpuForwardPass.FusesSelfAttention = false;
+// --before-round-ten (any mode): the q, k, v projections and the attention one after the other, the embeddings composed of gathers, an add and a LayerNorm.
+if (args.Contains("--before-round-ten")) CpuForwardPass.FusesSelfAttention = CpuForwardPass.EmbedsInOnePass = false;
 Console.WriteLine($"CPU {CpuInfo.ModelName()}, {Environment.ProcessorCount} logical cores, GEMM path {GemmIsaDetection.Best}, threads {threads}");
 Console.WriteLine($"load average at start: {CpuInfo.LoadAverage()}");
 
@@ -154,7 +154,7 @@ if (mode is "f32-probe")
     using var pool = new WorkerPool(threads);
     F32Probe.Run(pool, iterations, ArgInt("--rows") ?? 128);
 }
-if (mode is "fused-attention")
+if (mode is "round-ten")
 {
     FusedAttentionBench.Run(modelDir, threads, iterations);
     return 0;

@@ -276,34 +276,36 @@ public static unsafe class Int8Gemm
         }
 
         /// <summary>
-        /// Rows [r0, r1) of every output, panels [p0, p1) of each, on the calling thread: the rows are quantized once
-        /// into this thread's buffer, and output i's block goes to <paramref name="y"/>[i] (the block's first element,
-        /// row stride <paramref name="ldy"/>) instead of the output. The fused self-attention's tiles, which keep their
-        /// projections in a buffer of their own; every element gets the bits of a whole run's tile (the codes, the
-        /// integer sums and the epilogue do not depend on the tiling). The job must have been started with row tiles.
+        /// Rows [r0, r1) of the given blocks of the outputs on the calling thread: the rows are quantized once into this
+        /// thread's buffer, and each block goes where it says, its Y being row <paramref name="originRow"/>'s (the
+        /// fused self-attention's tiles, which keep their projections in a buffer of their own). Every element gets the
+        /// bits of a whole run's tile (the codes, the integer sums and the epilogue do not depend on the tiling). The
+        /// job must have been started with row tiles.
         /// </summary>
-        public void RunRowBlock(int r0, int r1, int p0, int p1, ReadOnlySpan<nint> y, nint ldy)
+        public void RunRowBlock(int r0, int r1, ReadOnlySpan<OutputBlock> blocks, int originRow)
         {
             byte* codes = (byte*)(t_codes ??= new ScratchBuffer()).Get(((long)(r1 - r0) * _lda + 3) / 4);
             _quantizer.QuantizeRows(_x, _ldx, r0, r1, codes);
             var range = new RangeAccumulator();
             bool native = Int8IsaDetection.IsSupported(_isa);
-            for (int i = 0; i < _outputCount; i++)
+            foreach (var block in blocks)
             {
-                var o = _outputs[i];
+                var o = _outputs[block.Output];
+                int p0 = block.FirstPanel, p1 = block.EndPanel;
                 // The output as the block sees it: y + r · ldy + column, for the block's rows and columns only.
-                o.Y = (float*)y[i] - r0 * ldy - p0 * _nr;
-                o.Ldy = ldy;
+                o.Y = (float*)block.Y - originRow * block.Ldy - p0 * _nr;
+                o.Ldy = block.Ldy;
+                byte* rowCodes = codes - r0 * _lda;
                 switch (_isa)
                 {
-                    case Int8Isa.Avx2 when native: RunPanels<Int8Kernel3x16<Avx2Dot>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
-                    case Int8Isa.Avx2: RunPanels<Int8Kernel3x16<PortableSignedDot>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
-                    case Int8Isa.AvxVnni when native: RunPanels<Int8Kernel256<AvxVnniDot>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
-                    case Int8Isa.Avx512 when native: RunPanels<Int8Kernel512<Avx512Dot>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
-                    case Int8Isa.Avx512: RunPanels<Int8Kernel512<PortableSignedDot512>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
-                    case Int8Isa.Avx512Vnni when native: RunPanels<Int8KernelVnni>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
-                    case Int8Isa.Avx512Vnni: RunPanels<Int8Kernel512<PortableDot512>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
-                    default: RunPanels<Int8Kernel256<PortableDot>>(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range); break;
+                    case Int8Isa.Avx2 when native: RunPanels<Int8Kernel3x16<Avx2Dot>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
+                    case Int8Isa.Avx2: RunPanels<Int8Kernel3x16<PortableSignedDot>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
+                    case Int8Isa.AvxVnni when native: RunPanels<Int8Kernel256<AvxVnniDot>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
+                    case Int8Isa.Avx512 when native: RunPanels<Int8Kernel512<Avx512Dot>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
+                    case Int8Isa.Avx512: RunPanels<Int8Kernel512<PortableSignedDot512>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
+                    case Int8Isa.Avx512Vnni when native: RunPanels<Int8KernelVnni>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
+                    case Int8Isa.Avx512Vnni: RunPanels<Int8Kernel512<PortableDot512>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
+                    default: RunPanels<Int8Kernel256<PortableDot>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
                 }
             }
         }
