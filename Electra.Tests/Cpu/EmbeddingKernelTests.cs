@@ -38,10 +38,7 @@ public class EmbeddingKernelTests
         var e = Upload(pass, rng, 50, 3, 80, width, rows, length);
         var fused = pass.Read(pass.Embed(e));
         var composed = pass.Read(EmbeddingsReference.Compose(pass, e));
-        Assert.Equal(composed.Length, fused.Length);
-        for (int i = 0; i < fused.Length; i++)
-            Assert.True(BitConverter.SingleToInt32Bits(composed[i]) == BitConverter.SingleToInt32Bits(fused[i]),
-                $"width {width}, {rows} × {length}: element {i} is {fused[i]}, composed {composed[i]}");
+        TensorAssert.Bitwise($"width {width}, {rows} × {length}", composed, fused);
     }
 
     /// <summary>An id outside the word table (or negative) names itself and its position, as the gather does.</summary>

@@ -29,14 +29,6 @@ public class Int8RangeHandOffTests : IDisposable
         return new ValueRange(min, max);
     }
 
-    static void AssertBitwise(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
-                Assert.Fail($"{what}: element {i} is {actual[i]}, expected {expected[i]}");
-    }
-
     /// <summary>
     /// The vector range accumulator is the exact range (0 included) of every value folded in, whichever way: rows of odd
     /// lengths, single vectors, single values, merged accumulators; infinities, −0, denormals and NaN (both ends NaN).
@@ -94,7 +86,7 @@ public class Int8RangeHandOffTests : IDisposable
         ValueRange range;
         fixed (float* px = x) fixed (float* pr = residual) fixed (float* pg = gamma) fixed (float* pb = beta) fixed (float* po = measured)
             range = LayerNormKernel.Forward(px, pr, pg, pb, 1e-5f, po, rows, n, pool, outputRange: true);
-        AssertBitwise(plain, measured, $"{rows} x {n}");
+        TensorAssert.Bitwise($"{rows} x {n}", plain, measured);
         Assert.Equal(RangeOf(plain), range);
         if (extreme) Assert.True(float.IsNaN(range.Min) && float.IsNaN(range.Max));
     }
@@ -119,7 +111,7 @@ public class Int8RangeHandOffTests : IDisposable
             Int8Gemm.MultiplyMany(px, k, m, weights, [(nint)p0, (nint)p1], false, pool);
             Int8Gemm.MultiplyMany(px, k, m, weights, [(nint)g0, (nint)g1], false, pool, RangeOf(x));
         }
-        for (int i = 0; i < 2; i++) AssertBitwise(passes[i], given[i], $"{m} rows, output {i}");
+        for (int i = 0; i < 2; i++) TensorAssert.Bitwise($"{m} rows, output {i}", passes[i], given[i]);
     }
 
     static (CpuBackend Backend, LinearWeight Linear, LinearWeight Up, LinearWeight Down, DeviceTensor Gamma, DeviceTensor Beta)
@@ -157,11 +149,11 @@ public class Int8RangeHandOffTests : IDisposable
         string what = $"{threads} threads, per-row {perRow}, per-channel {perChannel}, {m} rows";
 
         var attended = pass.LinearLayerNorm(context, linear, x, gamma, beta, 1e-12f);
-        AssertBitwise(pass.Read(pass.LayerNorm(pass.Linear(context, linear), x, gamma, beta, 1e-12f)), pass.Read(attended), what + ", linear + LayerNorm");
+        TensorAssert.Bitwise(what + ", linear + LayerNorm", pass.Read(pass.LayerNorm(pass.Linear(context, linear), x, gamma, beta, 1e-12f)), pass.Read(attended));
         var output = pass.FeedForwardLayerNorm(attended, up, Activation.Gelu, down, gamma, beta, 1e-12f);
         var fresh = pass.Upload(pass.Read(attended), [m, h]);
-        AssertBitwise(pass.Read(pass.LayerNorm(pass.Linear(pass.Linear(fresh, up, Activation.Gelu), down), fresh, gamma, beta, 1e-12f)),
-            pass.Read(output), what + ", feed-forward + LayerNorm");
+        TensorAssert.Bitwise(what + ", feed-forward + LayerNorm", pass.Read(pass.LayerNorm(pass.Linear(pass.Linear(fresh, up, Activation.Gelu), down), fresh, gamma, beta, 1e-12f)),
+            pass.Read(output));
 
         foreach (var (tensor, name) in new[] { (attended, "linear + LayerNorm"), (output, "feed-forward + LayerNorm") })
         {
@@ -173,10 +165,10 @@ public class Int8RangeHandOffTests : IDisposable
             Assert.Null(((CpuTensor)copy).KnownRange);
             var withRange = pass.Linears(tensor, [linear, linear]);
             var without = pass.Linears(copy, [linear, linear]);
-            AssertBitwise(pass.Read(without[0]), pass.Read(withRange[0]), $"{what}, linears after {name}");
-            AssertBitwise(pass.Read(pass.Linear(copy, up)), pass.Read(pass.Linear(tensor, up)), $"{what}, linear after {name}");
-            AssertBitwise(pass.Read(pass.FeedForward(copy, up, Activation.Gelu, down)), pass.Read(pass.FeedForward(tensor, up, Activation.Gelu, down)),
-                $"{what}, feed-forward after {name}");
+            TensorAssert.Bitwise($"{what}, linears after {name}", pass.Read(without[0]), pass.Read(withRange[0]));
+            TensorAssert.Bitwise($"{what}, linear after {name}", pass.Read(pass.Linear(copy, up)), pass.Read(pass.Linear(tensor, up)));
+            TensorAssert.Bitwise($"{what}, feed-forward after {name}", pass.Read(pass.FeedForward(copy, up, Activation.Gelu, down)),
+                pass.Read(pass.FeedForward(tensor, up, Activation.Gelu, down)));
         }
     }
 
@@ -233,7 +225,7 @@ public class Int8RangeHandOffTests : IDisposable
                         CpuForwardPass.MeasuresInt8OutputRanges = true;
                     }
                     foreach (var (name, tensor) in plain.Tensors)
-                        AssertBitwise(tensor.Span, saved.Tensors[name].Span, $"{caseName} {quantization} {threads} threads {name}");
+                        TensorAssert.Bitwise($"{caseName} {quantization} {threads} threads {name}", tensor.Span, saved.Tensors[name].Span);
                 }
             }
     }
@@ -333,9 +325,7 @@ public class AttentionContextRangeTests : IDisposable
         var fresh = pass.Upload(values, [batch, seq, h]);
         var expected = pass.Read(pass.LinearLayerNorm(fresh, linear, x, gamma, beta, 1e-12f));
         var actual = pass.Read(pass.LinearLayerNorm(context, linear, x, gamma, beta, 1e-12f));
-        for (int i = 0; i < expected.Length; i++)
-            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
-                Assert.Fail($"{threads} threads, per-row {perRow}: element {i} is {actual[i]}, expected {expected[i]}");
+        TensorAssert.Bitwise($"{threads} threads, per-row {perRow}", expected, actual);
 
         using var floatBackend = new CpuBackend(new CpuBackendOptions(threads));
         using var floatPass = floatBackend.BeginPass();

@@ -1,5 +1,6 @@
 using Electra.Cpu.Kernels;
 using Electra.Cpu.Kernels.Int8;
+using Electra.Tests.Support;
 using FsCheck.Xunit;
 using Xunit;
 
@@ -101,7 +102,7 @@ public class LayerNormRowTests
                 float min = 0, max = 0;
                 foreach (var v in y) { min = MathF.Min(min, v); max = MathF.Max(max, v); }
                 Assert.Equal(new ValueRange(min, max), range);
-                AssertBitwise(RunRow(wide, x, res, gamma, beta, eps, track: false, out _), y, $"{kind} width {n}: tracking the range");
+                TensorAssert.Bitwise($"{kind} width {n}: tracking the range", RunRow(wide, x, res, gamma, beta, eps, track: false, out _), y);
             }
         }
     }
@@ -119,8 +120,8 @@ public class LayerNormRowTests
         var gamma = Draw(rng, RowKind.Uniform, n);
         var beta = Draw(rng, RowKind.Uniform, n);
         float eps = smallEps ? 1e-12f : 1e-5f;
-        AssertBitwise(RunRow(false, x, res, gamma, beta, eps, false, out _), RunRow(true, x, res, gamma, beta, eps, false, out _),
-            $"{kind} width {n} residual {withResidual} eps {eps}: 256-bit against 512-bit");
+        TensorAssert.Bitwise($"{kind} width {n} residual {withResidual} eps {eps}: 256-bit against 512-bit",
+            RunRow(false, x, res, gamma, beta, eps, false, out _), RunRow(true, x, res, gamma, beta, eps, false, out _));
     }
 
     /// <summary>
@@ -206,12 +207,5 @@ public class LayerNormRowTests
                 && BitConverter.SingleToInt32Bits(e.Max) == BitConverter.SingleToInt32Bits(range.Max),
                 $"case {special} width {n} wide {wide}: measured {range.Min:R}..{range.Max:R}, outputs {e.Min:R}..{e.Max:R}");
         }
-    }
-
-    static void AssertBitwise(float[] expected, float[] actual, string what)
-    {
-        for (int i = 0; i < expected.Length; i++)
-            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
-                Assert.Fail($"{what}: element {i} is {actual[i]}, expected {expected[i]}");
     }
 }

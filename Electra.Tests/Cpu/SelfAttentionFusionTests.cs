@@ -24,14 +24,6 @@ public class SelfAttentionFusionTests : IDisposable
     static readonly GemmIsa[] FloatIsas = [GemmIsa.Portable, GemmIsa.Avx2, GemmIsa.Avx512];
     static readonly Int8Isa[] Int8Isas = [Int8Isa.Portable, Int8Isa.Avx2, Int8Isa.AvxVnni, Int8Isa.Avx512, Int8Isa.Avx512Vnni];
 
-    static void AssertBitwise(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
-                Assert.Fail($"{what}: element {i} is {actual[i]}, expected {expected[i]}");
-    }
-
     /// <summary>Random operands of one case: x [B·S, H], three weights [H, H] with biases, a mask with padding.</summary>
     sealed record Operands(float[] X, float[][] Weights, float[][] Biases, float[] Mask);
 
@@ -86,7 +78,7 @@ public class SelfAttentionFusionTests : IDisposable
             AttentionKernel.Run(AttentionShape(shape), pq, pk, pv, pm, pe, null, isa, pool);
             SelfAttentionKernel.Run(shape, group, px, hidden, packed[0], packed[1], packed[2], pm, pa, isa, pool);
         }
-        AssertBitwise(expected, actual, $"{isa} {shape}, {group} heads per tile, threaded {threaded}");
+        TensorAssert.Bitwise($"{isa} {shape}, {group} heads per tile, threaded {threaded}", expected, actual);
     }
 
     /// <summary>
@@ -121,8 +113,8 @@ public class SelfAttentionFusionTests : IDisposable
                 pm, pa, measureContext: true, isa, pool);
         }
         string what = $"{int8Isa} {shape}, {group} heads per tile, threaded {threaded}, per row {perRow}, per channel {perChannel}";
-        AssertBitwise(expected, actual, what);
-        AssertBitwise([expectedRange.Min, expectedRange.Max], [actualRange.Min, actualRange.Max], what + ", context range");
+        TensorAssert.Bitwise(what, expected, actual);
+        TensorAssert.Bitwise(what + ", context range", [expectedRange.Min, expectedRange.Max], [actualRange.Min, actualRange.Max]);
     }
 
     /// <summary>
@@ -195,6 +187,6 @@ public class SelfAttentionFusionTests : IDisposable
         var (fusedOutputs, unfusedOutputs) = (Run(true), Run(false));
         Assert.Equal(unfusedOutputs.Length, fusedOutputs.Length);
         for (int i = 0; i < fusedOutputs.Length; i++)
-            AssertBitwise(unfusedOutputs[i], fusedOutputs[i], $"{batch} rows, int8 {int8}, per row {perRow}, output {i}");
+            TensorAssert.Bitwise($"{batch} rows, int8 {int8}, per row {perRow}, output {i}", unfusedOutputs[i], fusedOutputs[i]);
     }
 }

@@ -6,6 +6,16 @@ namespace Electra.Tests.Support;
 /// <summary>Element-wise comparison |a − r| ≤ abs + rel·|r| with a failure message that points at the element.</summary>
 public static class TensorAssert
 {
+    /// <summary>Every value the same bits (−0 is not +0, a NaN only its own payload); names the first that differs.</summary>
+    public static void Bitwise(string name, ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        if (expected.Length != actual.Length)
+            throw new XunitException($"{name}: {actual.Length} values, expected {expected.Length}");
+        for (int i = 0; i < expected.Length; i++)
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                throw new XunitException($"{name}: element {i} is {actual[i]:R}, expected {expected[i]:R}");
+    }
+
     public static void Close(string name, HostTensor expected, HostTensor actual, double abs, double rel)
     {
         if (!expected.Shape.SequenceEqual(actual.Shape))
