@@ -1,3 +1,4 @@
+using Electra.Core.Backend;
 using Electra.Cpu.Kernels.Int8;
 
 namespace Electra.Cpu.Kernels;
@@ -59,9 +60,13 @@ public static unsafe class SelfAttentionKernel
     public static void Run(in Shape shape, int headsPerTile, float* x, nint ldx, PackedWeight query, PackedWeight key,
         PackedWeight value, float* keyMask, float* context, GemmIsa isa, WorkerPool? pool)
     {
+        CheckWeights(shape, query.PanelWidth, (query.InFeatures, query.OutFeatures), (key.InFeatures, key.OutFeatures),
+            (value.InFeatures, value.OutFeatures));
+        if (key.Isa != query.Isa || value.Isa != query.Isa)
+            throw new ArgumentException($"q, k and v weights packed for different ISAs: {query}, {key}, {value}");
         var job = t_job ??= new SelfAttentionJob();
         var gemm = job.Float;
-        gemm.Start(x, ldx, shape.Batch * shape.Length, Electra.Core.Backend.Activation.Identity);
+        gemm.Start(x, ldx, shape.Batch * shape.Length, Activation.Identity);
         gemm.Add(query, null, query.OutFeatures);
         gemm.Add(key, null, key.OutFeatures);
         gemm.Add(value, null, value.OutFeatures);
@@ -85,8 +90,12 @@ public static unsafe class SelfAttentionKernel
         Int8PackedWeight key, Int8PackedWeight value, bool perRowActivations, ValueRange? inputRange, float* keyMask,
         float* context, bool measureContext, GemmIsa isa, WorkerPool? pool)
     {
+        CheckWeights(shape, query.PanelWidth, (query.InFeatures, query.OutFeatures), (key.InFeatures, key.OutFeatures),
+            (value.InFeatures, value.OutFeatures));
+        if (key.Isa != query.Isa || value.Isa != query.Isa)
+            throw new ArgumentException($"q, k and v weights packed for different ISAs: {query}, {key}, {value}");
         var job = t_job ??= new SelfAttentionJob();
-        var gemm = Int8Gemm.Start(job.Int8, x, ldx, shape.Batch * shape.Length, query, Electra.Core.Backend.Activation.Identity,
+        var gemm = Int8Gemm.Start(job.Int8, x, ldx, shape.Batch * shape.Length, query, Activation.Identity,
             perRowActivations, pool, inputRange, tileRows: shape.Length);
         gemm.Add(query, null, query.OutFeatures);
         gemm.Add(key, null, key.OutFeatures);
@@ -100,6 +109,16 @@ public static unsafe class SelfAttentionKernel
         {
             gemm.Clear();
         }
+    }
+
+    // A tile computes whole panels of a head's columns: every weight must be [Hidden, Hidden], a head whole panels.
+    static void CheckWeights(in Shape shape, int panelWidth, params ReadOnlySpan<(int In, int Out)> weights)
+    {
+        foreach (var (inFeatures, outFeatures) in weights)
+            if (inFeatures != shape.Hidden || outFeatures != shape.Hidden)
+                throw new ArgumentException($"a q, k or v weight is [{outFeatures}, {inFeatures}], the attention needs [{shape.Hidden}, {shape.Hidden}]");
+        if (shape.HeadDim % panelWidth != 0)
+            throw new ArgumentException($"a head of {shape.HeadDim} columns is not whole panels of {panelWidth}");
     }
 
     sealed class SelfAttentionJob : TileJob

@@ -117,6 +117,26 @@ public class SelfAttentionFusionTests : IDisposable
         TensorAssert.Bitwise(what + ", context range", [expectedRange.Min, expectedRange.Max], [actualRange.Min, actualRange.Max]);
     }
 
+    /// <summary>Weights the tiles cannot cut by heads are refused before any work: not [H, H], a head not whole panels,
+    /// q, k and v packed for different ISAs.</summary>
+    [Fact]
+    public unsafe void WeightsThatDoNotFitAreRefused()
+    {
+        var shape = new SelfAttentionKernel.Shape(1, 4, 2, 32, false);
+        PackedWeight Weight(int outFeatures, GemmIsa isa) => PackedWeight.Pack(new float[outFeatures * 64], outFeatures, 64, null, isa);
+        var (x, mask, context) = (new float[4 * 64], new float[4], new float[4 * 64]);
+        void Run(PackedWeight q, PackedWeight k, PackedWeight v, SelfAttentionKernel.Shape s)
+        {
+            fixed (float* px = x) fixed (float* pm = mask) fixed (float* pc = context)
+                SelfAttentionKernel.Run(s, 1, px, 64, q, k, v, pm, pc, GemmIsa.Avx2, null);
+        }
+        var good = Weight(64, GemmIsa.Avx2);
+        Assert.Throws<ArgumentException>(() => Run(good, Weight(32, GemmIsa.Avx2), good, shape));
+        Assert.Throws<ArgumentException>(() => Run(good, good, Weight(64, GemmIsa.Portable), shape));
+        Assert.Throws<ArgumentException>(() => Run(good, good, good, shape with { Heads = 8, HeadDim = 8 }));
+        Run(good, good, good, shape);
+    }
+
     /// <summary>
     /// The heads per tile: none where a head's columns are not whole panels or one head's q, k, v overflow a tile's
     /// buffer, or where there are fewer tiles than threads; otherwise the largest group of heads whose tiles fit and come
