@@ -212,18 +212,8 @@ public static unsafe partial class Gemm
 
         public override void RunTile(int tile)
         {
-            switch (_isa)
-            {
-                case GemmIsa.Avx2: RunTile<Avx2Kernel>(tile); break;
-                case GemmIsa.Avx512: RunTile<Avx512Kernel>(tile); break;
-                default: RunTile<PortableKernel>(tile); break;
-            }
-        }
-
-        void RunTile<TKernel>(int tile) where TKernel : IMicroKernel
-        {
             var (r0, r1, which, p0, p1) = _plan.Locate(tile);
-            Block<TKernel>(r0, r1, in _outputs[which], p0, p1);
+            Block(r0, r1, in _outputs[which], p0, p1);
         }
 
         /// <summary>
@@ -238,6 +228,12 @@ public static unsafe partial class Gemm
             // The output as the block sees it: y + r · ldy + column, for the block's rows and columns only.
             o.Y = y - r0 * ldy - p0 * _nr;
             o.Ldy = ldy;
+            Block(r0, r1, in o, p0, p1);
+        }
+
+        // The ISA's microkernel, chosen once per block.
+        void Block(int r0, int r1, in Output o, int p0, int p1)
+        {
             switch (_isa)
             {
                 case GemmIsa.Avx2: Block<Avx2Kernel>(r0, r1, in o, p0, p1); break;

@@ -241,22 +241,6 @@ public static unsafe class Int8Gemm
 
         public override void RunTile(int tile)
         {
-            bool native = Int8IsaDetection.IsSupported(_isa);
-            switch (_isa)
-            {
-                case Int8Isa.Avx2 when native: RunTile<Int8Kernel3x16<Avx2Dot>>(tile); break;
-                case Int8Isa.Avx2: RunTile<Int8Kernel3x16<PortableSignedDot>>(tile); break;
-                case Int8Isa.AvxVnni when native: RunTile<Int8Kernel256<AvxVnniDot>>(tile); break;
-                case Int8Isa.Avx512 when native: RunTile<Int8Kernel512<Avx512Dot>>(tile); break;
-                case Int8Isa.Avx512: RunTile<Int8Kernel512<PortableSignedDot512>>(tile); break;
-                case Int8Isa.Avx512Vnni when native: RunTile<Int8KernelVnni>(tile); break;
-                case Int8Isa.Avx512Vnni: RunTile<Int8Kernel512<PortableDot512>>(tile); break;
-                default: RunTile<Int8Kernel256<PortableDot>>(tile); break;
-            }
-        }
-
-        void RunTile<TKernel>(int tile) where TKernel : IInt8MicroKernel
-        {
             var range = new RangeAccumulator();
             if (_tileRows > 0)
             {
@@ -265,12 +249,12 @@ public static unsafe class Int8Gemm
                 byte* codes = (byte*)(t_codes ??= new ScratchBuffer()).Get(((long)_tileRows * _lda + 3) / 4);
                 _quantizer.QuantizeRows(_x, _ldx, r0, r1, codes);
                 for (int i = 0; i < _outputCount; i++)
-                    RunPanels<TKernel>(in _outputs[i], r0, r1, 0, _outputs[i].PanelCount, codes - r0 * _lda, ref range);
+                    RunPanels(in _outputs[i], r0, r1, 0, _outputs[i].PanelCount, codes - r0 * _lda, ref range);
             }
             else
             {
                 var (r0, r1, which, p0, p1) = _plan.Locate(tile);
-                RunPanels<TKernel>(in _outputs[which], r0, r1, p0, p1, _codes, ref range);
+                RunPanels(in _outputs[which], r0, r1, p0, p1, _codes, ref range);
             }
             if (_trackRange) _tileRanges.Set(tile, range.Range);
         }
@@ -287,7 +271,6 @@ public static unsafe class Int8Gemm
             byte* codes = (byte*)(t_codes ??= new ScratchBuffer()).Get(((long)(r1 - r0) * _lda + 3) / 4);
             _quantizer.QuantizeRows(_x, _ldx, r0, r1, codes);
             var range = new RangeAccumulator();
-            bool native = Int8IsaDetection.IsSupported(_isa);
             foreach (var block in blocks)
             {
                 var o = _outputs[block.Output];
@@ -295,18 +278,7 @@ public static unsafe class Int8Gemm
                 // The output as the block sees it: y + r · ldy + column, for the block's rows and columns only.
                 o.Y = (float*)block.Y - originRow * block.Ldy - p0 * _nr;
                 o.Ldy = block.Ldy;
-                byte* rowCodes = codes - r0 * _lda;
-                switch (_isa)
-                {
-                    case Int8Isa.Avx2 when native: RunPanels<Int8Kernel3x16<Avx2Dot>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
-                    case Int8Isa.Avx2: RunPanels<Int8Kernel3x16<PortableSignedDot>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
-                    case Int8Isa.AvxVnni when native: RunPanels<Int8Kernel256<AvxVnniDot>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
-                    case Int8Isa.Avx512 when native: RunPanels<Int8Kernel512<Avx512Dot>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
-                    case Int8Isa.Avx512: RunPanels<Int8Kernel512<PortableSignedDot512>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
-                    case Int8Isa.Avx512Vnni when native: RunPanels<Int8KernelVnni>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
-                    case Int8Isa.Avx512Vnni: RunPanels<Int8Kernel512<PortableDot512>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
-                    default: RunPanels<Int8Kernel256<PortableDot>>(in o, r0, r1, p0, p1, rowCodes, ref range); break;
-                }
+                RunPanels(in o, r0, r1, p0, p1, codes - r0 * _lda, ref range);
             }
         }
 
@@ -315,6 +287,26 @@ public static unsafe class Int8Gemm
 
         /// <summary>The ISA the weights were packed for.</summary>
         public Int8Isa Isa => _isa;
+
+        /// <summary>
+        /// <see cref="RunPanels{TKernel}"/> on the weight's ISA's kernel, or its portable twin where the CPU lacks the ISA
+        /// (same packing, same results); chosen once per block of panels.
+        /// </summary>
+        void RunPanels(in Output o, int r0, int r1, int p0, int p1, byte* codes, ref RangeAccumulator range)
+        {
+            bool native = Int8IsaDetection.IsSupported(_isa);
+            switch (_isa)
+            {
+                case Int8Isa.Avx2 when native: RunPanels<Int8Kernel3x16<Avx2Dot>>(in o, r0, r1, p0, p1, codes, ref range); break;
+                case Int8Isa.Avx2: RunPanels<Int8Kernel3x16<PortableSignedDot>>(in o, r0, r1, p0, p1, codes, ref range); break;
+                case Int8Isa.AvxVnni when native: RunPanels<Int8Kernel256<AvxVnniDot>>(in o, r0, r1, p0, p1, codes, ref range); break;
+                case Int8Isa.Avx512 when native: RunPanels<Int8Kernel512<Avx512Dot>>(in o, r0, r1, p0, p1, codes, ref range); break;
+                case Int8Isa.Avx512: RunPanels<Int8Kernel512<PortableSignedDot512>>(in o, r0, r1, p0, p1, codes, ref range); break;
+                case Int8Isa.Avx512Vnni when native: RunPanels<Int8KernelVnni>(in o, r0, r1, p0, p1, codes, ref range); break;
+                case Int8Isa.Avx512Vnni: RunPanels<Int8Kernel512<PortableDot512>>(in o, r0, r1, p0, p1, codes, ref range); break;
+                default: RunPanels<Int8Kernel256<PortableDot>>(in o, r0, r1, p0, p1, codes, ref range); break;
+            }
+        }
 
         /// <summary>Rows [r0, r1) × panels [p0, p1) of one output; codes + r · lda is row r's codes.</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
