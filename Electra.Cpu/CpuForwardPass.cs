@@ -107,13 +107,8 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         var result = NewFloat(shape);
         var dst = result.Writable;
         var src = t.Floats;
-        for (int i = 0; i < idx.Length; i++)
-        {
-            int id = idx[i];
-            if ((uint)id >= (uint)rows)
-                throw new InputException($"index {id} at position {i} is outside the embedding table's [0, {rows})");
-            src.Slice(id * width, width).CopyTo(dst.Slice(i * width, width));
-        }
+        CheckIds(idx, rows);
+        for (int i = 0; i < idx.Length; i++) src.Slice(idx[i] * width, width).CopyTo(dst.Slice(i * width, width));
         return result;
     }
 
@@ -156,6 +151,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         return result;
     }
 
+    /// <summary>Every id inside a table of <paramref name="rows"/> rows, or an InputException naming the first that is not.</summary>
     static void CheckIds(ReadOnlySpan<int> ids, int rows)
     {
         for (int i = 0; i < ids.Length; i++)
@@ -540,9 +536,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         fixed (float* pc = context.Writable)
         fixed (float* pp = probs is null ? default : probs.Writable)
         {
-            // The context goes to the attention output, an int8 linear when the encoder's are: with per-tensor
-            // activations it needs the context's range, which the attention measures as it writes each block.
-            if (MeasuresInt8OutputRanges && MeasuresAttentionContextRange && backend.Options.Quantization is { PerRowActivations: false })
+            if (MeasuresContextRange)
                 context.KnownRange = AttentionKernel.RunMeasuringContext(shape, pq, pk, pv, pm, pc, probs is null ? null : pp,
                     backend.Isa, backend.Pool);
             else
@@ -550,6 +544,14 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         }
         return probs is null ? context.AsContextOnly : new AttentionResult(context, probs);
     }
+
+    /// <summary>
+    /// Whether an attention measures its context's range: the context goes to the attention output, an int8 linear when
+    /// the encoder's are, and with per-tensor activations that needs the context's range, which the attention measures
+    /// as it writes each block.
+    /// </summary>
+    bool MeasuresContextRange =>
+        MeasuresInt8OutputRanges && MeasuresAttentionContextRange && backend.Options.Quantization is { PerRowActivations: false };
 
     /// <summary>Off: <see cref="SelfAttention"/> always runs the projections and the attention one after the other
     /// (for benchmarks that time both in one process, and tests that compare them).</summary>
@@ -562,8 +564,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     public DeviceTensor SelfAttention(DeviceTensor x, LinearWeight query, LinearWeight key, LinearWeight value,
         DeviceTensor keyMask, int heads, bool causal)
     {
-        var weights = new Three<LinearWeight>();
-        (weights[0], weights[1], weights[2]) = (query, key, value);
+        ReadOnlySpan<LinearWeight> weights = [query, key, value];
         if (FusesSelfAttention && x.Rank == 3 && heads > 0 && SamePacking(weights) && keyMask.Rank == 2
             && keyMask.Shape[0] == x.Shape[0] && keyMask.Shape[1] == x.Shape[1] && x.LastDim % heads == 0)
         {
@@ -588,9 +589,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         {
             if (wq.Quantized is { } q)
             {
-                // As Attention does: the int8 attention output with per-tensor activations needs the context's range.
-                bool measure = MeasuresInt8OutputRanges && MeasuresAttentionContextRange && !wq.PerRowActivations
-                    && backend.Options.Quantization is { PerRowActivations: false };
+                bool measure = MeasuresContextRange;
                 var range = SelfAttentionKernel.RunInt8(shape, group, px, x.LastDim, q, wk.Quantized!, wv.Quantized!,
                     wq.PerRowActivations, KnownRange(x, wq), pm, pc, measure, backend.Isa, backend.Pool);
                 if (measure) context.KnownRange = range;
@@ -601,13 +600,6 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
             }
         }
         return context;
-    }
-
-    /// <summary>Three values on the stack.</summary>
-    [System.Runtime.CompilerServices.InlineArray(3)]
-    struct Three<T>
-    {
-        T _first;
     }
 
     public DeviceTensor AttentionSegments(DeviceTensor q, DeviceTensor k, DeviceTensor v, DeviceTensor keyMask,

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Electra.Core.Backend;
 
 /// <summary>
@@ -14,11 +12,9 @@ public static class UnfusedSelfAttention
     public static DeviceTensor Run(IForwardPass pass, DeviceTensor x, LinearWeight query, LinearWeight key, LinearWeight value,
         DeviceTensor keyMask, int heads, bool causal)
     {
-        // On the stack: a forward calls this once per layer.
-        var weights = new Three<LinearWeight>();
-        (weights[0], weights[1], weights[2]) = (query, key, value);
-        var projections = new Three<DeviceTensor>();
-        pass.Linears(x, weights, projections);
+        // On the stack (collection expressions of spans): a forward calls this once per layer.
+        Span<DeviceTensor> projections = [null!, null!, null!];
+        pass.Linears(x, [query, key, value], projections);
         try
         {
             return pass.Attention(projections[0], projections[1], projections[2], keyMask, heads, causal, returnProbabilities: false).Context;
@@ -28,11 +24,5 @@ public static class UnfusedSelfAttention
             for (int i = 0; i < 3; i++)
                 if (projections[i] is { } t) pass.Release(t);
         }
-    }
-
-    [InlineArray(3)]
-    struct Three<T>
-    {
-        T _first;
     }
 }

@@ -103,7 +103,6 @@ public static unsafe partial class AttentionKernel
         job.Set(shape, q, k, v, keyMask, context, null, isa);
         job.PackedValues = packedValues;
         job.QueryBlocks = (shape.QueryLength + QueryBlock - 1) / QueryBlock;
-        job.MeasureContext(false, 0);
         for (int t = 0, tiles = shape.Heads * job.QueryBlocks; t < tiles; t++) job.RunTile(t);
     }
 
