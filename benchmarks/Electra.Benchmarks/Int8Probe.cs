@@ -97,6 +97,9 @@ public static unsafe class Int8Probe
         for (int i = 0; i < kernels.Length; i++)
             Console.WriteLine($"| {kernels[i].Name} | {bestKernel[i] / hz:F2} | {bestKernel[i] / 1e9:F1} | {bestKernel[i] / bestKernel[0]:F2}× |");
         GC.KeepAlive(q); GC.KeepAlive(f);
+        // The kernels reach these arrays through pointers only: a collection during the rounds would free them.
+        GC.KeepAlive(codes); GC.KeepAlive(xf); GC.KeepAlive(cbuf);
+        GC.KeepAlive(rowOffsets); GC.KeepAlive(rowScales); GC.KeepAlive(colSums); GC.KeepAlive(colScales);
     }
 
     static int s_sink;

@@ -67,5 +67,8 @@ public static unsafe class VnniProbe
         Console.WriteLine("| kernel | int8 products per ns |");
         Console.WriteLine("|---|---|");
         for (int i = 0; i < contenders.Length; i++) Console.WriteLine($"| {contenders[i].Name} | {best[i]:F1} |");
+        // The contenders reach these arrays through pointers only: a collection during the rounds would free them.
+        GC.KeepAlive(codes); GC.KeepAlive(c); GC.KeepAlive(offsets); GC.KeepAlive(scales);
+        GC.KeepAlive(vnniWeight); GC.KeepAlive(managedWeight);
     }
 }

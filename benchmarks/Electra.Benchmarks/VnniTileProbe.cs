@@ -20,6 +20,7 @@ public static unsafe class VnniTileProbe
         if (VnniKernel.Instance is not { } kernel) { Console.WriteLine($"vnni-tile-probe: {VnniKernel.Status}"); return; }
         const int tileRows = 64, nr = 32;
         var contenders = new List<(string Name, Action Run, long Products)>();
+        var kept = new List<object>();
         foreach (var (n, k) in new[] { (1024, 256), (256, 1024) })
         {
             var rng = new Random(1);
@@ -38,6 +39,8 @@ public static unsafe class VnniTileProbe
             float* py = (float*)Unsafe.AsPointer(ref y[0]);
             int* po = (int*)Unsafe.AsPointer(ref offsets[0]);
             float* ps = (float*)Unsafe.AsPointer(ref scales[0]);
+            // The contenders reach these arrays through pointers only: they must outlive the rounds.
+            kept.AddRange([codes, y, offsets, scales, weight]);
             int quads = weight.Quads, panels = weight.PanelCount;
             long panelBytes = (long)nr * quads * 4;
             long products = (long)rows * n * k;
@@ -92,5 +95,6 @@ public static unsafe class VnniTileProbe
             all[i].Sort();
             Console.WriteLine($"| {contenders[i].Name} | {best[i]:F1} | {all[i][all[i].Count / 2]:F1} |");
         }
+        GC.KeepAlive(kept);
     }
 }
