@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Electra.Cpu.Kernels;
+
+namespace Electra.Benchmarks;
+
+/// <summary>
+/// Where one (batch row, head) of ELECTRA-small's attention spends its time on one thread, everything in cache
+/// (Sq = Sk = 128, d = 64, AVX-512): the whole attention as the fused self-attention's tiles run it (4 heads of one row
+/// in the q, k, v buffer's layout), next to its parts as the tiles call them: the score product q·kᵀ (4 key panels ×
+/// 16 row blocks of depth 64), the context product P·v (2 panels × 16 blocks of depth 128), the softmax of the 128
+/// score rows and the packing of Kᵀ. µs per (row, head), best and median of the rounds; the products also as 512-bit
+/// FMAs per ns (the peak is one per cycle).
+/// </summary>
+public static unsafe class AttentionProductsProbe
+{
+    const int S = 128, D = 64, Heads = 4, Width = Heads * D, Stride = 3 * Width, Repeats = 200;
+
+    public static void Run(int rounds)
+    {
+        int nr = Avx512Kernel.NR, mr = Avx512Kernel.MR;
+        var rng = new Random(1);
+        float* q = Alloc(S * D, rng), kt = Alloc(S * D, rng), scores = Alloc(S * S, rng), vp = Alloc(S * D, rng), ctx = Alloc(S * D, rng);
+        float* qkv = Alloc(S * Stride, rng), mask = Alloc(S, rng), context = Alloc(S * Width, rng);
+        try
+        {
+            for (int i = 0; i < S; i++) mask[i] = 1;
+            var shape = new AttentionKernel.Shape(1, S, S, Heads, D, Stride, Stride, Stride, Width, false);
+            double productFmas = (double)S * S * D / 16; // 512-bit FMAs of one product of one head
+            var contenders = new (string Name, Action Run, int Heads, double Fmas)[]
+            {
+                ("whole attention (4 heads of a row, per head)", () =>
+                    AttentionKernel.RunOnThread(shape, qkv, qkv + Width, qkv + 2 * Width, mask, context, GemmIsa.Avx512), Heads, 0),
+                ("q·kᵀ", () =>
+                {
+                    for (int qb = 0; qb < S; qb += AttentionKernel.QueryBlock)
+                        for (int p = 0; p < S / nr; p++)
+                            for (int r = qb; r < Math.Min(S, qb + AttentionKernel.QueryBlock); r += mr)
+                                Avx512Kernel.Run(q + r * D, D, mr, kt + p * D * nr, D, scores + r * S + p * nr, S, nr, false);
+                }, 1, productFmas),
+                ("P·v", () =>
+                {
+                    for (int qb = 0; qb < S; qb += AttentionKernel.QueryBlock)
+                        for (int p = 0; p < D / nr; p++)
+                            for (int r = qb; r < Math.Min(S, qb + AttentionKernel.QueryBlock); r += mr)
+                                Avx512Kernel.Run(scores + r * S, S, mr, vp + p * S * nr, S, ctx + r * D + p * nr, D, nr, false);
+                }, 1, productFmas),
+                ("softmax of the 128 score rows", () =>
+                {
+                    for (int r = 0; r < S; r++) AttentionKernel.ExponentiateUnmasked(scores + r * S, S, 8f, wide: true);
+                }, 1, 0),
+                ("Kᵀ packing", () =>
+                {
+                    for (int p = 0; p < S / nr; p++) Transpose.Panel(qkv + Width + p * nr * Stride, Stride, nr, D, kt + p * D * nr, nr);
+                }, 1, 0),
+            };
+            var samples = contenders.Select(_ => new List<double>()).ToArray();
+            for (int round = 0; round < rounds; round++)
+                for (int i = 0; i < contenders.Length; i++)
+                {
+                    contenders[i].Run();
+                    var clock = Stopwatch.StartNew();
+                    for (int n = 0; n < Repeats; n++) contenders[i].Run();
+                    samples[i].Add(clock.Elapsed.TotalMicroseconds / Repeats / contenders[i].Heads);
+                }
+            Console.WriteLine($"one thread, one (row, head) at 128 × 128, d = 64, in cache; {rounds} rounds of {Repeats} calls, alternating");
+            Console.WriteLine("| part | µs per (row, head), best (median) | 512-bit FMAs per ns, best |");
+            Console.WriteLine("|---|---|---|");
+            foreach (var (c, s) in contenders.Zip(samples))
+            {
+                s.Sort();
+                string rate = c.Fmas > 0 ? $"{c.Fmas / s[0] / 1000:F2}" : "";
+                Console.WriteLine($"| {c.Name} | {s[0]:F2} ({s[s.Count / 2]:F2}) | {rate} |");
+            }
+        }
+        finally
+        {
+            foreach (nint p in new[] { (nint)q, (nint)kt, (nint)scores, (nint)vp, (nint)ctx, (nint)qkv, (nint)mask, (nint)context })
+                NativeMemory.AlignedFree((void*)p);
+        }
+    }
+
+    static float* Alloc(int n, Random rng)
+    {
+        float* p = (float*)NativeMemory.AlignedAlloc((nuint)n * sizeof(float), 64);
+        for (int i = 0; i < n; i++) p[i] = (float)rng.NextDouble() - 0.5f;
+        return p;
+    }
+}
