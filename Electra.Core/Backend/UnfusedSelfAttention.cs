@@ -3,8 +3,8 @@ namespace Electra.Core.Backend;
 /// <summary>
 /// <see cref="IForwardPass.SelfAttention"/> as its parts: the query, key and value projections in one
 /// <see cref="IForwardPass.Linears(DeviceTensor, ReadOnlySpan{LinearWeight}, Span{DeviceTensor})"/>, then
-/// <see cref="IForwardPass.Attention"/> without probabilities, then q, k and v released; every call goes through
-/// <paramref name="pass"/>, so a pass that wraps another sees each part.
+/// <see cref="IForwardPass.Attention"/> without probabilities, then q, k and v released; every call goes through the
+/// pass given to <see cref="Run"/>, so a pass that wraps another sees each part.
 /// </summary>
 public static class UnfusedSelfAttention
 {

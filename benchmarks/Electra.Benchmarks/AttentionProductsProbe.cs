@@ -7,7 +7,7 @@ namespace Electra.Benchmarks;
 /// <summary>
 /// Where one (batch row, head) of ELECTRA-small's attention spends its time on one thread, everything in cache
 /// (Sq = Sk = 128, d = 64, AVX-512): the whole attention as the fused self-attention's tiles run it (4 heads of one row
-/// in the q, k, v buffer's layout), next to its parts as the tiles call them: the score product q·kᵀ (4 key panels ×
+/// in the q, k, v buffer's layout; it packs V itself, which the tiles' projections write packed), next to its parts as the tiles call them: the score product q·kᵀ (4 key panels ×
 /// 16 row blocks of depth 64), the context product P·v (2 panels × 16 blocks of depth 128), the softmax of the 128
 /// score rows and the packing of Kᵀ. µs per (row, head), best and median of the rounds; the products also as 512-bit
 /// FMAs per ns (the peak is one per cycle).
@@ -18,6 +18,8 @@ public static unsafe class AttentionProductsProbe
 
     public static void Run(int rounds)
     {
+        // The parts below call the AVX-512 kernels and the 512-bit softmax directly.
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) { Console.WriteLine("attention-products: needs AVX-512"); return; }
         int nr = Avx512Kernel.NR, mr = Avx512Kernel.MR;
         var rng = new Random(1);
         float* q = Alloc(S * D, rng), kt = Alloc(S * D, rng), scores = Alloc(S * S, rng), vp = Alloc(S * D, rng), ctx = Alloc(S * D, rng);

@@ -13,13 +13,6 @@ public static class OrtProfile
 {
     public static void Run(string onnxPath, int threads, int batch, int seq, int iterations)
     {
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
         var inputs = BenchInputs.Create(batch, seq, 0, 30522);
         IReadOnlyList<NamedOnnxValue> feed;
         // The feed from a session of its own, closed before the profiled one opens: one ONNX Runtime thread pool at a time.
@@ -34,6 +27,7 @@ public static class OrtProfile
         // The prefix must be set before profiling is enabled (the session takes it then).
         string folder = Path.Combine(".build", "ort-profile");
         Directory.CreateDirectory(folder);
+        using var options = OrtRunner.Options(threads);
         options.ProfileOutputPathPrefix = Path.Combine(folder, "trace");
         options.EnableProfiling = true;
         using var session = new InferenceSession(onnxPath, options);

@@ -11,16 +11,18 @@ public sealed class OrtRunner : IDisposable
 
     public OrtRunner(string onnxPath, int threads)
     {
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
         // Weights are external data next to the .onnx file: the session must load from the file path.
-        _session = new InferenceSession(onnxPath, options);
+        _session = new InferenceSession(onnxPath, Options(threads));
     }
+
+    /// <summary>The session settings of every side-by-side run (and of ort-profile's profiled session).</summary>
+    public static SessionOptions Options(int threads) => new()
+    {
+        IntraOpNumThreads = threads,
+        InterOpNumThreads = 1,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+    };
 
     public IReadOnlyList<string> InputNames => _session.InputMetadata.Keys.ToList();
 
