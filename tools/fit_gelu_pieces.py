@@ -22,6 +22,8 @@ import numpy as np
 DEGREE = int(sys.argv[1]) if len(sys.argv) > 1 else 6
 SCALE = 1.40625          # 45/32, exact in float32: pieces 0.711 wide
 CLAMP = 5.3              # 1 - Phi(5.3) = 5.8e-8; CLAMP * SCALE = 7.45 < 7.5 keeps k within -7..7
+NEGATIVE_CLAMP = 5.5     # -5.5 * SCALE = -7.73: k = -8 below -5.333, the all-zero entry 8 (Phi taken as 0, GELU -0);
+                         # piece -7, fitted down to -CLAMP, runs on to -5.333
 PIECES = range(-7, 8)
 
 erf = np.vectorize(math.erf)
@@ -72,14 +74,15 @@ def fit_piece(k):
 def emulate(x, table):
     """The kernel in float32 (each FMA rounded once: float64 holds the exact products of float32 operands)."""
     x = np.asarray(x, dtype=np.float32)
-    xc = np.minimum(np.maximum(x, np.float32(-CLAMP)), np.float32(CLAMP))
+    xc = np.minimum(np.maximum(x, np.float32(-NEGATIVE_CLAMP)), np.float32(CLAMP))
     magic = np.float32(12582912.0)  # 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits
     t = (xc.astype(np.float64) * SCALE + np.float64(magic)).astype(np.float32)
     negk = (magic - t).astype(np.float32)
     r = (xc.astype(np.float64) * SCALE + negk.astype(np.float64)).astype(np.float32)
     k = (-negk).astype(np.int64)
-    coef = np.array([table[kk] for kk in PIECES], dtype=np.float32)  # [15, DEGREE+1]
-    c = coef[k + 7]
+    # Rows for k = -8 (all zero: entry 8 of the tables) and -7..7.
+    coef = np.array([[0.0] * (DEGREE + 1)] + [table[kk] for kk in PIECES], dtype=np.float32)  # [16, DEGREE+1]
+    c = coef[k + 8]
     p = c[:, DEGREE]
     for d in range(DEGREE - 1, -1, -1):
         p = (p.astype(np.float64) * r.astype(np.float64) + c[:, d].astype(np.float64)).astype(np.float32)
@@ -93,7 +96,8 @@ def main():
     err = np.abs(emulate(xs, table).astype(np.float64) - exact) / np.maximum(np.abs(xs.astype(np.float64)), 1e-30)
     worst = int(np.argmax(err))
     print(f"// degree {DEGREE}: worst |error| / |x| of the float32 emulation on a dense grid {err[worst]:.3e} at x = {xs[worst]}")
-    # Index i holds piece k = i (0..7) or k = i - 16 (-7..-1): the low four bits of k. Entry 8 is never used.
+    # Index i holds piece k = i (0..7) or k = i - 16 (-8..-1): the low four bits of k. Entry 8 (k = -8, every x below
+    # -5.333) is 0: Phi is taken as 0 there.
     rows = []
     for d in range(DEGREE + 1):
         row = []

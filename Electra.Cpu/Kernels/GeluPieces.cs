@@ -5,10 +5,12 @@ using System.Runtime.Intrinsics.X86;
 namespace Electra.Cpu.Kernels;
 
 /// <summary>
-/// The pieces of <see cref="VectorMath.Gelu(Vector256{float})"/>: on x clamped to ±<see cref="Clamp"/>, piece
-/// k = round(x·<see cref="Scale"/>) in −7..7 holds Φ(x) ≈ c0 + r·(c1 + r·(… + r·c6)), r = x·Scale − k in [−½, ½].
-/// The 16-entry tables are indexed by k's low four bits (entry 8 is never used), so one register permute picks a
-/// lane's coefficient on AVX-512. Every lookup below returns the same floats, so every path gives the same bits.
+/// The pieces of <see cref="VectorMath.Gelu(Vector256{float})"/>: on x clamped to [−<see cref="NegativeClamp"/>,
+/// <see cref="Clamp"/>], piece k = round(x·<see cref="Scale"/>) in −7..7 holds Φ(x) ≈ c0 + r·(c1 + r·(… + r·c6)),
+/// r = x·Scale − k in [−½, ½]. The 16-entry tables are indexed by k's low four bits, so one register permute picks a
+/// lane's coefficient on AVX-512. Entry 8 (k = −8, every x below −7.5 / Scale = −5.333) is 0 in every table: Φ = 0
+/// there and GELU(x) = x·0 = −0, as torch's ½·x·(1 + erf(x/√2)) gives once erf rounds to −1, rather than x·Φ(−5.3),
+/// whose error grew with |x|. Every lookup below returns the same floats, so every path gives the same bits.
 /// </summary>
 internal static class GeluPieces
 {
@@ -17,6 +19,11 @@ internal static class GeluPieces
     public const float Scale = 1.40625f;
     /// <summary>1 − Φ(5.3) = 5.8e-8, well inside the error bound; 5.3·Scale = 7.45 keeps k within −7..7.</summary>
     public const float Clamp = 5.3f;
+    /// <summary>
+    /// −5.5·Scale = −7.73 rounds to k = −8, the zero entry: below −5.333, Φ(x) &lt; 4.8e-8 is taken as 0 (an error of
+    /// at most 4.8e-8·|x|, inside the bound). Piece −7 (fitted down to −5.3) runs on to −5.333, where Φ is 4.8e-8.
+    /// </summary>
+    public const float NegativeClamp = 5.5f;
     /// <summary>1.5·2^23: x·Scale + Magic rounds to an integer held in the low mantissa bits (k's two's complement).</summary>
     public const float Magic = 12582912f;
 

@@ -150,7 +150,10 @@ public static class VectorMath
     /// operations on the FMA pipes per vector where the rational fit needs 17 and a division (the fused GEMM epilogue
     /// pays them for every element of the FFN). Without AVX-512 a 16-entry lookup costs three shuffles per coefficient,
     /// which makes the pieces slower than the rational fit (<see cref="GeluRational(Vector256{float})"/>), so that one
-    /// stays there. Both keep ±∞ as ±∞ (x times a positive Φ), NaN as NaN and −0 as −0.
+    /// stays there. Both keep +∞ as +∞, NaN as NaN and −0 as −0. Far enough below 0 (−5.333 for the pieces, −5.657
+    /// for the rational fit) both take Φ as 0, so the result is −0 there, as torch's ½·x·(1 + erf(x/√2)) is once erf
+    /// rounds to −1 (x times the clamped Φ would be an error growing with |x|: −1.8e-6 at x = −31), and −∞ gives NaN
+    /// (−∞·0), as in torch.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Gelu(Vector256<float> x) =>
@@ -162,7 +165,7 @@ public static class VectorMath
     internal static Vector256<float> Gelu<TLookup>(Vector256<float> x) where TLookup : IGeluLookup
     {
         // MaxNative/MinNative are one instruction each; a NaN lane may come out clamped, but x·Φ below keeps it NaN.
-        var xc = Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(-GeluPieces.Clamp)), Vector256.Create(GeluPieces.Clamp));
+        var xc = Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(-GeluPieces.NegativeClamp)), Vector256.Create(GeluPieces.Clamp));
         // k = round(x·Scale) lands in t's low mantissa bits: they are the table index, and Magic − t is −k exactly.
         var t = Vector256.FusedMultiplyAdd(xc, Vector256.Create(GeluPieces.Scale), Vector256.Create(GeluPieces.Magic));
         var index = t.AsInt32();
@@ -185,7 +188,7 @@ public static class VectorMath
     public static Vector512<float> Gelu(Vector512<float> x)
     {
         if (!GeluLookupAvx512.IsSupported) return Vector512.Create(Gelu(x.GetLower()), Gelu(x.GetUpper()));
-        var xc = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(-GeluPieces.Clamp)), Vector512.Create(GeluPieces.Clamp));
+        var xc = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(-GeluPieces.NegativeClamp)), Vector512.Create(GeluPieces.Clamp));
         var t = Vector512.FusedMultiplyAdd(xc, Vector512.Create(GeluPieces.Scale), Vector512.Create(GeluPieces.Magic));
         var index = t.AsInt32();
         var r = Vector512.FusedMultiplyAdd(xc, Vector512.Create(GeluPieces.Scale), Vector512.Create(GeluPieces.Magic) - t);
@@ -233,7 +236,8 @@ public static class VectorMath
         var q45 = Vector256.FusedMultiplyAdd(t, Vector256.Create(GQ5), Vector256.Create(GQ4));
         var q = Vector256.FusedMultiplyAdd(t4, q45, Vector256.FusedMultiplyAdd(t2, q23, q01));
         var phi = Vector256.Create(0.5f) + xc * p / q;
-        return x * phi;
+        // Below the clamp Φ < 7.7e-9 is taken as 0 (−0 out, as torch gives), rather than Φ(−5.657) times a growing |x|.
+        return x * Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(-GeluClamp)), Vector256<float>.Zero, phi);
     }
 
     /// <summary>Scalar e^x through the vector path (identical results to <see cref="Exp(Vector256{float})"/>).</summary>
