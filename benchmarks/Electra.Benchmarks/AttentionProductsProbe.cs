@@ -20,7 +20,7 @@ public static unsafe class AttentionProductsProbe
     {
         // The parts below call the AVX-512 kernels and the 512-bit softmax directly.
         if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) { Console.WriteLine("attention-products: needs AVX-512"); return; }
-        int nr = Avx512Kernel.NR, mr = Avx512Kernel.MR;
+        int nr = Avx512Kernel.NR;
         var rng = new Random(1);
         float* q = Alloc(S * D, rng), kt = Alloc(S * D, rng), scores = Alloc(S * S, rng), vp = Alloc(S * D, rng), ctx = Alloc(S * D, rng);
         float* qkv = Alloc(S * Stride, rng), mask = Alloc(S, rng), context = Alloc(S * Width, rng);
@@ -33,20 +33,8 @@ public static unsafe class AttentionProductsProbe
             {
                 ("whole attention (4 heads of a row, per head)", () =>
                     AttentionKernel.RunOnThread(shape, qkv, qkv + Width, qkv + 2 * Width, mask, context, GemmIsa.Avx512), Heads, 0),
-                ("q·kᵀ", () =>
-                {
-                    for (int qb = 0; qb < S; qb += AttentionKernel.QueryBlock)
-                        for (int p = 0; p < S / nr; p++)
-                            for (int r = qb; r < Math.Min(S, qb + AttentionKernel.QueryBlock); r += mr)
-                                Avx512Kernel.Run(q + r * D, D, mr, kt + p * D * nr, D, scores + r * S + p * nr, S, nr, false);
-                }, 1, productFmas),
-                ("P·v", () =>
-                {
-                    for (int qb = 0; qb < S; qb += AttentionKernel.QueryBlock)
-                        for (int p = 0; p < D / nr; p++)
-                            for (int r = qb; r < Math.Min(S, qb + AttentionKernel.QueryBlock); r += mr)
-                                Avx512Kernel.Run(scores + r * S, S, mr, vp + p * S * nr, S, ctx + r * D + p * nr, D, nr, false);
-                }, 1, productFmas),
+                ("q·kᵀ", () => Product(q, D, kt, S / nr, scores, S), 1, productFmas),
+                ("P·v", () => Product(scores, S, vp, D / nr, ctx, D), 1, productFmas),
                 ("softmax of the 128 score rows", () =>
                 {
                     for (int r = 0; r < S; r++) AttentionKernel.ExponentiateUnmasked(scores + r * S, S, 8f, wide: true);
@@ -80,6 +68,19 @@ public static unsafe class AttentionProductsProbe
             foreach (nint p in new[] { (nint)q, (nint)kt, (nint)scores, (nint)vp, (nint)ctx, (nint)qkv, (nint)mask, (nint)context })
                 NativeMemory.AlignedFree((void*)p);
         }
+    }
+
+    /// <summary>
+    /// c[S, panels · NR] (row stride <paramref name="ldc"/>) = a[S, depth] times <paramref name="panels"/> packed panels
+    /// of b, in the tiles' order: query blocks, then panels, then register rows.
+    /// </summary>
+    static void Product(float* a, int depth, float* b, int panels, float* c, int ldc)
+    {
+        int nr = Avx512Kernel.NR, mr = Avx512Kernel.MR;
+        for (int qb = 0; qb < S; qb += AttentionKernel.QueryBlock)
+            for (int p = 0; p < panels; p++)
+                for (int r = qb; r < Math.Min(S, qb + AttentionKernel.QueryBlock); r += mr)
+                    Avx512Kernel.Run(a + r * depth, depth, mr, b + p * depth * nr, depth, c + r * ldc + p * nr, ldc, nr, false);
     }
 
     static float* Alloc(int n, Random rng)
