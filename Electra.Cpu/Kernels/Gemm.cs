@@ -39,6 +39,11 @@ public static unsafe partial class Gemm
         Activation activation = Activation.Identity, WorkerPool? pool = null)
     {
         if (rows == 0) return;
+        if (weight.OutFeatures == 1)
+        {
+            MultiplyColumn(x, ldx, rows, weight, y, ldy, activation, pool);
+            return;
+        }
         var job = t_job ??= new GemmJob();
         job.Start(x, ldx, rows, activation);
         job.Add(weight, y, ldy);

@@ -187,6 +187,42 @@ public class GemmTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A weight with one output runs as one dot product per row (<c>Gemm.MultiplyColumn</c>): on every ISA's packing,
+    /// row counts around its row tiles (one tile, several, with and without threads), depths around its 32- and 8-wide
+    /// blocks, strided x and y (the other elements of y left alone), bias and activation; each row is also the row alone.
+    /// </summary>
+    [Property(MaxTest = 40)]
+    public unsafe void OneOutputIsADotProductPerRow(byte mSel, byte kSel, int seed, bool withBias, bool threaded, byte isaSel, byte actSel)
+    {
+        int[] rowCounts = [1, 2, 7, Gemm.ColumnTileRows - 1, Gemm.ColumnTileRows, Gemm.ColumnTileRows + 1, 3 * Gemm.ColumnTileRows + 5];
+        int[] depths = [1, 7, 8, 9, 31, 32, 33, 41, 256, 1000];
+        int m = rowCounts[mSel % rowCounts.Length], k = depths[kSel % depths.Length], ldx = k + 3, ldy = 2;
+        var isa = Isas[isaSel % Isas.Length];
+        var activation = (Activation)(actSel % 8);
+        var rng = new Random(seed);
+        var xWide = RandomFloats.Uniform(rng, m * ldx);
+        var w = RandomFloats.Uniform(rng, k, 0.5f);
+        var b = withBias ? RandomFloats.Uniform(rng, 1) : null;
+        var packed = PackedWeight.Pack(w, 1, k, b, isa);
+        var yWide = Enumerable.Repeat(42f, m * ldy).ToArray();
+        fixed (float* px = xWide)
+        fixed (float* py = yWide)
+            Gemm.Multiply(px, ldx, m, packed, py, ldy, activation, threaded ? _pool : null);
+
+        var x = new float[m * k];
+        for (int i = 0; i < m; i++) Array.Copy(xWide, i * ldx, x, i * k, k);
+        var (expected, magnitude) = ReferenceOps.Linear(x, w, b, m, 1, k, activation);
+        var y = Enumerable.Range(0, m).Select(i => yWide[i * ldy]).ToArray();
+        AssertMatches(y, expected, magnitude, $"{isa} [{m}x{k}]·[1x{k}]ᵀ bias {withBias} {activation}");
+        for (int i = 0; i < m; i++) Assert.Equal(42f, yWide[i * ldy + 1]);
+        foreach (int r in new[] { 0, m / 2, m - 1 })
+        {
+            var alone = Gemm.Multiply(x.AsSpan(r * k, k).ToArray(), packed, activation);
+            Assert.Equal(BitConverter.SingleToInt32Bits(alone[0]), BitConverter.SingleToInt32Bits(y[r]));
+        }
+    }
+
     [Fact]
     public void PackRejectsWrongSizes()
     {
