@@ -44,6 +44,8 @@ internal sealed unsafe class ActivationQuantizer
     public nint Stride { get; private set; }
     /// <summary>Per row: the epilogue's offset (−zero point, or 128 − zero point for signed bytes).</summary>
     public int* RowOffsets => (int*)Unsafe.AsPointer(ref _offsets[0]);
+    /// <summary>Whether each row has its own parameters; otherwise every row shares the tensor's (after <see cref="Prepare"/>).</summary>
+    public bool PerRow => _perRow;
     /// <summary>Per row: the activation scale.</summary>
     public float* RowScales => (float*)Unsafe.AsPointer(ref _scales[0]);
 

@@ -326,7 +326,7 @@ public static unsafe class Int8Gemm
             // A kernel that runs whole strips (the generated VNNI code) gets all the rows in one call.
             int step = TKernel.RunsWholeStrips ? r1 - r0 : TKernel.MR, nr = _nr;
             long panelBytes = (long)nr * _quads * 4;
-            var e = new Int8Epilogue();
+            var e = new Int8Epilogue { UniformRows = !_quantizer.PerRow };
             for (int p = p0; p < p1; p++)
             {
                 sbyte* b = o.Panels + p * panelBytes;

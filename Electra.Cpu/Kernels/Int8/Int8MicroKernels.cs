@@ -14,6 +14,8 @@ internal unsafe struct Int8Epilogue
     public float* RowScale;
     public int* ColSum;
     public float* ColScale;
+    /// <summary>Every row's offset and scale are the same (activations quantized per tensor); kernels may read row 0's.</summary>
+    public bool UniformRows;
 }
 
 /// <summary>

@@ -27,5 +27,6 @@ internal readonly struct Int8KernelVnni : IInt8MicroKernel
         RowOffset = e.RowOffset, RowScale = e.RowScale, ColSum = e.ColSum, ColScale = e.ColScale,
         Mask0 = (ushort)((1 << Math.Min(16, cols)) - 1),
         Mask1 = (ushort)((1 << Math.Clamp(cols - 16, 0, 16)) - 1),
+        UniformRows = e.UniformRows ? 1 : 0,
     };
 }

@@ -19,12 +19,14 @@ internal sealed unsafe class VnniKernel
     static string s_status = "not checked yet";
 
     readonly ExecutableMemory _memory;
-    readonly nint[] _entries;
+    // Strip functions by row count: rows with their own offset and scale, and rows sharing one (per tensor).
+    readonly nint[] _entries, _uniformEntries;
 
-    VnniKernel(ExecutableMemory memory, nint[] entries)
+    VnniKernel(ExecutableMemory memory, nint[] entries, nint[] uniformEntries)
     {
         _memory = memory;
         _entries = entries;
+        _uniformEntries = uniformEntries;
     }
 
     /// <summary>The generated code, or null where it is not used (<see cref="Status"/> says why).</summary>
@@ -56,21 +58,28 @@ internal sealed unsafe class VnniKernel
     /// <summary><see cref="Create()"/>, optionally without the output prefetches (for benchmarks).</summary>
     internal static VnniKernel Create(bool prefetchOutput)
     {
-        var functions = new byte[VnniKernelEmitter.MaxRows][];
-        var offsets = new int[VnniKernelEmitter.MaxRows];
+        // Functions 0..MaxRows-1 for rows 1..MaxRows with their own offsets and scales, then the same for uniform rows.
+        int count = VnniKernelEmitter.MaxRows;
+        var functions = new byte[2 * count][];
+        var offsets = new int[2 * count];
         int length = 0;
-        for (int r = 0; r < functions.Length; r++)
+        for (int f = 0; f < functions.Length; f++)
         {
-            functions[r] = VnniKernelEmitter.Emit(r + 1, prefetchOutput);
-            offsets[r] = length;
-            length = (length + functions[r].Length + 63) / 64 * 64; // each function on its own cache lines
+            functions[f] = VnniKernelEmitter.Emit(f % count + 1, prefetchOutput, uniformRows: f >= count);
+            offsets[f] = length;
+            length = (length + functions[f].Length + 63) / 64 * 64; // each function on its own cache lines
         }
         var code = new byte[length];
-        for (int r = 0; r < functions.Length; r++) functions[r].CopyTo(code, offsets[r]);
+        for (int f = 0; f < functions.Length; f++) functions[f].CopyTo(code, offsets[f]);
         var memory = ExecutableMemory.Create(code);
-        var entries = new nint[functions.Length];
-        for (int r = 0; r < entries.Length; r++) entries[r] = memory.Address + offsets[r];
-        return new VnniKernel(memory, entries);
+        var entries = new nint[count];
+        var uniformEntries = new nint[count];
+        for (int r = 0; r < count; r++)
+        {
+            entries[r] = memory.Address + offsets[r];
+            uniformEntries[r] = memory.Address + offsets[count + r];
+        }
+        return new VnniKernel(memory, entries, uniformEntries);
     }
 
     static VnniKernel? Load()
@@ -116,10 +125,11 @@ internal sealed unsafe class VnniKernel
     internal void RunStrip(VnniStripArgs args, int blockRows)
     {
         int rows = (int)args.Rows, full = rows / blockRows * blockRows;
+        var entries = args.UniformRows != 0 ? _uniformEntries : _entries;
         if (full > 0)
         {
             args.Rows = full;
-            ((delegate* unmanaged[SuppressGCTransition]<VnniStripArgs*, void>)_entries[blockRows - 1])(&args);
+            ((delegate* unmanaged[SuppressGCTransition]<VnniStripArgs*, void>)entries[blockRows - 1])(&args);
         }
         if (rows > full)
         {
@@ -128,7 +138,7 @@ internal sealed unsafe class VnniKernel
             args.RowOffset += full;
             args.RowScale += full;
             args.Rows = rows - full;
-            ((delegate* unmanaged[SuppressGCTransition]<VnniStripArgs*, void>)_entries[rows - full - 1])(&args);
+            ((delegate* unmanaged[SuppressGCTransition]<VnniStripArgs*, void>)entries[rows - full - 1])(&args);
         }
         GC.KeepAlive(_memory); // the code stays mapped until the last call has returned
     }

@@ -30,6 +30,9 @@ internal unsafe struct VnniStripArgs
     /// <summary>Store masks of columns 0–15 and 16–31: the valid columns of a partial panel.</summary>
     [FieldOffset(88)] public ushort Mask0;
     [FieldOffset(90)] public ushort Mask1;
+    /// <summary>Non-zero when every row shares RowOffset[0] and RowScale[0] (activations per tensor): picks the strip
+    /// functions that form their products with the columns once (<see cref="VnniKernelEmitter"/>).</summary>
+    [FieldOffset(92)] public int UniformRows;
 
     public const int OffsetA = 0, OffsetLda = 8, OffsetRows = 16, OffsetB = 24, OffsetQuads = 32, OffsetC = 40,
         OffsetLdc = 48, OffsetRowOffset = 56, OffsetRowScale = 64, OffsetColSum = 72, OffsetColScale = 80,
