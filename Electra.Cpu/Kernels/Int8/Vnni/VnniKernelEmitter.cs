@@ -127,51 +127,48 @@ internal static class VnniKernelEmitter
         a.dec(r9);
         a.jnz(singleLoop);
 
-        // y = float(acc + RowOffset[r] · ColSum[c]) · (RowScale[r] · ColScale[c]), Int8Kernel512's order of operations.
+        // y = float(acc + RowOffset[r] · ColSum[c]) · (RowScale[r] · ColScale[c]), Int8Kernel512's order of operations;
+        // with uniform rows the offset product is already in acc and the scale product in zmm30/31.
         a.Label(ref rescale);
         a.mov(r11, r10);
         a.imul(r11, __qword_ptr[rdi + VnniStripArgs.OffsetLdc]);
         a.add(r11, __qword_ptr[rdi + VnniStripArgs.OffsetC]);
-        if (uniformRows)
+        if (!uniformRows)
         {
-            for (int i = 0; i < rows; i++)
-            {
-                for (int j = 0; j < 2; j++)
-                {
-                    var acc = Zmm[2 * i + j];
-                    a.vcvtdq2ps(acc, acc);
-                    a.vmulps(acc, acc, j == 0 ? zmm30 : zmm31);
-                    a.vmovups(j == 0 ? __zmmword_ptr[r11].k1 : __zmmword_ptr[r11 + 64].k2, acc);
-                }
-                a.add(r11, __qword_ptr[rdi + VnniStripArgs.OffsetLdc]);
-            }
-            a.add(r10, rows);
-            a.cmp(r10, __qword_ptr[rdi + VnniStripArgs.OffsetRows]);
-            a.jb(block);
-            a.vzeroupper();
-            a.ret();
-            return Assemble(a);
+            a.mov(r8, __qword_ptr[rdi + VnniStripArgs.OffsetColSum]);
+            a.vmovdqu32(zmm16, __zmmword_ptr[r8]);
+            a.vmovdqu32(zmm17, __zmmword_ptr[r8 + 64]);
+            a.mov(r8, __qword_ptr[rdi + VnniStripArgs.OffsetColScale]);
+            a.vmovups(zmm18, __zmmword_ptr[r8]);
+            a.vmovups(zmm19, __zmmword_ptr[r8 + 64]);
+            a.mov(rsi, __qword_ptr[rdi + VnniStripArgs.OffsetRowOffset]);
+            a.mov(rax, __qword_ptr[rdi + VnniStripArgs.OffsetRowScale]);
         }
-        a.mov(r8, __qword_ptr[rdi + VnniStripArgs.OffsetColSum]);
-        a.vmovdqu32(zmm16, __zmmword_ptr[r8]);
-        a.vmovdqu32(zmm17, __zmmword_ptr[r8 + 64]);
-        a.mov(r8, __qword_ptr[rdi + VnniStripArgs.OffsetColScale]);
-        a.vmovups(zmm18, __zmmword_ptr[r8]);
-        a.vmovups(zmm19, __zmmword_ptr[r8 + 64]);
-        a.mov(rsi, __qword_ptr[rdi + VnniStripArgs.OffsetRowOffset]);
-        a.mov(rax, __qword_ptr[rdi + VnniStripArgs.OffsetRowScale]);
         for (int i = 0; i < rows; i++)
         {
-            a.vpbroadcastd(zmm20, __dword_ptr[rsi + r10 * 4 + 4 * i]);
-            a.vbroadcastss(zmm21, __dword_ptr[rax + r10 * 4 + 4 * i]);
+            if (!uniformRows)
+            {
+                a.vpbroadcastd(zmm20, __dword_ptr[rsi + r10 * 4 + 4 * i]);
+                a.vbroadcastss(zmm21, __dword_ptr[rax + r10 * 4 + 4 * i]);
+            }
             for (int j = 0; j < 2; j++)
             {
                 var acc = Zmm[2 * i + j];
-                a.vpmulld(zmm22, zmm20, Zmm[16 + j]);
-                a.vpaddd(acc, acc, zmm22);
+                if (!uniformRows)
+                {
+                    a.vpmulld(zmm22, zmm20, Zmm[16 + j]);
+                    a.vpaddd(acc, acc, zmm22);
+                }
                 a.vcvtdq2ps(acc, acc);
-                a.vmulps(zmm23, zmm21, Zmm[18 + j]);
-                a.vmulps(acc, acc, zmm23);
+                if (uniformRows)
+                {
+                    a.vmulps(acc, acc, j == 0 ? zmm30 : zmm31);
+                }
+                else
+                {
+                    a.vmulps(zmm23, zmm21, Zmm[18 + j]);
+                    a.vmulps(acc, acc, zmm23);
+                }
                 a.vmovups(j == 0 ? __zmmword_ptr[r11].k1 : __zmmword_ptr[r11 + 64].k2, acc);
             }
             a.add(r11, __qword_ptr[rdi + VnniStripArgs.OffsetLdc]);
@@ -181,11 +178,7 @@ internal static class VnniKernelEmitter
         a.jb(block);
         a.vzeroupper();
         a.ret();
-        return Assemble(a);
-    }
 
-    static byte[] Assemble(Assembler a)
-    {
         var writer = new ByteWriter();
         a.Assemble(writer, 0);
         return writer.ToArray();
