@@ -105,6 +105,37 @@ public class Int8GemmTests : IDisposable
         AssertClose(y, expected, $"{isa} [{m}x{k}]·[{n}x{k}]ᵀ bias {withBias} {activation} per-channel {perChannel} per-row {perRow}");
     }
 
+    /// <summary>
+    /// The kernels add the bias in their rescale, while the sums are in registers. That must be the very addition a
+    /// separate pass makes: on every ISA (twins where the CPU lacks one), with and without threads, per tensor and per
+    /// row, the product with a bias and an activation equals, bit for bit, the product without a bias followed by
+    /// <see cref="ActivationKernels.BiasActivate"/>. (A weight without bias adds −0, which changes no float: the generated
+    /// code's strips are held to the bare rescale bit for bit in <see cref="VnniKernelTests"/>.)
+    /// </summary>
+    [Property(MaxTest = 40)]
+    public unsafe void FusedBiasIsTheSeparateBiasPassBitForBit(byte mSel, byte nSel, byte kSel, int seed, bool threaded, byte isaSel,
+        byte actSel, bool perRow)
+    {
+        int m = PickRows(mSel), n = PickSize(nSel), k = PickSize(kSel);
+        var isa = Isas[isaSel % Isas.Length];
+        var activation = (Activation)(actSel % 8);
+        var rng = new Random(seed);
+        var x = RandomFloats.Uniform(rng, m * k, 2f);
+        var w = RandomFloats.Uniform(rng, n * k, 0.3f);
+        var b = RandomFloats.Uniform(rng, n, 3f);
+        var pool = threaded ? _pool : null;
+
+        var fused = Int8Gemm.Multiply(x, Int8PackedWeight.Pack(w, n, k, b, isa: isa), activation, perRow, pool);
+        var plain = Int8Gemm.Multiply(x, Int8PackedWeight.Pack(w, n, k, isa: isa), Activation.Identity, perRow, pool);
+        var separate = (float[])plain.Clone();
+        fixed (float* py = separate, pb = b)
+            for (int r = 0; r < m; r++) ActivationKernels.BiasActivate(py + r * n, pb, n, activation);
+        for (int i = 0; i < fused.Length; i++)
+            if (BitConverter.SingleToInt32Bits(fused[i]) != BitConverter.SingleToInt32Bits(separate[i]))
+                Assert.Fail($"{isa} [{m}x{k}]·[{n}x{k}]ᵀ {activation} per-row {perRow}: element {i} = {fused[i]}, the separate pass gives {separate[i]}");
+        Assert.Contains(plain, v => v != 0); // random inputs: a product of all zeros would hide a dropped sum
+    }
+
     /// <summary>Cases <see cref="MatchesScalarInt8Reference"/> once failed on, replayed on every run.</summary>
     [Theory]
     // Portable, 3 × 129 by 3 × 129, GELU, per channel, shifted inputs: a pre-activation near −31, where GELU gave

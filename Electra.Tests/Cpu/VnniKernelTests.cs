@@ -22,11 +22,13 @@ public class VnniKernelTests
 
     /// <summary>
     /// Strips of any shape: rows across the 8-row blocks and every rest, depths across the 4-quad unrolled loop and the
-    /// one-quad loop, partial panels, strides with padding. Cells outside the strip (columns past <c>cols</c>, the
-    /// padding of C's rows) must keep their NaN.
+    /// one-quad loop, partial panels, strides with padding, with a bias and without one (null: the strip adds −0, which
+    /// must leave every product's bits as they are). Cells outside the strip (columns past <c>cols</c>, the padding of
+    /// C's rows) must keep their NaN.
     /// </summary>
     [VnniProperty(MaxTest = 300)]
-    public unsafe void StripMatchesScalarReference(byte rowsSeed, byte quadsSeed, byte colsSeed, byte padSeed, int seed, bool uniformRows)
+    public unsafe void StripMatchesScalarReference(byte rowsSeed, byte quadsSeed, byte colsSeed, byte padSeed, int seed, bool uniformRows,
+        bool withBias)
     {
         int rows = 1 + rowsSeed % 40, quads = 1 + quadsSeed % 23, cols = 1 + colsSeed % Nr;
         int lda = 4 * quads + padSeed % 9, ldc = Nr + padSeed % 5;
@@ -41,8 +43,9 @@ public class VnniKernelTests
         var colScales = Enumerable.Range(0, Nr).Select(_ => (float)rng.NextDouble() * 0.05f).ToArray();
         // Per tensor every row shares one offset and scale, and the strip takes the functions made for that.
         if (uniformRows) { offsets.AsSpan().Fill(offsets[0]); rowScales.AsSpan().Fill(rowScales[0]); }
-        var c = Run(a, lda, rows, b, quads, ldc, cols, offsets, rowScales, sums, colScales, uniformRows);
-        AssertMatches(c, a, lda, rows, b, quads, ldc, cols, offsets, rowScales, sums, colScales);
+        var bias = withBias ? Enumerable.Range(0, Nr).Select(_ => (float)rng.NextDouble() * 6 - 3).ToArray() : null;
+        var c = Run(a, lda, rows, b, quads, ldc, cols, offsets, rowScales, sums, colScales, uniformRows, bias);
+        AssertMatches(c, a, lda, rows, b, quads, ldc, cols, offsets, rowScales, sums, colScales, bias);
     }
 
     /// <summary>
@@ -146,24 +149,27 @@ public class VnniKernelTests
     }
 
     static unsafe float[] Run(byte[] a, int lda, int rows, sbyte[] b, int quads, int ldc, int cols,
-        int[] offsets, float[] rowScales, int[] sums, float[] colScales, bool uniformRows)
+        int[] offsets, float[] rowScales, int[] sums, float[] colScales, bool uniformRows, float[]? bias = null)
     {
         var kernel = s_kernel.Value;
         var c = Enumerable.Repeat(float.NaN, rows * ldc).ToArray();
         fixed (byte* pa = a)
         fixed (sbyte* pb = b)
         fixed (int* po = offsets, ps = sums)
-        fixed (float* prs = rowScales, pcs = colScales, pc = c)
+        fixed (float* prs = rowScales, pcs = colScales, pbias = bias, pc = c)
         {
-            var e = new Int8Epilogue { RowOffset = po, RowScale = prs, ColSum = ps, ColScale = pcs, UniformRows = uniformRows };
+            var e = new Int8Epilogue { RowOffset = po, RowScale = prs, ColSum = ps, ColScale = pcs, ColBias = pbias, UniformRows = uniformRows };
             kernel.RunStrip(Int8KernelVnni.Arguments(pa, lda, rows, pb, quads, pc, ldc, cols, e));
         }
         return c;
     }
 
-    /// <summary>Scalar: exact int sums, then float(acc + offset · sum) · (rowScale · colScale) as the kernels round it.</summary>
+    /// <summary>
+    /// Scalar: exact int sums, then float(acc + offset · sum) · (rowScale · colScale) as the kernels round it, then
+    /// + bias (nothing at all without one).
+    /// </summary>
     static void AssertMatches(float[] c, byte[] a, int lda, int rows, sbyte[] b, int quads, int ldc, int cols,
-        int[] offsets, float[] rowScales, int[] sums, float[] colScales)
+        int[] offsets, float[] rowScales, int[] sums, float[] colScales, float[]? bias = null)
     {
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < ldc; j++)
@@ -174,6 +180,7 @@ public class VnniKernelTests
                     int acc = 0;
                     for (int k = 0; k < 4 * quads; k++) acc += a[r * lda + k] * b[(k / 4 * Nr + j) * 4 + k % 4];
                     expected = (float)(acc + offsets[r] * sums[j]) * (rowScales[r] * colScales[j]);
+                    if (bias != null) expected += bias[j];
                 }
                 float actual = c[r * ldc + j];
                 Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),

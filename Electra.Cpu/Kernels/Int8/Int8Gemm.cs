@@ -7,8 +7,8 @@ namespace Electra.Cpu.Kernels.Int8;
 /// <summary>
 /// y[M, N] = act(dequantize(quantize(x) · W_qᵀ) + b): the input is quantized per call (<see cref="ActivationQuantizer"/>:
 /// DynamicQuantizeLinear, per tensor or per row), multiplied with a prepacked int8 weight
-/// (<see cref="Int8PackedWeight"/>) in int32, and each tile's sums become floats (rescale), get the bias and the
-/// activation while still in cache. A weight packed for an ISA the CPU lacks runs on that ISA's portable twin (same
+/// (<see cref="Int8PackedWeight"/>) in int32, and each tile's sums become floats with the bias in the kernel's rescale
+/// and get the activation while still in cache. A weight packed for an ISA the CPU lacks runs on that ISA's portable twin (same
 /// packing, same results).
 /// <para>
 /// Row tiles: each thread tile is rows × every panel of every output, and quantizes its own rows first, so the codes
@@ -217,7 +217,7 @@ public static unsafe class Int8Gemm
         public void Add(Int8PackedWeight w, float* y, nint ldy)
         {
             ref var o = ref _outputs[_outputCount++];
-            o.Y = y; o.Ldy = ldy; o.Weight = w; o.Panels = w.Panels; o.Bias = w.BiasPointer;
+            o.Y = y; o.Ldy = ldy; o.Weight = w; o.Panels = w.Panels; o.Bias = w.ColumnBiases;
             o.Sums = w.ColumnSums; o.Scales = w.ColumnScales; o.N = w.OutFeatures; o.PanelCount = w.PanelCount;
             _plan.Add(w.PanelCount);
         }
@@ -334,6 +334,7 @@ public static unsafe class Int8Gemm
                 int col = p * nr, cols = Math.Min(nr, o.N - col);
                 e.ColSum = o.Sums + col;
                 e.ColScale = o.Scales + col;
+                e.ColBias = o.Bias + col;
                 for (int r = r0; r < r1; r += step)
                 {
                     int rows = Math.Min(step, r1 - r);
@@ -342,11 +343,12 @@ public static unsafe class Int8Gemm
                     TKernel.Run(codes + r * _lda, _lda, rows, b, _quads, split, o.Y + r * o.Ldy + col, o.Ldy, cols, e);
                 }
             }
-            // The epilogue runs once over the finished block, still in cache; so does the range the next linear needs.
+            // The kernels have added the bias. The activation runs once over the finished block, still in cache; so does
+            // the range the next linear needs.
             int c0 = p0 * nr, width = Math.Min(o.N, p1 * nr) - c0;
-            if (o.Bias != null || _activation != Activation.Identity)
+            if (_activation != Activation.Identity)
                 for (int r = r0; r < r1; r++)
-                    ActivationKernels.BiasActivate(o.Y + r * o.Ldy + c0, o.Bias == null ? null : o.Bias + c0, width, _activation);
+                    ActivationKernels.BiasActivate(o.Y + r * o.Ldy + c0, null, width, _activation);
             if (_trackRange)
                 for (int r = r0; r < r1; r++)
                     range.Add(o.Y + r * o.Ldy + c0, width);

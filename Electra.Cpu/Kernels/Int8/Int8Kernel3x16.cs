@@ -87,9 +87,10 @@ internal readonly struct Int8Kernel3x16<TDot> : IInt8MicroKernel where TDot : IM
         var sum1 = Vector256.Load(e.ColSum + 8);
         var scale0 = Vector256.Load(e.ColScale);
         var scale1 = Vector256.Load(e.ColScale + 8);
-        Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, c);
-        Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, c + ldc);
-        Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, c + 2 * ldc);
+        var (bias0, bias1) = Int8Rescale.Bias256(e.ColBias);
+        Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, bias0, bias1, c);
+        Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, bias0, bias1, c + ldc);
+        Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, bias0, bias1, c + 2 * ldc);
     }
 
     /// <summary>One row, one quad, both column vectors; the quad's magnitudes are at a + mag.</summary>
@@ -117,12 +118,13 @@ internal readonly struct Int8Kernel3x16<TDot> : IInt8MicroKernel where TDot : IM
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static unsafe void Store(Vector256<int> acc0, Vector256<int> acc1, int offset, float rowScale,
-        Vector256<int> sum0, Vector256<int> sum1, Vector256<float> scale0, Vector256<float> scale1, float* c)
+        Vector256<int> sum0, Vector256<int> sum1, Vector256<float> scale0, Vector256<float> scale1,
+        Vector256<float> bias0, Vector256<float> bias1, float* c)
     {
         var off = Vector256.Create(offset);
         var rs = Vector256.Create(rowScale);
-        Vector256.Store(Vector256.ConvertToSingle(acc0 + off * sum0) * (rs * scale0), c);
-        Vector256.Store(Vector256.ConvertToSingle(acc1 + off * sum1) * (rs * scale1), c + 8);
+        Vector256.Store(Vector256.ConvertToSingle(acc0 + off * sum0) * (rs * scale0) + bias0, c);
+        Vector256.Store(Vector256.ConvertToSingle(acc1 + off * sum1) * (rs * scale1) + bias1, c + 8);
     }
 }
 

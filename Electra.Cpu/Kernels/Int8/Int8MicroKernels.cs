@@ -4,9 +4,9 @@ using System.Runtime.Intrinsics;
 namespace Electra.Cpu.Kernels.Int8;
 
 /// <summary>
-/// What turns a tile's int32 sums into floats: y[r, c] = (acc[r, c] + RowOffset[r] · ColSum[c]) · RowScale[r] · ColScale[c].
-/// RowOffset undoes the activation's zero point (and the −128 of signed activation bytes), ColSum is Σ_k w[c, k].
-/// Row arrays start at the tile's first row, column arrays at the panel's first column.
+/// What turns a tile's int32 sums into floats: y[r, c] = (acc[r, c] + RowOffset[r] · ColSum[c]) · (RowScale[r] · ColScale[c])
+/// + ColBias[c]. RowOffset undoes the activation's zero point (and the −128 of signed activation bytes), ColSum is
+/// Σ_k w[c, k]. Row arrays start at the tile's first row, column arrays at the panel's first column.
 /// </summary>
 internal unsafe struct Int8Epilogue
 {
@@ -14,6 +14,12 @@ internal unsafe struct Int8Epilogue
     public float* RowScale;
     public int* ColSum;
     public float* ColScale;
+    /// <summary>
+    /// The bias, added after the rescale while the sums are still in registers (the same float addition the separate
+    /// bias pass made, so the same bits, without a pass over the block): a whole panel's width of columns
+    /// (<see cref="Int8PackedWeight.ColumnBiases"/>), or null for none.
+    /// </summary>
+    public float* ColBias;
     /// <summary>Every row's offset and scale are the same (activations quantized per tensor); kernels may read row 0's.</summary>
     public bool UniformRows;
 }
@@ -105,10 +111,11 @@ internal readonly struct Int8Kernel256<TDot> : IInt8MicroKernel where TDot : IDo
         var sum1 = Vector256.Load(e.ColSum + 8);
         var scale0 = Vector256.Load(e.ColScale);
         var scale1 = Vector256.Load(e.ColScale + 8);
-        Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, c);
-        Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, c + ldc);
-        Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, c + 2 * ldc);
-        Store(c30, c31, e.RowOffset[r3], e.RowScale[r3], sum0, sum1, scale0, scale1, c + 3 * ldc);
+        var (bias0, bias1) = Int8Rescale.Bias256(e.ColBias);
+        Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, bias0, bias1, c);
+        Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, bias0, bias1, c + ldc);
+        Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, bias0, bias1, c + 2 * ldc);
+        Store(c30, c31, e.RowOffset[r3], e.RowScale[r3], sum0, sum1, scale0, scale1, bias0, bias1, c + 3 * ldc);
     }
 
     /// <summary>One row, one quad, both column vectors.</summary>
@@ -133,12 +140,13 @@ internal readonly struct Int8Kernel256<TDot> : IInt8MicroKernel where TDot : IDo
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static unsafe void Store(Vector256<int> acc0, Vector256<int> acc1, int offset, float rowScale,
-        Vector256<int> sum0, Vector256<int> sum1, Vector256<float> scale0, Vector256<float> scale1, float* c)
+        Vector256<int> sum0, Vector256<int> sum1, Vector256<float> scale0, Vector256<float> scale1,
+        Vector256<float> bias0, Vector256<float> bias1, float* c)
     {
         var off = Vector256.Create(offset);
         var rs = Vector256.Create(rowScale);
-        Vector256.Store(Vector256.ConvertToSingle(acc0 + off * sum0) * (rs * scale0), c);
-        Vector256.Store(Vector256.ConvertToSingle(acc1 + off * sum1) * (rs * scale1), c + 8);
+        Vector256.Store(Vector256.ConvertToSingle(acc0 + off * sum0) * (rs * scale0) + bias0, c);
+        Vector256.Store(Vector256.ConvertToSingle(acc1 + off * sum1) * (rs * scale1) + bias1, c + 8);
     }
 }
 
@@ -189,19 +197,35 @@ internal readonly struct Int8Kernel512<TDot> : IInt8MicroKernel where TDot : IDo
         var sum1 = Vector512.Load(e.ColSum + 16);
         var scale0 = Vector512.Load(e.ColScale);
         var scale1 = Vector512.Load(e.ColScale + 16);
-        Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, c);
-        Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, c + ldc);
-        Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, c + 2 * ldc);
-        Store(c30, c31, e.RowOffset[r3], e.RowScale[r3], sum0, sum1, scale0, scale1, c + 3 * ldc);
+        var (bias0, bias1) = Int8Rescale.Bias512(e.ColBias);
+        Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, bias0, bias1, c);
+        Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, bias0, bias1, c + ldc);
+        Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, bias0, bias1, c + 2 * ldc);
+        Store(c30, c31, e.RowOffset[r3], e.RowScale[r3], sum0, sum1, scale0, scale1, bias0, bias1, c + 3 * ldc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static unsafe void Store(Vector512<int> acc0, Vector512<int> acc1, int offset, float rowScale,
-        Vector512<int> sum0, Vector512<int> sum1, Vector512<float> scale0, Vector512<float> scale1, float* c)
+        Vector512<int> sum0, Vector512<int> sum1, Vector512<float> scale0, Vector512<float> scale1,
+        Vector512<float> bias0, Vector512<float> bias1, float* c)
     {
         var off = Vector512.Create(offset);
         var rs = Vector512.Create(rowScale);
-        Vector512.Store(Vector512.ConvertToSingle(acc0 + off * sum0) * (rs * scale0), c);
-        Vector512.Store(Vector512.ConvertToSingle(acc1 + off * sum1) * (rs * scale1), c + 16);
+        Vector512.Store(Vector512.ConvertToSingle(acc0 + off * sum0) * (rs * scale0) + bias0, c);
+        Vector512.Store(Vector512.ConvertToSingle(acc1 + off * sum1) * (rs * scale1) + bias1, c + 16);
     }
+}
+
+/// <summary>The bias vectors a kernel's rescale adds: a panel's first 2 × width columns, or −0 (adds nothing) for none.</summary>
+internal static unsafe class Int8Rescale
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float>, Vector256<float>) Bias256(float* bias) => bias == null
+        ? (Vector256.Create(-0f), Vector256.Create(-0f))
+        : (Vector256.Load(bias), Vector256.Load(bias + 8));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector512<float>, Vector512<float>) Bias512(float* bias) => bias == null
+        ? (Vector512.Create(-0f), Vector512.Create(-0f))
+        : (Vector512.Load(bias), Vector512.Load(bias + 16));
 }

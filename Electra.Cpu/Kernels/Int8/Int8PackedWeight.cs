@@ -21,6 +21,7 @@ public sealed class Int8PackedWeight
     readonly int[] _columnSums;
     readonly float[] _columnScales;
     readonly float[]? _bias;
+    readonly float[] _columnBiases; // the bias padded to whole panels, −0 where there is none (see ColumnBiases)
     readonly byte[]? _splitPairs; // [panel][quads / 2], Avx2 only
     readonly bool[]? _panelHasSplits; // per panel: whether any of its pairs is split
 
@@ -39,6 +40,9 @@ public sealed class Int8PackedWeight
         _columnSums = columnSums;
         _columnScales = columnScales;
         _bias = bias;
+        _columnBiases = GC.AllocateArray<float>(PanelCount * PanelWidth, pinned: true);
+        _columnBiases.AsSpan().Fill(-0f);
+        bias?.CopyTo(_columnBiases, 0);
         _splitPairs = splitPairs;
         if (splitPairs is { Length: > 0 })
         {
@@ -74,7 +78,12 @@ public sealed class Int8PackedWeight
     internal unsafe sbyte* Panels => (sbyte*)Unsafe.AsPointer(ref _storage[_offset]);
     internal unsafe int* ColumnSums => (int*)Unsafe.AsPointer(ref _columnSums[0]);
     internal unsafe float* ColumnScales => (float*)Unsafe.AsPointer(ref _columnScales[0]);
-    internal unsafe float* BiasPointer => _bias == null ? null : (float*)Unsafe.AsPointer(ref _bias[0]);
+    /// <summary>
+    /// The bias of every column, padded to whole panels, for the kernels' rescale to add (<see cref="Int8Epilogue.ColBias"/>):
+    /// −0 for a weight without bias and past OutFeatures, since x + (−0) is x for every float x (±0, NaN and subnormals
+    /// included), so the unbiased product keeps its bits.
+    /// </summary>
+    internal unsafe float* ColumnBiases => (float*)Unsafe.AsPointer(ref _columnBiases[0]);
     /// <summary>Pairs of quads per panel in <see cref="SplitPairs"/>.</summary>
     internal int PairsPerPanel => Quads / 2;
     /// <summary>Per panel and pair of quads, non-zero where the kernel must run the pair as two single quads; null: none.</summary>

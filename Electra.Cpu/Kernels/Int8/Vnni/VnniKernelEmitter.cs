@@ -127,9 +127,10 @@ internal static class VnniKernelEmitter
         a.dec(r9);
         a.jnz(singleLoop);
 
-        // y = float(acc + RowOffset[r] · ColSum[c]) · (RowScale[r] · ColScale[c]), Int8Kernel512's order of operations;
-        // with uniform rows the offset product is already in acc and the scale product in zmm30/31.
+        // y = float(acc + RowOffset[r] · ColSum[c]) · (RowScale[r] · ColScale[c]) + Bias[c], Int8Kernel512's order of
+        // operations; with uniform rows the offset product is already in acc and the scale product in zmm30/31.
         a.Label(ref rescale);
+        a.mov(r9, __qword_ptr[rdi + VnniStripArgs.OffsetBias]);
         a.mov(r11, r10);
         a.imul(r11, __qword_ptr[rdi + VnniStripArgs.OffsetLdc]);
         a.add(r11, __qword_ptr[rdi + VnniStripArgs.OffsetC]);
@@ -169,6 +170,8 @@ internal static class VnniKernelEmitter
                     a.vmulps(zmm23, zmm21, Zmm[18 + j]);
                     a.vmulps(acc, acc, zmm23);
                 }
+                // + bias, the addition the separate bias pass made (−0 where there is none), before the only store.
+                a.vaddps(acc, acc, __zmmword_ptr[r9 + 64 * j]);
                 a.vmovups(j == 0 ? __zmmword_ptr[r11].k1 : __zmmword_ptr[r11 + 64].k2, acc);
             }
             a.add(r11, __qword_ptr[rdi + VnniStripArgs.OffsetLdc]);

@@ -8,7 +8,7 @@ namespace Electra.Cpu.Kernels.Int8.Vnni;
 /// code reads (<see cref="VnniKernelEmitter"/>); row arrays and C start at the strip's first row, column arrays and C
 /// at the panel's first column.
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 96)]
+[StructLayout(LayoutKind.Explicit, Size = 104)]
 internal unsafe struct VnniStripArgs
 {
     /// <summary>Unsigned activation codes, row 0 of the strip; row r at A + r · Lda.</summary>
@@ -33,8 +33,10 @@ internal unsafe struct VnniStripArgs
     /// <summary>Non-zero when every row shares RowOffset[0] and RowScale[0] (activations per tensor): picks the strip
     /// functions that form their products with the columns once (<see cref="VnniKernelEmitter"/>).</summary>
     [FieldOffset(92)] public int UniformRows;
+    /// <summary>32 column biases added after the rescale (−0 for none and past the panel's columns; never null).</summary>
+    [FieldOffset(96)] public float* Bias;
 
     public const int OffsetA = 0, OffsetLda = 8, OffsetRows = 16, OffsetB = 24, OffsetQuads = 32, OffsetC = 40,
         OffsetLdc = 48, OffsetRowOffset = 56, OffsetRowScale = 64, OffsetColSum = 72, OffsetColScale = 80,
-        OffsetMask0 = 88, OffsetMask1 = 90;
+        OffsetMask0 = 88, OffsetMask1 = 90, OffsetBias = 96;
 }
