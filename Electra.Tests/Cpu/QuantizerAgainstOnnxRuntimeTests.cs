@@ -106,13 +106,28 @@ public sealed class QuantizerAgainstOnnxRuntimeTests : IDisposable
         AssertSame(x, 1, OnnxRuntime(x), kind);
     }
 
-    static float[] NearTies(float min, float max)
+    /// <summary>
+    /// Values within 1 to 6 ulps of every tie (j + ½)·scale, for ranges of any magnitude (1e-30 to 1e30) and width: the
+    /// quantizer rounds x · (1/scale) where that provably gives the division's code and divides the rest, so these
+    /// are where a wrong bound would show.
+    /// </summary>
+    [Property(MaxTest = 40)]
+    public void MatchesOnnxRuntimeNearTiesAtAnyScale(int seed, sbyte exponentSel, byte ulpsSel)
+    {
+        var rng = new Random(seed);
+        float magnitude = MathF.Pow(10, exponentSel % 31);
+        float min = -(float)rng.NextDouble() * magnitude, max = (float)rng.NextDouble() * magnitude + magnitude / 100;
+        var x = NearTies(min, max, 1 + ulpsSel % 6);
+        AssertSame(x, 1, OnnxRuntime(x), $"near ties of [{min:G9}, {max:G9}], seed {seed}");
+    }
+
+    static float[] NearTies(float min, float max, int reach = 2)
     {
         float scale = (max - min) / 255f;
         int zero = (int)MathF.Round(-min / scale);
         var x = new List<float> { min, max };
         for (int j = -zero; j < 255 - zero; j++)
-            foreach (int ulps in new[] { -2, -1, 0, 1, 2 })
+            for (int ulps = -reach; ulps <= reach; ulps++)
             {
                 float tie = (j + 0.5f) * scale;
                 int bits = BitConverter.SingleToInt32Bits(tie) + (tie < 0 ? -ulps : ulps);
