@@ -10,7 +10,7 @@ namespace Electra.Cpu.Kernels.Int8;
 /// Layout: column panels of <see cref="PanelWidth"/> outputs; inside a panel, for each group of 4 inputs ("quad"),
 /// the 4 bytes of every column in turn ([quads][PanelWidth][4]), so one 32-byte load holds 8 columns × 4 inputs,
 /// which is what <c>vpdpbusd</c> and <c>vpmaddubsw</c> take. Inputs past In are zero. Per column it also keeps the
-/// sum of its codes (to undo the activation's zero point) and its scale; for <see cref="Int8Isa.Avx2"/>, per panel and
+/// sum of its codes (to undo the activation's zero point), its scale and its bias (which the kernels add); for <see cref="Int8Isa.Avx2"/>, per panel and
 /// pair of quads, whether the pair must be split because some int16 lane of <see cref="Avx2Dot"/>'s paired step could
 /// leave int16 (4 weights with Σ|w| &gt; 255).
 /// </summary>
