@@ -8,8 +8,8 @@ namespace Electra.Cpu.Kernels.Int8;
 /// y[M, N] = act(dequantize(quantize(x) · W_qᵀ) + b): the input is quantized per call (<see cref="ActivationQuantizer"/>:
 /// DynamicQuantizeLinear, per tensor or per row), multiplied with a prepacked int8 weight
 /// (<see cref="Int8PackedWeight"/>) in int32, and each tile's sums become floats with the bias in the kernel's rescale
-/// and get the activation while still in cache. A weight packed for an ISA the CPU lacks runs on that ISA's portable twin (same
-/// packing, same results).
+/// and get the activation while still in cache. A weight packed for an ISA the CPU lacks runs on that ISA's portable
+/// twin (same packing, same results).
 /// <para>
 /// Row tiles: each thread tile is rows × every panel of every output, and quantizes its own rows first, so the codes
 /// never leave the core's cache and the input is read once; equal tiles of at most <see cref="TileRows"/> rows, a

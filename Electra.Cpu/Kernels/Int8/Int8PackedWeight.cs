@@ -10,9 +10,9 @@ namespace Electra.Cpu.Kernels.Int8;
 /// Layout: column panels of <see cref="PanelWidth"/> outputs; inside a panel, for each group of 4 inputs ("quad"),
 /// the 4 bytes of every column in turn ([quads][PanelWidth][4]), so one 32-byte load holds 8 columns × 4 inputs,
 /// which is what <c>vpdpbusd</c> and <c>vpmaddubsw</c> take. Inputs past In are zero. Per column it also keeps the
-/// sum of its codes (to undo the activation's zero point), its scale and its bias (which the kernels add); for <see cref="Int8Isa.Avx2"/>, per panel and
-/// pair of quads, whether the pair must be split because some int16 lane of <see cref="Avx2Dot"/>'s paired step could
-/// leave int16 (4 weights with Σ|w| &gt; 255).
+/// sum of its codes (to undo the activation's zero point), its scale and its bias (which the kernels add); for
+/// <see cref="Int8Isa.Avx2"/>, per panel and pair of quads, whether the pair must be split because some int16 lane of
+/// <see cref="Avx2Dot"/>'s paired step could leave int16 (4 weights with Σ|w| &gt; 255).
 /// </summary>
 public sealed class Int8PackedWeight
 {
@@ -80,8 +80,8 @@ public sealed class Int8PackedWeight
     internal unsafe float* ColumnScales => (float*)Unsafe.AsPointer(ref _columnScales[0]);
     /// <summary>
     /// The bias of every column, padded to whole panels, for the kernels' rescale to add (<see cref="Int8Epilogue.ColBias"/>):
-    /// −0 for a weight without bias and past OutFeatures, since x + (−0) is x for every float x (±0, NaN and subnormals
-    /// included), so the unbiased product keeps its bits.
+    /// −0 for a weight without bias and past OutFeatures, since x + (−0) is x for every float a rescale produces (±0,
+    /// quiet NaN and subnormals included), so the unbiased product keeps its bits.
     /// </summary>
     internal unsafe float* ColumnBiases => (float*)Unsafe.AsPointer(ref _columnBiases[0]);
     /// <summary>Pairs of quads per panel in <see cref="SplitPairs"/>.</summary>

@@ -31,7 +31,7 @@ internal readonly struct Int8KernelVnni : IInt8MicroKernel
         Bias = e.ColBias == null ? NoBias : e.ColBias,
     };
 
-    /// <summary>A panel of −0: the bias of a weight without one (x + (−0) = x for every float x).</summary>
+    /// <summary>A panel of −0: the bias of a weight without one (x + (−0) = x for every float a rescale produces).</summary>
     static readonly unsafe float* NoBias = NegativeZeros();
 
     static unsafe float* NegativeZeros()
