@@ -87,7 +87,8 @@ internal readonly struct Int8Kernel3x16<TDot> : IInt8MicroKernel where TDot : IM
         var sum1 = Vector256.Load(e.ColSum + 8);
         var scale0 = Vector256.Load(e.ColScale);
         var scale1 = Vector256.Load(e.ColScale + 8);
-        var (bias0, bias1) = Int8Rescale.Bias256(e.ColBias);
+        var bias0 = Vector256.Load(e.BiasOrNone);
+        var bias1 = Vector256.Load(e.BiasOrNone + 8);
         Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, bias0, bias1, c);
         Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, bias0, bias1, c + ldc);
         Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, bias0, bias1, c + 2 * ldc);

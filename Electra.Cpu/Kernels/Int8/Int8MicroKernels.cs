@@ -17,9 +17,20 @@ internal unsafe struct Int8Epilogue
     /// <summary>
     /// The bias, added after the rescale while the sums are still in registers (the same float addition the separate
     /// bias pass made, so the same bits, without a pass over the block): a whole panel's width of columns
-    /// (<see cref="Int8PackedWeight.ColumnBiases"/>), or null for none.
+    /// (<see cref="Int8PackedWeight.ColumnBiases"/>), or null for none (kernels read <see cref="BiasOrNone"/>).
     /// </summary>
     public float* ColBias;
+    /// <summary><see cref="ColBias"/>, or a panel of −0 for none: x + (−0) = x for every float a rescale produces.</summary>
+    public readonly float* BiasOrNone => ColBias == null ? NoBias : ColBias;
+    /// <summary>The widest panel (32 floats) of −0, for the life of the process.</summary>
+    static readonly float* NoBias = NegativeZeros();
+
+    static float* NegativeZeros()
+    {
+        var zeros = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(32 * sizeof(float), 64);
+        new Span<float>(zeros, 32).Fill(-0f);
+        return zeros;
+    }
     /// <summary>Every row's offset and scale are the same (activations quantized per tensor); kernels may read row 0's.</summary>
     public bool UniformRows;
 }
@@ -111,7 +122,8 @@ internal readonly struct Int8Kernel256<TDot> : IInt8MicroKernel where TDot : IDo
         var sum1 = Vector256.Load(e.ColSum + 8);
         var scale0 = Vector256.Load(e.ColScale);
         var scale1 = Vector256.Load(e.ColScale + 8);
-        var (bias0, bias1) = Int8Rescale.Bias256(e.ColBias);
+        var bias0 = Vector256.Load(e.BiasOrNone);
+        var bias1 = Vector256.Load(e.BiasOrNone + 8);
         Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, bias0, bias1, c);
         Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, bias0, bias1, c + ldc);
         Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, bias0, bias1, c + 2 * ldc);
@@ -197,7 +209,8 @@ internal readonly struct Int8Kernel512<TDot> : IInt8MicroKernel where TDot : IDo
         var sum1 = Vector512.Load(e.ColSum + 16);
         var scale0 = Vector512.Load(e.ColScale);
         var scale1 = Vector512.Load(e.ColScale + 16);
-        var (bias0, bias1) = Int8Rescale.Bias512(e.ColBias);
+        var bias0 = Vector512.Load(e.BiasOrNone);
+        var bias1 = Vector512.Load(e.BiasOrNone + 16);
         Store(c00, c01, e.RowOffset[0], e.RowScale[0], sum0, sum1, scale0, scale1, bias0, bias1, c);
         Store(c10, c11, e.RowOffset[r1], e.RowScale[r1], sum0, sum1, scale0, scale1, bias0, bias1, c + ldc);
         Store(c20, c21, e.RowOffset[r2], e.RowScale[r2], sum0, sum1, scale0, scale1, bias0, bias1, c + 2 * ldc);
@@ -214,18 +227,4 @@ internal readonly struct Int8Kernel512<TDot> : IInt8MicroKernel where TDot : IDo
         Vector512.Store(Vector512.ConvertToSingle(acc0 + off * sum0) * (rs * scale0) + bias0, c);
         Vector512.Store(Vector512.ConvertToSingle(acc1 + off * sum1) * (rs * scale1) + bias1, c + 16);
     }
-}
-
-/// <summary>The bias vectors a kernel's rescale adds: a panel's first 2 × width columns, or −0 (adds nothing) for none.</summary>
-internal static unsafe class Int8Rescale
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector256<float>, Vector256<float>) Bias256(float* bias) => bias == null
-        ? (Vector256.Create(-0f), Vector256.Create(-0f))
-        : (Vector256.Load(bias), Vector256.Load(bias + 8));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector512<float>, Vector512<float>) Bias512(float* bias) => bias == null
-        ? (Vector512.Create(-0f), Vector512.Create(-0f))
-        : (Vector512.Load(bias), Vector512.Load(bias + 16));
 }

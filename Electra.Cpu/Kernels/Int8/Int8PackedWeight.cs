@@ -20,13 +20,12 @@ public sealed class Int8PackedWeight
     readonly int _offset;      // first byte at a 64-byte boundary
     readonly int[] _columnSums;
     readonly float[] _columnScales;
-    readonly float[]? _bias;
     readonly float[] _columnBiases; // the bias padded to whole panels, −0 where there is none (see ColumnBiases)
     readonly byte[]? _splitPairs; // [panel][quads / 2], Avx2 only
     readonly bool[]? _panelHasSplits; // per panel: whether any of its pairs is split
 
     Int8PackedWeight(Int8Isa isa, int outFeatures, int inFeatures, bool perChannel, sbyte[] storage, int offset,
-        int[] columnSums, float[] columnScales, float[]? bias, byte[]? splitPairs)
+        int[] columnSums, float[] columnScales, ReadOnlySpan<float> bias, bool hasBias, byte[]? splitPairs)
     {
         Isa = isa;
         OutFeatures = outFeatures;
@@ -39,10 +38,10 @@ public sealed class Int8PackedWeight
         _offset = offset;
         _columnSums = columnSums;
         _columnScales = columnScales;
-        _bias = bias;
+        HasBias = hasBias;
         _columnBiases = GC.AllocateArray<float>(PanelCount * PanelWidth, pinned: true);
         _columnBiases.AsSpan().Fill(-0f);
-        bias?.CopyTo(_columnBiases, 0);
+        if (hasBias) bias.CopyTo(_columnBiases);
         _splitPairs = splitPairs;
         if (splitPairs is { Length: > 0 })
         {
@@ -63,8 +62,8 @@ public sealed class Int8PackedWeight
     public int PanelCount { get; }
     /// <summary>Groups of 4 inputs: K rounded up to a multiple of 4, divided by 4.</summary>
     public int Quads { get; }
-    public bool HasBias => _bias != null;
-    public ReadOnlySpan<float> Bias => _bias;
+    public bool HasBias { get; }
+    public ReadOnlySpan<float> Bias => HasBias ? _columnBiases.AsSpan(0, OutFeatures) : default;
     /// <summary>Scale of output channel c (the same for all with per-tensor quantization).</summary>
     public float Scale(int c) => _columnScales[c];
 
@@ -140,7 +139,7 @@ public sealed class Int8PackedWeight
             else pool.Run(job, panels);
         }
         return new Int8PackedWeight(chosen, outFeatures, inFeatures, perOutputChannel, storage, offset, sums, scales,
-            hasBias ? PackedWeight.PinnedCopy(bias) : null, split);
+            bias, hasBias, split);
     }
 
     /// <summary>max |w| / 127 as quantize_dynamic computes it (2·max|w| / (127 − (−127))), 1 for all zeros; NaN stays NaN.</summary>

@@ -28,16 +28,6 @@ internal readonly struct Int8KernelVnni : IInt8MicroKernel
         Mask0 = (ushort)((1 << Math.Min(16, cols)) - 1),
         Mask1 = (ushort)((1 << Math.Clamp(cols - 16, 0, 16)) - 1),
         UniformRows = e.UniformRows ? 1 : 0,
-        Bias = e.ColBias == null ? NoBias : e.ColBias,
+        Bias = e.BiasOrNone,
     };
-
-    /// <summary>A panel of −0: the bias of a weight without one (x + (−0) = x for every float a rescale produces).</summary>
-    static readonly unsafe float* NoBias = NegativeZeros();
-
-    static unsafe float* NegativeZeros()
-    {
-        var zeros = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(NR * sizeof(float), 64);
-        new Span<float>(zeros, NR).Fill(-0f);
-        return zeros; // one panel for the life of the process
-    }
 }
