@@ -112,4 +112,43 @@ public class CpuPassRecyclingTests
         }
         return live.All(l => pass.Read(l.Tensor).All(x => x == l.Value)).Label("every live tensor keeps its values");
     }
+
+    /// <summary>
+    /// Every activation starts on a cache line, whatever its length (the kernels' vector accesses along a row then stay
+    /// within lines), and its span is exactly its element count, float32 and int32, fresh and recycled.
+    /// </summary>
+    [Property(MaxTest = 50)]
+    public unsafe Property ActivationsStartOnACacheLine(PositiveInt rowsSeed, PositiveInt widthSeed)
+    {
+        int rows = 1 + rowsSeed.Get % 37, width = 1 + widthSeed.Get % 301;
+        using var backend = new CpuBackend(new CpuBackendOptions(Threads: 1));
+        using var pass = backend.BeginPass();
+        var values = Enumerable.Range(0, rows * width).Select(i => (float)i).ToArray();
+        var tensors = new List<DeviceTensor>();
+        for (int i = 0; i < 3; i++)
+        {
+            var x = pass.Upload(values, [rows, width]);
+            var sum = pass.Add(x, x);
+            tensors.Add(x);
+            tensors.Add(sum);
+            tensors.Add(pass.UploadInt(new int[rows * width], [rows, width]));
+            if (i == 1) { pass.Release(x); pass.Release(sum); }   // the third round is served recycled arrays
+        }
+        bool aligned = true, exact = true;
+        foreach (var t in tensors)
+        {
+            var cpu = (CpuTensor)t;
+            if (cpu.DType == DeviceDType.Float32)
+            {
+                fixed (float* p = cpu.Floats) aligned &= ((nint)p & 63) == 0;
+                exact &= cpu.Floats.Length == rows * width;
+            }
+            else
+            {
+                fixed (int* p = cpu.Ints) aligned &= ((nint)p & 63) == 0;
+                exact &= cpu.Ints.Length == rows * width;
+            }
+        }
+        return aligned.Label("64-byte aligned").And(exact.Label("span length is the element count"));
+    }
 }
