@@ -9,10 +9,12 @@ public sealed class OrtRunner : IDisposable
 {
     readonly InferenceSession _session;
 
-    public OrtRunner(string onnxPath, int threads)
+    public OrtRunner(string onnxPath, int threads) : this(onnxPath, Options(threads)) { }
+
+    public OrtRunner(string onnxPath, SessionOptions options)
     {
         // Weights are external data next to the .onnx file: the session must load from the file path.
-        _session = new InferenceSession(onnxPath, Options(threads));
+        _session = new InferenceSession(onnxPath, options);
     }
 
     /// <summary>The session settings of every side-by-side run (and of ort-profile's profiled session).</summary>

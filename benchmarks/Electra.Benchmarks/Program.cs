@@ -192,6 +192,12 @@ if (mode is "layernorm")
     LayerNormBench.Run(threads, iterations); // the LayerNorm row alone (against the round-eight row) and the stand-alone pass
 if (mode is "checkpoint")
     CheckpointLoadBench.Run(modelDir, iterations);
+if (mode is "state-probe")
+{
+    // The int8 1 × 128 forward's median per second, ours and ORT's: whether the machine's slow state comes and goes within a process.
+    string ortInt8 = ArgString("--ort-int8") ?? Path.Combine(".build", "ort-int8", "model.onnx");
+    StateProbe.Run(modelDir, ortInt8, threads, ArgInt("--seconds") ?? 60, args.Contains("--ort-only"), args.Contains("--ours-only"));
+}
 
 Console.WriteLine($"load average at end: {CpuInfo.LoadAverage()}");
 return 0;
