@@ -192,6 +192,12 @@ if (mode is "layernorm")
     LayerNormBench.Run(threads, iterations); // the LayerNorm row alone (against the round-eight row) and the stand-alone pass
 if (mode is "checkpoint")
     CheckpointLoadBench.Run(modelDir, iterations);
+if (mode is "int8-states")
+{
+    // ours int8 against ORT int8 one forward each, pair after pair, the ratios reported per state of the machine.
+    string ortInt8 = ArgString("--ort-int8") ?? Path.Combine(".build", "ort-int8", "model.onnx");
+    Int8StatePairs.Run(modelDir, ortInt8, threads, ArgInt("--batch") ?? 32, ArgInt("--seconds") ?? 60);
+}
 if (mode is "state-probe")
 {
     // The int8 1 × 128 forward's median per second, ours and ORT's: whether the machine's slow state comes and goes within a process.
