@@ -85,6 +85,7 @@ public static unsafe class Int8Probe
             ("int8 3 × 16, sign split, paired quads, |a| once (round five)", 3, () => { for (int i = 0; i < calls; i++) Int8Kernel3x16RoundFive.Run(a, lda, 3, b, k / 4, q.SplitPairs, c, 16, 16, e); }),
             ("int8 3 × 16, sign split, paired quads, |a| read from the codes (now)", 3, () => { for (int i = 0; i < calls; i++) Int8Kernel3x16<Avx2Dot>.Run(a, lda, 3, b, k / 4, split, c, 16, 16, e); }),
             ("int8 3 × 16 without vpsignb (wrong sums: timing only)", 3, () => { for (int i = 0; i < calls; i++) Int8Kernel3x16<UnsignedTimingDot>.Run(a, lda, 3, b, k / 4, split, c, 16, 16, e); }),
+            ("int8 3 × 16, unsigned codes, each quad its own vpmaddwd (exact where each pair has |w1| + |w2| ≤ 128: timing only)", 3, () => { for (int i = 0; i < calls; i++) Int8Kernel3x16<UnsignedUnpairedTimingDot>.Run(a, lda, 3, b, k / 4, split, c, 16, 16, e); }),
             ("int8 3 × 16, sign split, 4 quads per vpmaddwd, none split (upper bound: timing only)", 3, () => { for (int i = 0; i < calls; i++) QuadQuads3x16(a, lda, b, k / 4, c); }),
         };
         var bestKernel = new double[kernels.Length];
@@ -175,6 +176,24 @@ public static unsafe class Int8Probe
             Vector256<sbyte> a1, Vector256<byte> m1, Vector256<sbyte> w1) =>
             Avx2.Add(acc, Avx2.MultiplyAddAdjacent(
                 Avx2.Add(Avx2.MultiplyAddAdjacent(m0, w0), Avx2.MultiplyAddAdjacent(m1, w1)), Vector256.Create((short)1)));
+    }
+
+    readonly struct UnsignedUnpairedTimingDot : IMagnitudeDot256
+    {
+        public static bool SignedActivations => true;
+        public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) => Dot(acc, a, a.AsByte(), w);
+        public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<sbyte> w0, Vector256<sbyte> a1, Vector256<sbyte> w1) =>
+            Dot2(acc, a0, a0.AsByte(), w0, a1, a1.AsByte(), w1);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<byte> m, Vector256<sbyte> w) =>
+            Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, w), Vector256.Create((short)1)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<byte> m0, Vector256<sbyte> w0,
+            Vector256<sbyte> a1, Vector256<byte> m1, Vector256<sbyte> w1) =>
+            Avx2.Add(Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m0, w0), Vector256.Create((short)1))),
+                Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m1, w1), Vector256.Create((short)1)));
     }
 
     // Each stream: 12 independent chains (more than latency × pipes), one instruction per chain per iteration.
