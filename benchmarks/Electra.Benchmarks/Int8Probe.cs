@@ -178,22 +178,17 @@ public static unsafe class Int8Probe
                 Avx2.Add(Avx2.MultiplyAddAdjacent(m0, w0), Avx2.MultiplyAddAdjacent(m1, w1)), Vector256.Create((short)1)));
     }
 
+    /// <summary>The unsigned codes without pairing quads: each quad its own vpmaddwd (Dot2 is two Dots).</summary>
     readonly struct UnsignedUnpairedTimingDot : IMagnitudeDot256
     {
         public static bool SignedActivations => true;
-        public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) => Dot(acc, a, a.AsByte(), w);
-        public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<sbyte> w0, Vector256<sbyte> a1, Vector256<sbyte> w1) =>
-            Dot2(acc, a0, a0.AsByte(), w0, a1, a1.AsByte(), w1);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<sbyte> w) => UnsignedTimingDot.Dot(acc, a, w);
         public static Vector256<int> Dot(Vector256<int> acc, Vector256<sbyte> a, Vector256<byte> m, Vector256<sbyte> w) =>
-            Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, w), Vector256.Create((short)1)));
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            UnsignedTimingDot.Dot(acc, a, m, w);
+        public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<sbyte> w0, Vector256<sbyte> a1, Vector256<sbyte> w1) =>
+            Dot(Dot(acc, a0, w0), a1, w1);
         public static Vector256<int> Dot2(Vector256<int> acc, Vector256<sbyte> a0, Vector256<byte> m0, Vector256<sbyte> w0,
-            Vector256<sbyte> a1, Vector256<byte> m1, Vector256<sbyte> w1) =>
-            Avx2.Add(Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m0, w0), Vector256.Create((short)1))),
-                Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m1, w1), Vector256.Create((short)1)));
+            Vector256<sbyte> a1, Vector256<byte> m1, Vector256<sbyte> w1) => Dot(Dot(acc, a0, m0, w0), a1, m1, w1);
     }
 
     // Each stream: 12 independent chains (more than latency × pipes), one instruction per chain per iteration.
