@@ -54,8 +54,8 @@ internal sealed class ActivationPool
         var shapeArray = CpuBackend.ShapeOf(shape);
         Interlocked.Add(ref _heldBytes, (long)length * sizeof(float));   // float32 and int32 alike
         return dtype == DeviceDType.Float32
-            ? new CpuTensor(shapeArray, AlignedArray<float>.Allocate(length), owner)
-            : new CpuTensor(shapeArray, AlignedArray<int>.Allocate(length), owner);
+            ? new CpuTensor(shapeArray, AlignedMemory.Allocate<float>(length), owner)
+            : new CpuTensor(shapeArray, AlignedMemory.Allocate<int>(length), owner);
     }
 
     /// <summary>Takes an activation back; its array (and the object) will serve a later request.</summary>
@@ -91,7 +91,7 @@ internal sealed class ActivationPool
         }
     }
 
-    static int Length(CpuTensor tensor) => tensor.PooledFloats?.Memory.Length ?? tensor.PooledInts?.Memory.Length ?? 0;
+    static int Length(CpuTensor tensor) => tensor.PooledFloats?.Length ?? tensor.PooledInts?.Length ?? 0;
 
     /// <summary>Removes and returns the most recently returned tensor of <paramref name="shape"/>, or null.</summary>
     static CpuTensor? TakeMatching(List<CpuTensor> free, ReadOnlySpan<int> shape)

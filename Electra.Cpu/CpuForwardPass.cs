@@ -55,7 +55,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
     {
         CheckCount(data.Length, shape);
         var t = NewInt(shape);
-        data.CopyTo(t.PooledInts!.Memory.Span);
+        data.CopyTo(t.PooledInts!.Value.Span);
         return t;
     }
 
@@ -243,7 +243,7 @@ internal sealed unsafe class CpuForwardPass(CpuBackend backend) : IForwardPass
         {
             for (int i = 0; i < weights.Length; i++)
             {
-                pins[i] = ((CpuTensor)results[i]).PooledFloats!.Memory.Pin();
+                pins[i] = ((CpuTensor)results[i]).PooledFloats!.Value.Pin();
                 outputs[i] = (nint)pins[i].Pointer;
             }
             fixed (float* px = Cpu(x).Floats)

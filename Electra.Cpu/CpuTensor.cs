@@ -4,8 +4,8 @@ using Electra.Core.Backend;
 namespace Electra.Cpu;
 
 /// <summary>
-/// A tensor of the CPU backend: a row-major span of host memory. Activations own a pooled, 64-byte-aligned array that their pass
-/// recycles; weights wrap the checkpoint's memory (possibly a memory map) without copying.
+/// A tensor of the CPU backend: a row-major span of host memory. Activations own pooled memory that starts on a cache
+/// line and that their pass recycles; weights wrap the checkpoint's memory (possibly a memory map) without copying.
 /// </summary>
 public sealed class CpuTensor : DeviceTensor
 {
@@ -16,16 +16,16 @@ public sealed class CpuTensor : DeviceTensor
 
     public CpuTensor(ImmutableArray<int> shape, ReadOnlyMemory<int> data) : base(shape, DeviceDType.Int32) => _ints = data;
 
-    internal CpuTensor(ImmutableArray<int> shape, AlignedArray<float> pooled, CpuForwardPass owner) : base(shape, DeviceDType.Float32)
+    internal CpuTensor(ImmutableArray<int> shape, Memory<float> pooled, CpuForwardPass owner) : base(shape, DeviceDType.Float32)
     {
-        _floats = pooled.Memory;
+        _floats = pooled;
         PooledFloats = pooled;
         Owner = owner;
     }
 
-    internal CpuTensor(ImmutableArray<int> shape, AlignedArray<int> pooled, CpuForwardPass owner) : base(shape, DeviceDType.Int32)
+    internal CpuTensor(ImmutableArray<int> shape, Memory<int> pooled, CpuForwardPass owner) : base(shape, DeviceDType.Int32)
     {
-        _ints = pooled.Memory;
+        _ints = pooled;
         PooledInts = pooled;
         Owner = owner;
     }
@@ -42,8 +42,8 @@ public sealed class CpuTensor : DeviceTensor
     internal ReadOnlyMemory<int> IntMemory => _ints;
 
     /// <summary>The pooled memory this tensor owns (null for weights and views).</summary>
-    internal AlignedArray<float>? PooledFloats { get; }
-    internal AlignedArray<int>? PooledInts { get; }
+    internal Memory<float>? PooledFloats { get; }
+    internal Memory<int>? PooledInts { get; }
     /// <summary>The pass this activation belongs to now; a pooled tensor changes owner each time it is rented.</summary>
     internal CpuForwardPass? Owner { get; set; }
 
@@ -65,7 +65,7 @@ public sealed class CpuTensor : DeviceTensor
     private AttentionResult? _contextOnly;
 
     /// <summary>Writable span over an activation this backend produced.</summary>
-    internal Span<float> Writable => PooledFloats is { } pooled ? pooled.Memory.Span : throw new InvalidOperationException($"{this} is read-only");
+    internal Span<float> Writable => PooledFloats is { } pooled ? pooled.Span : throw new InvalidOperationException($"{this} is read-only");
 }
 
 /// <summary>A linear layer prepared for the CPU backend: its weight prepacked for the GEMM microkernel.</summary>
