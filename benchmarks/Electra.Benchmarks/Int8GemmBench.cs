@@ -11,9 +11,11 @@ namespace Electra.Benchmarks;
 /// </summary>
 public static class Int8GemmBench
 {
-    public static void Run(WorkerPool pool, int iterations, bool perChannel, bool perRow)
+    public static void Run(WorkerPool pool, int iterations, bool perChannel, bool perRow, bool avx2 = false)
     {
-        Console.WriteLine($"int8 path {Int8IsaDetection.Describe(Int8IsaDetection.Best)}, float path {GemmIsaDetection.Best}, {pool.Threads} threads");
+        Int8Isa int8Isa = avx2 ? Int8Isa.Avx2 : Int8IsaDetection.Best;
+        GemmIsa floatIsa = avx2 ? GemmIsa.Avx2 : GemmIsaDetection.Best;
+        Console.WriteLine($"int8 path {Int8IsaDetection.Describe(int8Isa)}, float path {floatIsa}, {pool.Threads} threads");
         // CPU ms per call (both threads) next to wall time: on a shared machine it is the steadier of the two.
         // Up to Gemm.SmallRows rows the int8 GEMM splits the rows between threads (each quantizes its own); the last
         // columns time the split it used before, the columns on the caller's codes, in the same alternation.
@@ -33,8 +35,8 @@ public static class Int8GemmBench
             // pairs the AVX2 kernel must split depends on the shape (uniform weights would split most of them).
             for (int i = 0; i < w.Length; i++)
                 w[i] = 0.02f * MathF.Sqrt(-2 * MathF.Log(1 - (float)rng.NextDouble())) * MathF.Cos(2 * MathF.PI * (float)rng.NextDouble());
-            var packed = PackedWeight.Pack(w, n, k, b);
-            var quantized = Int8PackedWeight.Pack(w, n, k, b, perChannel);
+            var packed = PackedWeight.Pack(w, n, k, b, floatIsa);
+            var quantized = Int8PackedWeight.Pack(w, n, k, b, perChannel, int8Isa);
             var y = new float[m * n];
             var contenders = new List<Alternating.Contender>
             {

@@ -4,7 +4,7 @@ using Electra.Cpu;
 using Electra.Cpu.Kernels;
 using Electra.Models;
 
-// electra-benchmarks [ort|ort-profile [--batch B --seq S]|round-ten|vnni-tile-probe [--rounds R --rows M]|vnni-prefetch|f32-probe [--rows M]|int8|int8-ranges|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm|int8-parts [--rows M]|int8-probe [--rounds R --k K]|attention|attention-products [--rounds R]|layernorm|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [--attention-before] [--before-round-ten] [ragged --batch B --min-len L --max-len L]
+// electra-benchmarks [ort|ort-profile [--batch B --seq S]|round-ten|vnni-tile-probe [--rounds R --rows M]|vnni-prefetch|f32-probe [--rows M]|int8|int8-ranges|int8-accuracy [--seeds N --first-seed F --batch 1|32]|int8-divergence [--batch B --seq S --seed N --ort-dir DIR]|int8-gemm [--avx2]|int8-parts [--rows M]|int8-probe [--rounds R --k K]|int8-states [--batch B --seconds N]|state-probe [--seconds N --ours-only|--ort-only]|attention|attention-products [--rounds R]|layernorm|vnni-probe [--rounds R --k K]|base|gemm|vulkan-gemm|random-base --out DIR|checkpoint|profile|all] [--ort-int8 FILE] [--per-channel] [--per-row] [--threads T] [--model DIR] [--iterations N] [--batch B --seq S --pad-ratio P --quantize int8 --ragged --min-len L --max-len L (profile)] [--attention-before] [--before-round-ten] [ragged --batch B --min-len L --max-len L]
 // electra-benchmarks bench <electra bench options>
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // `bench ...` runs the same code as `electra bench ...` (Electra.Cli.Commands.BenchCommand, through Electra.Cli.CommandLine).
@@ -134,7 +134,8 @@ if (mode is "int8-divergence")
 if (mode is "int8-gemm")
 {
     using var pool = new WorkerPool(threads);
-    Int8GemmBench.Run(pool, iterations, args.Contains("--per-channel"), args.Contains("--per-row"));
+    // --avx2: both GEMMs packed for their AVX2 kernels, as on a CPU without AVX-512 or VNNI.
+    Int8GemmBench.Run(pool, iterations, args.Contains("--per-channel"), args.Contains("--per-row"), args.Contains("--avx2"));
 }
 if (mode is "gelu")
 {
