@@ -59,12 +59,7 @@ public sealed class PackedWeight
         if (length > Array.MaxLength - 16)
             throw new WeightMismatchException("linear.weight", $"linear weight [{outFeatures}, {inFeatures}] is too large to pack");
         var storage = GC.AllocateUninitializedArray<float>((int)length + 16, pinned: true);
-        int offset;
-        unsafe
-        {
-            nint address = (nint)Unsafe.AsPointer(ref storage[0]);
-            offset = (int)(((64 - (address & 63)) & 63) / sizeof(float));
-        }
+        int offset = AlignedMemory.FirstAlignedIndex(storage);
         unsafe
         {
             fixed (float* source = weight)

@@ -17,8 +17,7 @@ internal sealed unsafe class ScratchBuffer
         if (_array.Length - _offset < length)
         {
             _array = GC.AllocateUninitializedArray<float>(checked((int)length + 16), pinned: true);
-            nint address = (nint)Unsafe.AsPointer(ref _array[0]);
-            _offset = (int)(((64 - (address & 63)) & 63) / sizeof(float));
+            _offset = AlignedMemory.FirstAlignedIndex(_array);
         }
         return (float*)Unsafe.AsPointer(ref _array[_offset]);
     }

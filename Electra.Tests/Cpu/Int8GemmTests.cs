@@ -108,9 +108,10 @@ public class Int8GemmTests : IDisposable
     /// <summary>
     /// The kernels add the bias in their rescale, while the sums are in registers. That must be the very addition a
     /// separate pass makes: on every ISA (twins where the CPU lacks one), with and without threads, activations per
-    /// tensor and per row, weights per tensor and per channel, the product with a bias and an activation equals, bit for bit, the product without a bias followed by
-    /// <see cref="ActivationKernels.BiasActivate"/>. (A weight without bias adds −0, which changes no float: the generated
-    /// code's strips are held to the bare rescale bit for bit in <see cref="VnniKernelTests"/>.)
+    /// tensor and per row, weights per tensor and per channel, the product with a bias and an activation equals, bit
+    /// for bit, the product without a bias followed by <see cref="ActivationKernels.BiasActivate"/>. (A weight without
+    /// bias adds −0, which changes no float: the generated code's strips are held to the bare rescale bit for bit in
+    /// <see cref="VnniKernelTests"/>.)
     /// </summary>
     [Property(MaxTest = 40)]
     public unsafe void FusedBiasIsTheSeparateBiasPassBitForBit(byte mSel, byte nSel, byte kSel, int seed, bool threaded, byte isaSel,
@@ -126,13 +127,15 @@ public class Int8GemmTests : IDisposable
         var pool = threaded ? _pool : null;
 
         var fused = Int8Gemm.Multiply(x, Int8PackedWeight.Pack(w, n, k, b, perChannel, isa), activation, perRow, pool);
-        var plain = Int8Gemm.Multiply(x, Int8PackedWeight.Pack(w, n, k, perOutputChannel: perChannel, isa: isa), Activation.Identity, perRow, pool);
+        var plain = Int8Gemm.Multiply(x, Int8PackedWeight.Pack(w, n, k, perOutputChannel: perChannel, isa: isa),
+            Activation.Identity, perRow, pool);
         var separate = (float[])plain.Clone();
         fixed (float* py = separate, pb = b)
             for (int r = 0; r < m; r++) ActivationKernels.BiasActivate(py + r * n, pb, n, activation);
         for (int i = 0; i < fused.Length; i++)
             if (BitConverter.SingleToInt32Bits(fused[i]) != BitConverter.SingleToInt32Bits(separate[i]))
-                Assert.Fail($"{isa} [{m}x{k}]·[{n}x{k}]ᵀ {activation} per-row {perRow} per-channel {perChannel}: element {i} = {fused[i]}, the separate pass gives {separate[i]}");
+                Assert.Fail($"{isa} [{m}x{k}]·[{n}x{k}]ᵀ {activation} per-row {perRow} per-channel {perChannel}: " +
+                    $"element {i} = {fused[i]}, the separate pass gives {separate[i]}");
         Assert.Contains(plain, v => v != 0); // random inputs: a product of all zeros would hide a dropped sum
     }
 

@@ -107,9 +107,9 @@ public sealed class QuantizerAgainstOnnxRuntimeTests : IDisposable
     }
 
     /// <summary>
-    /// Values within 1 to 6 ulps of every tie (j + ½)·scale, for ranges of any magnitude (1e-30 to 1e30) and width: the
-    /// quantizer rounds x · (1/scale) where that provably gives the division's code and divides the rest, so these
-    /// are where a wrong bound would show.
+    /// Values within 1 to 6 ulps of every tie (j + ½)·scale, for ranges of any magnitude (1e-30 to 1e30) and width:
+    /// where a quantizer that does not divide exactly as DynamicQuantizeLinear does (a product with 1/scale, a wrong
+    /// margin around the ties) would give another code.
     /// </summary>
     [Property(MaxTest = 40)]
     public void MatchesOnnxRuntimeNearTiesAtAnyScale(int seed, sbyte exponentSel, byte ulpsSel)

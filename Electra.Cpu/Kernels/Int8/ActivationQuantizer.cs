@@ -79,7 +79,7 @@ internal sealed unsafe class ActivationQuantizer
         if (_codes.Length - _codesOffset < bytes)
         {
             _codes = GC.AllocateUninitializedArray<byte>(checked((int)bytes + 64), pinned: true);
-            _codesOffset = (int)((64 - ((nint)Unsafe.AsPointer(ref _codes[0]) & 63)) & 63);
+            _codesOffset = AlignedMemory.FirstAlignedIndex(_codes);
         }
         QuantizeRows(x, ldx, 0, rows, Codes);
     }

@@ -117,7 +117,7 @@ public sealed class Int8PackedWeight
         if (length > Array.MaxLength - 64)
             throw new WeightMismatchException("linear.weight", $"linear weight [{outFeatures}, {inFeatures}] is too large to pack");
         var storage = GC.AllocateArray<sbyte>((int)length + 64, pinned: true);
-        int offset = (int)((64 - ((nint)Unsafe.AsPointer(ref storage[0]) & 63)) & 63);
+        int offset = AlignedMemory.FirstAlignedIndex(storage);
         var sums = GC.AllocateArray<int>(panels * nr, pinned: true);
         var scales = GC.AllocateArray<float>(panels * nr, pinned: true);
         var split = chosen == Int8Isa.Avx2 ? GC.AllocateArray<byte>(panels * (quads / 2), pinned: true) : null;
